@@ -1,0 +1,33 @@
+/* sandbox_translate.h: the Sandbox object sent to Kubernetes for a sandbox create
+ * (SPEC §10.2-§10.4): envelope, spec keys, the agent pod template and the default
+ * workspace claim. Pure: no I/O. */
+#ifndef OSH_SANDBOX_TRANSLATE_H
+#define OSH_SANDBOX_TRANSLATE_H
+
+#include <cjson/cJSON.h>
+
+#include "sandbox_spec.h"
+
+/* The client configuration of §10.3. NULL strings count as empty. */
+typedef struct sandbox_client_config {
+    const char *namespace_;
+    const char *default_image;
+    const char *image_pull_policy;
+    const char *grpc_endpoint;
+    const char *ssh_listen_addr;
+    const char *ssh_handshake_secret;
+    unsigned long long ssh_handshake_skew_secs;
+    const char *client_tls_secret;
+    const char *host_gateway_ip;
+} sandbox_client_config;
+
+#define SANDBOX_API_GROUP "agents.x-k8s.io"
+#define SANDBOX_API_VERSION "agents.x-k8s.io/v1alpha1"
+#define SANDBOX_LABEL_ID "openshell.ai/sandbox-id"
+#define SANDBOX_LABEL_MANAGED_BY "openshell.ai/managed-by"
+
+/* The request body of a create. spec may be NULL (a sandbox without spec). */
+cJSON *sandbox_build_object(const char *id, const char *name, const sandbox_spec *spec,
+                            const sandbox_client_config *config);
+
+#endif

@@ -1,0 +1,115 @@
+/* sandbox_test_util.c: see sandbox_test_util.h. */
+#include "sandbox_test_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osh_buf.h"
+#include "osh_str.h"
+
+char *test_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    osh_buf b = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        osh_buf_append(&b, chunk, n);
+    fclose(f);
+    osh_buf_append(&b, "", 0);
+    if (!b.data)
+        return osh_str_dup("");
+    return osh_buf_detach(&b);
+}
+
+cJSON *test_load_json(const char *path)
+{
+    char *text = test_read_file(path);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    cJSON *json = cJSON_Parse(text);
+    free(text);
+    if (!json)
+        fail_msg("%s is not JSON", path);
+    return json;
+}
+
+void test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *config_string(const cJSON *config, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(config, key);
+    if (!cJSON_IsString(item))
+        fail_msg("golden config: %s: expected string", key);
+    return item->valuestring;
+}
+
+void test_config_from_golden(const cJSON *input, sandbox_client_config *config)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(input, "config");
+    assert_true(cJSON_IsObject(c));
+    memset(config, 0, sizeof *config);
+    config->namespace_ = config_string(c, "namespace");
+    config->default_image = config_string(c, "default_image");
+    config->image_pull_policy = config_string(c, "image_pull_policy");
+    config->grpc_endpoint = config_string(c, "grpc_endpoint");
+    config->ssh_listen_addr = config_string(c, "ssh_listen_addr");
+    config->ssh_handshake_secret = config_string(c, "ssh_handshake_secret");
+    const cJSON *skew = cJSON_GetObjectItemCaseSensitive(c, "ssh_handshake_skew_secs");
+    assert_true(cJSON_IsNumber(skew));
+    config->ssh_handshake_skew_secs = (unsigned long long)skew->valuedouble;
+    config->client_tls_secret = config_string(c, "client_tls_secret");
+    config->host_gateway_ip = config_string(c, "host_gateway_ip");
+}
+
+bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actual)
+{
+    if (expected && actual && cJSON_Compare(expected, actual, 1))
+        return true;
+    char *e = expected ? cJSON_Print(expected) : osh_str_dup("(null)");
+    char *a = actual ? cJSON_Print(actual) : osh_str_dup("(null)");
+    fprintf(stderr, "%s: JSON differs\n--- expected\n%s\n--- actual\n%s\n", label, e, a);
+    free(e);
+    free(a);
+    return false;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int test_list_golden_cases(const char *dir, char ***names)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open %s", dir);
+    int count = 0;
+    *names = NULL;
+    struct dirent *entry;
+    while ((entry = readdir(d))) {
+        if (!osh_str_ends_with(entry->d_name, ".input.json"))
+            continue;
+        *names = realloc(*names, (size_t)(count + 1) * sizeof **names);
+        (*names)[count++] = osh_str_ndup(entry->d_name, strlen(entry->d_name) - strlen(".input.json"));
+    }
+    closedir(d);
+    qsort(*names, (size_t)count, sizeof **names, compare_names);
+    return count;
+}

@@ -1,0 +1,24 @@
+/* sandbox_test_util.h: helpers shared by the sandbox tests: files, golden inputs, JSON diffs. */
+#ifndef SANDBOX_TEST_UTIL_H
+#define SANDBOX_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+
+#include "sandbox_translate.h"
+
+/* The whole file as a malloc'd string, or NULL. */
+char *test_read_file(const char *path);
+/* Parse a JSON file; fails the test when it cannot. */
+cJSON *test_load_json(const char *path);
+/* Write text to path; fails the test when it cannot. */
+void test_write_file(const char *path, const char *text);
+/* Point config at the strings of a golden input's "config" member (they live in input). */
+void test_config_from_golden(const cJSON *input, sandbox_client_config *config);
+/* True when a and b are equal JSON (key order ignored, array order kept); on a difference
+ * prints both documents to stderr with the label. */
+bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actual);
+/* Sorted malloc'd list of the golden case names (file "X.input.json" gives "X"); returns count. */
+int test_list_golden_cases(const char *dir, char ***names);
+
+#endif
