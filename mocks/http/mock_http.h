@@ -1,0 +1,204 @@
+/* mock_http.h: the HTTP front shared by the mock servers (Docker Engine, Kubernetes API).
+ *
+ * One mock_http_server is one logical server: a request handler, a request journal and a
+ * list of fault-injection rules. It can listen on several endpoints at once (a unix socket
+ * and TCP ports), each served by its own libmicrohttpd daemon, thread-per-connection, so a
+ * handler may block (waiting for a container to stop, following logs). Many servers can live
+ * in one process.
+ *
+ * Request flow: the body is read completely, then
+ *   1. paths under /_mock/ go to the built-in routes (journal, faults) or the server's
+ *      mock_handler; they are never journaled nor faulted;
+ *   2. the fault rules are matched (format: docs/scenarios.md, "Fault rules"); a rule may
+ *      delay, answer instead of the handler, drop the connection, truncate the answer or
+ *      override JSON fields of it;
+ *   3. the handler fills a mock_http_response: a complete body, a stream, or an upgrade;
+ *   4. the request is journaled with the status and Content-Type it was answered with.
+ *
+ * Threading: handlers, stream callbacks and upgrade callbacks run on the connection's
+ * thread, with no lock of this module held. Every function here is thread-safe. */
+#ifndef MOCK_HTTP_H
+#define MOCK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "osh_buf.h"
+
+typedef struct mock_http_server mock_http_server;
+typedef struct mock_http_request mock_http_request;
+typedef struct mock_http_response mock_http_response;
+
+/* ---- Handlers ---------------------------------------------------------------------- */
+
+/* Called once per request with the full body read. It must call exactly one of the
+ * mock_http_respond* functions (otherwise the client gets a 500 naming the path). */
+typedef void (*mock_http_handler_fn)(void *ctx, const mock_http_request *req,
+                                     mock_http_response *res);
+
+/* A streamed body. Called repeatedly on the connection's thread; appends zero or more bytes
+ * to out and returns MOCK_HTTP_STREAM_MORE to be called again or MOCK_HTTP_STREAM_END when
+ * done (what it appended in that call is still sent). When it appends nothing and returns
+ * MORE, the server waits until mock_http_server_wake() (or a short safety timeout) before
+ * calling again, so a callback never needs to block itself; it may block, but then must
+ * give up when mock_http_server_stopping() turns true. The stream is cut when the server
+ * stops or the client goes away. */
+enum { MOCK_HTTP_STREAM_END = 0, MOCK_HTTP_STREAM_MORE = 1 };
+typedef int (*mock_http_stream_fn)(void *ctx, osh_buf *out);
+
+/* A hijacked connection after a 101 answer. fd is the raw socket (do not close it: the
+ * server closes it when the callback returns); extra holds bytes the client sent after its
+ * request head, to be treated as already read from fd. */
+typedef void (*mock_http_upgrade_fn)(void *ctx, int fd, const char *extra, size_t extra_len);
+
+/* Frees a stream or upgrade ctx once the server is done with it (may be NULL). */
+typedef void (*mock_http_free_fn)(void *ctx);
+
+/* ---- Server lifecycle -------------------------------------------------------------- */
+
+typedef struct mock_http_server_options {
+    const char *name;                /* for messages and logs, e.g. "docker" */
+    mock_http_handler_fn handler;    /* every request not under /_mock/ */
+    void *handler_ctx;
+    /* Requests under /_mock/ that the built-in routes do not answer (may be NULL: 404). */
+    mock_http_handler_fn mock_handler;
+    void *mock_handler_ctx;
+    /* Fault rules match the path after a leading /vX.Y is removed (Docker's versioned
+     * paths); set for the Docker mock, leave false for Kubernetes. */
+    bool strip_version_for_faults;
+} mock_http_server_options;
+
+/* A server with no endpoint yet. Never fails (allocation failure aborts). */
+mock_http_server *mock_http_server_new(const mock_http_server_options *opts);
+
+/* Start serving on a unix socket at path (a stale socket file there is replaced; any other
+ * kind of file is an error). Returns 0, or -1 and a malloc'd *error naming path and reason. */
+int mock_http_server_listen_unix(mock_http_server *s, const char *path, char **error);
+
+/* Start serving on TCP host:port (port 0 = ephemeral). *bound_port (may be NULL) receives
+ * the port actually bound. Returns 0, or -1 and a malloc'd *error. */
+int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
+                                int *bound_port, char **error);
+
+/* Endpoint URLs in the order they were added: "unix:///path" or "tcp://host:port".
+ * NULL past the last one. The string lives as long as the server. */
+const char *mock_http_server_url(const mock_http_server *s, size_t index);
+
+/* Stop every endpoint: ends open streams and upgraded connections (their callbacks see
+ * mock_http_server_stopping()), joins every connection thread, removes unix socket files.
+ * Idempotent. The journal and faults stay readable until free. */
+void mock_http_server_stop(mock_http_server *s);
+void mock_http_server_free(mock_http_server *s); /* stops first; NULL is fine */
+
+/* Wake every stream waiting for data (call after changing state a stream reports). */
+void mock_http_server_wake(mock_http_server *s);
+bool mock_http_server_stopping(const mock_http_server *s);
+
+/* ---- Request view (valid during the handler call only) ----------------------------- */
+
+const char *mock_http_request_method(const mock_http_request *r);
+/* Percent-decoded path without the query, e.g. "/v1.41/containers/abc/json". */
+const char *mock_http_request_path(const mock_http_request *r);
+/* The raw query string after '?' ("" when none), still percent-encoded. */
+const char *mock_http_request_query(const mock_http_request *r);
+/* The decoded value of the first occurrence of key; "" for "?key" without '=';
+ * NULL when the key is absent. */
+const char *mock_http_request_query_value(const mock_http_request *r, const char *key);
+/* Repeated keys (names=a&names=b): how many, and the i-th value (decoded). */
+size_t mock_http_request_query_count(const mock_http_request *r, const char *key);
+const char *mock_http_request_query_nth(const mock_http_request *r, const char *key, size_t i);
+/* A request header by case-insensitive name; NULL when absent. */
+const char *mock_http_request_header(const mock_http_request *r, const char *name);
+/* The full body (NUL-terminated for convenience; len excludes the terminator). */
+const char *mock_http_request_body(const mock_http_request *r, size_t *len);
+/* The path with a leading /vX.Y removed ("/v1.41/_ping" -> "/_ping"); major and minor get
+ * the version, or -1 when there was no prefix (both may be NULL). */
+const char *mock_http_request_unversioned_path(const mock_http_request *r, int *major, int *minor);
+mock_http_server *mock_http_request_server(const mock_http_request *r);
+
+/* Strip a leading "/vX.Y" from any path (same rule as above); returns a pointer into path. */
+const char *mock_http_strip_version(const char *path, int *major, int *minor);
+
+/* ---- Responses --------------------------------------------------------------------- */
+
+/* Add a response header (call before or after choosing the body; order is kept). */
+void mock_http_response_header(mock_http_response *res, const char *name, const char *value);
+
+/* A complete body (copied). content_type may be NULL (no Content-Type header). */
+void mock_http_respond(mock_http_response *res, int status, const char *content_type,
+                       const void *body, size_t len);
+/* A JSON body: compact serialization plus "\n", as Go's json.Encoder writes it (dockerd and
+ * kube-apiserver both do); Content-Type application/json. json is not taken over. */
+void mock_http_respond_json(mock_http_response *res, int status, const cJSON *json);
+/* No body at all (204, 304; or a HEAD answer). */
+void mock_http_respond_empty(mock_http_response *res, int status);
+
+/* A streamed body of unknown length: chunked on HTTP/1.1, close-delimited on HTTP/1.0.
+ * Headers go out at once, before the first chunk. free_ctx(ctx) runs when it ends. */
+void mock_http_respond_stream(mock_http_response *res, int status, const char *content_type,
+                              mock_http_stream_fn fn, void *ctx, mock_http_free_fn free_ctx);
+
+/* 101 Switching Protocols with "Upgrade: {protocol}" and "Connection: Upgrade"; then fn
+ * gets the raw socket. content_type may be NULL. free_ctx(ctx) runs afterwards, also when
+ * the client vanished before the 101 was sent. */
+void mock_http_respond_upgrade(mock_http_response *res, const char *protocol,
+                               const char *content_type, mock_http_upgrade_fn fn, void *ctx,
+                               mock_http_free_fn free_ctx);
+
+/* ---- Journal ----------------------------------------------------------------------- */
+
+/* A JSON array, one object per request (not /_mock/ ones) in arrival order:
+ *   {"seq": 1, "method": "GET", "path": "/v1.41/_ping", "query": "a=b",
+ *    "body": "..." (text bodies) or "body_base64": "..." (binary bodies),
+ *    "status": 200, "content_type": "application/json" or null,
+ *    "fault": "respond|drop|truncate|delay|json_set" (only when a rule acted)}
+ * status is 0 for a dropped connection. Caller frees with cJSON_Delete. */
+cJSON *mock_http_journal_json(mock_http_server *s);
+void mock_http_journal_clear(mock_http_server *s);
+/* How many journaled requests have this method (NULL = any) and a path (version prefix
+ * removed) matching glob (fnmatch, '*' also crosses '/'). */
+size_t mock_http_journal_count(mock_http_server *s, const char *method, const char *glob);
+
+/* ---- Fault injection --------------------------------------------------------------- */
+
+/* One rule. Match: method (NULL = any) and path glob (fnmatch without FNM_PATHNAME, on the
+ * path with any /vX.Y removed when the server strips versions). Occurrences (counted per
+ * rule over the requests matching method+path, starting at 1): nth > 0 → only the nth;
+ * first > 0 → the first `first`; from > 0 → the from-th and every later one; all zero →
+ * every one. Actions (several may combine): delay_ms, then one of drop / respond
+ * (status > 0) / the real handler, then truncate_after (>= 0 cuts the body after that many
+ * bytes by closing the connection) and json_set (an object {"Dotted.Path": value} applied
+ * to a complete JSON answer). At most one rule acts per request: the first that matches
+ * and whose occurrence condition holds. */
+typedef struct mock_http_fault {
+    const char *method;
+    const char *path;
+    int nth, first, from;
+    int delay_ms;
+    bool drop;
+    int status;                 /* > 0: answer this instead of calling the handler */
+    const char *body;           /* with status; sent as is (may be malformed JSON) */
+    const char *content_type;   /* with status; default application/json */
+    long truncate_after;        /* -1 = off */
+    const cJSON *json_set;      /* NULL = off; copied */
+} mock_http_fault;
+
+#define MOCK_HTTP_FAULT_INIT {NULL, "*", 0, 0, 0, 0, false, 0, NULL, NULL, -1, NULL}
+
+void mock_http_fault_add(mock_http_server *s, const mock_http_fault *f);
+/* One rule object or an array of them (docs/scenarios.md). Adds nothing and returns -1
+ * with a malloc'd *error naming the bad field ("faults[1].status: expected number") when
+ * anything is invalid; 0 on success. */
+int mock_http_fault_add_json(mock_http_server *s, const cJSON *rules, char **error);
+void mock_http_fault_clear(mock_http_server *s);
+/* The rules as JSON (with "matched": how many requests each has counted). */
+cJSON *mock_http_fault_json(mock_http_server *s);
+
+/* Built-in /_mock/ routes on every server:
+ *   GET /_mock/journal, DELETE /_mock/journal
+ *   GET /_mock/faults, POST /_mock/faults (body: rule or array; 400 with the error),
+ *   DELETE /_mock/faults */
+
+#endif
