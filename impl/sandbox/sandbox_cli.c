@@ -1,12 +1,429 @@
-/* sandbox_cli.c: argument parsing and output of `openshell sandbox ...` (SPEC §10.8). */
+/* sandbox_cli.c: `openshell sandbox create|delete|pod-ip|watch` (SPEC §10.8): flags, the
+ * order of checks (everything is validated before any request), output and exit codes. */
 #include "sandbox_cli.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "kube_client.h"
+#include "kube_config.h"
+#include "osh_str.h"
+#include "sandbox_client.h"
+#include "sandbox_spec.h"
+#include "sandbox_translate.h"
+#include "sandbox_uuid.h"
+#include "sandbox_watch.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILURE_RUNTIME 1
+#define EXIT_USAGE 2
+
+static const char USAGE_CREATE[] =
+    "usage: openshell sandbox create --name NAME [--id ID] [--spec FILE.json] [--namespace NS]\n"
+    "        [--default-image IMG] [--image-pull-policy P] [--grpc-endpoint URL]\n"
+    "        [--ssh-listen-addr ADDR] [--ssh-handshake-secret S] [--ssh-handshake-skew-secs N]\n"
+    "        [--client-tls-secret NAME] [--host-gateway-ip IP] [--dry-run] [--kubeconfig PATH]\n"
+    "Create a Sandbox object and print `created NAME UID`; --dry-run prints the object instead.\n";
+static const char USAGE_DELETE[] =
+    "usage: openshell sandbox delete NAME [--namespace NS] [--kubeconfig PATH]\n"
+    "Delete a Sandbox object: prints `deleted NAME`, or `not found NAME` when it does not exist.\n";
+static const char USAGE_POD_IP[] =
+    "usage: openshell sandbox pod-ip NAME [--namespace NS] [--kubeconfig PATH]\n"
+    "Print the IP address of the sandbox's agent pod, or `none`.\n";
+static const char USAGE_WATCH[] =
+    "usage: openshell sandbox watch [--namespace NS] [--kubeconfig PATH] [--max-events N]\n"
+    "Follow the Sandbox objects and print `APPLIED|DELETED ID NAME PHASE` per event.\n"
+    "--max-events N exits 0 after N event lines.\n";
+static const char USAGE_SANDBOX[] =
+    "usage: openshell sandbox <create|delete|pod-ip|watch> [FLAGS]\n"
+    "The server-side Sandbox CRD client. `openshell sandbox COMMAND --help` describes each command.\n";
+
+/* One accepted flag: either a value flag (value) or a switch (on). */
+typedef struct flag_def {
+    const char *name;
+    const char **value;
+    bool *on;
+} flag_def;
+
+typedef struct parsed_args {
+    const char *positional; /* NAME of delete / pod-ip */
+    bool help;
+} parsed_args;
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+/* Parse argv[2..] against flags. "--flag value" and "--flag=value" are both accepted.
+ * Returns 0, or the usage exit code after printing why. */
+static int parse_flags(int argc, char **argv, const flag_def *flags, bool wants_positional, const char *usage,
+                       parsed_args *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            out->help = true;
+            return 0;
+        }
+        if (!osh_str_starts_with(arg, "--") || strcmp(arg, "--") == 0) {
+            if (!wants_positional || out->positional)
+                return usage_error(usage, "unexpected argument '%s'", arg);
+            out->positional = arg;
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const flag_def *flag = NULL;
+        for (const flag_def *f = flags; f->name; f++)
+            if (strlen(f->name) == name_len && strncmp(f->name, arg, name_len) == 0)
+                flag = f;
+        if (!flag)
+            return usage_error(usage, "unknown flag '%s'", arg);
+        if (flag->on) {
+            if (eq)
+                return usage_error(usage, "flag '%s' takes no value", arg);
+            *flag->on = true;
+        } else if (eq) {
+            *flag->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *flag->value = argv[++i];
+        } else {
+            return usage_error(usage, "flag '%s' needs a value", arg);
+        }
+    }
+    return 0;
+}
+
+static int report_api_error(const kube_error *err)
+{
+    if (err->code)
+        fprintf(stderr, "error: kubernetes API error %d %s: %s\n", err->code, err->reason ? err->reason : "",
+                err->message ? err->message : "");
+    else
+        fprintf(stderr, "error: %s\n", err->message ? err->message : "unknown error");
+    return EXIT_FAILURE_RUNTIME;
+}
+
+/* The client for the configured cluster, or NULL after printing why. */
+static kube_client *connect_client(const char *kubeconfig)
+{
+    char *error = NULL;
+    kube_config *config = kube_config_load(kubeconfig, &error);
+    if (!config) {
+        fprintf(stderr, "error: %s\n", error);
+        free(error);
+        return NULL;
+    }
+    return kube_client_new(config);
+}
+
+static char *read_spec_file(const char *path, int *exit_code)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "error: --spec %s: cannot read: %s\n", path, strerror(errno));
+        *exit_code = EXIT_USAGE;
+        return NULL;
+    }
+    osh_buf b = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        osh_buf_append(&b, chunk, n);
+    fclose(f);
+    osh_buf_append(&b, "", 0);
+    if (strlen(b.data) != b.len) {
+        fprintf(stderr, "error: --spec %s: not valid JSON (it contains a NUL byte)\n", path);
+        osh_buf_free(&b);
+        *exit_code = EXIT_USAGE;
+        return NULL;
+    }
+    return osh_buf_detach(&b);
+}
+
+/* A decimal integer in 0..2^64-1, nothing else. */
+static bool parse_skew(const char *text, unsigned long long *out)
+{
+    if (!*text)
+        return false;
+    unsigned long long value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        unsigned long long next = value * 10 + (unsigned long long)(*p - '0');
+        if (next / 10 != value)
+            return false;
+        value = next;
+    }
+    *out = value;
+    return true;
+}
+
+typedef struct create_args {
+    const char *name, *id, *spec_file, *kubeconfig, *skew;
+    bool dry_run;
+    sandbox_client_config config;
+} create_args;
+
+/* Checks everything a create needs before any request. Fills *spec; returns 0 or an exit code. */
+static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **spec, bool *help)
+{
+    const flag_def flags[] = {
+        {"--name", &a->name, NULL},
+        {"--id", &a->id, NULL},
+        {"--spec", &a->spec_file, NULL},
+        {"--namespace", &a->config.namespace_, NULL},
+        {"--default-image", &a->config.default_image, NULL},
+        {"--image-pull-policy", &a->config.image_pull_policy, NULL},
+        {"--grpc-endpoint", &a->config.grpc_endpoint, NULL},
+        {"--ssh-listen-addr", &a->config.ssh_listen_addr, NULL},
+        {"--ssh-handshake-secret", &a->config.ssh_handshake_secret, NULL},
+        {"--ssh-handshake-skew-secs", &a->skew, NULL},
+        {"--client-tls-secret", &a->config.client_tls_secret, NULL},
+        {"--host-gateway-ip", &a->config.host_gateway_ip, NULL},
+        {"--kubeconfig", &a->kubeconfig, NULL},
+        {"--dry-run", NULL, &a->dry_run},
+        {NULL, NULL, NULL},
+    };
+    parsed_args parsed;
+    int rc = parse_flags(argc, argv, flags, false, USAGE_CREATE, &parsed);
+    if (rc || (*help = parsed.help))
+        return rc;
+    if (!a->name)
+        return usage_error(USAGE_CREATE, "%s", "--name is required");
+    if (!*a->name)
+        return usage_error(USAGE_CREATE, "%s", "--name must not be empty");
+    if (a->id && !*a->id)
+        return usage_error(USAGE_CREATE, "%s", "--id must not be empty");
+    if (!*a->config.namespace_)
+        return usage_error(USAGE_CREATE, "%s", "--namespace must not be empty");
+    if (a->skew && !parse_skew(a->skew, &a->config.ssh_handshake_skew_secs))
+        return usage_error(USAGE_CREATE, "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
+    if (a->spec_file) {
+        int exit_code = 0;
+        char *text = read_spec_file(a->spec_file, &exit_code);
+        if (!text)
+            return exit_code;
+        char *error = NULL;
+        *spec = sandbox_spec_parse(text, &error);
+        free(text);
+        if (!*spec) {
+            fprintf(stderr, "error: --spec %s: %s\n", a->spec_file, error);
+            free(error);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int run_create(int argc, char **argv)
+{
+    create_args a = {.config = {.namespace_ = "openshell", .ssh_listen_addr = "0.0.0.0:2222",
+                                .ssh_handshake_skew_secs = 300}};
+    sandbox_spec *spec = NULL;
+    bool help = false;
+    int rc = prepare_create(argc, argv, &a, &spec, &help);
+    if (rc || help) {
+        if (help)
+            fputs(USAGE_CREATE, stdout);
+        sandbox_spec_free(spec);
+        return rc;
+    }
+    char uuid[SANDBOX_UUID_LEN + 1];
+    if (!a.id && sandbox_uuid_v4(uuid) != 0) {
+        fprintf(stderr, "error: cannot generate a sandbox id: no randomness available\n");
+        sandbox_spec_free(spec);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    cJSON *object = sandbox_build_object(a.id ? a.id : uuid, a.name, spec, &a.config);
+    sandbox_spec_free(spec);
+    if (a.dry_run) {
+        char *text = cJSON_Print(object);
+        printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(object);
+        return EXIT_OK;
+    }
+    kube_client *client = connect_client(a.kubeconfig);
+    if (!client) {
+        cJSON_Delete(object);
+        return EXIT_FAILURE_RUNTIME;
+    }
+    kube_error err = {0};
+    cJSON *created = NULL;
+    if (sandbox_create(client, a.config.namespace_, object, &created, &err) != 0) {
+        rc = report_api_error(&err);
+    } else {
+        const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(created, "metadata");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(metadata, "name");
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(metadata, "uid");
+        printf("created %s %s\n", cJSON_IsString(name) ? name->valuestring : a.name,
+               cJSON_IsString(uid) ? uid->valuestring : "unknown");
+    }
+    kube_error_clear(&err);
+    cJSON_Delete(created);
+    cJSON_Delete(object);
+    kube_client_free(client);
+    return rc;
+}
+
+typedef struct target_args {
+    const char *namespace_, *kubeconfig, *max_events;
+    parsed_args parsed;
+} target_args;
+
+/* Flags shared by delete, pod-ip and watch. Returns 0 (with a->parsed) or an exit code. */
+static int parse_target(int argc, char **argv, bool wants_name, bool is_watch, const char *usage, target_args *a)
+{
+    a->namespace_ = "openshell";
+    flag_def flags[4] = {
+        {"--namespace", &a->namespace_, NULL},
+        {"--kubeconfig", &a->kubeconfig, NULL},
+        {NULL, NULL, NULL},
+        {NULL, NULL, NULL},
+    };
+    if (is_watch)
+        flags[2] = (flag_def){"--max-events", &a->max_events, NULL};
+    int rc = parse_flags(argc, argv, flags, wants_name, usage, &a->parsed);
+    if (rc || a->parsed.help)
+        return rc;
+    if (wants_name && (!a->parsed.positional || !*a->parsed.positional))
+        return usage_error(usage, "%s", "NAME is required");
+    if (!*a->namespace_)
+        return usage_error(usage, "%s", "--namespace must not be empty");
+    return 0;
+}
+
+static int run_delete(int argc, char **argv)
+{
+    target_args a = {0};
+    int rc = parse_target(argc, argv, true, false, USAGE_DELETE, &a);
+    if (rc || a.parsed.help) {
+        if (a.parsed.help)
+            fputs(USAGE_DELETE, stdout);
+        return rc;
+    }
+    kube_client *client = connect_client(a.kubeconfig);
+    if (!client)
+        return EXIT_FAILURE_RUNTIME;
+    kube_error err = {0};
+    bool deleted = false;
+    if (sandbox_delete(client, a.namespace_, a.parsed.positional, &deleted, &err) != 0)
+        rc = report_api_error(&err);
+    else
+        printf("%s %s\n", deleted ? "deleted" : "not found", a.parsed.positional);
+    kube_error_clear(&err);
+    kube_client_free(client);
+    return rc;
+}
+
+static int run_pod_ip(int argc, char **argv)
+{
+    target_args a = {0};
+    int rc = parse_target(argc, argv, true, false, USAGE_POD_IP, &a);
+    if (rc || a.parsed.help) {
+        if (a.parsed.help)
+            fputs(USAGE_POD_IP, stdout);
+        return rc;
+    }
+    kube_client *client = connect_client(a.kubeconfig);
+    if (!client)
+        return EXIT_FAILURE_RUNTIME;
+    kube_error err = {0};
+    char *ip = NULL;
+    if (sandbox_pod_ip(client, a.namespace_, a.parsed.positional, &ip, &err) != 0)
+        rc = report_api_error(&err);
+    else
+        printf("%s\n", ip ? ip : "none");
+    free(ip);
+    kube_error_clear(&err);
+    kube_client_free(client);
+    return rc;
+}
+
+typedef struct watch_printer {
+    long remaining; /* events still to print; -1 = unlimited */
+} watch_printer;
+
+static bool print_event(const sandbox_event *event, void *user)
+{
+    watch_printer *p = user;
+    printf("%s %s %s %s\n", event->type == SANDBOX_EVENT_APPLIED ? "APPLIED" : "DELETED", event->id,
+           event->name, sandbox_phase_name(event->phase));
+    fflush(stdout);
+    if (p->remaining > 0)
+        p->remaining--;
+    return p->remaining != 0;
+}
+
+static void print_warning(const char *text, void *user)
+{
+    fprintf(stderr, "warning: %s\n", text);
+}
+
+static int run_watch(int argc, char **argv)
+{
+    target_args a = {0};
+    int rc = parse_target(argc, argv, false, true, USAGE_WATCH, &a);
+    if (rc || a.parsed.help) {
+        if (a.parsed.help)
+            fputs(USAGE_WATCH, stdout);
+        return rc;
+    }
+    unsigned long long max_events = 0;
+    if (a.max_events && (!parse_skew(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
+        return usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
+    kube_client *client = connect_client(a.kubeconfig);
+    if (!client)
+        return EXIT_FAILURE_RUNTIME;
+    watch_printer printer = {.remaining = a.max_events ? (long)max_events : -1};
+    sandbox_watch_options options = {
+        .namespace_ = a.namespace_, .on_event = print_event, .on_warning = print_warning, .user = &printer};
+    kube_error err = {0};
+    if (sandbox_watch_run(client, &options, &err) != 0)
+        rc = report_api_error(&err);
+    kube_error_clear(&err);
+    kube_client_free(client);
+    return rc;
+}
 
 int openshell_sandbox_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "error: openshell sandbox is not implemented yet\n");
-    return 1;
+    if (argc < 2) {
+        fputs(USAGE_SANDBOX, stderr);
+        return EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+        fputs(USAGE_SANDBOX, stdout);
+        return EXIT_OK;
+    }
+    int (*run)(int, char **) = NULL;
+    if (strcmp(command, "create") == 0)
+        run = run_create;
+    else if (strcmp(command, "delete") == 0)
+        run = run_delete;
+    else if (strcmp(command, "pod-ip") == 0)
+        run = run_pod_ip;
+    else if (strcmp(command, "watch") == 0)
+        run = run_watch;
+    if (!run) {
+        fprintf(stderr, "error: unknown command 'sandbox %s'\n%s", command, USAGE_SANDBOX);
+        return EXIT_USAGE;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = run(argc, argv);
+    fflush(stdout);
+    curl_global_cleanup();
+    return rc;
 }

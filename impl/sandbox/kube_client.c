@@ -1,0 +1,326 @@
+/* kube_client.c: libcurl transport to the Kubernetes API (see kube_client.h). */
+#include "kube_client.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "osh_str.h"
+
+struct kube_client {
+    kube_config *config;
+    long timeout_ms;
+};
+
+void kube_error_clear(kube_error *err)
+{
+    free(err->status);
+    free(err->reason);
+    free(err->message);
+    memset(err, 0, sizeof *err);
+}
+
+void kube_error_set(kube_error *err, int code, const char *reason, const char *message)
+{
+    kube_error_clear(err);
+    err->code = code;
+    err->status = code ? osh_str_dup("Failure") : NULL;
+    err->reason = osh_str_dup(reason);
+    err->message = osh_str_dup(message ? message : "");
+}
+
+/* The standard phrase when the status line carried none (HTTP/2). */
+static const char *standard_reason(long status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+    }
+}
+
+void kube_error_from_response(kube_error *err, long http_status, const char *reason_phrase, const char *body)
+{
+    cJSON *json = cJSON_Parse(body ? body : "");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(json, "kind");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(json, "status");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(json, "code");
+    bool is_status = cJSON_IsObject(json) && ((cJSON_IsString(kind) && strcmp(kind->valuestring, "Status") == 0) ||
+                                              (cJSON_IsString(status) && cJSON_IsNumber(code)));
+    if (is_status) {
+        const cJSON *reason = cJSON_GetObjectItemCaseSensitive(json, "reason");
+        const cJSON *message = cJSON_GetObjectItemCaseSensitive(json, "message");
+        int c = (cJSON_IsNumber(code) && code->valueint > 0) ? code->valueint : (int)http_status;
+        kube_error_set(err, c, cJSON_IsString(reason) ? reason->valuestring : "",
+                       cJSON_IsString(message) ? message->valuestring : "");
+        if (cJSON_IsString(status)) {
+            free(err->status);
+            err->status = osh_str_dup(status->valuestring);
+        }
+    } else {
+        const char *phrase = (reason_phrase && *reason_phrase) ? reason_phrase : standard_reason(http_status);
+        char *text = osh_str_trim_dup(body ? body : "");
+        kube_error_set(err, (int)http_status, phrase, text);
+        free(text);
+    }
+    cJSON_Delete(json);
+}
+
+long kube_timeout_ms_from_env(void)
+{
+    const char *text = getenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
+    if (!text || !*text)
+        return KUBE_DEFAULT_TIMEOUT_MS;
+    long value = 0;
+    for (const char *p = text; *p; p++) {
+        if (!isdigit((unsigned char)*p) || value > 600000)
+            return KUBE_DEFAULT_TIMEOUT_MS;
+        value = value * 10 + (*p - '0');
+    }
+    return (value >= 1 && value <= 600000) ? value : KUBE_DEFAULT_TIMEOUT_MS;
+}
+
+char *kube_timeout_message(long timeout_ms)
+{
+    return osh_str_printf("timed out after %lds waiting for Kubernetes API", (timeout_ms + 999) / 1000);
+}
+
+kube_client *kube_client_new(kube_config *config)
+{
+    kube_client *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->config = config;
+    c->timeout_ms = kube_timeout_ms_from_env();
+    return c;
+}
+
+void kube_client_free(kube_client *client)
+{
+    if (!client)
+        return;
+    kube_config_free(client->config);
+    free(client);
+}
+
+void kube_client_set_timeout_ms(kube_client *client, long timeout_ms) { client->timeout_ms = timeout_ms; }
+
+const kube_config *kube_client_config(const kube_client *client) { return client->config; }
+
+void kube_response_free(kube_response *resp)
+{
+    osh_buf_free(&resp->body);
+    memset(resp, 0, sizeof *resp);
+}
+
+char *kube_escape(const char *text)
+{
+    char *escaped = curl_easy_escape(NULL, text, 0);
+    if (!escaped)
+        abort();
+    char *out = osh_str_dup(escaped);
+    curl_free(escaped);
+    return out;
+}
+
+typedef struct transfer {
+    CURL *curl;
+    kube_response *resp;
+    kube_line_fn on_line; /* NULL for a plain call */
+    void *user;
+    bool stopped;         /* on_line asked to stop */
+} transfer;
+
+/* Keeps the reason phrase of the last status line ("HTTP/1.1 404 Not Found"). */
+static size_t on_header(char *data, size_t size, size_t count, void *userp)
+{
+    transfer *t = userp;
+    size_t len = size * count;
+    if (len > 5 && memcmp(data, "HTTP/", 5) == 0) {
+        const char *p = memchr(data, ' ', len);
+        const char *end = data + len;
+        t->resp->reason[0] = '\0';
+        if (p && (p = memchr(p + 1, ' ', (size_t)(end - p - 1)))) {
+            p++;
+            size_t n = (size_t)(end - p);
+            while (n && (p[n - 1] == '\r' || p[n - 1] == '\n'))
+                n--;
+            if (n >= sizeof t->resp->reason)
+                n = sizeof t->resp->reason - 1;
+            memcpy(t->resp->reason, p, n);
+            t->resp->reason[n] = '\0';
+        }
+    }
+    return len;
+}
+
+/* Hands complete lines of a 2xx stream to on_line; everything else is just kept. */
+static size_t on_body(char *data, size_t size, size_t count, void *userp)
+{
+    transfer *t = userp;
+    size_t len = size * count;
+    osh_buf_append(&t->resp->body, data, len);
+    long status = 0;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (!t->on_line || status < 200 || status > 299)
+        return len;
+    char *nl;
+    while ((nl = memchr(t->resp->body.data, '\n', t->resp->body.len))) {
+        size_t line_len = (size_t)(nl - t->resp->body.data);
+        *nl = '\0';
+        bool go_on = line_len == 0 || t->on_line(t->resp->body.data, line_len, t->user);
+        osh_buf_consume(&t->resp->body, line_len + 1);
+        if (!go_on) {
+            t->stopped = true;
+            return 0;
+        }
+    }
+    return len;
+}
+
+static struct curl_slist *build_headers(const kube_config *cfg, bool json_body)
+{
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    if (json_body)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    if (cfg->token) {
+        char *auth = osh_str_printf("Authorization: Bearer %s", cfg->token);
+        headers = curl_slist_append(headers, auth);
+        free(auth);
+    }
+    headers = curl_slist_append(headers, "Expect:");
+    return headers;
+}
+
+static void apply_tls(CURL *curl, const kube_config *cfg)
+{
+    if (cfg->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->ca_data) {
+        struct curl_blob blob = {cfg->ca_data, cfg->ca_data_len, CURL_BLOB_COPY};
+        curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (cfg->cert_file)
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, cfg->cert_file);
+    if (cfg->cert_data) {
+        struct curl_blob blob = {cfg->cert_data, cfg->cert_data_len, CURL_BLOB_COPY};
+        curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &blob);
+        curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (cfg->key_file)
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, cfg->key_file);
+    if (cfg->key_data) {
+        struct curl_blob blob = {cfg->key_data, cfg->key_data_len, CURL_BLOB_COPY};
+        curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &blob);
+        curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (cfg->insecure_skip_tls_verify) {
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (cfg->username) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->username);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    }
+}
+
+/* Runs one transfer. bounded: apply the per-call timeout. */
+static int perform(kube_client *client, const char *method, const char *path, const char *json_body,
+                   bool bounded, transfer *t, kube_error *err)
+{
+    const kube_config *cfg = client->config;
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        abort();
+    t->curl = curl;
+    char *url = osh_str_printf("%s%s", cfg->server, path);
+    /* A trailing slash on the server would double up with the path's leading one. */
+    if (osh_str_ends_with(cfg->server, "/")) {
+        free(url);
+        url = osh_str_printf("%.*s%s", (int)(strlen(cfg->server) - 1), cfg->server, path);
+    }
+    struct curl_slist *headers = build_headers(cfg, json_body != NULL);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
+    if (json_body) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(json_body));
+    }
+    long connect_ms = KUBE_CONNECT_TIMEOUT_MS;
+    if (bounded) {
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
+        if (client->timeout_ms < connect_ms)
+            connect_ms = client->timeout_ms;
+    }
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    apply_tls(curl, cfg);
+
+    CURLcode rc = curl_easy_perform(curl);
+    int result = 0;
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->stopped)) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
+    } else {
+        double connect_time = 0;
+        curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
+        bool connect_timeout = connect_time == 0 && (!bounded || connect_ms < client->timeout_ms);
+        if (rc == CURLE_OPERATION_TIMEDOUT && bounded && !connect_timeout) {
+            char *message = kube_timeout_message(client->timeout_ms);
+            kube_error_set(err, 504, "Timeout", message);
+            free(message);
+        } else {
+            char *message = osh_str_printf("cannot reach the Kubernetes API at %s: %s", cfg->server,
+                                           curl_easy_strerror(rc));
+            kube_error_set(err, 0, NULL, message);
+            free(message);
+        }
+        result = -1;
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    free(url);
+    return result;
+}
+
+int kube_client_call(kube_client *client, const char *method, const char *path, const char *json_body,
+                     kube_response *resp, kube_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    transfer t = {.resp = resp};
+    return perform(client, method, path, json_body, true, &t, err);
+}
+
+int kube_client_stream(kube_client *client, const char *path, kube_line_fn on_line, void *user,
+                       kube_response *resp, kube_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    transfer t = {.resp = resp, .on_line = on_line, .user = user};
+    int rc = perform(client, "GET", path, NULL, false, &t, err);
+    /* A last line without its newline still counts at a clean end of stream. */
+    if (rc == 0 && !t.stopped && resp->status >= 200 && resp->status <= 299 && resp->body.len) {
+        char *line = osh_buf_detach(&resp->body);
+        on_line(line, strlen(line), user);
+        free(line);
+    }
+    return rc;
+}

@@ -1,0 +1,282 @@
+/* kube_config.c: kubeconfig and in-cluster credentials (see kube_config.h). */
+#include "kube_config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "kube_yaml.h"
+#include "osh_base64.h"
+#include "osh_buf.h"
+#include "osh_str.h"
+
+void kube_config_free(kube_config *c)
+{
+    if (!c)
+        return;
+    free(c->server);
+    free(c->source);
+    free(c->token);
+    free(c->username);
+    free(c->password);
+    free(c->ca_file);
+    free(c->ca_data);
+    free(c->cert_file);
+    free(c->cert_data);
+    free(c->key_file);
+    free(c->key_data);
+    free(c->tls_server_name);
+    free(c);
+}
+
+static char *read_whole_file(const char *path, char **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *error = osh_str_printf("cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    osh_buf b = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        osh_buf_append(&b, chunk, n);
+    fclose(f);
+    osh_buf_append(&b, "", 0);
+    return b.data ? osh_buf_detach(&b) : osh_str_dup("");
+}
+
+/* The named entry's inner object of a kubeconfig list: clusters[i].cluster where
+ * clusters[i].name == name. */
+static const cJSON *find_named(const cJSON *root, const char *list, const char *inner, const char *name)
+{
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(root, list))
+    {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(entry, "name");
+        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0) {
+            const cJSON *obj = cJSON_GetObjectItemCaseSensitive(entry, inner);
+            return cJSON_IsObject(obj) ? obj : NULL;
+        }
+    }
+    return NULL;
+}
+
+static const char *get_string(const cJSON *obj, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return (cJSON_IsString(item) && *item->valuestring) ? item->valuestring : NULL;
+}
+
+static char *resolve_path(const char *dir, const char *path)
+{
+    if (!path)
+        return NULL;
+    if (path[0] == '/' || !dir)
+        return osh_str_dup(path);
+    return osh_str_printf("%s/%s", dir, path);
+}
+
+/* Decode a *-data member (base64 of PEM). Returns false with *error on bad base64. */
+static bool decode_data(const cJSON *obj, const char *key, char **out, size_t *out_len,
+                        const char *source, char **error)
+{
+    const char *text = get_string(obj, key);
+    if (!text)
+        return true;
+    osh_buf b = OSH_BUF_INIT;
+    if (!osh_base64_decode(&b, text, strlen(text))) {
+        *error = osh_str_printf("%s: %s is not valid base64", source, key);
+        return false;
+    }
+    *out_len = b.len;
+    osh_buf_append(&b, "", 0);
+    *out = osh_buf_detach(&b);
+    return true;
+}
+
+static bool read_cluster(kube_config *c, const cJSON *cluster, const char *dir, char **error)
+{
+    const char *server = get_string(cluster, "server");
+    if (!server) {
+        *error = osh_str_printf("%s: the cluster has no server", c->source);
+        return false;
+    }
+    c->server = osh_str_dup(server);
+    c->ca_file = resolve_path(dir, get_string(cluster, "certificate-authority"));
+    c->tls_server_name = osh_str_dup(get_string(cluster, "tls-server-name"));
+    const cJSON *insecure = cJSON_GetObjectItemCaseSensitive(cluster, "insecure-skip-tls-verify");
+    c->insecure_skip_tls_verify =
+        cJSON_IsTrue(insecure) || (cJSON_IsString(insecure) && osh_str_ieq(insecure->valuestring, "true"));
+    return decode_data(cluster, "certificate-authority-data", &c->ca_data, &c->ca_data_len, c->source, error);
+}
+
+static bool read_user(kube_config *c, const cJSON *user, const char *dir, char **error)
+{
+    if (cJSON_GetObjectItemCaseSensitive(user, "exec") || cJSON_GetObjectItemCaseSensitive(user, "auth-provider")) {
+        *error = osh_str_printf("%s: exec and auth-provider credentials are not supported", c->source);
+        return false;
+    }
+    c->token = osh_str_dup(get_string(user, "token"));
+    const char *token_file = get_string(user, "tokenFile");
+    if (!c->token && token_file) {
+        char *path = resolve_path(dir, token_file);
+        char *text = read_whole_file(path, error);
+        free(path);
+        if (!text)
+            return false;
+        c->token = osh_str_trim_dup(text);
+        free(text);
+    }
+    c->username = osh_str_dup(get_string(user, "username"));
+    c->password = osh_str_dup(get_string(user, "password"));
+    c->cert_file = resolve_path(dir, get_string(user, "client-certificate"));
+    c->key_file = resolve_path(dir, get_string(user, "client-key"));
+    return decode_data(user, "client-certificate-data", &c->cert_data, &c->cert_data_len, c->source, error) &&
+           decode_data(user, "client-key-data", &c->key_data, &c->key_data_len, c->source, error);
+}
+
+static kube_config *from_document(const cJSON *root, const char *dir, const char *source, char **error)
+{
+    if (!cJSON_IsObject(root)) {
+        *error = osh_str_printf("%s: not a kubeconfig (expected a mapping)", source);
+        return NULL;
+    }
+    const char *current = get_string(root, "current-context");
+    if (!current) {
+        *error = osh_str_printf("%s: no current-context is set", source);
+        return NULL;
+    }
+    const cJSON *context = find_named(root, "contexts", "context", current);
+    if (!context) {
+        *error = osh_str_printf("%s: context \"%s\" not found", source, current);
+        return NULL;
+    }
+    const char *cluster_name = get_string(context, "cluster");
+    const cJSON *cluster = cluster_name ? find_named(root, "clusters", "cluster", cluster_name) : NULL;
+    if (!cluster) {
+        *error = osh_str_printf("%s: cluster \"%s\" of context \"%s\" not found", source,
+                                cluster_name ? cluster_name : "", current);
+        return NULL;
+    }
+    const char *user_name = get_string(context, "user");
+    const cJSON *user = user_name ? find_named(root, "users", "user", user_name) : NULL;
+    if (user_name && !user) {
+        *error = osh_str_printf("%s: user \"%s\" of context \"%s\" not found", source, user_name, current);
+        return NULL;
+    }
+    kube_config *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->source = osh_str_printf("%s (context %s)", source, current);
+    if (!read_cluster(c, cluster, dir, error) || (user && !read_user(c, user, dir, error))) {
+        kube_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+kube_config *kube_config_from_text(const char *text, const char *dir, const char *source, char **error)
+{
+    char *parse_error = NULL;
+    cJSON *root = kube_yaml_parse(text, &parse_error);
+    if (!root) {
+        *error = osh_str_printf("%s: %s", source, parse_error);
+        free(parse_error);
+        return NULL;
+    }
+    kube_config *c = from_document(root, dir, source, error);
+    cJSON_Delete(root);
+    return c;
+}
+
+kube_config *kube_config_from_file(const char *path, char **error)
+{
+    char *read_error = NULL;
+    char *text = read_whole_file(path, &read_error);
+    if (!text) {
+        *error = osh_str_printf("kubeconfig: %s", read_error);
+        free(read_error);
+        return NULL;
+    }
+    char *path_copy = osh_str_dup(path);
+    char *source = osh_str_printf("kubeconfig %s", path);
+    kube_config *c = kube_config_from_text(text, dirname(path_copy), source, error);
+    free(source);
+    free(path_copy);
+    free(text);
+    return c;
+}
+
+kube_config *kube_config_in_cluster(const char *secrets_dir, char **error)
+{
+    const char *host = getenv("KUBERNETES_SERVICE_HOST");
+    const char *port = getenv("KUBERNETES_SERVICE_PORT");
+    if (!host || !*host || !port || !*port) {
+        *error = osh_str_dup("in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
+        return NULL;
+    }
+    char *token_path = osh_str_printf("%s/token", secrets_dir);
+    char *read_error = NULL;
+    char *token = read_whole_file(token_path, &read_error);
+    free(token_path);
+    if (!token) {
+        *error = osh_str_printf("in-cluster: %s", read_error);
+        free(read_error);
+        return NULL;
+    }
+    kube_config *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    /* An IPv6 service host needs brackets in the URL. */
+    bool v6 = strchr(host, ':') != NULL;
+    c->server = osh_str_printf("https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    c->source = osh_str_dup("in-cluster");
+    c->token = osh_str_trim_dup(token);
+    c->ca_file = osh_str_printf("%s/ca.crt", secrets_dir);
+    free(token);
+    return c;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+kube_config *kube_config_load(const char *explicit_path, char **error)
+{
+    if (explicit_path)
+        return kube_config_from_file(explicit_path, error);
+    const char *env = getenv("KUBECONFIG");
+    if (env && *env) {
+        char *first = osh_str_ndup(env, strcspn(env, ":"));
+        kube_config *c = kube_config_from_file(first, error);
+        free(first);
+        return c;
+    }
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        char *path = osh_str_printf("%s/.kube/config", home);
+        if (file_exists(path)) {
+            kube_config *c = kube_config_from_file(path, error);
+            free(path);
+            return c;
+        }
+        free(path);
+    }
+    char *cluster_error = NULL;
+    kube_config *c = kube_config_in_cluster(KUBE_IN_CLUSTER_SECRETS_DIR, &cluster_error);
+    if (!c) {
+        *error = osh_str_printf("no Kubernetes configuration: no --kubeconfig, KUBECONFIG or ~/.kube/config, "
+                                "and %s",
+                                cluster_error);
+        free(cluster_error);
+    }
+    return c;
+}

@@ -1,0 +1,300 @@
+/* test_sandbox_kubeconfig.c: kubeconfig reading (YAML and JSON; token, client certificate,
+ * CA as data or file, insecure-skip-tls-verify; context errors), in-cluster configuration,
+ * the source order of kube_config_load, and the YAML reader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kube_config.h"
+#include "kube_yaml.h"
+#include "osh_str.h"
+#include "sandbox_test_util.h"
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+    strcpy(tmpdir, "/tmp/osh-sbx-kcfg-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    return 0;
+}
+
+static int remove_tmpdir(void **state)
+{
+    char *cmd = osh_str_printf("rm -rf '%s'", tmpdir);
+    int rc = system(cmd);
+    free(cmd);
+    return rc == 0 ? 0 : -1;
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+    char *path = osh_str_printf("%s/%s", tmpdir, name);
+    test_write_file(path, text);
+    return path;
+}
+
+static kube_config *load_text(const char *text, char **error)
+{
+    return kube_config_from_text(text, tmpdir, "kubeconfig test", error);
+}
+
+/* "hello-ca" etc. in base64 */
+#define B64_CA "aGVsbG8tY2E="
+#define B64_CERT "aGVsbG8tY2VydA=="
+#define B64_KEY "aGVsbG8ta2V5"
+
+static const char TOKEN_YAML[] =
+    "apiVersion: v1\n"
+    "kind: Config\n"
+    "current-context: b\n"
+    "contexts:\n"
+    "- name: a\n"
+    "  context: {cluster: one, user: u1}\n"
+    "- name: b\n"
+    "  context:\n"
+    "    cluster: two\n"
+    "    user: u2\n"
+    "clusters:\n"
+    "- name: one\n"
+    "  cluster: {server: 'https://one:6443'}\n"
+    "- name: two\n"
+    "  cluster:\n"
+    "    server: https://127.0.0.1:6443\n"
+    "    certificate-authority-data: " B64_CA "\n"
+    "users:\n"
+    "- name: u1\n"
+    "  user: {token: wrong}\n"
+    "- name: u2\n"
+    "  user:\n"
+    "    token: \"s3cret\"\n";
+
+static void token_and_ca_data_from_current_context(void **state)
+{
+    char *error = NULL;
+    kube_config *c = load_text(TOKEN_YAML, &error);
+    assert_non_null(c);
+    assert_string_equal(c->server, "https://127.0.0.1:6443");
+    assert_string_equal(c->token, "s3cret");
+    assert_int_equal(c->ca_data_len, 8);
+    assert_memory_equal(c->ca_data, "hello-ca", 8);
+    assert_null(c->ca_file);
+    assert_null(c->cert_data);
+    assert_false(c->insecure_skip_tls_verify);
+    assert_non_null(strstr(c->source, "context b"));
+    kube_config_free(c);
+}
+
+static void client_certificate_data_and_insecure(void **state)
+{
+    char *error = NULL;
+    kube_config *c = load_text("current-context: x\n"
+                               "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                               "clusters: [{name: c, cluster: {server: 'https://h:1', insecure-skip-tls-verify: true}}]\n"
+                               "users: [{name: u, user: {client-certificate-data: " B64_CERT
+                               ", client-key-data: " B64_KEY "}}]\n",
+                               &error);
+    assert_non_null(c);
+    assert_true(c->insecure_skip_tls_verify);
+    assert_int_equal(c->cert_data_len, 10);
+    assert_memory_equal(c->cert_data, "hello-cert", 10);
+    assert_memory_equal(c->key_data, "hello-key", 9);
+    assert_null(c->token);
+    kube_config_free(c);
+}
+
+static void files_resolve_relative_to_the_kubeconfig(void **state)
+{
+    char *token = write_tmp("token.txt", "  file-token\n");
+    free(token);
+    char *path = write_tmp("config",
+                           "current-context: x\n"
+                           "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                           "clusters: [{name: c, cluster: {server: 'https://h:1', certificate-authority: ca.pem}}]\n"
+                           "users: [{name: u, user: {client-certificate: /abs/cert.pem, client-key: key.pem,"
+                           " tokenFile: token.txt}}]\n");
+    char *error = NULL;
+    kube_config *c = kube_config_from_file(path, &error);
+    if (!c)
+        fail_msg("%s", error);
+    char *ca = osh_str_printf("%s/ca.pem", tmpdir);
+    char *key = osh_str_printf("%s/key.pem", tmpdir);
+    assert_string_equal(c->ca_file, ca);
+    assert_string_equal(c->cert_file, "/abs/cert.pem");
+    assert_string_equal(c->key_file, key);
+    assert_string_equal(c->token, "file-token");
+    free(ca);
+    free(key);
+    kube_config_free(c);
+    free(path);
+}
+
+static void json_kubeconfig_and_string_insecure(void **state)
+{
+    char *error = NULL;
+    kube_config *c = load_text("{\"current-context\": \"j\", \"contexts\": [{\"name\": \"j\", \"context\":"
+                               " {\"cluster\": \"c\", \"user\": \"u\"}}], \"clusters\": [{\"name\": \"c\", \"cluster\":"
+                               " {\"server\": \"http://127.0.0.1:8001\", \"insecure-skip-tls-verify\": \"true\"}}],"
+                               " \"users\": [{\"name\": \"u\", \"user\": {\"username\": \"admin\", \"password\": \"pw\"}}]}",
+                               &error);
+    assert_non_null(c);
+    assert_string_equal(c->server, "http://127.0.0.1:8001");
+    assert_true(c->insecure_skip_tls_verify);
+    assert_string_equal(c->username, "admin");
+    assert_string_equal(c->password, "pw");
+    kube_config_free(c);
+}
+
+static void assert_load_error(const char *text, const char *phrase)
+{
+    char *error = NULL;
+    kube_config *c = load_text(text, &error);
+    if (c)
+        fail_msg("accepted: %s", text);
+    if (!strstr(error, phrase))
+        fail_msg("error \"%s\" lacks \"%s\"", error, phrase);
+    free(error);
+}
+
+static void context_errors_are_clear(void **state)
+{
+    assert_load_error("current-context: gone\ncontexts: [{name: x, context: {cluster: c}}]\n",
+                      "kubeconfig test: context \"gone\" not found");
+    assert_load_error("contexts: []\n", "no current-context is set");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                      "clusters: [{name: c, cluster: {server: 'https://h'}}]\n",
+                      "user \"u\" of context \"x\" not found");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: nope}}]\n",
+                      "cluster \"nope\" of context \"x\" not found");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+                      "clusters: [{name: c, cluster: {}}]\n",
+                      "the cluster has no server");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                      "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+                      "users: [{name: u, user: {token: 'a', client-key-data: '@@@'}}]\n",
+                      "client-key-data is not valid base64");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                      "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+                      "users: [{name: u, user: {exec: {command: aws}}}]\n",
+                      "exec and auth-provider credentials are not supported");
+    assert_load_error("- just\n- a list\n", "not a kubeconfig");
+    assert_load_error("key: [unclosed\n", "kubeconfig test: line");
+}
+
+static void missing_file_is_named(void **state)
+{
+    char *error = NULL;
+    assert_null(kube_config_from_file("/nonexistent/kubeconfig", &error));
+    assert_non_null(strstr(error, "/nonexistent/kubeconfig"));
+    free(error);
+}
+
+static void in_cluster_reads_token_and_ca(void **state)
+{
+    char *t = write_tmp("token", "sa-token\n");
+    free(t);
+    setenv("KUBERNETES_SERVICE_HOST", "10.43.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+    char *error = NULL;
+    kube_config *c = kube_config_in_cluster(tmpdir, &error);
+    assert_non_null(c);
+    assert_string_equal(c->server, "https://10.43.0.1:443");
+    assert_string_equal(c->token, "sa-token");
+    char *ca = osh_str_printf("%s/ca.crt", tmpdir);
+    assert_string_equal(c->ca_file, ca);
+    free(ca);
+    kube_config_free(c);
+    setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+    c = kube_config_in_cluster(tmpdir, &error);
+    assert_string_equal(c->server, "https://[fd00::1]:443");
+    kube_config_free(c);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    assert_null(kube_config_in_cluster(tmpdir, &error));
+    assert_non_null(strstr(error, "KUBERNETES_SERVICE_HOST"));
+    free(error);
+    unsetenv("KUBERNETES_SERVICE_PORT");
+}
+
+/* --kubeconfig beats KUBECONFIG (first path) beats ~/.kube/config. */
+static void load_order(void **state)
+{
+    const char *fmt = "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+                      "clusters: [{name: c, cluster: {server: 'https://%s'}}]\n";
+    char *text;
+    text = osh_str_printf(fmt, "explicit");
+    char *explicit_path = write_tmp("explicit", text);
+    free(text);
+    text = osh_str_printf(fmt, "env");
+    char *env_path = write_tmp("env", text);
+    free(text);
+    char *kube_dir = osh_str_printf("%s/.kube", tmpdir);
+    mkdir(kube_dir, 0700);
+    text = osh_str_printf(fmt, "home");
+    char *home_path = write_tmp(".kube/config", text);
+    free(text);
+    char *kubeconfig_env = osh_str_printf("%s:/second/path", env_path);
+    setenv("KUBECONFIG", kubeconfig_env, 1);
+    setenv("HOME", tmpdir, 1);
+    char *error = NULL;
+    kube_config *c = kube_config_load(explicit_path, &error);
+    assert_string_equal(c->server, "https://explicit");
+    kube_config_free(c);
+    c = kube_config_load(NULL, &error);
+    assert_string_equal(c->server, "https://env");
+    kube_config_free(c);
+    unsetenv("KUBECONFIG");
+    c = kube_config_load(NULL, &error);
+    assert_string_equal(c->server, "https://home");
+    kube_config_free(c);
+    unlink(home_path);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    assert_null(kube_config_load(NULL, &error));
+    assert_non_null(strstr(error, "no Kubernetes configuration"));
+    free(error);
+    free(kubeconfig_env);
+    free(kube_dir);
+    free(explicit_path);
+    free(env_path);
+    free(home_path);
+}
+
+static void yaml_reader_types(void **state)
+{
+    char *error = NULL;
+    cJSON *doc = kube_yaml_parse("a: true\nb: 'true'\nc: ~\nd: 12\ne: [x, {f: g}]\n", &error);
+    assert_non_null(doc);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "a")));
+    assert_string_equal(cJSON_GetObjectItem(doc, "b")->valuestring, "true");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(doc, "c")));
+    assert_string_equal(cJSON_GetObjectItem(doc, "d")->valuestring, "12");
+    cJSON *e = cJSON_GetObjectItem(doc, "e");
+    assert_int_equal(cJSON_GetArraySize(e), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(e, 1), "f")->valuestring, "g");
+    cJSON_Delete(doc);
+    assert_null(kube_yaml_parse("a: &x 1\nb: *x\n", &error));
+    assert_non_null(strstr(error, "aliases are not supported"));
+    free(error);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(token_and_ca_data_from_current_context),
+        cmocka_unit_test(client_certificate_data_and_insecure),
+        cmocka_unit_test(files_resolve_relative_to_the_kubeconfig),
+        cmocka_unit_test(json_kubeconfig_and_string_insecure),
+        cmocka_unit_test(context_errors_are_clear),
+        cmocka_unit_test(missing_file_is_named),
+        cmocka_unit_test(in_cluster_reads_token_and_ca),
+        cmocka_unit_test(load_order),
+        cmocka_unit_test(yaml_reader_types),
+    };
+    return cmocka_run_group_tests_name("sandbox.kubeconfig", tests, make_tmpdir, remove_tmpdir);
+}
