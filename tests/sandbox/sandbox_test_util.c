@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "osh_buf.h"
 #include "osh_str.h"
@@ -112,4 +114,54 @@ int test_list_golden_cases(const char *dir, char ***names)
     closedir(d);
     qsort(*names, (size_t)count, sizeof **names, compare_names);
     return count;
+}
+
+/* Child side: redirect, adjust the environment, exec. Never returns. */
+static void exec_child(char *const argv[], char *const env[], const char *out_path, const char *err_path)
+{
+    if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
+        _exit(126);
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *eq = strchr(env[i], '=');
+        if (eq) {
+            char *key = osh_str_ndup(env[i], (size_t)(eq - env[i]));
+            setenv(key, eq + 1, 1);
+            free(key);
+        } else {
+            unsetenv(env[i]);
+        }
+    }
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+void test_run(char *const argv[], char *const env[], test_run_result *result)
+{
+    char dir[] = "/tmp/osh-sbx-run-XXXXXX";
+    if (!mkdtemp(dir))
+        fail_msg("mkdtemp failed");
+    char *out_path = osh_str_printf("%s/out", dir);
+    char *err_path = osh_str_printf("%s/err", dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_child(argv, env, out_path, err_path);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result->out = test_read_file(out_path);
+    result->err = test_read_file(err_path);
+    unlink(out_path);
+    unlink(err_path);
+    rmdir(dir);
+    free(out_path);
+    free(err_path);
+}
+
+void test_run_result_free(test_run_result *result)
+{
+    free(result->out);
+    free(result->err);
+    memset(result, 0, sizeof *result);
 }

@@ -21,4 +21,19 @@ bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actu
 /* Sorted malloc'd list of the golden case names (file "X.input.json" gives "X"); returns count. */
 int test_list_golden_cases(const char *dir, char ***names);
 
+/* The result of running a command. */
+typedef struct test_run_result {
+    int exit_code;   /* -1 when it did not exit normally */
+    char *out;       /* stdout */
+    char *err;       /* stderr */
+} test_run_result;
+
+/* Run argv (argv[0] a path) with extra environment entries ("K=V", or "K" to unset), wait,
+ * and capture its output. */
+void test_run(char *const argv[], char *const env[], test_run_result *result);
+void test_run_result_free(test_run_result *result);
+
+/* The sandbox command driver built next to the tests. */
+#define TEST_SANDBOX_DRIVER OSH_BIN_DIR "/sandbox_driver"
+
 #endif
