@@ -1,0 +1,22 @@
+/* kube_table.h: the server-side meta.k8s.io/v1 Table of each served resource (the columns
+ * the apiserver's printers define), used for `as=Table` answers and by the simulated kubectl
+ * for its default and wide output. */
+#ifndef KUBE_TABLE_H
+#define KUBE_TABLE_H
+
+#include <stdbool.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "kube_resources.h"
+
+/* A Table of the given objects (items of a List, or one object). include_object: "None",
+ * "Object" or NULL/"Metadata" (PartialObjectMetadata), as the includeObject parameter. */
+cJSON *kube_table_build(const kube_resource *r, const cJSON *items, const char *include_object,
+                        const char *resource_version);
+/* HumanDuration as kubectl prints ages ("45s", "5m3s", "3h", "12d"). */
+void kube_table_human_duration(long seconds, char *out, size_t size);
+/* Age of an object from its metadata.creationTimestamp, at now. */
+void kube_table_age(const cJSON *obj, time_t now, char *out, size_t size);
+
+#endif

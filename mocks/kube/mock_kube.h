@@ -1,0 +1,43 @@
+/* mock_kube.h: a mock Kubernetes API server on loopback HTTP, served by mocks/http.
+ *
+ * It serves discovery (/version, /api, /api/v1, /apis, /apis/{group}/{version}), health
+ * (/healthz, /readyz, /livez), and the resources of kube_resources.h with get, list, watch,
+ * create, update, patch and delete, answering errors as Status objects. Fault injection,
+ * the request journal and /_mock/journal, /_mock/faults come from mocks/http; /_mock/state
+ * answers the store being served as JSON.
+ *
+ * Storage: every server owns a default store (objects outside any cluster volume). The k3s
+ * simulator switches the server to the store of the cluster that is running
+ * (mock_kube_use_store) and back (NULL). Thread-safe. */
+#ifndef MOCK_KUBE_H
+#define MOCK_KUBE_H
+
+#include "kube_store.h"
+#include "mock_http.h"
+
+typedef struct mock_kube mock_kube;
+
+typedef struct mock_kube_options {
+    const char *host;   /* NULL = 127.0.0.1 */
+    int port;           /* 0 = ephemeral */
+} mock_kube_options;
+
+/* Starts serving. NULL and *error (malloc'd) when the port cannot be bound. */
+mock_kube *mock_kube_new(const mock_kube_options *opts, char **error);
+void mock_kube_free(mock_kube *k);
+
+/* "http://127.0.0.1:PORT". */
+const char *mock_kube_url(const mock_kube *k);
+mock_http_server *mock_kube_http(mock_kube *k);
+
+/* The store outside any cluster (not referenced for the caller). */
+kube_store *mock_kube_default_store(mock_kube *k);
+/* Serve s from now on (NULL = the default store). The server keeps its own reference. */
+void mock_kube_use_store(mock_kube *k, kube_store *s);
+/* The store being served, referenced for the caller (kube_store_unref when done). */
+kube_store *mock_kube_current_store(mock_kube *k);
+
+/* A kubeconfig (context "mock", namespace default) pointing at the server. */
+int mock_kube_write_kubeconfig(const mock_kube *k, const char *path, char **error);
+
+#endif
