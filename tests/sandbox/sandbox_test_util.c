@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,23 +118,33 @@ int test_list_golden_cases(const char *dir, char ***names)
     return count;
 }
 
-/* Child side: redirect, adjust the environment, exec. Never returns. */
-static void exec_child(char *const argv[], char *const env[], const char *out_path, const char *err_path)
+extern char **environ;
+
+/* environ with the "K=V" entries of env set and the bare "K" entries removed. */
+static char **build_environment(char *const env[])
 {
-    if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
-        _exit(126);
-    for (size_t i = 0; env && env[i]; i++) {
-        const char *eq = strchr(env[i], '=');
-        if (eq) {
-            char *key = osh_str_ndup(env[i], (size_t)(eq - env[i]));
-            setenv(key, eq + 1, 1);
-            free(key);
-        } else {
-            unsetenv(env[i]);
+    size_t n = 0, extra = 0;
+    while (environ[n])
+        n++;
+    while (env && env[extra])
+        extra++;
+    char **out = calloc(n + extra + 1, sizeof *out);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool overridden = false;
+        for (size_t k = 0; k < extra; k++) {
+            size_t key_len = strcspn(env[k], "=");
+            if (strncmp(environ[i], env[k], key_len) == 0 && environ[i][key_len] == '=')
+                overridden = true;
         }
+        if (!overridden)
+            out[count++] = environ[i];
     }
-    execv(argv[0], argv);
-    _exit(127);
+    for (size_t k = 0; k < extra; k++)
+        if (strchr(env[k], '='))
+            out[count++] = env[k];
+    out[count] = NULL;
+    return out;
 }
 
 void test_run(char *const argv[], char *const env[], test_run_result *result)
@@ -142,11 +154,17 @@ void test_run(char *const argv[], char *const env[], test_run_result *result)
         fail_msg("mkdtemp failed");
     char *out_path = osh_str_printf("%s/out", dir);
     char *err_path = osh_str_printf("%s/err", dir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0)
-        exec_child(argv, env, out_path, err_path);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char **envp = build_environment(env);
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], &actions, NULL, argv, envp) != 0)
+        fail_msg("cannot run %s", argv[0]);
+    posix_spawn_file_actions_destroy(&actions);
+    free(envp);
     int status = 0;
     waitpid(pid, &status, 0);
     result->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
