@@ -10,8 +10,8 @@
 
 #include <curl/curl.h>
 
-#include "kube_client.h"
-#include "kube_config.h"
+#include "k8s_client.h"
+#include "k8s_config.h"
 #include "osh_str.h"
 #include "sandbox_client.h"
 #include "sandbox_spec.h"
@@ -104,7 +104,7 @@ static int parse_flags(int argc, char **argv, const flag_def *flags, bool wants_
     return 0;
 }
 
-static int report_api_error(const kube_error *err)
+static int report_api_error(const k8s_error *err)
 {
     if (err->code)
         fprintf(stderr, "error: kubernetes API error %d %s: %s\n", err->code, err->reason ? err->reason : "",
@@ -115,16 +115,16 @@ static int report_api_error(const kube_error *err)
 }
 
 /* The client for the configured cluster, or NULL after printing why. */
-static kube_client *connect_client(const char *kubeconfig)
+static k8s_client *connect_client(const char *kubeconfig)
 {
     char *error = NULL;
-    kube_config *config = kube_config_load(kubeconfig, &error);
+    k8s_config *config = k8s_config_load(kubeconfig, &error);
     if (!config) {
         fprintf(stderr, "error: %s\n", error);
         free(error);
         return NULL;
     }
-    return kube_client_new(config);
+    return k8s_client_new(config);
 }
 
 static char *read_spec_file(const char *path, int *exit_code)
@@ -254,12 +254,12 @@ static int run_create(int argc, char **argv)
         cJSON_Delete(object);
         return EXIT_OK;
     }
-    kube_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = connect_client(a.kubeconfig);
     if (!client) {
         cJSON_Delete(object);
         return EXIT_FAILURE_RUNTIME;
     }
-    kube_error err = {0};
+    k8s_error err = {0};
     cJSON *created = NULL;
     if (sandbox_create(client, a.config.namespace_, object, &created, &err) != 0) {
         rc = report_api_error(&err);
@@ -270,10 +270,10 @@ static int run_create(int argc, char **argv)
         printf("created %s %s\n", cJSON_IsString(name) ? name->valuestring : a.name,
                cJSON_IsString(uid) ? uid->valuestring : "unknown");
     }
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
     cJSON_Delete(created);
     cJSON_Delete(object);
-    kube_client_free(client);
+    k8s_client_free(client);
     return rc;
 }
 
@@ -313,17 +313,17 @@ static int run_delete(int argc, char **argv)
             fputs(USAGE_DELETE, stdout);
         return rc;
     }
-    kube_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = connect_client(a.kubeconfig);
     if (!client)
         return EXIT_FAILURE_RUNTIME;
-    kube_error err = {0};
+    k8s_error err = {0};
     bool deleted = false;
     if (sandbox_delete(client, a.namespace_, a.parsed.positional, &deleted, &err) != 0)
         rc = report_api_error(&err);
     else
         printf("%s %s\n", deleted ? "deleted" : "not found", a.parsed.positional);
-    kube_error_clear(&err);
-    kube_client_free(client);
+    k8s_error_clear(&err);
+    k8s_client_free(client);
     return rc;
 }
 
@@ -336,18 +336,18 @@ static int run_pod_ip(int argc, char **argv)
             fputs(USAGE_POD_IP, stdout);
         return rc;
     }
-    kube_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = connect_client(a.kubeconfig);
     if (!client)
         return EXIT_FAILURE_RUNTIME;
-    kube_error err = {0};
+    k8s_error err = {0};
     char *ip = NULL;
     if (sandbox_pod_ip(client, a.namespace_, a.parsed.positional, &ip, &err) != 0)
         rc = report_api_error(&err);
     else
         printf("%s\n", ip ? ip : "none");
     free(ip);
-    kube_error_clear(&err);
-    kube_client_free(client);
+    k8s_error_clear(&err);
+    k8s_client_free(client);
     return rc;
 }
 
@@ -383,17 +383,17 @@ static int run_watch(int argc, char **argv)
     unsigned long long max_events = 0;
     if (a.max_events && (!parse_skew(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
         return usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
-    kube_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = connect_client(a.kubeconfig);
     if (!client)
         return EXIT_FAILURE_RUNTIME;
     watch_printer printer = {.remaining = a.max_events ? (long)max_events : -1};
     sandbox_watch_options options = {
         .namespace_ = a.namespace_, .on_event = print_event, .on_warning = print_warning, .user = &printer};
-    kube_error err = {0};
+    k8s_error err = {0};
     if (sandbox_watch_run(client, &options, &err) != 0)
         rc = report_api_error(&err);
-    kube_error_clear(&err);
-    kube_client_free(client);
+    k8s_error_clear(&err);
+    k8s_client_free(client);
     return rc;
 }
 

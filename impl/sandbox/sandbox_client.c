@@ -10,10 +10,10 @@
 
 char *sandbox_resource_path(const char *namespace_, const char *name)
 {
-    char *ns = kube_escape(namespace_);
+    char *ns = k8s_escape(namespace_);
     char *path;
     if (name) {
-        char *n = kube_escape(name);
+        char *n = k8s_escape(name);
         path = osh_str_printf("/apis/%s/namespaces/%s/sandboxes/%s", SANDBOX_API_VERSION, ns, n);
         free(n);
     } else {
@@ -25,44 +25,44 @@ char *sandbox_resource_path(const char *namespace_, const char *name)
 
 static bool is_success(long status) { return status == 200 || status == 201 || status == 202; }
 
-int sandbox_create(kube_client *client, const char *namespace_, const cJSON *object, cJSON **created,
-                   kube_error *err)
+int sandbox_create(k8s_client *client, const char *namespace_, const cJSON *object, cJSON **created,
+                   k8s_error *err)
 {
     *created = NULL;
     char *path = sandbox_resource_path(namespace_, NULL);
     char *body = cJSON_PrintUnformatted(object);
-    kube_response resp;
-    int rc = kube_client_call(client, "POST", path, body, &resp, err);
+    k8s_response resp;
+    int rc = k8s_client_call(client, "POST", path, body, &resp, err);
     if (rc == 0 && is_success(resp.status)) {
         *created = cJSON_Parse(osh_buf_str(&resp.body));
         if (!*created) {
-            kube_error_set(err, (int)resp.status, "InternalError", "the created object is not valid JSON");
+            k8s_error_set(err, (int)resp.status, "InternalError", "the created object is not valid JSON");
             rc = -1;
         }
     } else if (rc == 0) {
-        kube_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
         rc = -1;
     }
-    kube_response_free(&resp);
+    k8s_response_free(&resp);
     cJSON_free(body);
     free(path);
     return rc;
 }
 
-int sandbox_delete(kube_client *client, const char *namespace_, const char *name, bool *deleted,
-                   kube_error *err)
+int sandbox_delete(k8s_client *client, const char *namespace_, const char *name, bool *deleted,
+                   k8s_error *err)
 {
     *deleted = false;
     char *path = sandbox_resource_path(namespace_, name);
-    kube_response resp;
-    int rc = kube_client_call(client, "DELETE", path, NULL, &resp, err);
+    k8s_response resp;
+    int rc = k8s_client_call(client, "DELETE", path, NULL, &resp, err);
     if (rc == 0 && (resp.status == 200 || resp.status == 202)) {
         *deleted = true;
     } else if (rc == 0 && resp.status != 404) {
-        kube_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
         rc = -1;
     }
-    kube_response_free(&resp);
+    k8s_response_free(&resp);
     free(path);
     return rc;
 }
@@ -81,23 +81,23 @@ char *sandbox_parse_pod_ip(const cJSON *pod)
     return osh_str_dup(text);
 }
 
-int sandbox_pod_ip(kube_client *client, const char *namespace_, const char *pod, char **ip, kube_error *err)
+int sandbox_pod_ip(k8s_client *client, const char *namespace_, const char *pod, char **ip, k8s_error *err)
 {
     *ip = NULL;
-    char *ns = kube_escape(namespace_);
-    char *name = kube_escape(pod);
+    char *ns = k8s_escape(namespace_);
+    char *name = k8s_escape(pod);
     char *path = osh_str_printf("/api/v1/namespaces/%s/pods/%s", ns, name);
-    kube_response resp;
-    int rc = kube_client_call(client, "GET", path, NULL, &resp, err);
+    k8s_response resp;
+    int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     if (rc == 0 && resp.status == 200) {
         cJSON *json = cJSON_Parse(osh_buf_str(&resp.body));
         *ip = sandbox_parse_pod_ip(json);
         cJSON_Delete(json);
     } else if (rc == 0 && resp.status != 404) {
-        kube_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
         rc = -1;
     }
-    kube_response_free(&resp);
+    k8s_response_free(&resp);
     free(path);
     free(name);
     free(ns);

@@ -191,20 +191,20 @@ static bool on_watch_line(const char *line, size_t len, void *user)
 }
 
 /* List and apply every item. Returns 0, or -1 with err set. */
-static int list_all(kube_client *client, watch_state *s, kube_error *err)
+static int list_all(k8s_client *client, watch_state *s, k8s_error *err)
 {
     char *path = sandbox_resource_path(s->options->namespace_, NULL);
-    kube_response resp;
-    int rc = kube_client_call(client, "GET", path, NULL, &resp, err);
+    k8s_response resp;
+    int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     free(path);
     if (rc == 0 && resp.status != 200) {
-        kube_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
         rc = -1;
     }
     cJSON *list = rc == 0 ? cJSON_Parse(osh_buf_str(&resp.body)) : NULL;
-    kube_response_free(&resp);
+    k8s_response_free(&resp);
     if (rc == 0 && !cJSON_IsObject(list)) {
-        kube_error_set(err, 500, "InternalError", "the sandbox list is not a JSON object");
+        k8s_error_set(err, 500, "InternalError", "the sandbox list is not a JSON object");
         rc = -1;
     }
     if (rc == 0) {
@@ -243,28 +243,28 @@ static long retry_delay_ms(int k)
 }
 
 /* One watch request from the remembered resourceVersion. Returns 0 on a clean end. */
-static int watch_once(kube_client *client, watch_state *s, kube_error *err)
+static int watch_once(k8s_client *client, watch_state *s, k8s_error *err)
 {
     char *base = sandbox_resource_path(s->options->namespace_, NULL);
-    char *rv = kube_escape(s->resource_version ? s->resource_version : "");
+    char *rv = k8s_escape(s->resource_version ? s->resource_version : "");
     char *path = osh_str_printf("%s?watch=1&resourceVersion=%s&allowWatchBookmarks=true&timeoutSeconds=290", base, rv);
-    kube_response resp;
+    k8s_response resp;
     s->lines = 0;
-    int rc = kube_client_stream(client, path, on_watch_line, s, &resp, err);
+    int rc = k8s_client_stream(client, path, on_watch_line, s, &resp, err);
     if (rc == 0 && resp.status == 410)
         s->gone = true;
     else if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
-        kube_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
         rc = -1;
     }
-    kube_response_free(&resp);
+    k8s_response_free(&resp);
     free(path);
     free(rv);
     free(base);
     return rc;
 }
 
-int sandbox_watch_run(kube_client *client, const sandbox_watch_options *options, kube_error *err)
+int sandbox_watch_run(k8s_client *client, const sandbox_watch_options *options, k8s_error *err)
 {
     watch_state s = {.options = options};
     int max_failures = options->max_failures > 0 ? options->max_failures : 5;
@@ -289,7 +289,7 @@ int sandbox_watch_run(kube_client *client, const sandbox_watch_options *options,
         char *text = osh_str_printf("watch failed (%s), retrying", err->message ? err->message : "");
         warn(&s, text);
         free(text);
-        kube_error_clear(err);
+        k8s_error_clear(err);
         pause_ms(retry_delay_ms(failures));
     }
     free(s.resource_version);

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube_client.h"
+#include "k8s_client.h"
 
 typedef enum sandbox_phase {
     SANDBOX_PHASE_UNKNOWN,
@@ -57,6 +57,6 @@ typedef struct sandbox_watch_options {
 
 /* Runs until on_event returns false (0) or the API fails for good (-1, err set). A failed
  * initial list is reported at once. */
-int sandbox_watch_run(kube_client *client, const sandbox_watch_options *options, kube_error *err);
+int sandbox_watch_run(k8s_client *client, const sandbox_watch_options *options, k8s_error *err);
 
 #endif

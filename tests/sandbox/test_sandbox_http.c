@@ -16,7 +16,7 @@
 /* Canned-answer tables leave the stream flag out when it is false. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#include "kube_client.h"
+#include "k8s_client.h"
 #include "mock_http.h"
 #include "osh_str.h"
 #include "sandbox_client.h"
@@ -126,13 +126,13 @@ static void play(fixture *f, const canned *answers, size_t count)
     f->script.next = 0;
 }
 
-static kube_client *client_for(fixture *f)
+static k8s_client *client_for(fixture *f)
 {
     char *error = NULL;
-    kube_config *config = kube_config_from_file(f->kubeconfig, &error);
+    k8s_config *config = k8s_config_from_file(f->kubeconfig, &error);
     if (!config)
         fail_msg("%s", error);
-    return kube_client_new(config);
+    return k8s_client_new(config);
 }
 
 static const char *seen_field(fixture *f, int index, const char *key)
@@ -147,10 +147,10 @@ static void create_posts_the_object_with_token(void **state)
     fixture *f = *state;
     static const canned answers[] = {{201, "{\"kind\": \"Sandbox\", \"metadata\": {\"name\": \"demo\", \"uid\": \"u-1\"}}"}};
     play(f, answers, 1);
-    kube_client *client = client_for(f);
+    k8s_client *client = client_for(f);
     cJSON *object = cJSON_Parse("{\"kind\": \"Sandbox\", \"metadata\": {\"name\": \"demo\"}}");
     cJSON *created = NULL;
-    kube_error err = {0};
+    k8s_error err = {0};
     assert_int_equal(sandbox_create(client, "openshell", object, &created, &err), 0);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(created, "metadata"), "uid")->valuestring, "u-1");
     assert_string_equal(seen_field(f, 0, "method"), "POST");
@@ -162,7 +162,7 @@ static void create_posts_the_object_with_token(void **state)
     cJSON_Delete(sent);
     cJSON_Delete(created);
     cJSON_Delete(object);
-    kube_client_free(client);
+    k8s_client_free(client);
 }
 
 static void delete_and_pod_ip_outcomes(void **state)
@@ -178,8 +178,8 @@ static void delete_and_pod_ip_outcomes(void **state)
         {200, "not json"},
     };
     play(f, answers, 7);
-    kube_client *client = client_for(f);
-    kube_error err = {0};
+    k8s_client *client = client_for(f);
+    k8s_error err = {0};
     bool deleted = false;
     assert_int_equal(sandbox_delete(client, "ns", "a", &deleted, &err), 0);
     assert_true(deleted);
@@ -198,7 +198,7 @@ static void delete_and_pod_ip_outcomes(void **state)
         assert_int_equal(sandbox_pod_ip(client, "ns", "p", &ip, &err), 0);
         assert_null(ip);
     }
-    kube_client_free(client);
+    k8s_client_free(client);
 }
 
 static void errors_keep_code_reason_message(void **state)
@@ -212,8 +212,8 @@ static void errors_keep_code_reason_message(void **state)
         {500, "{\"kind\": \"Status\", \"status\": \"Failure\", \"message\": \"boom\", \"reason\": \"InternalError\", \"code\": 500}"},
     };
     play(f, answers, 4);
-    kube_client *client = client_for(f);
-    kube_error err = {0};
+    k8s_client *client = client_for(f);
+    k8s_error err = {0};
     cJSON *object = cJSON_CreateObject(), *created = NULL;
     assert_int_equal(sandbox_create(client, "ns", object, &created, &err), -1);
     assert_int_equal(err.code, 409);
@@ -231,9 +231,9 @@ static void errors_keep_code_reason_message(void **state)
     assert_string_equal(err.message, "bad gateway text");
     assert_int_equal(sandbox_pod_ip(client, "ns", "p", &ip, &err), -1);
     assert_string_equal(err.reason, "InternalError");
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
     cJSON_Delete(object);
-    kube_client_free(client);
+    k8s_client_free(client);
 }
 
 static void stalled_api_times_out_with_504(void **state)
@@ -244,9 +244,9 @@ static void stalled_api_times_out_with_504(void **state)
     mock_http_fault stall = MOCK_HTTP_FAULT_INIT;
     stall.delay_ms = 5000;
     mock_http_fault_add(f->server, &stall);
-    kube_client *client = client_for(f);
-    kube_client_set_timeout_ms(client, 200);
-    kube_error err = {0};
+    k8s_client *client = client_for(f);
+    k8s_client_set_timeout_ms(client, 200);
+    k8s_error err = {0};
     cJSON *object = cJSON_CreateObject(), *created = NULL;
     assert_int_equal(sandbox_create(client, "ns", object, &created, &err), -1);
     assert_int_equal(err.code, 504);
@@ -259,24 +259,24 @@ static void stalled_api_times_out_with_504(void **state)
     char *ip;
     assert_int_equal(sandbox_pod_ip(client, "ns", "p", &ip, &err), -1);
     assert_int_equal(err.code, 504);
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
     cJSON_Delete(object);
-    kube_client_free(client);
+    k8s_client_free(client);
     mock_http_fault_clear(f->server);
 }
 
 static void unreachable_server_is_not_an_api_error(void **state)
 {
-    kube_config *config = calloc(1, sizeof *config);
+    k8s_config *config = calloc(1, sizeof *config);
     config->server = osh_str_dup("http://127.0.0.1:1");
-    kube_client *client = kube_client_new(config);
-    kube_error err = {0};
+    k8s_client *client = k8s_client_new(config);
+    k8s_error err = {0};
     bool deleted;
     assert_int_equal(sandbox_delete(client, "ns", "x", &deleted, &err), -1);
     assert_int_equal(err.code, 0);
     assert_non_null(strstr(err.message, "cannot reach the Kubernetes API at http://127.0.0.1:1"));
-    kube_error_clear(&err);
-    kube_client_free(client);
+    k8s_error_clear(&err);
+    k8s_client_free(client);
 }
 
 /* Watch recorder: keeps "TYPE id name Phase" lines; stops after `limit`. */
@@ -330,11 +330,11 @@ static void watch_lists_resumes_and_relists(void **state)
               " \"deletionTimestamp\": \"2026-01-01T00:00:00Z\", \"labels\": {\"openshell.ai/sandbox-id\": \"i1\"}}}}", true},
     };
     play(f, answers, 7);
-    kube_client *client = client_for(f);
+    k8s_client *client = client_for(f);
     recorder r = {.limit = 5};
     sandbox_watch_options options = {.namespace_ = "openshell", .on_event = record_event,
                                      .on_warning = record_warning, .user = &r};
-    kube_error err = {0};
+    k8s_error err = {0};
     assert_int_equal(sandbox_watch_run(client, &options, &err), 0);
     assert_string_equal(osh_buf_str(&r.lines), "APPLIED abc sandbox-abc Unknown\n"
                                                "APPLIED i1 s1 Unknown\n"
@@ -357,7 +357,7 @@ static void watch_lists_resumes_and_relists(void **state)
     assert_non_null(strstr(seen_field(f, 6, "query"), "resourceVersion=30"));
     osh_buf_free(&r.lines);
     osh_buf_free(&r.warnings);
-    kube_client_free(client);
+    k8s_client_free(client);
 }
 
 static void watch_gives_up_after_failures(void **state)
@@ -369,18 +369,18 @@ static void watch_gives_up_after_failures(void **state)
         {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN},
     };
     play(f, answers, 6);
-    kube_client *client = client_for(f);
+    k8s_client *client = client_for(f);
     recorder r = {.limit = 100};
     sandbox_watch_options options = {.namespace_ = "ns", .on_event = record_event, .on_warning = record_warning, .user = &r};
-    kube_error err = {0};
+    k8s_error err = {0};
     assert_int_equal(sandbox_watch_run(client, &options, &err), -1);
     assert_int_equal(err.code, 403);
     assert_string_equal(err.message, "no watch");
     assert_int_equal(f->script.next, 6); /* the list and exactly 5 watch attempts */
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
     osh_buf_free(&r.lines);
     osh_buf_free(&r.warnings);
-    kube_client_free(client);
+    k8s_client_free(client);
 }
 
 static void watch_list_failure_is_reported(void **state)

@@ -1,6 +1,6 @@
 /* test_sandbox_kubeconfig.c: kubeconfig reading (YAML and JSON; token, client certificate,
  * CA as data or file, insecure-skip-tls-verify; context errors), in-cluster configuration,
- * the source order of kube_config_load, and the YAML reader. */
+ * the source order of k8s_config_load, and the YAML reader. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kube_config.h"
-#include "kube_yaml.h"
+#include "k8s_config.h"
+#include "k8s_yaml.h"
 #include "osh_str.h"
 #include "sandbox_test_util.h"
 
@@ -41,9 +41,9 @@ static char *write_tmp(const char *name, const char *text)
     return path;
 }
 
-static kube_config *load_text(const char *text, char **error)
+static k8s_config *load_text(const char *text, char **error)
 {
-    return kube_config_from_text(text, tmpdir, "kubeconfig test", error);
+    return k8s_config_from_text(text, tmpdir, "kubeconfig test", error);
 }
 
 /* "hello-ca" etc. in base64 */
@@ -79,7 +79,7 @@ static const char TOKEN_YAML[] =
 static void token_and_ca_data_from_current_context(void **state)
 {
     char *error = NULL;
-    kube_config *c = load_text(TOKEN_YAML, &error);
+    k8s_config *c = load_text(TOKEN_YAML, &error);
     assert_non_null(c);
     assert_string_equal(c->server, "https://127.0.0.1:6443");
     assert_string_equal(c->token, "s3cret");
@@ -89,13 +89,13 @@ static void token_and_ca_data_from_current_context(void **state)
     assert_null(c->cert_data);
     assert_false(c->insecure_skip_tls_verify);
     assert_non_null(strstr(c->source, "context b"));
-    kube_config_free(c);
+    k8s_config_free(c);
 }
 
 static void client_certificate_data_and_insecure(void **state)
 {
     char *error = NULL;
-    kube_config *c = load_text("current-context: x\n"
+    k8s_config *c = load_text("current-context: x\n"
                                "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
                                "clusters: [{name: c, cluster: {server: 'https://h:1', insecure-skip-tls-verify: true}}]\n"
                                "users: [{name: u, user: {client-certificate-data: " B64_CERT
@@ -107,7 +107,7 @@ static void client_certificate_data_and_insecure(void **state)
     assert_memory_equal(c->cert_data, "hello-cert", 10);
     assert_memory_equal(c->key_data, "hello-key", 9);
     assert_null(c->token);
-    kube_config_free(c);
+    k8s_config_free(c);
 }
 
 static void files_resolve_relative_to_the_kubeconfig(void **state)
@@ -121,7 +121,7 @@ static void files_resolve_relative_to_the_kubeconfig(void **state)
                            "users: [{name: u, user: {client-certificate: /abs/cert.pem, client-key: key.pem,"
                            " tokenFile: token.txt}}]\n");
     char *error = NULL;
-    kube_config *c = kube_config_from_file(path, &error);
+    k8s_config *c = k8s_config_from_file(path, &error);
     if (!c)
         fail_msg("%s", error);
     char *ca = osh_str_printf("%s/ca.pem", tmpdir);
@@ -132,14 +132,14 @@ static void files_resolve_relative_to_the_kubeconfig(void **state)
     assert_string_equal(c->token, "file-token");
     free(ca);
     free(key);
-    kube_config_free(c);
+    k8s_config_free(c);
     free(path);
 }
 
 static void json_kubeconfig_and_string_insecure(void **state)
 {
     char *error = NULL;
-    kube_config *c = load_text("{\"current-context\": \"j\", \"contexts\": [{\"name\": \"j\", \"context\":"
+    k8s_config *c = load_text("{\"current-context\": \"j\", \"contexts\": [{\"name\": \"j\", \"context\":"
                                " {\"cluster\": \"c\", \"user\": \"u\"}}], \"clusters\": [{\"name\": \"c\", \"cluster\":"
                                " {\"server\": \"http://127.0.0.1:8001\", \"insecure-skip-tls-verify\": \"true\"}}],"
                                " \"users\": [{\"name\": \"u\", \"user\": {\"username\": \"admin\", \"password\": \"pw\"}}]}",
@@ -149,13 +149,13 @@ static void json_kubeconfig_and_string_insecure(void **state)
     assert_true(c->insecure_skip_tls_verify);
     assert_string_equal(c->username, "admin");
     assert_string_equal(c->password, "pw");
-    kube_config_free(c);
+    k8s_config_free(c);
 }
 
 static void assert_load_error(const char *text, const char *phrase)
 {
     char *error = NULL;
-    kube_config *c = load_text(text, &error);
+    k8s_config *c = load_text(text, &error);
     if (c)
         fail_msg("accepted: %s", text);
     if (!strstr(error, phrase))
@@ -191,7 +191,7 @@ static void context_errors_are_clear(void **state)
 static void missing_file_is_named(void **state)
 {
     char *error = NULL;
-    assert_null(kube_config_from_file("/nonexistent/kubeconfig", &error));
+    assert_null(k8s_config_from_file("/nonexistent/kubeconfig", &error));
     assert_non_null(strstr(error, "/nonexistent/kubeconfig"));
     free(error);
 }
@@ -203,20 +203,20 @@ static void in_cluster_reads_token_and_ca(void **state)
     setenv("KUBERNETES_SERVICE_HOST", "10.43.0.1", 1);
     setenv("KUBERNETES_SERVICE_PORT", "443", 1);
     char *error = NULL;
-    kube_config *c = kube_config_in_cluster(tmpdir, &error);
+    k8s_config *c = k8s_config_in_cluster(tmpdir, &error);
     assert_non_null(c);
     assert_string_equal(c->server, "https://10.43.0.1:443");
     assert_string_equal(c->token, "sa-token");
     char *ca = osh_str_printf("%s/ca.crt", tmpdir);
     assert_string_equal(c->ca_file, ca);
     free(ca);
-    kube_config_free(c);
+    k8s_config_free(c);
     setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
-    c = kube_config_in_cluster(tmpdir, &error);
+    c = k8s_config_in_cluster(tmpdir, &error);
     assert_string_equal(c->server, "https://[fd00::1]:443");
-    kube_config_free(c);
+    k8s_config_free(c);
     unsetenv("KUBERNETES_SERVICE_HOST");
-    assert_null(kube_config_in_cluster(tmpdir, &error));
+    assert_null(k8s_config_in_cluster(tmpdir, &error));
     assert_non_null(strstr(error, "KUBERNETES_SERVICE_HOST"));
     free(error);
     unsetenv("KUBERNETES_SERVICE_PORT");
@@ -234,8 +234,8 @@ static void load_order(void **state)
     text = osh_str_printf(fmt, "env");
     char *env_path = write_tmp("env", text);
     free(text);
-    char *kube_dir = osh_str_printf("%s/.kube", tmpdir);
-    mkdir(kube_dir, 0700);
+    char *k8s_dir = osh_str_printf("%s/.kube", tmpdir);
+    mkdir(k8s_dir, 0700);
     text = osh_str_printf(fmt, "home");
     char *home_path = write_tmp(".kube/config", text);
     free(text);
@@ -243,23 +243,23 @@ static void load_order(void **state)
     setenv("KUBECONFIG", kubeconfig_env, 1);
     setenv("HOME", tmpdir, 1);
     char *error = NULL;
-    kube_config *c = kube_config_load(explicit_path, &error);
+    k8s_config *c = k8s_config_load(explicit_path, &error);
     assert_string_equal(c->server, "https://explicit");
-    kube_config_free(c);
-    c = kube_config_load(NULL, &error);
+    k8s_config_free(c);
+    c = k8s_config_load(NULL, &error);
     assert_string_equal(c->server, "https://env");
-    kube_config_free(c);
+    k8s_config_free(c);
     unsetenv("KUBECONFIG");
-    c = kube_config_load(NULL, &error);
+    c = k8s_config_load(NULL, &error);
     assert_string_equal(c->server, "https://home");
-    kube_config_free(c);
+    k8s_config_free(c);
     unlink(home_path);
     unsetenv("KUBERNETES_SERVICE_HOST");
-    assert_null(kube_config_load(NULL, &error));
+    assert_null(k8s_config_load(NULL, &error));
     assert_non_null(strstr(error, "no Kubernetes configuration"));
     free(error);
     free(kubeconfig_env);
-    free(kube_dir);
+    free(k8s_dir);
     free(explicit_path);
     free(env_path);
     free(home_path);
@@ -268,7 +268,7 @@ static void load_order(void **state)
 static void yaml_reader_types(void **state)
 {
     char *error = NULL;
-    cJSON *doc = kube_yaml_parse("a: true\nb: 'true'\nc: ~\nd: 12\ne: [x, {f: g}]\n", &error);
+    cJSON *doc = k8s_yaml_parse("a: true\nb: 'true'\nc: ~\nd: 12\ne: [x, {f: g}]\n", &error);
     assert_non_null(doc);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "a")));
     assert_string_equal(cJSON_GetObjectItem(doc, "b")->valuestring, "true");
@@ -278,7 +278,7 @@ static void yaml_reader_types(void **state)
     assert_int_equal(cJSON_GetArraySize(e), 2);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(e, 1), "f")->valuestring, "g");
     cJSON_Delete(doc);
-    assert_null(kube_yaml_parse("a: &x 1\nb: *x\n", &error));
+    assert_null(k8s_yaml_parse("a: &x 1\nb: *x\n", &error));
     assert_non_null(strstr(error, "aliases are not supported"));
     free(error);
 }

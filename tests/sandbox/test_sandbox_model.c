@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube_client.h"
+#include "k8s_client.h"
 #include "osh_str.h"
 #include "sandbox_client.h"
 #include "sandbox_uuid.h"
@@ -109,8 +109,8 @@ static void gpu_unschedulable_message(void **state)
 
 static void error_from_status_body(void **state)
 {
-    kube_error err = {0};
-    kube_error_from_response(&err, 409, "Conflict",
+    k8s_error err = {0};
+    k8s_error_from_response(&err, 409, "Conflict",
                              "{\"kind\": \"Status\", \"apiVersion\": \"v1\", \"status\": \"Failure\", \"message\":"
                              " \"sandboxes.agents.x-k8s.io \\\"demo\\\" already exists\", \"reason\": \"AlreadyExists\","
                              " \"code\": 409}");
@@ -118,47 +118,47 @@ static void error_from_status_body(void **state)
     assert_string_equal(err.reason, "AlreadyExists");
     assert_string_equal(err.status, "Failure");
     assert_string_equal(err.message, "sandboxes.agents.x-k8s.io \"demo\" already exists");
-    kube_error_from_response(&err, 403, "Forbidden", "{\"kind\": \"Status\", \"reason\": \"Forbidden\", \"message\": \"no\"}");
+    k8s_error_from_response(&err, 403, "Forbidden", "{\"kind\": \"Status\", \"reason\": \"Forbidden\", \"message\": \"no\"}");
     assert_int_equal(err.code, 403); /* no code in the body: the HTTP status */
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
 }
 
 static void error_from_other_body(void **state)
 {
-    kube_error err = {0};
-    kube_error_from_response(&err, 502, "Bad Gateway", "upstream down\n");
+    k8s_error err = {0};
+    k8s_error_from_response(&err, 502, "Bad Gateway", "upstream down\n");
     assert_int_equal(err.code, 502);
     assert_string_equal(err.reason, "Bad Gateway");
     assert_string_equal(err.message, "upstream down");
-    kube_error_from_response(&err, 403, "", "{\"message\": \"not a status\"}");
+    k8s_error_from_response(&err, 403, "", "{\"message\": \"not a status\"}");
     assert_int_equal(err.code, 403);
     assert_string_equal(err.reason, "Forbidden"); /* standard phrase when the line had none */
     assert_string_equal(err.message, "{\"message\": \"not a status\"}");
-    kube_error_clear(&err);
+    k8s_error_clear(&err);
     assert_null(err.message);
 }
 
 static void timeout_bound_and_message(void **state)
 {
     unsetenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
-    assert_int_equal(kube_timeout_ms_from_env(), 30000);
+    assert_int_equal(k8s_timeout_ms_from_env(), 30000);
     setenv("OPENSHELL_KUBE_API_TIMEOUT_MS", "200", 1);
-    assert_int_equal(kube_timeout_ms_from_env(), 200);
+    assert_int_equal(k8s_timeout_ms_from_env(), 200);
     setenv("OPENSHELL_KUBE_API_TIMEOUT_MS", "600000", 1);
-    assert_int_equal(kube_timeout_ms_from_env(), 600000);
+    assert_int_equal(k8s_timeout_ms_from_env(), 600000);
     const char *invalid[] = {"0", "600001", "-5", "1s", "", " 200", "99999999999999999999"};
     for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
         setenv("OPENSHELL_KUBE_API_TIMEOUT_MS", invalid[i], 1);
-        assert_int_equal(kube_timeout_ms_from_env(), 30000);
+        assert_int_equal(k8s_timeout_ms_from_env(), 30000);
     }
     unsetenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
-    char *m = kube_timeout_message(30000);
+    char *m = k8s_timeout_message(30000);
     assert_string_equal(m, "timed out after 30s waiting for Kubernetes API");
     free(m);
-    m = kube_timeout_message(200);
+    m = k8s_timeout_message(200);
     assert_string_equal(m, "timed out after 1s waiting for Kubernetes API");
     free(m);
-    m = kube_timeout_message(1001);
+    m = k8s_timeout_message(1001);
     assert_string_equal(m, "timed out after 2s waiting for Kubernetes API");
     free(m);
 }

@@ -1,5 +1,5 @@
-/* kube_yaml.c: libyaml event stream -> cJSON tree (see kube_yaml.h). */
-#include "kube_yaml.h"
+/* k8s_yaml.c: libyaml event stream -> cJSON tree (see k8s_yaml.h). */
+#include "k8s_yaml.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -126,7 +126,7 @@ static cJSON *read_first_document(yaml_reader *r)
     }
 }
 
-cJSON *kube_yaml_parse(const char *text, char **error)
+cJSON *k8s_yaml_parse(const char *text, char **error)
 {
     *error = NULL;
     cJSON *json = cJSON_ParseWithOpts(text, NULL, 1);

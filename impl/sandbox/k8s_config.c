@@ -1,5 +1,5 @@
-/* kube_config.c: kubeconfig and in-cluster credentials (see kube_config.h). */
-#include "kube_config.h"
+/* k8s_config.c: kubeconfig and in-cluster credentials (see k8s_config.h). */
+#include "k8s_config.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -10,12 +10,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube_yaml.h"
+#include "k8s_yaml.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 
-void kube_config_free(kube_config *c)
+void k8s_config_free(k8s_config *c)
 {
     if (!c)
         return;
@@ -100,7 +100,7 @@ static bool decode_data(const cJSON *obj, const char *key, char **out, size_t *o
     return true;
 }
 
-static bool read_cluster(kube_config *c, const cJSON *cluster, const char *dir, char **error)
+static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, char **error)
 {
     const char *server = get_string(cluster, "server");
     if (!server) {
@@ -116,7 +116,7 @@ static bool read_cluster(kube_config *c, const cJSON *cluster, const char *dir, 
     return decode_data(cluster, "certificate-authority-data", &c->ca_data, &c->ca_data_len, c->source, error);
 }
 
-static bool read_user(kube_config *c, const cJSON *user, const char *dir, char **error)
+static bool read_user(k8s_config *c, const cJSON *user, const char *dir, char **error)
 {
     if (cJSON_GetObjectItemCaseSensitive(user, "exec") || cJSON_GetObjectItemCaseSensitive(user, "auth-provider")) {
         *error = osh_str_printf("%s: exec and auth-provider credentials are not supported", c->source);
@@ -141,7 +141,7 @@ static bool read_user(kube_config *c, const cJSON *user, const char *dir, char *
            decode_data(user, "client-key-data", &c->key_data, &c->key_data_len, c->source, error);
 }
 
-static kube_config *from_document(const cJSON *root, const char *dir, const char *source, char **error)
+static k8s_config *from_document(const cJSON *root, const char *dir, const char *source, char **error)
 {
     if (!cJSON_IsObject(root)) {
         *error = osh_str_printf("%s: not a kubeconfig (expected a mapping)", source);
@@ -170,32 +170,32 @@ static kube_config *from_document(const cJSON *root, const char *dir, const char
         *error = osh_str_printf("%s: user \"%s\" of context \"%s\" not found", source, user_name, current);
         return NULL;
     }
-    kube_config *c = calloc(1, sizeof *c);
+    k8s_config *c = calloc(1, sizeof *c);
     if (!c)
         abort();
     c->source = osh_str_printf("%s (context %s)", source, current);
     if (!read_cluster(c, cluster, dir, error) || (user && !read_user(c, user, dir, error))) {
-        kube_config_free(c);
+        k8s_config_free(c);
         return NULL;
     }
     return c;
 }
 
-kube_config *kube_config_from_text(const char *text, const char *dir, const char *source, char **error)
+k8s_config *k8s_config_from_text(const char *text, const char *dir, const char *source, char **error)
 {
     char *parse_error = NULL;
-    cJSON *root = kube_yaml_parse(text, &parse_error);
+    cJSON *root = k8s_yaml_parse(text, &parse_error);
     if (!root) {
         *error = osh_str_printf("%s: %s", source, parse_error);
         free(parse_error);
         return NULL;
     }
-    kube_config *c = from_document(root, dir, source, error);
+    k8s_config *c = from_document(root, dir, source, error);
     cJSON_Delete(root);
     return c;
 }
 
-kube_config *kube_config_from_file(const char *path, char **error)
+k8s_config *k8s_config_from_file(const char *path, char **error)
 {
     char *read_error = NULL;
     char *text = read_whole_file(path, &read_error);
@@ -206,14 +206,14 @@ kube_config *kube_config_from_file(const char *path, char **error)
     }
     char *path_copy = osh_str_dup(path);
     char *source = osh_str_printf("kubeconfig %s", path);
-    kube_config *c = kube_config_from_text(text, dirname(path_copy), source, error);
+    k8s_config *c = k8s_config_from_text(text, dirname(path_copy), source, error);
     free(source);
     free(path_copy);
     free(text);
     return c;
 }
 
-kube_config *kube_config_in_cluster(const char *secrets_dir, char **error)
+k8s_config *k8s_config_in_cluster(const char *secrets_dir, char **error)
 {
     const char *host = getenv("KUBERNETES_SERVICE_HOST");
     const char *port = getenv("KUBERNETES_SERVICE_PORT");
@@ -230,7 +230,7 @@ kube_config *kube_config_in_cluster(const char *secrets_dir, char **error)
         free(read_error);
         return NULL;
     }
-    kube_config *c = calloc(1, sizeof *c);
+    k8s_config *c = calloc(1, sizeof *c);
     if (!c)
         abort();
     /* An IPv6 service host needs brackets in the URL. */
@@ -249,14 +249,14 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-kube_config *kube_config_load(const char *explicit_path, char **error)
+k8s_config *k8s_config_load(const char *explicit_path, char **error)
 {
     if (explicit_path)
-        return kube_config_from_file(explicit_path, error);
+        return k8s_config_from_file(explicit_path, error);
     const char *env = getenv("KUBECONFIG");
     if (env && *env) {
         char *first = osh_str_ndup(env, strcspn(env, ":"));
-        kube_config *c = kube_config_from_file(first, error);
+        k8s_config *c = k8s_config_from_file(first, error);
         free(first);
         return c;
     }
@@ -264,14 +264,14 @@ kube_config *kube_config_load(const char *explicit_path, char **error)
     if (home && *home) {
         char *path = osh_str_printf("%s/.kube/config", home);
         if (file_exists(path)) {
-            kube_config *c = kube_config_from_file(path, error);
+            k8s_config *c = k8s_config_from_file(path, error);
             free(path);
             return c;
         }
         free(path);
     }
     char *cluster_error = NULL;
-    kube_config *c = kube_config_in_cluster(KUBE_IN_CLUSTER_SECRETS_DIR, &cluster_error);
+    k8s_config *c = k8s_config_in_cluster(K8S_IN_CLUSTER_SECRETS_DIR, &cluster_error);
     if (!c) {
         *error = osh_str_printf("no Kubernetes configuration: no --kubeconfig, KUBECONFIG or ~/.kube/config, "
                                 "and %s",

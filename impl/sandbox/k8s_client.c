@@ -1,5 +1,5 @@
-/* kube_client.c: libcurl transport to the Kubernetes API (see kube_client.h). */
-#include "kube_client.h"
+/* k8s_client.c: libcurl transport to the Kubernetes API (see k8s_client.h). */
+#include "k8s_client.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -10,12 +10,12 @@
 
 #include "osh_str.h"
 
-struct kube_client {
-    kube_config *config;
+struct k8s_client {
+    k8s_config *config;
     long timeout_ms;
 };
 
-void kube_error_clear(kube_error *err)
+void k8s_error_clear(k8s_error *err)
 {
     free(err->status);
     free(err->reason);
@@ -23,9 +23,9 @@ void kube_error_clear(kube_error *err)
     memset(err, 0, sizeof *err);
 }
 
-void kube_error_set(kube_error *err, int code, const char *reason, const char *message)
+void k8s_error_set(k8s_error *err, int code, const char *reason, const char *message)
 {
-    kube_error_clear(err);
+    k8s_error_clear(err);
     err->code = code;
     err->status = code ? osh_str_dup("Failure") : NULL;
     err->reason = osh_str_dup(reason);
@@ -54,7 +54,7 @@ static const char *standard_reason(long status)
     }
 }
 
-void kube_error_from_response(kube_error *err, long http_status, const char *reason_phrase, const char *body)
+void k8s_error_from_response(k8s_error *err, long http_status, const char *reason_phrase, const char *body)
 {
     cJSON *json = cJSON_Parse(body ? body : "");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(json, "kind");
@@ -66,7 +66,7 @@ void kube_error_from_response(kube_error *err, long http_status, const char *rea
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(json, "reason");
         const cJSON *message = cJSON_GetObjectItemCaseSensitive(json, "message");
         int c = (cJSON_IsNumber(code) && code->valueint > 0) ? code->valueint : (int)http_status;
-        kube_error_set(err, c, cJSON_IsString(reason) ? reason->valuestring : "",
+        k8s_error_set(err, c, cJSON_IsString(reason) ? reason->valuestring : "",
                        cJSON_IsString(message) ? message->valuestring : "");
         if (cJSON_IsString(status)) {
             free(err->status);
@@ -75,60 +75,60 @@ void kube_error_from_response(kube_error *err, long http_status, const char *rea
     } else {
         const char *phrase = (reason_phrase && *reason_phrase) ? reason_phrase : standard_reason(http_status);
         char *text = osh_str_trim_dup(body ? body : "");
-        kube_error_set(err, (int)http_status, phrase, text);
+        k8s_error_set(err, (int)http_status, phrase, text);
         free(text);
     }
     cJSON_Delete(json);
 }
 
-long kube_timeout_ms_from_env(void)
+long k8s_timeout_ms_from_env(void)
 {
     const char *text = getenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
     if (!text || !*text)
-        return KUBE_DEFAULT_TIMEOUT_MS;
+        return K8S_DEFAULT_TIMEOUT_MS;
     long value = 0;
     for (const char *p = text; *p; p++) {
         if (!isdigit((unsigned char)*p) || value > 600000)
-            return KUBE_DEFAULT_TIMEOUT_MS;
+            return K8S_DEFAULT_TIMEOUT_MS;
         value = value * 10 + (*p - '0');
     }
-    return (value >= 1 && value <= 600000) ? value : KUBE_DEFAULT_TIMEOUT_MS;
+    return (value >= 1 && value <= 600000) ? value : K8S_DEFAULT_TIMEOUT_MS;
 }
 
-char *kube_timeout_message(long timeout_ms)
+char *k8s_timeout_message(long timeout_ms)
 {
     return osh_str_printf("timed out after %lds waiting for Kubernetes API", (timeout_ms + 999) / 1000);
 }
 
-kube_client *kube_client_new(kube_config *config)
+k8s_client *k8s_client_new(k8s_config *config)
 {
-    kube_client *c = calloc(1, sizeof *c);
+    k8s_client *c = calloc(1, sizeof *c);
     if (!c)
         abort();
     c->config = config;
-    c->timeout_ms = kube_timeout_ms_from_env();
+    c->timeout_ms = k8s_timeout_ms_from_env();
     return c;
 }
 
-void kube_client_free(kube_client *client)
+void k8s_client_free(k8s_client *client)
 {
     if (!client)
         return;
-    kube_config_free(client->config);
+    k8s_config_free(client->config);
     free(client);
 }
 
-void kube_client_set_timeout_ms(kube_client *client, long timeout_ms) { client->timeout_ms = timeout_ms; }
+void k8s_client_set_timeout_ms(k8s_client *client, long timeout_ms) { client->timeout_ms = timeout_ms; }
 
-const kube_config *kube_client_config(const kube_client *client) { return client->config; }
+const k8s_config *k8s_client_config(const k8s_client *client) { return client->config; }
 
-void kube_response_free(kube_response *resp)
+void k8s_response_free(k8s_response *resp)
 {
     osh_buf_free(&resp->body);
     memset(resp, 0, sizeof *resp);
 }
 
-char *kube_escape(const char *text)
+char *k8s_escape(const char *text)
 {
     char *escaped = curl_easy_escape(NULL, text, 0);
     if (!escaped)
@@ -140,8 +140,8 @@ char *kube_escape(const char *text)
 
 typedef struct transfer {
     CURL *curl;
-    kube_response *resp;
-    kube_line_fn on_line; /* NULL for a plain call */
+    k8s_response *resp;
+    k8s_line_fn on_line; /* NULL for a plain call */
     void *user;
     bool stopped;         /* on_line asked to stop */
 } transfer;
@@ -193,7 +193,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *userp)
     return len;
 }
 
-static struct curl_slist *build_headers(const kube_config *cfg, bool json_body)
+static struct curl_slist *build_headers(const k8s_config *cfg, bool json_body)
 {
     struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
     if (json_body)
@@ -207,7 +207,7 @@ static struct curl_slist *build_headers(const kube_config *cfg, bool json_body)
     return headers;
 }
 
-static void apply_tls(CURL *curl, const kube_config *cfg)
+static void apply_tls(CURL *curl, const k8s_config *cfg)
 {
     if (cfg->ca_file)
         curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->ca_file);
@@ -240,10 +240,10 @@ static void apply_tls(CURL *curl, const kube_config *cfg)
 }
 
 /* Runs one transfer. bounded: apply the per-call timeout. */
-static int perform(kube_client *client, const char *method, const char *path, const char *json_body,
-                   bool bounded, transfer *t, kube_error *err)
+static int perform(k8s_client *client, const char *method, const char *path, const char *json_body,
+                   bool bounded, transfer *t, k8s_error *err)
 {
-    const kube_config *cfg = client->config;
+    const k8s_config *cfg = client->config;
     CURL *curl = curl_easy_init();
     if (!curl)
         abort();
@@ -267,7 +267,7 @@ static int perform(kube_client *client, const char *method, const char *path, co
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(json_body));
     }
-    long connect_ms = KUBE_CONNECT_TIMEOUT_MS;
+    long connect_ms = K8S_CONNECT_TIMEOUT_MS;
     if (bounded) {
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
         if (client->timeout_ms < connect_ms)
@@ -285,13 +285,13 @@ static int perform(kube_client *client, const char *method, const char *path, co
         curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
         bool connect_timeout = connect_time == 0 && (!bounded || connect_ms < client->timeout_ms);
         if (rc == CURLE_OPERATION_TIMEDOUT && bounded && !connect_timeout) {
-            char *message = kube_timeout_message(client->timeout_ms);
-            kube_error_set(err, 504, "Timeout", message);
+            char *message = k8s_timeout_message(client->timeout_ms);
+            k8s_error_set(err, 504, "Timeout", message);
             free(message);
         } else {
             char *message = osh_str_printf("cannot reach the Kubernetes API at %s: %s", cfg->server,
                                            curl_easy_strerror(rc));
-            kube_error_set(err, 0, NULL, message);
+            k8s_error_set(err, 0, NULL, message);
             free(message);
         }
         result = -1;
@@ -302,16 +302,16 @@ static int perform(kube_client *client, const char *method, const char *path, co
     return result;
 }
 
-int kube_client_call(kube_client *client, const char *method, const char *path, const char *json_body,
-                     kube_response *resp, kube_error *err)
+int k8s_client_call(k8s_client *client, const char *method, const char *path, const char *json_body,
+                     k8s_response *resp, k8s_error *err)
 {
     memset(resp, 0, sizeof *resp);
     transfer t = {.resp = resp};
     return perform(client, method, path, json_body, true, &t, err);
 }
 
-int kube_client_stream(kube_client *client, const char *path, kube_line_fn on_line, void *user,
-                       kube_response *resp, kube_error *err)
+int k8s_client_stream(k8s_client *client, const char *path, k8s_line_fn on_line, void *user,
+                       k8s_response *resp, k8s_error *err)
 {
     memset(resp, 0, sizeof *resp);
     transfer t = {.resp = resp, .on_line = on_line, .user = user};
