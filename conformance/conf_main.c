@@ -1,0 +1,297 @@
+/* conf_main.c: openshell-conformance, the command line of the conformance runner. It
+ * loads the scenario catalogue, runs the selected scenarios in parallel against the
+ * implementation given by --impl, and writes the reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf_argv.h"
+#include "conf_report.h"
+#include "conf_run.h"
+#include "conf_scenario.h"
+#include "osh_str.h"
+
+#ifndef CONF_SCENARIOS_DIR
+#define CONF_SCENARIOS_DIR "conformance/scenarios"
+#endif
+
+static const char usage[] =
+    "usage: openshell-conformance [options]\n"
+    "  --impl 'COMMAND PREFIX'     the command that stands for `openshell` (default: openshell\n"
+    "                              next to this binary); split like a shell would\n"
+    "  --impl-capabilities FILE    {\"missing\": [\"gpu\", ...]}: scenarios needing these are skipped\n"
+    "  --filter GLOB[,GLOB...]     run only scenarios whose id matches\n"
+    "  --list                      list the selected scenarios and exit\n"
+    "  --jobs N                    scenarios run in parallel (default: number of cores)\n"
+    "  --junit FILE                write JUnit XML\n"
+    "  --tap                       write TAP to stdout (human lines go to stderr)\n"
+    "  --keep-going                run a scenario's later steps and checks after a failed step\n"
+    "  --report DIR                write an HTML report to DIR/index.html\n"
+    "  --verbose                   print diffs, outputs and journals of failures\n"
+    "  --scenarios DIR             the catalogue (default: " CONF_SCENARIOS_DIR ")\n"
+    "  --timeout-ms N              default time limit of one step (default 30000)\n"
+    "  --keep-temp                 keep each scenario's temp dir (HOME, config, kubeconfig)\n";
+
+typedef struct options {
+    char *impl;
+    const char *caps_file;
+    const char *filter;
+    bool list, tap, verbose;
+    int jobs;
+    const char *junit, *report, *scenarios;
+    conf_run_config run;
+} options;
+
+typedef struct pool {
+    const options *o;
+    conf_scenario **selected;
+    conf_result *results;
+    int n, next;
+    pthread_mutex_t lock;
+    FILE *lines;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n)
+            return NULL;
+        conf_run_scenario(&p->o->run, p->selected[i], &p->results[i]);
+        pthread_mutex_lock(&p->lock);
+        conf_report_line(p->lines, &p->results[i], p->o->verbose);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+static char *default_impl(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return osh_str_dup("openshell");
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    return osh_str_printf("%s/openshell", self);
+}
+
+/* Steps run in each scenario's temp dir, so relative paths in --impl that name existing
+ * files are made absolute here ("./my-impl" means the user's ./my-impl). */
+static void absolutize_impl(char **words)
+{
+    for (char **w = words; *w; w++) {
+        if ((*w)[0] == '/' || !strchr(*w, '/') || access(*w, F_OK) != 0)
+            continue;
+        char *abs = realpath(*w, NULL);
+        if (abs) {
+            free(*w);
+            *w = abs;
+        }
+    }
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"impl", required_argument, NULL, 'i'},      {"impl-capabilities", required_argument, NULL, 'c'},
+        {"filter", required_argument, NULL, 'f'},    {"list", no_argument, NULL, 'l'},
+        {"jobs", required_argument, NULL, 'j'},      {"junit", required_argument, NULL, 'J'},
+        {"tap", no_argument, NULL, 't'},             {"keep-going", no_argument, NULL, 'k'},
+        {"report", required_argument, NULL, 'r'},    {"verbose", no_argument, NULL, 'v'},
+        {"scenarios", required_argument, NULL, 's'}, {"timeout-ms", required_argument, NULL, 'T'},
+        {"keep-temp", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'i': free(o->impl); o->impl = osh_str_dup(optarg); break;
+        case 'c': o->caps_file = optarg; break;
+        case 'f': o->filter = optarg; break;
+        case 'l': o->list = true; break;
+        case 'j':
+            if (parse_int(optarg, 1, 256, &o->jobs) != 0) {
+                fprintf(stderr, "openshell-conformance: --jobs: expected a number from 1 to 256, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'J': o->junit = optarg; break;
+        case 't': o->tap = true; break;
+        case 'k': o->run.keep_going = true; break;
+        case 'r': o->report = optarg; break;
+        case 'v': o->verbose = true; break;
+        case 's': o->scenarios = optarg; break;
+        case 'T':
+            if (parse_int(optarg, 1, 3600000, &o->run.default_timeout_ms) != 0) {
+                fprintf(stderr, "openshell-conformance: --timeout-ms: expected a number from 1 to 3600000, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'K': o->run.keep_temp = true; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "openshell-conformance: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 2;
+    }
+    return -1;
+}
+
+/* {"missing": ["cap", ...]} -> the array (owned by *doc). */
+static int load_capabilities(const char *file, cJSON **doc)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, strerror(errno));
+        return -1;
+    }
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    *doc = cJSON_Parse(buf);
+    const char *why = NULL;
+    if (!cJSON_IsObject(*doc))
+        why = "not a JSON object";
+    for (const cJSON *m = *doc ? (*doc)->child : NULL; m && !why; m = m->next) {
+        if (strcmp(m->string, "missing") != 0)
+            why = "unknown key (only \"missing\" is allowed)";
+        else if (!cJSON_IsArray(m))
+            why = "\"missing\" must be an array of strings";
+        else
+            for (const cJSON *e = m->child; e; e = e->next)
+                if (!cJSON_IsString(e))
+                    why = "\"missing\" must be an array of strings";
+    }
+    if (why) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, why);
+        return -1;
+    }
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_selected(options *o, conf_scenario **sel, int n)
+{
+    conf_result *results = calloc((size_t)n + 1, sizeof *results);
+    pool p = {.o = o, .selected = sel, .results = results, .n = n, .lines = o->tap ? stderr : stdout};
+    pthread_mutex_init(&p.lock, NULL);
+    int jobs = o->jobs < n ? o->jobs : n;
+    pthread_t *threads = calloc((size_t)jobs + 1, sizeof *threads);
+    double start = now_seconds();
+    for (int i = 0; i < jobs; i++)
+        pthread_create(&threads[i], NULL, worker, &p);
+    for (int i = 0; i < jobs; i++)
+        pthread_join(threads[i], NULL);
+    double seconds = now_seconds() - start;
+    pthread_mutex_destroy(&p.lock);
+    free(threads);
+    int rc = 0;
+    char *err = NULL;
+    if (o->tap)
+        conf_report_tap(stdout, results, n);
+    if (o->junit && conf_report_junit(o->junit, results, n, seconds, &err) != 0)
+        rc = 2;
+    if (o->report && !err && conf_report_html(o->report, results, n, seconds, o->impl, &err) != 0)
+        rc = 2;
+    if (err) {
+        fprintf(stderr, "openshell-conformance: %s\n", err);
+        free(err);
+    }
+    conf_counts c = conf_report_count(results, n);
+    conf_report_summary(p.lines, c);
+    for (int i = 0; i < n; i++)
+        conf_result_clear(&results[i]);
+    free(results);
+    return rc ? rc : c.failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    options o = {.jobs = cores > 0 ? (int)cores : 1, .scenarios = CONF_SCENARIOS_DIR};
+    o.run.backend = &conf_world_default_backend;
+    o.run.default_timeout_ms = 30000;
+    const char *tmp = getenv("TMPDIR");
+    o.run.temp_root = tmp && *tmp ? tmp : "/tmp";
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0) {
+        free(o.impl);
+        return rc;
+    }
+    if (!o.impl)
+        o.impl = default_impl();
+    cJSON *caps = NULL;
+    char *err = NULL;
+    int count = 0;
+    char **impl = conf_argv_split(o.impl, &count, &err);
+    conf_scenario **all = NULL;
+    int n = -1;
+    if (!impl) {
+        fprintf(stderr, "openshell-conformance: %s\n", err);
+        rc = 2;
+    } else if (o.caps_file && load_capabilities(o.caps_file, &caps) != 0) {
+        rc = 2;
+    } else if ((n = conf_scenario_load_dir(o.scenarios, &all, &err)) < 0) {
+        fprintf(stderr, "openshell-conformance: %s\n", err);
+        rc = 2;
+    }
+    if (rc == -1) {
+        absolutize_impl(impl);
+        o.run.impl = impl;
+        o.run.missing = cJSON_GetObjectItemCaseSensitive(caps, "missing");
+        conf_scenario **sel = calloc((size_t)n + 1, sizeof *sel);
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (conf_scenario_filter_match(o.filter, all[i]->id))
+                sel[k++] = all[i];
+        if (k == 0 && o.filter) {
+            fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'\n", o.filter);
+            rc = 2;
+        } else if (o.list) {
+            for (int i = 0; i < k; i++)
+                printf("%s\t%s (SPEC %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
+            rc = 0;
+        } else {
+            rc = run_selected(&o, sel, k);
+        }
+        free(sel);
+    }
+    free(err);
+    if (n > 0)
+        conf_scenario_free_all(all, n);
+    else
+        free(all);
+    cJSON_Delete(caps);
+    conf_argv_free(impl);
+    free(o.impl);
+    return rc;
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# test_cli.sh RUNNER FAKE_IMPL SCENARIO_DIR: the runner's command line end to end: the
+# per-scenario lines, the exact summary line, exit statuses, --list, --filter, --tap,
+# --junit, --report and --impl-capabilities, with fake_impl.sh as the implementation.
+set -u
+runner=$1; impl=$2; dir=$3
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+fails=0
+check() { if ! eval "$2"; then echo "FAILED: $1"; fails=$((fails + 1)); fi; }
+echo '{"missing": ["gpu"]}' > "$work/caps.json"
+
+"$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --impl-capabilities "$work/caps.json" \
+  --junit "$work/j.xml" --report "$work/rep" --jobs 2 > "$work/out" 2> "$work/err"
+rc=$?
+check "exit 1 when a scenario fails" '[ $rc -eq 1 ]'
+check "summary line is exact and last" '[ "$(tail -n 1 "$work/out")" = "1 passed, 1 failed, 1 skipped" ]'
+check "a line per scenario with its time" 'grep -Eq "^PASS PASS-ONE [0-9]+\.[0-9]{3}s$" "$work/out"'
+check "skip reason shown" 'grep -q "^SKIP SKIP-ONE .*lacks capability .gpu." "$work/out"'
+check "failure detail shown" 'grep -q "stderr does not contain .Verify Docker is working." "$work/out"'
+check "junit counts" 'grep -q "<testsuites tests=\"3\" failures=\"1\" skipped=\"1\"" "$work/j.xml"'
+check "junit failure element" 'grep -q "<failure message=" "$work/j.xml"'
+check "html report written" 'grep -q "FAIL-ONE" "$work/rep/index.html" && grep -q "1 failed" "$work/rep/index.html"'
+
+"$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --filter 'PASS-*' > "$work/out2" 2>&1
+check "exit 0 when none failed" '[ $? -eq 0 ]'
+check "filtered summary" '[ "$(tail -n 1 "$work/out2")" = "1 passed, 0 failed, 0 skipped" ]'
+
+"$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --tap > "$work/tap" 2> "$work/tap.err"
+check "tap plan" 'grep -qx "1..3" "$work/tap"'
+check "tap failure" 'grep -qx "not ok 1 - FAIL-ONE" "$work/tap"'
+check "no capability file: the scenario runs (and fails)" 'grep -qx "not ok 3 - SKIP-ONE" "$work/tap"'
+check "tap summary on stderr" '[ "$(tail -n 1 "$work/tap.err")" = "1 passed, 2 failed, 0 skipped" ]'
+
+"$runner" --scenarios "$dir" --list > "$work/list"
+check "list" '[ "$(cut -f1 "$work/list" | tr "\n" " ")" = "FAIL-ONE PASS-ONE SKIP-ONE " ]'
+
+"$runner" --scenarios "$dir" --filter 'NOPE' > /dev/null 2> "$work/e1"
+check "unmatched filter is a usage error" '[ $? -eq 2 ] && grep -q "no scenario matches" "$work/e1"'
+echo '{"missing": "gpu"}' > "$work/bad.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/bad.json" > /dev/null 2> "$work/e2"
+check "bad capabilities file" '[ $? -eq 2 ] && grep -q "array of strings" "$work/e2"'
+"$runner" --scenarios "$dir" --jobs 0 > /dev/null 2> "$work/e3"
+check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
+"$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"
+check "bad --impl" '[ $? -eq 2 ] && grep -q "unterminated" "$work/e4"'
+"$runner" --scenarios "$work/none" > /dev/null 2> "$work/e5"
+check "missing catalogue" '[ $? -eq 2 ] && grep -q "scenario directory" "$work/e5"'
+echo "$fails check(s) failed"
+[ $fails -eq 0 ]

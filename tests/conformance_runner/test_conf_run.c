@@ -1,0 +1,429 @@
+/* test_conf_run.c: the runner end to end on one scenario at a time: environment, steps,
+ * every kind of check (passing and failing), journal windows, skips, time limits and
+ * scenario validation. The implementation is fake_impl.sh, the world fake_world.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf_check.h"
+#include "conf_proc.h"
+#include "conf_run.h"
+#include "conf_scenario.h"
+#include "fake_world.h"
+#include "osh_str.h"
+
+#ifndef FAKE_IMPL
+#error FAKE_IMPL must name fake_impl.sh
+#endif
+
+static char *impl_prefix[] = {"/bin/sh", FAKE_IMPL, NULL};
+
+/* Scenario text with ' standing for " (and \' for an escaped quote inside strings). */
+static char *dequote(const char *text)
+{
+    char *s = osh_str_dup(text);
+    for (char *p = s; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    return s;
+}
+
+static conf_scenario *load_text(const char *id, const char *text, char **error)
+{
+    char dir[] = "/tmp/conf-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = osh_str_printf("%s/%s.json", dir, id);
+    char *json = dequote(text);
+    FILE *f = fopen(path, "w");
+    fputs(json, f);
+    fclose(f);
+    conf_scenario *s = conf_scenario_load(path, NULL, error);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(json);
+    return s;
+}
+
+typedef struct outcome {
+    conf_scenario *s;
+    conf_result r;
+} outcome;
+
+static void run_text(outcome *o, const char *id, const char *text, const char *missing, bool keep_going)
+{
+    char *err = NULL;
+    o->s = load_text(id, text, &err);
+    if (!o->s)
+        fail_msg("scenario did not load: %s", err);
+    cJSON *miss = missing ? cJSON_Parse(missing) : NULL;
+    conf_run_config cfg = {.impl = impl_prefix, .missing = miss, .backend = &fake_world_backend,
+                           .keep_going = keep_going, .temp_root = "/tmp", .default_timeout_ms = 10000};
+    conf_run_scenario(&cfg, o->s, &o->r);
+    cJSON_Delete(miss);
+}
+
+static void done(outcome *o)
+{
+    conf_result_clear(&o->r);
+    conf_scenario_free(o->s);
+}
+
+static bool has_failure(const conf_result *r, const char *needle)
+{
+    for (int i = 0; i < r->n_failures; i++)
+        if (strstr(r->failures[i].message, needle))
+            return true;
+    return false;
+}
+
+static void print_failures(const conf_result *r)
+{
+    for (int i = 0; i < r->n_failures; i++)
+        print_message("  failure: %s: %s\n", r->failures[i].where, r->failures[i].message);
+}
+
+static void passing_scenario_with_every_check_kind(void **state)
+{
+    outcome o;
+    run_text(&o, "OK-ALL",
+             "{'id': 'OK-ALL', 'rule': 'r', 'spec': '§1', 'world': {'state': {'docker': {'containers': ["
+             "  {'Name': '/openshell-cluster-t', 'Config': {'Hostname': 'openshell-t'}}]}}},"
+             " 'vars': {'NAME': 't'},"
+             " 'files': [{'path': '${CONFIG_ROOT}/gateways/old', 'content': 'OLD', 'mode': '0600'}],"
+             " 'steps': [{'args': ['req', 'GET', '/v1.41/_ping', '', '200', 'null',"
+             "                     'req', 'POST', '/containers/create', 'name=openshell-cluster-${NAME}', '201',"
+             "                     '{\\'Hostname\\': \\'openshell-t\\', \\'Env\\': [\\'A=1\\']}',"
+             "                     'req', 'POST', '/v1.41/containers/openshell-cluster-t/start', '', '204', 'null',"
+             "                     'out', 'Gateway t ready.', 'err', '  Checking Docker', 'err', '  Starting gateway',"
+             "                     'write', '${CONFIG_ROOT}/active_gateway', '${NAME}',"
+             "                     'chmod', '${CONFIG_ROOT}/active_gateway', '600'],"
+             "   'expect': {'exit': 0, 'stdout': {'contains': 'ready', 'not_contains': ['error']},"
+             "     'stderr': {'in_order': ['Checking Docker', 'Starting gateway']}}}],"
+             " 'expect': {"
+             "   'files': [{'path': '${CONFIG_ROOT}/active_gateway', 'content': 't', 'mode': '0600'},"
+             "             {'path': '${CONFIG_ROOT}/gateways', 'type': 'dir'},"
+             "             {'path': '${CONFIG_ROOT}/gateways/old', 'same_as': '${CONFIG_ROOT}/gateways/old'},"
+             "             {'path': '${CONFIG_ROOT}/nothing', 'exists': false}],"
+             "   'state': [{'path': 'docker.containers[Name=/openshell-cluster-${NAME}].Config.Hostname', 'equals': 'openshell-t'}],"
+             "   'journal': [{'match': {'method': 'POST', 'path': '/containers/create', 'query': {'name': 'openshell-cluster-t'},"
+             "                          'body': [{'path': 'Env', 'contains': 'A=1'}]}, 'count': 1},"
+             "               {'count': 3},"
+             "               {'sequence': [{'path': '/_ping'}, {'path': '/containers/create'}, {'path': '/containers/*/start'}], 'contiguous': true},"
+             "               {'which': 'kube', 'count': 0}]}}",
+             NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
+    assert_int_equal(o.r.n_steps, 1);
+    assert_non_null(strstr(o.r.steps[0].command, "req GET /v1.41/_ping ''"));
+    done(&o);
+}
+
+static void failing_checks_are_each_reported(void **state)
+{
+    outcome o;
+    run_text(&o, "BAD-ALL",
+             "{'id': 'BAD-ALL', 'rule': 'r', 'spec': '§1', 'world': {'state': {'n': 1}},"
+             " 'steps': [{'args': ['req', 'GET', '/containers/x/json', '', '404', 'null', 'out', 'hello', 'exit', '3'],"
+             "   'expect': {'exit': 1, 'stdout': {'equals': 'bye\\n', 'contains': 'zzz'}, 'stderr': {'empty': false}}}],"
+             " 'expect': {'files': [{'path': '${TMP}/missing'}], 'state': [{'path': 'n', 'equals': 2}],"
+             "   'journal': [{'match': {'method': 'GET'}, 'count': 2}]}}",
+             NULL, true);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "exit status: expected 1, got 3"));
+    assert_true(has_failure(&o.r, "stdout differs"));
+    assert_true(has_failure(&o.r, "stdout does not contain 'zzz'"));
+    assert_true(has_failure(&o.r, "stderr is empty"));
+    assert_true(has_failure(&o.r, "missing: expected to exist"));
+    assert_true(has_failure(&o.r, "state n"));
+    assert_true(has_failure(&o.r, "matched 1 time(s), expected exactly 2"));
+    assert_int_equal(o.r.n_failures, 7);
+    /* the evidence of a failure is kept for the reports */
+    assert_non_null(o.r.docker_journal);
+    assert_non_null(strstr(o.r.docker_journal, "GET /containers/x/json -> 404"));
+    assert_non_null(o.r.state);
+    done(&o);
+}
+
+static void a_failed_step_stops_the_scenario_unless_keep_going(void **state)
+{
+    const char *text = "{'id': 'STOP', 'rule': 'r', 'spec': '§1', 'world': false,"
+                       " 'steps': [{'args': ['exit', '1']}, {'args': ['out', 'second']}],"
+                       " 'expect': {'files': [{'path': '${TMP}/nope'}]}}";
+    outcome o;
+    run_text(&o, "STOP", text, NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_int_equal(o.r.n_steps, 1);
+    assert_int_equal(o.r.n_failures, 1); /* default expectation: exit 0 */
+    done(&o);
+    run_text(&o, "STOP", text, NULL, true);
+    assert_int_equal(o.r.n_steps, 2);
+    assert_int_equal(o.r.n_failures, 2);
+    done(&o);
+}
+
+static void journal_windows_per_step_and_anchors(void **state)
+{
+    outcome o;
+    run_text(&o, "WIN",
+             "{'id': 'WIN', 'rule': 'r', 'spec': '§1', 'world': {},"
+             " 'steps': [{'args': ['req', 'GET', '/a', '', '200', 'null', 'req', 'GET', '/a', '', '200', 'null']},"
+             "           {'args': ['req', 'POST', '/start', '', '204', 'null', 'req', 'GET', '/a', '', '200', 'null',"
+             "                     'req', 'POST', '/start', '', '204', 'null', 'req', 'GET', '/a', '', '200', 'null',"
+             "                     'req', 'GET', '/a', '', '200', 'null', 'req', 'GET', '/m1', '', '200', 'null',"
+             "                     'req', 'GET', '/a', '', '200', 'null'],"
+             "            'expect': {'journal': [{'match': {'path': '/a'}, 'count': 4},"
+             "                                  {'match': {'path': '/a'}, 'after_last': {'path': '/start'},"
+             "                                   'before_first': {'path': '/m1'}, 'count': 2},"
+             "                                  {'match': {'path': '/a'}, 'after_first': {'path': '/start'}, 'count': 4},"
+             "                                  {'sequence': [{'path': '/start'}, {'path': '/m1'}]}]}}],"
+             " 'expect': {'journal': [{'match': {'path': '/a'}, 'count': 6, 'at_least': 6, 'at_most': 6}]}}",
+             NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
+    done(&o);
+    run_text(&o, "WIN2",
+             "{'id': 'WIN2', 'rule': 'r', 'spec': '§1',"
+             " 'steps': [{'args': ['req', 'GET', '/a', '', '200', 'null', 'req', 'GET', '/b', '', '200', 'null',"
+             "                     'req', 'GET', '/c', '', '200', 'null']}],"
+             " 'expect': {'journal': [{'sequence': [{'path': '/a'}, {'path': '/c'}], 'contiguous': true},"
+             "                        {'sequence': [{'path': '/c'}, {'path': '/a'}]},"
+             "                        {'match': {'path': '/a'}, 'after_first': {'path': '/zzz'}, 'count': 0}]}}",
+             NULL, true);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "sequence item 2 (* /c) not found right after the previous one"));
+    assert_true(has_failure(&o.r, "sequence item 2 (* /a) not found after the previous one"));
+    assert_true(has_failure(&o.r, "after_first anchor not found"));
+    done(&o);
+}
+
+static void matchers_on_queries_bodies_and_versions(void **state)
+{
+    const char *entry_text =
+        "{'method': 'GET', 'path': '/v1.41/images/get', 'query': 'names=a%2Fgateway%3Adev&names=b/x:1&tail=all',"
+        " 'status': 200, 'body': '{\\'Container\\': \\'c\\', \\'Force\\': true}'}";
+    char *json = dequote(entry_text);
+    cJSON *e = cJSON_Parse(json);
+    free(json);
+    assert_non_null(e);
+    const char *yes[] = {
+        "{'path': '/images/get', 'query': {'names': ['a/gateway:dev', 'b/x:1']}}",
+        "{'method': 'GET', 'path': '/images/*', 'query': {'tail': 'all', 'follow': null}}",
+        "{'body': [{'path': 'Force', 'equals': true}], 'body_equals': {'Force': true, 'Container': 'c'}}",
+        "{'status': 200}", NULL};
+    const char *no[] = {
+        "{'path': '/images/get', 'query': {'names': ['b/x:1', 'a/gateway:dev']}}",
+        "{'query': {'names': 'a/gateway:dev'}}", /* a string means exactly one value */
+        "{'query': {'tail': null}}",
+        "{'method': 'POST'}",
+        "{'path': '/v1.41/images/get'}", /* matched after the version prefix is removed */
+        "{'body': [{'path': 'Force', 'equals': false}]}",
+        "{'status': 404}", NULL};
+    for (int i = 0; yes[i]; i++) {
+        char *m = dequote(yes[i]);
+        cJSON *mj = cJSON_Parse(m);
+        assert_true(conf_check_entry_matches(mj, e));
+        cJSON_Delete(mj);
+        free(m);
+    }
+    for (int i = 0; no[i]; i++) {
+        char *m = dequote(no[i]);
+        cJSON *mj = cJSON_Parse(m);
+        assert_false(conf_check_entry_matches(mj, e));
+        cJSON_Delete(mj);
+        free(m);
+    }
+    /* an object query (another journal form) works the same */
+    cJSON *e2 = cJSON_Parse("{\"method\": \"GET\", \"path\": \"/x\", \"query\": {\"tail\": \"5\", \"n\": [\"a\", \"b\"]}}");
+    cJSON *m2 = cJSON_Parse("{\"query\": {\"tail\": \"5\", \"n\": [\"a\", \"b\"]}}");
+    assert_true(conf_check_entry_matches(m2, e2));
+    cJSON_Delete(m2);
+    cJSON_Delete(e2);
+    cJSON_Delete(e);
+}
+
+static void environment_is_the_contract_and_nothing_else(void **state)
+{
+    setenv("OPENSHELL_GATEWAY", "leaked", 1);
+    setenv("IMAGE_TAG", "leaked", 1);
+    outcome o;
+    run_text(&o, "ENV",
+             "{'id': 'ENV', 'rule': 'r', 'spec': '§3.6', 'env': {'A_VAR': 'x', 'XDG_CONFIG_HOME': null},"
+             " 'steps': [{'args': ['env'], 'env': {'B_VAR': 'y'},"
+             "   'expect': {'stdout': {'contains': ['OPENSHELL_POLL_INTERVAL_MS=0\\n', 'A_VAR=x\\n', 'B_VAR=y\\n',"
+             "                                       'DOCKER_HOST=unix://', 'KUBECONFIG=${TMP}/kubeconfig\\n',"
+             "                                       'HOME=${HOME}\\n', 'PATH='],"
+             "              'not_contains': ['OPENSHELL_GATEWAY', 'IMAGE_TAG', 'XDG_CONFIG_HOME']}}},"
+             "   {'args': ['env'], 'expect': {'stdout': {'not_contains': 'B_VAR'}}}]}",
+             NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
+    done(&o);
+    unsetenv("OPENSHELL_GATEWAY");
+    unsetenv("IMAGE_TAG");
+    /* without a world, Docker points at a socket that does not exist, and world checks fail */
+    run_text(&o, "NOWORLD",
+             "{'id': 'NOWORLD', 'rule': 'r', 'spec': '§3.6', 'world': false,"
+             " 'steps': [{'args': ['env'], 'expect': {'stdout': {'contains': 'DOCKER_HOST=unix://${TMP}/no-docker.sock\\n',"
+             "                                                    'not_contains': 'KUBECONFIG'}}}],"
+             " 'expect': {'state': [{'path': 'x', 'exists': false}]}}",
+             NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_int_equal(o.r.n_failures, 1);
+    assert_true(has_failure(&o.r, "need a mock world"));
+    done(&o);
+}
+
+static void capabilities_skip_and_world_errors_fail(void **state)
+{
+    outcome o;
+    run_text(&o, "CAP", "{'id': 'CAP', 'rule': 'r', 'spec': '§3', 'needs': ['sandbox', 'gpu'], 'steps': [{'args': ['exit', '1']}]}",
+             "[\"gpu\"]", false);
+    assert_int_equal(o.r.status, CONF_SKIP);
+    assert_string_equal(o.r.skip_reason, "implementation lacks capability 'gpu'");
+    assert_int_equal(o.r.n_steps, 0);
+    done(&o);
+    run_text(&o, "CAP", "{'id': 'CAP', 'rule': 'r', 'spec': '§3', 'needs': ['sandbox'], 'steps': [{'args': ['exit', '0']}]}",
+             "[\"gpu\"]", false);
+    assert_int_equal(o.r.status, CONF_PASS);
+    done(&o);
+    run_text(&o, "WERR", "{'id': 'WERR', 'rule': 'r', 'spec': '§3', 'world': {'fail': 'scenario: containers[0]: bad'},"
+             " 'steps': [{'args': ['exit', '0']}]}", NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "cannot build the mock world: scenario: containers[0]: bad"));
+    done(&o);
+}
+
+static void step_time_limit_kills_the_process(void **state)
+{
+    outcome o;
+    run_text(&o, "SLOW", "{'id': 'SLOW', 'rule': 'r', 'spec': '§3', 'world': false,"
+             " 'steps': [{'args': ['sleep', '30'], 'timeout_ms': 200}]}", NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(o.r.steps[0].timed_out);
+    assert_true(has_failure(&o.r, "killed after the time limit"));
+    done(&o);
+}
+
+static void proc_captures_output_and_status(void **state)
+{
+    char *argv[] = {"/bin/sh", "-c", "printf 'a\\0b'; echo err >&2; read x; exit 7", NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    conf_proc_result p;
+    char *err = NULL;
+    assert_int_equal(conf_proc_run(argv, envp, NULL, 5000, &p, &err), 0);
+    assert_int_equal(p.exit_code, 7);
+    assert_int_equal(p.out_len, 3);
+    assert_memory_equal(p.out, "a\0b", 3);
+    assert_string_equal(p.err, "err\n");
+    assert_false(p.timed_out);
+    conf_proc_result_free(&p);
+    char *missing[] = {"/nonexistent/openshell", NULL};
+    assert_int_equal(conf_proc_run(missing, envp, NULL, 5000, &p, &err), -1);
+    assert_non_null(strstr(err, "cannot run '/nonexistent/openshell'"));
+    free(err);
+}
+
+static char *validate(const char *text)
+{
+    char *json = dequote(text);
+    cJSON *doc = cJSON_Parse(json);
+    free(json);
+    assert_non_null(doc);
+    char *r = conf_scenario_validate(doc);
+    cJSON_Delete(doc);
+    return r;
+}
+
+static void validation_names_the_bad_path(void **state)
+{
+    static const struct {
+        const char *text, *error;
+    } cases[] = {
+        {"{'id': 'X', 'spec': '§1', 'steps': [{'args': []}]}", "scenario.rule: expected a non-empty string"},
+        {"{'id': 'X', 'rule': 'r', 'steps': [{'args': []}]}", "scenario.spec"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': []}", "scenario.steps: expected a non-empty array"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'stepz': 1, 'steps': [{'args': []}]}", "scenario.stepz: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': [1]}]}", "scenario.steps[0].args: expected array of strings"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': [], 'expect': {'exit': 'zero'}}]}", "scenario.steps[0].expect.exit"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': [], 'expect': {'stdout': {'contain': 'x'}}}]}",
+         "scenario.steps[0].expect.stdout.contain: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'exit': 0}}", "scenario.expect.exit: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'state': [{'path': 'a..b', 'equals': 1}]}}",
+         "scenario.expect.state[0].path: bad path"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'state': [{'path': 'a'}]}}",
+         "scenario.expect.state[0]: no predicate"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'state': [{'path': 'a', 'equal': 1}]}}",
+         "scenario.expect.state[0].equal: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'journal': [{'match': {'method': 'GET'}}]}}",
+         "needs \"count\""},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'journal': [{'match': {'verb': 'GET'}, 'count': 1}]}}",
+         "scenario.expect.journal[0].match.verb: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}], 'expect': {'files': [{'path': 'p', 'mode': '600x'}]}}",
+         "scenario.expect.files[0].mode"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'files': [{'path': 'p'}], 'steps': [{'args': []}]}",
+         "exactly one of"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'world': 3, 'steps': [{'args': []}]}", "scenario.world"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'env': {'A': 1}, 'steps': [{'args': []}]}", "scenario.env.A"},
+        {NULL, NULL}};
+    for (int i = 0; cases[i].text; i++) {
+        char *e = validate(cases[i].text);
+        if (!e || !strstr(e, cases[i].error))
+            fail_msg("case %d: expected an error containing '%s', got '%s'", i, cases[i].error, e ? e : "(none)");
+        free(e);
+    }
+    char *ok = validate("{'id': 'X', 'rule': 'r', 'spec': ['§1', '§2'], 'steps': [{'args': []}]}");
+    assert_null(ok);
+}
+
+static void loading_checks_id_and_matcher_names(void **state)
+{
+    char *err = NULL;
+    assert_null(load_text("FILE", "{'id': 'OTHER', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}]}", &err));
+    assert_non_null(strstr(err, "differs from the file name"));
+    free(err);
+    err = NULL;
+    assert_null(load_text("REF", "{'id': 'REF', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}],"
+                                 " 'expect': {'journal': [{'match': 'S9', 'count': 1}]}}", &err));
+    assert_non_null(strstr(err, "no matcher named 'S9'"));
+    free(err);
+    err = NULL;
+    assert_null(load_text("JSON", "{'id': ", &err));
+    assert_non_null(strstr(err, "not valid JSON"));
+    free(err);
+    err = NULL;
+    conf_scenario *s = load_text("REF", "{'id': 'REF', 'rule': 'r', 'spec': '§1', 'steps': [{'args': []}],"
+                                        " 'matchers': {'S1': {'method': 'POST'}},"
+                                        " 'expect': {'journal': [{'sequence': ['S1', {'path': '/x'}, 'S1']}]}}", &err);
+    assert_non_null(s);
+    const cJSON *seq = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(s->doc, "expect"), "journal"), 0), "sequence");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(seq, 2), "method")->valuestring, "POST");
+    conf_scenario_free(s);
+    assert_true(conf_scenario_filter_match("DEP-*,NN-VEC", "NN-VEC"));
+    assert_true(conf_scenario_filter_match(NULL, "X"));
+    assert_false(conf_scenario_filter_match("DEP-*", "NN-VEC"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(passing_scenario_with_every_check_kind),
+        cmocka_unit_test(failing_checks_are_each_reported),
+        cmocka_unit_test(a_failed_step_stops_the_scenario_unless_keep_going),
+        cmocka_unit_test(journal_windows_per_step_and_anchors),
+        cmocka_unit_test(matchers_on_queries_bodies_and_versions),
+        cmocka_unit_test(environment_is_the_contract_and_nothing_else),
+        cmocka_unit_test(capabilities_skip_and_world_errors_fail),
+        cmocka_unit_test(step_time_limit_kills_the_process),
+        cmocka_unit_test(proc_captures_output_and_status),
+        cmocka_unit_test(validation_names_the_bad_path),
+        cmocka_unit_test(loading_checks_id_and_matcher_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
