@@ -1,0 +1,263 @@
+/* cli_args.c: the openshell command-line grammar: command words, per-command flags, the
+ * global -g/--gateway anywhere, --help at every level. */
+#include "cli_args.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "osh_str.h"
+
+typedef enum flag_kind { FLAG_BOOL, FLAG_VALUE } flag_kind;
+
+typedef struct flag_spec {
+    const char *long_name;   /* "--name" */
+    const char *short_name;  /* "-n" or NULL */
+    flag_kind kind;
+    size_t offset;           /* into cli_args */
+} flag_spec;
+
+#define VALUE(l, s, field) {l, s, FLAG_VALUE, offsetof(cli_args, field)}
+#define BOOL(l, field) {l, NULL, FLAG_BOOL, offsetof(cli_args, field)}
+#define PORT_OFFSET ((size_t)-1)
+
+static const flag_spec start_flags[] = {
+    VALUE("--name", NULL, name), {"--port", NULL, FLAG_VALUE, PORT_OFFSET}, VALUE("--image", NULL, image),
+    BOOL("--recreate", recreate), BOOL("--gpu", gpu), VALUE("--gateway-host", NULL, gateway_host),
+    BOOL("--plaintext", plaintext), BOOL("--disable-gateway-auth", disable_gateway_auth),
+    VALUE("--registry-username", NULL, registry_username), VALUE("--registry-token", NULL, registry_token),
+    VALUE("--remote", NULL, remote), VALUE("--ssh-key", NULL, ssh_key), {NULL, NULL, FLAG_BOOL, 0}};
+static const flag_spec remote_flags[] = {VALUE("--name", NULL, name), VALUE("--remote", NULL, remote),
+                                         VALUE("--ssh-key", NULL, ssh_key), {NULL, NULL, FLAG_BOOL, 0}};
+static const flag_spec info_flags[] = {VALUE("--name", NULL, name), {NULL, NULL, FLAG_BOOL, 0}};
+static const flag_spec no_flags[] = {{NULL, NULL, FLAG_BOOL, 0}};
+static const flag_spec logs_flags[] = {VALUE("--name", NULL, name),    VALUE("--remote", NULL, remote),
+                                       VALUE("--ssh-key", NULL, ssh_key), VALUE("--tail", NULL, tail),
+                                       VALUE("--lines", "-n", tail),   BOOL("--follow", follow),
+                                       {NULL, NULL, FLAG_BOOL, 0}};
+
+typedef struct command_spec {
+    const char *group;        /* "gateway", "doctor", "debug" */
+    const char *name;         /* "start", ... */
+    cli_command command;
+    const flag_spec *flags;
+    int positional;           /* 0 none, 1 optional, 2 required */
+    const char *topic;
+} command_spec;
+
+static const command_spec commands[] = {
+    {"gateway", "start", CLI_GATEWAY_START, start_flags, 0, "gateway start"},
+    {"gateway", "stop", CLI_GATEWAY_STOP, remote_flags, 0, "gateway stop"},
+    {"gateway", "destroy", CLI_GATEWAY_DESTROY, remote_flags, 0, "gateway destroy"},
+    {"gateway", "info", CLI_GATEWAY_INFO, info_flags, 0, "gateway info"},
+    {"gateway", "select", CLI_GATEWAY_SELECT, no_flags, 1, "gateway select"},
+    {"doctor", "logs", CLI_DOCTOR_LOGS, logs_flags, 0, "doctor logs"},
+    {"doctor", "exec", CLI_DOCTOR_EXEC, remote_flags, 0, "doctor exec"},
+    {"debug", "node-name", CLI_DEBUG_NODE_NAME, no_flags, 2, "debug node-name"},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int usage_error(char **error, const char *fmt, const char *arg)
+{
+    *error = osh_str_printf(fmt, arg);
+    return 2;
+}
+
+static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
+
+/* -g/--gateway in any position before "--": consumes its value. 1 = consumed, 0 = not
+ * this flag, 2 = missing value. */
+static int take_gateway(int argc, char **argv, int *i, cli_args *out)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--gateway=", 10) == 0) {
+        out->gateway = a + 10;
+        return 1;
+    }
+    if (strcmp(a, "-g") != 0 && strcmp(a, "--gateway") != 0)
+        return 0;
+    if (*i + 1 >= argc)
+        return 2;
+    out->gateway = argv[++*i];
+    return 1;
+}
+
+int cli_parse_port(const char *text)
+{
+    if (!text || !*text || strlen(text) > 5)
+        return -1;
+    for (const char *p = text; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    long v = strtol(text, NULL, 10);
+    return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+static const flag_spec *find_flag(const flag_spec *flags, const char *arg, size_t len)
+{
+    for (const flag_spec *f = flags; f->long_name; f++) {
+        if (strlen(f->long_name) == len && strncmp(f->long_name, arg, len) == 0)
+            return f;
+        if (f->short_name && strlen(f->short_name) == len && strncmp(f->short_name, arg, len) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static int set_flag(const flag_spec *f, const char *value, cli_args *out, char **error)
+{
+    if (f->kind == FLAG_BOOL) {
+        *(bool *)((char *)out + f->offset) = true;
+        return 0;
+    }
+    if (!value)
+        value = "";
+    if (f->offset == PORT_OFFSET) {
+        out->port = cli_parse_port(value);
+        if (out->port < 0)
+            return usage_error(error, "invalid value '%s' for '--port': expected an integer from 1 to 65535", value);
+        return 0;
+    }
+    *(const char **)((char *)out + f->offset) = value;
+    return 0;
+}
+
+static int parse_flag(int argc, char **argv, int *i, const command_spec *c, cli_args *out, char **error)
+{
+    const char *a = argv[*i];
+    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    const flag_spec *f = find_flag(c->flags, a, len);
+    if (!f)
+        return usage_error(error, "unexpected argument '%s' found", a);
+    if (f->kind == FLAG_BOOL) {
+        if (eq)
+            return usage_error(error, "unexpected value for flag '%s'", a);
+        return set_flag(f, NULL, out, error);
+    }
+    const char *value = eq ? eq + 1 : NULL;
+    if (!value) {
+        if (*i + 1 >= argc)
+            return usage_error(error, "a value is required for '%s' but none was supplied", f->long_name);
+        value = argv[++*i];
+    }
+    return set_flag(f, value, out, error);
+}
+
+static int parse_tail(cli_args *out, char **error)
+{
+    if (!out->tail || strcmp(out->tail, "all") == 0)
+        return 0;
+    if (!*out->tail || strlen(out->tail) > 9 || strspn(out->tail, "0123456789") != strlen(out->tail))
+        return usage_error(error, "invalid value '%s' for '--tail': expected a number of lines", out->tail);
+    return 0;
+}
+
+/* Everything after the command words. */
+static int parse_command_args(int argc, char **argv, int i, const command_spec *c, cli_args *out, char **error)
+{
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            out->command = CLI_HELP;
+            out->help_topic = c->topic;
+            return 0;
+        }
+        if (c->command == CLI_DEBUG_NODE_NAME && !out->has_positional) {
+            if (strcmp(a, "--") == 0 && i + 1 < argc)
+                a = argv[++i];
+            out->positional = a;
+            out->has_positional = true;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            if (c->command != CLI_DOCTOR_EXEC)
+                return usage_error(error, "unexpected argument '%s' found", a);
+            out->exec_argv = argv + i + 1;
+            out->exec_argc = argc - i - 1;
+            break;
+        }
+        int g = take_gateway(argc, argv, &i, out);
+        if (g == 2)
+            return usage_error(error, "a value is required for '%s' but none was supplied", a);
+        if (g == 1)
+            continue;
+        if (a[0] == '-' && a[1] != '\0') {
+            int rc = parse_flag(argc, argv, &i, c, out, error);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (c->command == CLI_DOCTOR_EXEC) {
+            out->exec_argv = argv + i;
+            out->exec_argc = argc - i;
+            break;
+        }
+        if (c->positional == 0 || out->has_positional)
+            return usage_error(error, "unexpected argument '%s' found", a);
+        out->positional = a;
+        out->has_positional = true;
+    }
+    if (c->positional == 2 && !out->has_positional)
+        return usage_error(error, "the required argument %s was not provided", "NAME");
+    if (c->command == CLI_DOCTOR_EXEC && out->exec_argc < 1)
+        return usage_error(error, "%s", "doctor exec needs a command after '--'");
+    out->command = c->command;
+    return parse_tail(out, error);
+}
+
+static const command_spec *find_command(const char *group, const char *name)
+{
+    for (size_t k = 0; k < N_COMMANDS; k++)
+        if (strcmp(commands[k].group, group) == 0 && strcmp(commands[k].name, name) == 0)
+            return &commands[k];
+    return NULL;
+}
+
+static bool known_group(const char *g)
+{
+    return strcmp(g, "gateway") == 0 || strcmp(g, "doctor") == 0 || strcmp(g, "debug") == 0;
+}
+
+int cli_parse(int argc, char **argv, cli_args *out, char **error)
+{
+    memset(out, 0, sizeof(*out));
+    *error = NULL;
+    const char *group = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (is_help(a)) {
+            out->command = CLI_HELP;
+            out->help_topic = group ? group : "";
+            return 0;
+        }
+        if (!group && strcmp(a, "--version") == 0) {
+            out->command = CLI_VERSION;
+            return 0;
+        }
+        int g = take_gateway(argc, argv, &i, out);
+        if (g == 2)
+            return usage_error(error, "a value is required for '%s' but none was supplied", a);
+        if (g == 1)
+            continue;
+        if (a[0] == '-')
+            return usage_error(error, "unexpected argument '%s' found", a);
+        if (!group) {
+            if (strcmp(a, "sandbox") == 0) {
+                out->command = CLI_SANDBOX;
+                out->sandbox_index = i;
+                return 0;
+            }
+            if (!known_group(a))
+                return usage_error(error, "unrecognized subcommand '%s'", a);
+            group = a;
+            continue;
+        }
+        const command_spec *c = find_command(group, a);
+        if (!c)
+            return usage_error(error, "unrecognized subcommand '%s'", a);
+        return parse_command_args(argc, argv, i + 1, c, out, error);
+    }
+    if (group)
+        return usage_error(error, "'openshell %s' requires a subcommand", group);
+    return usage_error(error, "%s", "a command is required");
+}

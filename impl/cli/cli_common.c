@@ -1,0 +1,89 @@
+/* cli_common.c: name resolution, config root, remote lookup and output helpers. */
+#include "cli_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_spec.h"
+#include "osh_str.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+char *cli_config_root(void)
+{
+    gw_error err = GW_ERROR_INIT;
+    char *root = gw_config_root(&err);
+    if (!root)
+        cli_error("%s", gw_error_text(&err));
+    gw_error_clear(&err);
+    return root;
+}
+
+char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_root, int *exit_code)
+{
+    char *name = NULL;
+    if (a->name)
+        name = osh_str_dup(a->name);
+    else if (a->gateway)
+        name = osh_str_dup(a->gateway);
+    else if ((name = gw_env_trimmed("OPENSHELL_GATEWAY")))
+        ;
+    else if (!for_start && config_root && (name = gw_active_gateway_read(config_root)))
+        ;
+    else
+        name = osh_str_dup(GW_DEFAULT_NAME);
+    gw_error err = GW_ERROR_INIT;
+    if (gw_validate_name(name, &err) != 0) {
+        cli_error("%s", gw_error_text(&err));
+        gw_error_clear(&err);
+        free(name);
+        *exit_code = 2;
+        return NULL;
+    }
+    return name;
+}
+
+char *cli_remote_for(const cli_args *a, const char *config_root, const char *name)
+{
+    if (a->remote && *a->remote)
+        return osh_str_dup(a->remote);
+    gw_metadata m;
+    char *remote = NULL;
+    if (gw_metadata_load(config_root, name, &m, NULL) == 0) {
+        if (m.is_remote && m.remote_host && *m.remote_host)
+            remote = osh_str_dup(m.remote_host);
+        gw_metadata_free(&m);
+    }
+    return remote;
+}
+
+void cli_render_event(void *ud, gw_event kind, const char *text)
+{
+    switch (kind) {
+    case GW_EVENT_STATUS:
+        fprintf(stderr, "  %s\n", osh_str_starts_with(text, "[status] ") ? text + 9 : text);
+        break;
+    case GW_EVENT_LOG:
+        fprintf(stderr, "  %s\n", text);
+        break;
+    case GW_EVENT_WARNING:
+        fprintf(stderr, "warning: %s\n", text);
+        break;
+    case GW_EVENT_PROGRESS:
+    case GW_EVENT_VERBOSE:
+        if (getenv("OPENSHELL_VERBOSE") && *getenv("OPENSHELL_VERBOSE"))
+            fprintf(stderr, "  %s\n", text);
+        break;
+    }
+    fflush(stderr);
+}

@@ -1,0 +1,32 @@
+/* cli_common.h: what the openshell commands share: name resolution (SPEC 3.3), the config
+ * root, the target (local or remote), and output helpers (SPEC 3.4). */
+#ifndef CLI_COMMON_H
+#define CLI_COMMON_H
+
+#include <stdbool.h>
+
+#include "cli_args.h"
+#include "gateway.h"
+
+/* Resolve and validate the gateway name. For start the active_gateway file is not consulted.
+ * Returns a malloc'd name, or NULL after printing the error (*exit_code set to 2 or 1). */
+char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_root, int *exit_code);
+/* The config root, or NULL after printing `HOME is not set`. */
+char *cli_config_root(void);
+/* --remote, else the stored metadata's remote_host, else NULL; malloc'd. */
+char *cli_remote_for(const cli_args *a, const char *config_root, const char *name);
+
+/* "error: {text}" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The event sink used by every command (SPEC 3.4 rendering). */
+void cli_render_event(void *ud, gw_event kind, const char *text);
+
+int cli_gateway_start(const cli_args *a);
+int cli_gateway_stop(const cli_args *a);
+int cli_gateway_destroy(const cli_args *a);
+int cli_gateway_info(const cli_args *a);
+int cli_gateway_select(const cli_args *a);
+int cli_doctor_logs(const cli_args *a);
+int cli_doctor_exec(const cli_args *a);
+
+#endif

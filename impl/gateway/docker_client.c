@@ -1,0 +1,428 @@
+/* docker_client.c: HTTP requests to the Docker daemon through libcurl (see docker_client.h).
+ * Owns connection setup for the three transports, request bodies, response collection and
+ * the Docker error text. Streams are handed to callbacks; their framing is decoded by the
+ * callers (docker_stream.c). */
+#include "docker_client.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "osh_str.h"
+
+extern char **environ;
+
+struct docker_client {
+    docker_endpoint ep;   /* a private copy */
+    CURL *easy;           /* reused across sequential requests (keeps the connection) */
+    atomic_ulong requests;
+};
+
+typedef struct transfer {
+    docker_client *dc;
+    const docker_request *req;
+    docker_response *resp;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url;
+    pid_t ssh_pid;
+    bool callback_aborted;
+    char errbuf[CURL_ERROR_SIZE];
+} transfer;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+bool docker_status_ok(long status) { return status >= 200 && status < 300; }
+
+void docker_response_free(docker_response *r)
+{
+    if (!r)
+        return;
+    osh_buf_free(&r->body);
+    r->status = 0;
+}
+
+static docker_endpoint endpoint_copy(const docker_endpoint *ep)
+{
+    docker_endpoint c = *ep;
+    c.address = osh_str_dup(ep->address);
+    c.ssh_argv = NULL;
+    if (ep->ssh_argv) {
+        size_t n = 0;
+        while (ep->ssh_argv[n])
+            n++;
+        c.ssh_argv = calloc(n + 1, sizeof(char *));
+        if (!c.ssh_argv)
+            abort();
+        for (size_t i = 0; i < n; i++)
+            c.ssh_argv[i] = osh_str_dup(ep->ssh_argv[i]);
+    }
+    return c;
+}
+
+docker_client *docker_client_new(const docker_endpoint *ep)
+{
+    pthread_once(&curl_once, curl_init_once);
+    docker_client *dc = calloc(1, sizeof(*dc));
+    if (!dc)
+        abort();
+    dc->ep = endpoint_copy(ep);
+    dc->easy = curl_easy_init();
+    if (!dc->easy)
+        abort();
+    atomic_init(&dc->requests, 0);
+    return dc;
+}
+
+void docker_client_free(docker_client *dc)
+{
+    if (!dc)
+        return;
+    curl_easy_cleanup(dc->easy);
+    docker_endpoint_free(&dc->ep);
+    free(dc);
+}
+
+unsigned long docker_client_request_count(const docker_client *dc) { return atomic_load(&dc->requests); }
+
+/* --- ssh transport: each connection is a `docker system dial-stdio` over ssh --- */
+
+static curl_socket_t ssh_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    transfer *t = clientp;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return CURL_SOCKET_BAD;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, t->dc->ep.ssh_argv[0], &fa, NULL, t->dc->ep.ssh_argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        return CURL_SOCKET_BAD;
+    }
+    t->ssh_pid = pid;
+    return sv[0];
+}
+
+static int ssh_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose) { return CURL_SOCKOPT_ALREADY_CONNECTED; }
+
+static int ssh_close_socket(void *clientp, curl_socket_t fd)
+{
+    transfer *t = clientp;
+    close(fd);
+    if (t->ssh_pid > 0) {
+        /* The answer has been read; the ssh process has nothing left to do. */
+        kill(t->ssh_pid, SIGTERM);
+        waitpid(t->ssh_pid, NULL, 0);
+        t->ssh_pid = 0;
+    }
+    return 0;
+}
+
+/* --- body callbacks --- */
+
+static bool status_streams(long code) { return code == 101 || docker_status_ok(code); }
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    transfer *t = ud;
+    size_t len = size * nmemb;
+    if (t->req->on_data) {
+        long code = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (status_streams(code)) {
+            t->resp->status = code;
+            if (t->req->on_data(t->req->data_ud, ptr, len) != 0) {
+                t->callback_aborted = true;
+                return 0;
+            }
+            return len;
+        }
+    }
+    osh_buf_append(&t->resp->body, ptr, len);
+    return len;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    transfer *t = ud;
+    size_t len = size * nmemb;
+    if (len == 2 && ptr[0] == '\r' && ptr[1] == '\n') {
+        long code = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (status_streams(code))
+            t->req->on_open(t->req->data_ud);
+    }
+    return len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+    transfer *t = ud;
+    return fread(buf, 1, size * nitems, t->req->body_file);
+}
+
+static void set_method_and_body(transfer *t)
+{
+    const docker_request *req = t->req;
+    CURL *e = t->easy;
+    if (req->body_file) {
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(e, CURLOPT_READDATA, t);
+        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_file_len);
+    } else if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+    } else if (strcmp(req->method, "HEAD") == 0) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    }
+    if (strcmp(req->method, "GET") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+static void transfer_setup(transfer *t)
+{
+    const docker_endpoint *ep = &t->dc->ep;
+    CURL *e = t->easy;
+    const char *base = ep->transport == DOCKER_TRANSPORT_TCP ? ep->address
+                       : ep->transport == DOCKER_TRANSPORT_UNIX ? "localhost"
+                                                                : "127.0.0.1";
+    t->url = osh_str_printf("http://%s%s", base, t->req->path);
+    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    if (ep->timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
+    if (ep->transport == DOCKER_TRANSPORT_UNIX)
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, ep->address);
+    if (ep->transport == DOCKER_TRANSPORT_SSH) {
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ssh_open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+        curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, ssh_sockopt);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, ssh_close_socket);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, t);
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    }
+    /* Streams end with a hijacked or closed connection: never reuse it. */
+    if (t->req->on_data)
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    if (t->req->on_open) {
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    }
+    t->headers = curl_slist_append(NULL, "Expect:");
+    if (t->req->content_type) {
+        char *h = osh_str_printf("Content-Type: %s", t->req->content_type);
+        t->headers = curl_slist_append(t->headers, h);
+        free(h);
+    }
+    if (t->req->header)
+        t->headers = curl_slist_append(t->headers, t->req->header);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    set_method_and_body(t);
+}
+
+static void transfer_cleanup(transfer *t)
+{
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+    free(t->url);
+    t->url = NULL;
+}
+
+static const char *endpoint_label(const docker_endpoint *ep)
+{
+    switch (ep->transport) {
+    case DOCKER_TRANSPORT_UNIX: return "unix socket";
+    case DOCKER_TRANSPORT_TCP: return "tcp";
+    default: return "ssh";
+    }
+}
+
+static int transfer_result(transfer *t, CURLcode rc, gw_error *err)
+{
+    long code = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+    t->resp->status = code;
+    if (rc == CURLE_OK)
+        return 0;
+    if (t->callback_aborted)
+        return gw_fail(err, GW_E_STREAM, "stream aborted while reading %s %s", t->req->method, t->req->path);
+    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+    if (code == 0)
+        return gw_fail(err, GW_E_TRANSPORT, "error trying to connect to the Docker daemon (%s %s): %s",
+                       endpoint_label(&t->dc->ep), t->dc->ep.address, detail);
+    return gw_fail(err, GW_E_TRANSPORT, "error reading Docker response to %s %s: %s", t->req->method,
+                   t->req->path, detail);
+}
+
+int docker_client_send(docker_client *dc, const docker_request *req, docker_response *resp, gw_error *err)
+{
+    resp->status = 0;
+    osh_buf_reset(&resp->body);
+    transfer t = {.dc = dc, .req = req, .resp = resp, .easy = dc->easy};
+    curl_easy_reset(dc->easy);
+    transfer_setup(&t);
+    atomic_fetch_add(&dc->requests, 1);
+    CURLcode rc = curl_easy_perform(dc->easy);
+    int result = transfer_result(&t, rc, err);
+    transfer_cleanup(&t);
+    return result;
+}
+
+int docker_call(docker_client *dc, const char *method, const char *path, const cJSON *body,
+                docker_response *resp, gw_error *err)
+{
+    char *json = body ? cJSON_PrintUnformatted(body) : NULL;
+    docker_request req = {.method = method, .path = path};
+    if (json) {
+        req.body = json;
+        req.body_len = strlen(json);
+        req.content_type = "application/json";
+    }
+    int rc = docker_client_send(dc, &req, resp, err);
+    cJSON_free(json);
+    return rc;
+}
+
+int docker_status_error(const docker_response *resp, gw_error *err)
+{
+    const char *raw = osh_buf_str(&resp->body);
+    cJSON *doc = cJSON_Parse(raw);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
+    char *text = cJSON_IsString(msg) ? osh_str_dup(msg->valuestring) : osh_str_trim_dup(raw);
+    cJSON_Delete(doc);
+    gw_fail(err, GW_E_DOCKER, "Docker responded with status code %ld: %s", resp->status, text);
+    if (err)
+        err->status = resp->status;
+    free(text);
+    return -1;
+}
+
+cJSON *docker_response_json(const docker_response *resp, const char *method, const char *path, gw_error *err)
+{
+    cJSON *doc = resp->body.len ? cJSON_ParseWithLength(resp->body.data, resp->body.len) : NULL;
+    if (!doc)
+        gw_fail(err, GW_E_JSON, "malformed JSON in Docker response to %s %s", method, path);
+    return doc;
+}
+
+void docker_path_add_query(osh_buf *path, const char *key, const char *value)
+{
+    pthread_once(&curl_once, curl_init_once);
+    char *escaped = curl_easy_escape(NULL, value, 0);
+    if (!escaped)
+        abort();
+    osh_buf_appendf(path, "%c%s=%s", strchr(osh_buf_str(path), '?') ? '&' : '?', key, escaped);
+    curl_free(escaped);
+}
+
+/* --- background streams --- */
+
+struct docker_follow {
+    docker_client *dc;
+    CURLM *multi;
+    transfer t;
+    docker_request req;
+    docker_response resp;
+    char *path;
+    docker_follow_end_fn on_end;
+    void *ud;
+    atomic_int stop;
+    pthread_t thread;
+};
+
+static void follow_report_end(docker_follow *f)
+{
+    CURLcode rc = CURLE_OK;
+    int left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(f->multi, &left)))
+        if (m->msg == CURLMSG_DONE)
+            rc = m->data.result;
+    gw_error err = GW_ERROR_INIT;
+    if (transfer_result(&f->t, rc, &err) == 0 && !status_streams(f->resp.status))
+        docker_status_error(&f->resp, &err);
+    if (f->on_end)
+        f->on_end(f->ud, err.message ? &err : NULL);
+    gw_error_clear(&err);
+}
+
+static void *follow_main(void *arg)
+{
+    docker_follow *f = arg;
+    int running = 1;
+    while (!atomic_load(&f->stop)) {
+        if (curl_multi_perform(f->multi, &running) != CURLM_OK || !running)
+            break;
+        curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
+    }
+    if (!atomic_load(&f->stop))
+        follow_report_end(f);
+    return NULL;
+}
+
+docker_follow *docker_follow_start(docker_client *dc, const char *path, docker_data_fn on_data,
+                                   void (*on_open)(void *ud), docker_follow_end_fn on_end, void *ud, gw_error *err)
+{
+    docker_follow *f = calloc(1, sizeof(*f));
+    if (!f)
+        abort();
+    f->dc = dc;
+    f->path = osh_str_dup(path);
+    f->req = (docker_request){.method = "GET", .path = f->path, .on_data = on_data, .data_ud = ud,
+                              .on_open = on_open};
+    f->on_end = on_end;
+    f->ud = ud;
+    atomic_init(&f->stop, 0);
+    f->t = (transfer){.dc = dc, .req = &f->req, .resp = &f->resp, .easy = curl_easy_init()};
+    f->multi = curl_multi_init();
+    if (!f->t.easy || !f->multi)
+        abort();
+    transfer_setup(&f->t);
+    curl_multi_add_handle(f->multi, f->t.easy);
+    atomic_fetch_add(&dc->requests, 1);
+    if (pthread_create(&f->thread, NULL, follow_main, f) != 0) {
+        gw_fail(err, GW_E_FAILED, "failed to start the log reader thread");
+        f->thread = 0;
+        atomic_store(&f->stop, 1);
+        docker_follow_stop(f);
+        return NULL;
+    }
+    return f;
+}
+
+void docker_follow_stop(docker_follow *f)
+{
+    if (!f)
+        return;
+    atomic_store(&f->stop, 1);
+    curl_multi_wakeup(f->multi);
+    if (f->thread)
+        pthread_join(f->thread, NULL);
+    curl_multi_remove_handle(f->multi, f->t.easy);
+    curl_easy_cleanup(f->t.easy);
+    curl_multi_cleanup(f->multi);
+    transfer_cleanup(&f->t);
+    docker_response_free(&f->resp);
+    free(f->path);
+    free(f);
+}

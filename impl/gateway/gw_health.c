@@ -1,0 +1,177 @@
+/* gw_health.c: the health wait (SPEC 7.2): 180 attempts of drain, log-marker checks,
+ * inspect, exit and health decisions, with the log follower running alongside. */
+#include "gw_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_log_follower.h"
+#include "gw_timing.h"
+#include "osh_str.h"
+
+#define GW_HEALTH_ATTEMPTS 180
+#define GW_HEALTH_SLEEP_MS 2000
+#define GW_DNS_LIMIT 5
+#define GW_PRESSURE_LIMIT 8
+
+typedef struct health_state {
+    gw_ctx *ctx;
+    gw_log_follower *follower;
+    gw_log_ring ring;
+    int dns_count;
+    int pressure_count;
+} health_state;
+
+static void drain(health_state *h)
+{
+    gw_strv lines = {0};
+    gw_log_follower_take(h->follower, &lines);
+    for (size_t i = 0; i < lines.len; i++) {
+        gw_log_ring_push(&h->ring, lines.items[i]);
+        gw_emit(h->ctx, GW_EVENT_LOG, "%s", lines.items[i]);
+    }
+    gw_strv_free(&lines);
+}
+
+static bool ring_has(const gw_log_ring *r, const char *needle)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (strstr(gw_log_ring_at(r, i), needle))
+            return true;
+    return false;
+}
+
+static int fail_with_logs(health_state *h, gw_error *err, const char *text)
+{
+    char *logs = gw_log_ring_render(&h->ring);
+    gw_fail(err, GW_E_FAILED, "%s\n%s", text, logs);
+    free(logs);
+    return -1;
+}
+
+static char *pressure_conditions(const gw_log_ring *r)
+{
+    osh_buf b = OSH_BUF_INIT;
+    const char *marker = "HEALTHCHECK_NODE_PRESSURE";
+    for (size_t i = 0; i < r->count; i++) {
+        const char *at = strstr(gw_log_ring_at(r, i), marker);
+        if (!at)
+            continue;
+        at += strlen(marker);
+        while (*at == ':')
+            at++;
+        char *cond = osh_str_trim_dup(at);
+        if (*cond)
+            osh_buf_appendf(&b, "%s%s", b.len ? ", " : "", cond);
+        free(cond);
+    }
+    if (!b.len)
+        osh_buf_append_str(&b, "unknown pressure condition");
+    return osh_buf_detach(&b);
+}
+
+/* The marker rules of steps 2-4; 1 when the wait must fail (err set), else 0. */
+static int check_markers(health_state *h, gw_error *err)
+{
+    if (ring_has(&h->ring, "DNS_PROBE_FAILED") || ring_has(&h->ring, "HEALTHCHECK_DNS_FAILURE"))
+        h->dns_count++;
+    else
+        h->dns_count = 0;
+    if (h->dns_count >= GW_DNS_LIMIT)
+        return fail_with_logs(h, err, "dial tcp: lookup registry: Try again\n"
+                                      "DNS resolution is failing inside the gateway container."),
+               1;
+    if (!ring_has(&h->ring, "HEALTHCHECK_NODE_PRESSURE"))
+        h->pressure_count = 0;
+    else if (++h->pressure_count >= GW_PRESSURE_LIMIT) {
+        char *conds = pressure_conditions(&h->ring);
+        char *text = osh_str_printf("HEALTHCHECK_NODE_PRESSURE: %s\nThe cluster node is under resource pressure. "
+                                    "The kubelet is evicting pods and rejecting new scheduling.",
+                                    conds);
+        fail_with_logs(h, err, text);
+        free(text);
+        free(conds);
+        return 1;
+    }
+    if (ring_has(&h->ring, "HEALTHCHECK_MISSING_SUPERVISOR"))
+        return fail_with_logs(h, err,
+                              "The sandbox supervisor binary is missing from the cluster image "
+                              "(/opt/openshell/bin/openshell-sandbox not found).\n"
+                              "Rebuild the cluster image so that it includes the supervisor, then run: "
+                              "openshell gateway destroy && openshell gateway start"),
+               1;
+    return 0;
+}
+
+static char *exit_text(const cJSON *inspect)
+{
+    const cJSON *code = gw_json_path(inspect, "State.ExitCode");
+    const char *error = gw_json_string(inspect, "State.Error");
+    osh_buf b = OSH_BUF_INIT;
+    osh_buf_appendf(&b, "gateway container exited unexpectedly (exit_code=%ld",
+                    cJSON_IsNumber(code) ? (long)code->valuedouble : -1L);
+    if (error && *error)
+        osh_buf_appendf(&b, ", error=%s", error);
+    if (cJSON_IsTrue(gw_json_path(inspect, "State.OOMKilled")))
+        osh_buf_append_str(&b, ", OOMKilled=true");
+    osh_buf_append_char(&b, ')');
+    return osh_buf_detach(&b);
+}
+
+/* One attempt: 1 = healthy, 0 = go on, -1 = failed. */
+static int attempt(health_state *h, int i, gw_error *err)
+{
+    drain(h);
+    if (check_markers(h, err))
+        return -1;
+    static const long ok[] = {200, 0};
+    char *path = osh_str_printf("/containers/%s/json", h->ctx->resource);
+    cJSON *inspect = NULL;
+    int rc = gw_docker_json(h->ctx, "GET", path, NULL, ok, NULL, &inspect, err);
+    free(path);
+    if (rc != 0)
+        return -1;
+    int result = 0;
+    const char *health = gw_json_string(inspect, "State.Health.Status");
+    if (!gw_state_running(inspect)) {
+        /* The stream ends once the container stops: wait briefly so its last lines count. */
+        gw_log_follower_wait_end(h->follower, 1000);
+        drain(h);
+        char *text = exit_text(inspect);
+        result = fail_with_logs(h, err, text);
+        free(text);
+    } else if (health && strcmp(health, "healthy") == 0) {
+        result = 1;
+    } else if (health && strcmp(health, "unhealthy") == 0 && i == GW_HEALTH_ATTEMPTS - 1) {
+        result = fail_with_logs(h, err, "gateway health check reported unhealthy");
+    } else if ((!health || !*health || strcmp(health, "none") == 0) && i == 0) {
+        result = fail_with_logs(h, err, "gateway container does not expose a health check");
+    }
+    cJSON_Delete(inspect);
+    return result;
+}
+
+int gw_health_wait(gw_ctx *ctx, gw_error *err)
+{
+    char *path = osh_str_printf("/containers/%s/logs?follow=1&stdout=1&stderr=1&tail=0", ctx->resource);
+    health_state h = {.ctx = ctx};
+    h.follower = gw_log_follower_start(ctx->docker, path, err);
+    free(path);
+    if (!h.follower)
+        return -1;
+    int result = 0;
+    for (int i = 0; i < GW_HEALTH_ATTEMPTS && result == 0; i++) {
+        result = attempt(&h, i, err);
+        if (result == 0)
+            gw_sleep_nominal(GW_HEALTH_SLEEP_MS);
+    }
+    if (result == 0) {
+        drain(&h);
+        fail_with_logs(&h, err, "timed out waiting for gateway health check");
+        err->code = GW_E_TIMEOUT;
+        result = -1;
+    }
+    gw_log_follower_stop(h.follower);
+    gw_log_ring_free(&h.ring);
+    return result > 0 ? 0 : -1;
+}

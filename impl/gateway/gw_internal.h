@@ -1,0 +1,96 @@
+/* gw_internal.h: what the flow files share inside the library: the per-command context
+ * and the Docker operations several steps use. Not part of the public API. */
+#ifndef GW_INTERNAL_H
+#define GW_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "docker_client.h"
+#include "gateway.h"
+#include "gw_spec.h"
+#include "osh_buf.h"
+
+typedef struct gw_ctx {
+    docker_client *docker;
+    char *name;
+    char *resource;       /* openshell-cluster-{name}: container, volume and network */
+    bool remote;
+    gw_event_fn on_event;
+    void *event_ud;
+} gw_ctx;
+
+/* Build the context and its Docker client (DOCKER_HOST or ssh); GW_E_INVALID for a bad
+ * DOCKER_HOST (`unsupported DOCKER_HOST scheme`). */
+int gw_ctx_open(gw_ctx *ctx, const gw_target *t, gw_error *err);
+void gw_ctx_close(gw_ctx *ctx);
+void gw_emit(gw_ctx *ctx, gw_event kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A JSON call that must answer one of the accepted statuses (0-terminated list); the body
+ * is parsed into *out when out is non-NULL and the status is 2xx. */
+int gw_docker_json(gw_ctx *ctx, const char *method, const char *path, const cJSON *body, const long *accepted,
+                   long *status, cJSON **out, gw_error *err);
+
+/* GET /containers/{c}/json: *out NULL when the container does not exist (404). */
+int gw_inspect_container(gw_ctx *ctx, cJSON **out, gw_error *err);
+/* Helpers over an inspect document. */
+bool gw_state_running(const cJSON *inspect);
+const char *gw_json_string(const cJSON *obj, const char *dotted_path);
+const cJSON *gw_json_path(const cJSON *obj, const char *dotted_path);
+
+/* SPEC 4.4 */
+int gw_network_force_remove(gw_ctx *ctx, gw_error *err);
+int gw_network_ensure(gw_ctx *ctx, gw_error *err);
+/* SPEC 4.5 */
+int gw_volume_ensure(gw_ctx *ctx, gw_error *err);
+
+/* SPEC 4.3 */
+int gw_image_ensure_local(gw_ctx *ctx, const char *ref, const char *username, const char *token, gw_error *err);
+int gw_image_pull_remote(gw_ctx *ctx, const char *ref, const char *username, const char *token, gw_error *err);
+/* X-Registry-Auth header line, or NULL when not sent. */
+char *gw_registry_auth_header(const char *repo, const char *username, const char *token);
+
+/* SPEC 4.7 */
+int gw_port_conflict_check(gw_ctx *ctx, int port, gw_error *err);
+/* SPEC 4.8: *actual_port gets the port used for metadata. */
+int gw_container_ensure(gw_ctx *ctx, const gw_container_spec *spec, bool resume, int *actual_port, gw_error *err);
+/* SPEC 4.9 */
+int gw_container_start(gw_ctx *ctx, gw_error *err);
+
+/* SPEC 5.1: run Cmd in the container; output (UTF-8 repaired) and exit code. */
+typedef struct gw_exec_result {
+    osh_buf output;
+    int exit_code;
+} gw_exec_result;
+void gw_exec_result_free(gw_exec_result *r);
+int gw_exec_capture(gw_ctx *ctx, const char *const *cmd, gw_exec_result *r, gw_error *err);
+int gw_exec_sh(gw_ctx *ctx, const char *script, gw_exec_result *r, gw_error *err);
+/* The exec create body for cmd. */
+cJSON *gw_exec_create_body(const char *const *cmd, int argc);
+
+/* SPEC 5.2-5.3: returns the number of stale nodes found (>= 0) or -1. */
+int gw_stale_node_cleanup(gw_ctx *ctx, const char *node_name, gw_error *err);
+
+/* SPEC 6 */
+int gw_push_images(gw_ctx *ctx, const char *raw_list, gw_error *err);
+
+/* SPEC 7 */
+int gw_health_wait(gw_ctx *ctx, gw_error *err);
+
+/* SPEC 8 */
+int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err);
+int gw_mtls_store(const char *dir, const char *ca, size_t ca_len, const char *crt, size_t crt_len, const char *key,
+                  size_t key_len, gw_error *err);
+
+/* SPEC 9.4 steps 1-7 */
+int gw_destroy_resources(gw_ctx *ctx, gw_error *err);
+/* SPEC 9.6 resume mode */
+int gw_cleanup_resume(gw_ctx *ctx, gw_error *err);
+
+/* SPEC 4.6 remote: `ssh -G host` hostname, or a copy of ssh_host. */
+char *gw_ssh_resolve_host(const char *ssh_host);
+/* The destination without ssh:// and without USER@. */
+char *gw_ssh_host_of(const char *dest);
+
+#endif
