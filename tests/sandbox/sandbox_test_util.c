@@ -183,3 +183,41 @@ void test_run_result_free(test_run_result *result)
     free(result->err);
     memset(result, 0, sizeof *result);
 }
+
+int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        fail_msg("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char **envp = build_environment(env);
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], &actions, NULL, argv, envp) != 0)
+        fail_msg("cannot run %s", argv[0]);
+    posix_spawn_file_actions_destroy(&actions);
+    free(envp);
+    close(fds[1]);
+    *out_fd = fds[0];
+    return pid;
+}
+
+char *test_read_line(int fd)
+{
+    osh_buf line = OSH_BUF_INIT;
+    char c;
+    ssize_t n;
+    while ((n = read(fd, &c, 1)) == 1 && c != '\n')
+        osh_buf_append_char(&line, c);
+    if (n != 1 && line.len == 0) {
+        osh_buf_free(&line);
+        return NULL;
+    }
+    osh_buf_append(&line, "", 0);
+    return osh_buf_detach(&line);
+}

@@ -33,6 +33,13 @@ typedef struct test_run_result {
 void test_run(char *const argv[], char *const env[], test_run_result *result);
 void test_run_result_free(test_run_result *result);
 
+/* Start argv with stdout on a pipe (read end in *out_fd), stderr to err_path, stdin from
+ * /dev/null. Returns the pid. */
+int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd);
+/* Read one '\n'-terminated line from fd (blocking) into a malloc'd string without the
+ * newline; NULL at end of file. */
+char *test_read_line(int fd);
+
 /* The sandbox command driver built next to the tests. */
 #define TEST_SANDBOX_DRIVER OSH_BIN_DIR "/sandbox_driver"
 
