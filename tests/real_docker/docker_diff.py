@@ -221,7 +221,7 @@ def view(step, side, resp):
                 for p in step.get("same_values", []):
                     v["value " + p] = unsubst_text(json.dumps(get_path(doc, p)), side.vars)
             except ValueError:
-                v["body"] = "not JSON: %r" % body[:80]
+                v["body text"] = unsubst_text(body.decode("utf-8", "replace"), side.vars)
         else:
             v["body"] = "empty"
     elif kind == "text":
