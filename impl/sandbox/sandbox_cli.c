@@ -75,6 +75,17 @@ static int parse_flags(int argc, char **argv, const flag_def *flags, bool wants_
             out->help = true;
             return 0;
         }
+        /* The CLI's global -g/--gateway is accepted anywhere (SPEC §3.1); a sandbox command
+         * talks to Kubernetes through its kubeconfig, so the value has no effect here. */
+        if (strcmp(arg, "-g") == 0 || strcmp(arg, "--gateway") == 0) {
+            if (++i >= argc)
+                return usage_error(usage, "flag '%s' needs a value", arg);
+            continue;
+        }
+        if (osh_str_starts_with(arg, "--gateway="))
+            continue;
+        if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0')
+            return usage_error(usage, "unknown flag '%s'", arg);
         if (!osh_str_starts_with(arg, "--") || strcmp(arg, "--") == 0) {
             if (!wants_positional || out->positional)
                 return usage_error(usage, "unexpected argument '%s'", arg);

@@ -221,3 +221,26 @@ char *test_read_line(int fd)
     osh_buf_append(&line, "", 0);
     return osh_buf_detach(&line);
 }
+
+static bool use_openshell;
+
+int test_cli_select(int argc, char **argv)
+{
+    use_openshell = argc > 1 && strcmp(argv[1], "--openshell") == 0;
+    if (use_openshell && access(TEST_OPENSHELL, X_OK) != 0) {
+        printf("%s is not built: skipping\n", TEST_OPENSHELL);
+        exit(77);
+    }
+    return use_openshell;
+}
+
+int test_cli_prefix(const char **argv)
+{
+    if (!use_openshell) {
+        argv[0] = TEST_SANDBOX_DRIVER;
+        return 1;
+    }
+    argv[0] = TEST_OPENSHELL;
+    argv[1] = "sandbox";
+    return 2;
+}

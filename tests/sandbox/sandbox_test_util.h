@@ -40,7 +40,14 @@ int test_spawn_reading(char *const argv[], char *const env[], const char *err_pa
  * newline; NULL at end of file. */
 char *test_read_line(int fd);
 
-/* The sandbox command driver built next to the tests. */
+/* The sandbox command driver built next to the tests, and the openshell CLI. */
 #define TEST_SANDBOX_DRIVER OSH_BIN_DIR "/sandbox_driver"
+#define TEST_OPENSHELL OSH_BIN_DIR "/openshell"
+
+/* Which command runs `sandbox ...`: the driver (default) or `openshell sandbox` when main()
+ * got --openshell. Returns the remaining argc-style flag consumed (0 or 1). */
+int test_cli_select(int argc, char **argv);
+/* Write the command prefix into argv ({driver} or {openshell, "sandbox"}); returns its length. */
+int test_cli_prefix(const char **argv);
 
 #endif

@@ -38,10 +38,10 @@ static int teardown(void **state)
 
 static int run(test_run_result *r, const char *const *args)
 {
-    const char *argv[40] = {TEST_SANDBOX_DRIVER};
-    int n = 1;
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
+    const char *argv[48];
+    int n = test_cli_prefix(argv);
+    for (int i = 0; args[i]; i++)
+        argv[n++] = args[i];
     argv[n] = NULL;
     test_run((char *const *)argv, isolated_env, r);
     return r->exit_code;
@@ -161,6 +161,11 @@ static void defaults_without_flags(void **state)
     free(first);
     test_run_result_free(&r);
 
+    /* the global -g/--gateway is accepted and has no effect */
+    assert_int_equal(run(&r, (const char *[]){"create", "--name", "d", "-g", "gw", "--gateway=gw2", "--dry-run", NULL}), 0);
+    assert_non_null(strstr(r.out, "\"name\":\t\"d\""));
+    test_run_result_free(&r);
+
     /* --flag=value form, and an explicit empty listen address drops the variable */
     assert_int_equal(run(&r, (const char *[]){"create", "--name=d", "--ssh-listen-addr=", "--dry-run", NULL}), 0);
     obj = cJSON_Parse(r.out);
@@ -194,6 +199,8 @@ static void usage_errors_exit_2(void **state)
     expect_usage_error((const char *[]){"create", "--name", "x", "--ssh-handshake-skew-secs", "99999999999999999999999", NULL},
                        "--ssh-handshake-skew-secs must be a non-negative integer");
     expect_usage_error((const char *[]){"create", "--name", "x", "--namespace", "", NULL}, "--namespace must not be empty");
+    expect_usage_error((const char *[]){"create", "--name", "x", "-n", "y", NULL}, "unknown flag '-n'");
+    expect_usage_error((const char *[]){"create", "--name", "x", "-g", NULL}, "flag '-g' needs a value");
     expect_usage_error((const char *[]){"delete", NULL}, "NAME is required");
     expect_usage_error((const char *[]){"delete", "a", "b", NULL}, "unexpected argument 'b'");
     expect_usage_error((const char *[]){"pod-ip", "--namespace", "x", NULL}, "NAME is required");
@@ -262,8 +269,9 @@ static void no_configuration_exits_1(void **state)
     test_run_result_free(&r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int openshell = test_cli_select(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dry_run_matches_every_golden),
         cmocka_unit_test(defaults_without_flags),
@@ -272,5 +280,5 @@ int main(void)
         cmocka_unit_test(help_exits_0),
         cmocka_unit_test(no_configuration_exits_1),
     };
-    return cmocka_run_group_tests_name("sandbox.cli", tests, setup, teardown);
+    return cmocka_run_group_tests_name(openshell ? "sandbox.cli.openshell" : "sandbox.cli", tests, setup, teardown);
 }

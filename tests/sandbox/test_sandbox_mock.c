@@ -95,10 +95,10 @@ static size_t journal_count(fixture *f, const char *method, const char *glob)
 /* Run the driver with args (NULL-terminated) plus --kubeconfig; env may be NULL. */
 static int run_cli(fixture *f, test_run_result *r, char *const env[], const char *const *args)
 {
-    const char *argv[48] = {TEST_SANDBOX_DRIVER};
-    int n = 1;
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
+    const char *argv[48];
+    int n = test_cli_prefix(argv);
+    for (int i = 0; args[i]; i++)
+        argv[n++] = args[i];
     argv[n++] = "--kubeconfig";
     argv[n++] = f->kubeconfig;
     argv[n] = NULL;
@@ -395,9 +395,13 @@ static void watch_reports_applied_and_deleted(void **state)
                  "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
                  "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
-    char *argv[] = {TEST_SANDBOX_DRIVER, "watch", "--kubeconfig", f->kubeconfig, "--max-events", "3", NULL};
+    const char *argv[10];
+    int n = test_cli_prefix(argv);
+    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "3", NULL};
+    for (int i = 0; i < 6; i++)
+        argv[n + i] = rest[i];
     int out_fd;
-    pid_t pid = test_spawn_reading(argv, NULL, err_path, &out_fd);
+    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
     char *line = test_read_line(out_fd);
     assert_non_null(line);
     assert_string_equal(line, "APPLIED abc sandbox-abc Unknown");
@@ -429,8 +433,9 @@ static void watch_reports_applied_and_deleted(void **state)
     assert_int_equal(journal_count(f, "GET", "/apis/agents.x-k8s.io/v1alpha1/namespaces/openshell/sandboxes"), 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int openshell = test_cli_select(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_g1, setup, teardown),
         cmocka_unit_test_setup_teardown(create_g2, setup, teardown),
@@ -443,5 +448,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_spec_sends_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_reports_applied_and_deleted, setup, teardown),
     };
-    return cmocka_run_group_tests_name("sandbox.mock", tests, NULL, NULL);
+    return cmocka_run_group_tests_name(openshell ? "sandbox.mock.openshell" : "sandbox.mock", tests, NULL, NULL);
 }
