@@ -58,37 +58,35 @@ int docker_mux_finish(docker_mux_decoder *d, gw_error *err)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is invalid. */
-static size_t utf8_valid_len(const unsigned char *p, size_t avail)
+/* Length of the valid UTF-8 sequence at p (1..4); when invalid, 0 and *skip = the bytes
+ * replaced by one U+FFFD (the maximal prefix of a valid sequence, at least 1). */
+static size_t utf8_valid_len(const unsigned char *p, size_t avail, size_t *skip)
 {
     unsigned char c = p[0];
     size_t need;
     unsigned char lo = 0x80, hi = 0xBF;
+    *skip = 1;
     if (c < 0x80)
         return 1;
     if (c >= 0xC2 && c <= 0xDF)
         need = 2;
     else if (c >= 0xE0 && c <= 0xEF) {
         need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
     } else if (c >= 0xF0 && c <= 0xF4) {
         need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
     } else
         return 0;
-    if (avail < need)
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if (p[k] < 0x80 || p[k] > 0xBF)
+    for (size_t k = 1; k < need; k++) {
+        unsigned char lo_k = k == 1 ? lo : 0x80, hi_k = k == 1 ? hi : 0xBF;
+        if (k >= avail || p[k] < lo_k || p[k] > hi_k) {
+            *skip = k;
             return 0;
+        }
+    }
     return need;
 }
 
@@ -97,10 +95,11 @@ void docker_utf8_sanitize(osh_buf *out, const char *data, size_t len)
     const unsigned char *p = (const unsigned char *)data;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_valid_len(p + i, len - i);
+        size_t skip;
+        size_t n = utf8_valid_len(p + i, len - i, &skip);
         if (n == 0) {
             osh_buf_append(out, "\xEF\xBF\xBD", 3);
-            i++;
+            i += skip;
         } else {
             osh_buf_append(out, p + i, n);
             i += n;

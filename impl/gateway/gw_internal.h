@@ -69,6 +69,12 @@ int gw_exec_sh(gw_ctx *ctx, const char *script, gw_exec_result *r, gw_error *err
 /* The exec create body for cmd. */
 cJSON *gw_exec_create_body(const char *const *cmd, int argc);
 
+/* The exact command strings (for tests): S1, S3, S4 of SPEC 5 and M1 of SPEC 8.2. */
+const char *gw_stale_script_s1(void);
+const char *gw_stale_script_s3(void);
+const char *gw_stale_script_s4(void);
+const char *gw_mtls_script(void);
+
 /* SPEC 5.2-5.3: returns the number of stale nodes found (>= 0) or -1. */
 int gw_stale_node_cleanup(gw_ctx *ctx, const char *node_name, gw_error *err);
 

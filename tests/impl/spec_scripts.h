@@ -1,0 +1,9 @@
+/* spec_scripts.h: the exec command strings of SPEC 5.2, 5.3 and 8.2, copied from the SPEC text
+ * (independently of impl/) so a typo in the implementation fails a test. */
+#ifndef SPEC_SCRIPTS_H
+#define SPEC_SCRIPTS_H
+#define SPEC_S1 "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null"
+#define SPEC_S3 "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get pods --all-namespaces --field-selector=status.phase=Running -o name 2>/dev/null; for pod_line in $(KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get pods --all-namespaces --no-headers 2>/dev/null | awk '$4 == \"Terminating\" {print $1\"/\"$2}'); do ns=${pod_line%%/*}; pod=${pod_line#*/}; KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl delete pod \"$pod\" -n \"$ns\" --force --grace-period=0 --ignore-not-found 2>/dev/null; done"
+#define SPEC_S4 "KUBECONFIG=/etc/rancher/k3s/k3s.yaml; export KUBECONFIG; CURRENT_NODE=$(kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null | head -1); [ -z \"$CURRENT_NODE\" ] && exit 0; for pv in $(kubectl get pv -o jsonpath='{.items[*].metadata.name}' 2>/dev/null); do NODE=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}' 2>/dev/null); [ \"$NODE\" = \"$CURRENT_NODE\" ] && continue; NS=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.claimRef.namespace}' 2>/dev/null); PVC=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.claimRef.name}' 2>/dev/null); [ -n \"$PVC\" ] && kubectl delete pvc \"$PVC\" -n \"$NS\" --ignore-not-found 2>/dev/null; kubectl delete pv \"$pv\" --ignore-not-found 2>/dev/null; done"
+#define SPEC_M1 "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl -n openshell get secret openshell-cli-client -o jsonpath='{.data.ca\\.crt}{\"\\n\"}{.data.tls\\.crt}{\"\\n\"}{.data.tls\\.key}'"
+#endif
