@@ -259,6 +259,9 @@ static int perform(k8s_client *client, const char *method, const char *path, con
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    /* Only the kubeconfig's proxy-url is used: http_proxy & co. in the environment must not
+     * divert calls to the cluster (kube-rs ignores them too). */
+    curl_easy_setopt(curl, CURLOPT_PROXY, cfg->proxy_url ? cfg->proxy_url : "");
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);

@@ -31,6 +31,7 @@ void k8s_config_free(k8s_config *c)
     free(c->key_file);
     free(c->key_data);
     free(c->tls_server_name);
+    free(c->proxy_url);
     free(c);
 }
 
@@ -110,6 +111,7 @@ static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, c
     c->server = osh_str_dup(server);
     c->ca_file = resolve_path(dir, get_string(cluster, "certificate-authority"));
     c->tls_server_name = osh_str_dup(get_string(cluster, "tls-server-name"));
+    c->proxy_url = osh_str_dup(get_string(cluster, "proxy-url"));
     const cJSON *insecure = cJSON_GetObjectItemCaseSensitive(cluster, "insecure-skip-tls-verify");
     c->insecure_skip_tls_verify =
         cJSON_IsTrue(insecure) || (cJSON_IsString(insecure) && osh_str_ieq(insecure->valuestring, "true"));

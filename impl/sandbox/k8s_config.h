@@ -21,7 +21,8 @@ typedef struct k8s_config {
     char *key_file;
     char *key_data;
     size_t key_data_len;
-    char *tls_server_name; /* SNI / verification name override, or NULL */
+    char *tls_server_name; /* SNI / verification name override, or NULL (not applied) */
+    char *proxy_url;       /* the cluster's proxy-url, or NULL: no proxy at all */
     bool insecure_skip_tls_verify;
 } k8s_config;
 

@@ -102,6 +102,9 @@ static int setup(void **state)
     free(text);
     unsetenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
     setenv("OPENSHELL_POLL_INTERVAL_MS", "0", 1);
+    /* A proxy in the environment must not divert the calls (nothing listens there). */
+    setenv("http_proxy", "http://127.0.0.1:1", 1);
+    setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
     *state = f;
     return 0;
 }

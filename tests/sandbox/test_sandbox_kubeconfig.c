@@ -97,12 +97,14 @@ static void client_certificate_data_and_insecure(void **state)
     char *error = NULL;
     k8s_config *c = load_text("current-context: x\n"
                                "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-                               "clusters: [{name: c, cluster: {server: 'https://h:1', insecure-skip-tls-verify: true}}]\n"
+                               "clusters: [{name: c, cluster: {server: 'https://h:1', insecure-skip-tls-verify: true,"
+                               " proxy-url: 'http://proxy:3128'}}]\n"
                                "users: [{name: u, user: {client-certificate-data: " B64_CERT
                                ", client-key-data: " B64_KEY "}}]\n",
                                &error);
     assert_non_null(c);
     assert_true(c->insecure_skip_tls_verify);
+    assert_string_equal(c->proxy_url, "http://proxy:3128");
     assert_int_equal(c->cert_data_len, 10);
     assert_memory_equal(c->cert_data, "hello-cert", 10);
     assert_memory_equal(c->key_data, "hello-key", 9);
