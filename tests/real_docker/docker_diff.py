@@ -340,6 +340,8 @@ def main():
     ap.add_argument("--known")
     ap.add_argument("--mockd", help="path of openshell-mockd")
     ap.add_argument("--real-only", action="store_true")
+    ap.add_argument("--self-check", action="store_true",
+                    help="compare the real daemon with itself (two runs): checks the masking")
     ap.add_argument("--dump", help="write both sides' views to this JSON file")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
@@ -356,7 +358,7 @@ def main():
         print("SKIP: no real dockerd reachable (set OSH_REAL_DOCKER_HOST=unix:///..., or run "
               "scripts/real-dockerd.sh to start one at %s)" % sides.DEFAULT_REAL_SOCK)
         return SKIP
-    if not args.real_only and (not args.mockd or not os.access(args.mockd, os.X_OK)):
+    if not args.real_only and not args.self_check and (not args.mockd or not os.access(args.mockd, os.X_OK)):
         print("SKIP: the mock Docker Engine binary is not built (%s)" % args.mockd)
         return SKIP
     known = load_known(args.known) if args.known else []
@@ -373,7 +375,12 @@ def main():
                 with open(args.dump, "w") as f:
                     json.dump({"real": rviews}, f, indent=1, sort_keys=True)
             return 0
-        mock = sides.MockSide(args.mockd, prefix)
+        if args.self_check:
+            mock = sides.RealSide(real_url, prefix + "x")
+            mock.name = "mock"
+        else:
+            mock = sides.MockSide(args.mockd, prefix)
+        mock.vars["PORT"] = real.vars["PORT"]  # the real run has released it by now
         mock.setup()
         mviews = run_side(mock, steps, log)
     except sides.ScriptError as e:
