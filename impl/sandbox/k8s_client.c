@@ -144,6 +144,7 @@ typedef struct transfer {
     k8s_line_fn on_line; /* NULL for a plain call */
     void *user;
     bool stopped;         /* on_line asked to stop */
+    bool complete;        /* the body arrived whole (not cut off) */
 } transfer;
 
 /* Keeps the reason phrase of the last status line ("HTTP/1.1 404 Not Found"). */
@@ -277,12 +278,23 @@ static int perform(k8s_client *client, const char *method, const char *path, con
             connect_ms = client->timeout_ms;
     }
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    if (!bounded) {
+        /* A watch that stays silent longer than the server's own timeout is dead. */
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, K8S_STREAM_IDLE_SECONDS);
+    }
     apply_tls(curl, cfg);
 
     CURLcode rc = curl_easy_perform(curl);
     int result = 0;
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->stopped)) {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    /* A stream that was accepted and then broke off (dropped, idle) simply ended: the
+     * watcher resumes from what it saw, as kube-rs does. */
+    bool stream_ended = !bounded && status >= 200 && status <= 299;
+    t->complete = rc == CURLE_OK;
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->stopped) || stream_ended) {
+        t->resp->status = status;
     } else {
         double connect_time = 0;
         curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
@@ -319,8 +331,9 @@ int k8s_client_stream(k8s_client *client, const char *path, k8s_line_fn on_line,
     memset(resp, 0, sizeof *resp);
     transfer t = {.resp = resp, .on_line = on_line, .user = user};
     int rc = perform(client, "GET", path, NULL, false, &t, err);
-    /* A last line without its newline still counts at a clean end of stream. */
-    if (rc == 0 && !t.stopped && resp->status >= 200 && resp->status <= 299 && resp->body.len) {
+    /* A last line without its newline still counts when the stream ended cleanly; the
+     * rest of a line cut off by a broken connection does not. */
+    if (rc == 0 && t.complete && resp->status >= 200 && resp->status <= 299 && resp->body.len) {
         char *line = osh_buf_detach(&resp->body);
         on_line(line, strlen(line), user);
         free(line);

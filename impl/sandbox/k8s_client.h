@@ -24,6 +24,9 @@ void k8s_error_from_response(k8s_error *err, long http_status, const char *reaso
 
 #define K8S_DEFAULT_TIMEOUT_MS 30000L
 #define K8S_CONNECT_TIMEOUT_MS 10000L
+/* A watch stream silent this long is given up and resumed (the watch asks the server to
+ * end it after 290 s). */
+#define K8S_STREAM_IDLE_SECONDS 295L
 
 /* The per-call bound: OPENSHELL_KUBE_API_TIMEOUT_MS when it is a decimal 1..600000, else 30 s. */
 long k8s_timeout_ms_from_env(void);
@@ -53,7 +56,8 @@ int k8s_client_call(k8s_client *client, const char *method, const char *path, co
                      k8s_response *resp, k8s_error *err);
 
 /* A streaming GET (watch): on a 2xx answer each complete line goes to on_line; returning
- * false from it ends the stream early (not an error). Not bounded by the per-call timeout.
+ * false from it ends the stream early (not an error). Not bounded by the per-call timeout;
+ * a 2xx stream that breaks off or stays silent K8S_STREAM_IDLE_SECONDS counts as ended.
  * Other statuses leave their body in resp->body. Returns 0 when the stream ended (either
  * way), -1 when it failed (err set). */
 typedef bool (*k8s_line_fn)(const char *line, size_t len, void *user);

@@ -256,6 +256,8 @@ k8s_config *k8s_config_load(const char *explicit_path, char **error)
     if (explicit_path)
         return k8s_config_from_file(explicit_path, error);
     const char *env = getenv("KUBECONFIG");
+    while (env && *env == ':')
+        env++; /* kubectl skips empty entries of the list */
     if (env && *env) {
         char *first = osh_str_ndup(env, strcspn(env, ":"));
         k8s_config *c = k8s_config_from_file(first, error);

@@ -79,6 +79,15 @@ static bool parse_strmap(const cJSON *item, const char *path, sandbox_strmap *ou
     return true;
 }
 
+/* serde refuses a repeated field; so do we, rather than silently keeping one of them. */
+static bool is_repeated(const cJSON *parent, const cJSON *item)
+{
+    for (const cJSON *c = parent->child; c && c != item; c = c->next)
+        if (strcmp(c->string, item->string) == 0)
+            return true;
+    return false;
+}
+
 static bool parse_template_member(sandbox_template *t, const cJSON *item, const char *path, char **error)
 {
     const char *key = item->string;
@@ -143,7 +152,8 @@ static bool parse_template(const cJSON *json, sandbox_template **out, char **err
     cJSON_ArrayForEach(item, json)
     {
         char *path = osh_str_printf("spec.template.%s", item->string);
-        bool ok = parse_template_member(t, item, path, error);
+        bool ok = is_repeated(json, item) ? fail(error, path, "duplicate field")
+                                          : parse_template_member(t, item, path, error);
         free(path);
         if (!ok) {
             template_free(t);
@@ -155,12 +165,14 @@ static bool parse_template(const cJSON *json, sandbox_template **out, char **err
     return true;
 }
 
-static bool parse_spec_member(sandbox_spec *spec, const cJSON *item, char **error)
+static bool parse_spec_member(sandbox_spec *spec, const cJSON *parent, const cJSON *item, char **error)
 {
     const char *key = item->string;
     char *path = osh_str_printf("spec.%s", key);
     bool ok;
-    if (strcmp(key, "log_level") == 0)
+    if (is_repeated(parent, item))
+        ok = fail(error, path, "duplicate field");
+    else if (strcmp(key, "log_level") == 0)
         ok = parse_string(item, path, &spec->log_level, error);
     else if (strcmp(key, "environment") == 0)
         ok = parse_strmap(item, path, &spec->environment, error);
@@ -192,7 +204,7 @@ sandbox_spec *sandbox_spec_from_json(const cJSON *json, char **error)
     const cJSON *item;
     cJSON_ArrayForEach(item, json)
     {
-        if (!parse_spec_member(spec, item, error)) {
+        if (!parse_spec_member(spec, json, item, error)) {
             sandbox_spec_free(spec);
             return NULL;
         }

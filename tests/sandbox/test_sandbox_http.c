@@ -363,6 +363,36 @@ static void watch_lists_resumes_and_relists(void **state)
     k8s_client_free(client);
 }
 
+#define LINE1 "{\"type\": \"ADDED\", \"object\": " OBJ("s1", ID_LABEL("i1"), "2", "") "}\n"
+
+/* A stream cut in the middle of an event is an ended stream: resume from the last event. */
+static void watch_resumes_after_a_broken_stream(void **state)
+{
+    fixture *f = *state;
+    static const canned answers[] = {
+        {200, "{\"metadata\": {\"resourceVersion\": \"1\"}, \"items\": []}"},
+        {200, LINE1 "{\"type\": \"MODIFIED\", \"object\": " OBJ("s1", ID_LABEL("i1"), "3", READY_TRUE) "}\n", true},
+        {200, "{\"type\": \"DELETED\", \"object\": " OBJ("s1", ID_LABEL("i1"), "4", "") "}\n", true},
+    };
+    play(f, answers, 3);
+    mock_http_fault cut = MOCK_HTTP_FAULT_INIT;
+    cut.nth = 2;
+    cut.truncate_after = (long)strlen(LINE1) + 20;
+    mock_http_fault_add(f->server, &cut);
+    k8s_client *client = client_for(f);
+    recorder r = {.limit = 2};
+    sandbox_watch_options options = {.namespace_ = "ns", .on_event = record_event, .on_warning = record_warning, .user = &r};
+    k8s_error err = {0};
+    assert_int_equal(sandbox_watch_run(client, &options, &err), 0);
+    assert_string_equal(osh_buf_str(&r.lines), "APPLIED i1 s1 Unknown\nDELETED i1 s1 Unknown\n");
+    assert_string_equal(osh_buf_str(&r.warnings), "");
+    assert_non_null(strstr(seen_field(f, 2, "query"), "resourceVersion=2&"));
+    osh_buf_free(&r.lines);
+    osh_buf_free(&r.warnings);
+    k8s_client_free(client);
+    mock_http_fault_clear(f->server);
+}
+
 static void watch_gives_up_after_failures(void **state)
 {
     fixture *f = *state;
@@ -490,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(stalled_api_times_out_with_504, setup, teardown),
         cmocka_unit_test(unreachable_server_is_not_an_api_error),
         cmocka_unit_test_setup_teardown(watch_lists_resumes_and_relists, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_resumes_after_a_broken_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_gives_up_after_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_list_failure_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_watch_prints_lines, setup, teardown),

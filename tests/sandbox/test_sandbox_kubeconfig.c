@@ -241,7 +241,7 @@ static void load_order(void **state)
     text = osh_str_printf(fmt, "home");
     char *home_path = write_tmp(".kube/config", text);
     free(text);
-    char *kubeconfig_env = osh_str_printf("%s:/second/path", env_path);
+    char *kubeconfig_env = osh_str_printf("::%s:/second/path", env_path);
     setenv("KUBECONFIG", kubeconfig_env, 1);
     setenv("HOME", tmpdir, 1);
     char *error = NULL;

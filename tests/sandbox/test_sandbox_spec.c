@@ -46,6 +46,9 @@ static void refuses_unknown_fields(void **state)
     assert_refused("{\"logLevel\": \"debug\"}", "spec.logLevel: unknown field");
     assert_refused("{\"template\": {\"volumeClaimTemplates\": []}}", "spec.template.volumeClaimTemplates: unknown field");
     assert_refused("{\"gpu\": true, \"replicas\": 1}", "spec.replicas: unknown field");
+    assert_refused("{\"gpu\": true, \"gpu\": false}", "spec.gpu: duplicate field");
+    assert_refused("{\"template\": {\"image\": \"a\", \"labels\": {}, \"image\": \"b\"}}",
+                   "spec.template.image: duplicate field");
 }
 
 static void refuses_text_that_is_not_json(void **state)
