@@ -325,7 +325,8 @@ kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, c
         const char *ons = kube_meta_get(obj, "namespace");
         if (ons && *ons && strcmp(ons, ns) != 0)
             return kube_err_bad_request("the namespace of the provided object does not match the namespace sent on the request");
-        kube_meta_set(obj, "namespace", ns);
+        if (!ons || strcmp(ons, ns) != 0)
+            kube_meta_set(obj, "namespace", ns);
         if (!namespace_exists_locked(s, ns))
             return kube_err_not_found(kube_resource_by_path("", "v1", "namespaces"), ns);
     } else {
