@@ -234,7 +234,7 @@ static void apply_tls(CURL *curl, const k8s_config *cfg)
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (cfg->username) {
+    if (cfg->username && !cfg->token) { /* a token wins over basic auth, as in client-go */
         curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->username);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
     }
@@ -250,11 +250,6 @@ static int perform(k8s_client *client, const char *method, const char *path, con
         abort();
     t->curl = curl;
     char *url = osh_str_printf("%s%s", cfg->server, path);
-    /* A trailing slash on the server would double up with the path's leading one. */
-    if (osh_str_ends_with(cfg->server, "/")) {
-        free(url);
-        url = osh_str_printf("%.*s%s", (int)(strlen(cfg->server) - 1), cfg->server, path);
-    }
     struct curl_slist *headers = build_headers(cfg, json_body != NULL);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);

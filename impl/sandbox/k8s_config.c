@@ -109,6 +109,9 @@ static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, c
         return false;
     }
     c->server = osh_str_dup(server);
+    size_t len = strlen(c->server);
+    while (len > 0 && c->server[len - 1] == '/')
+        c->server[--len] = '\0'; /* paths are appended with their own leading slash */
     c->ca_file = resolve_path(dir, get_string(cluster, "certificate-authority"));
     c->tls_server_name = osh_str_dup(get_string(cluster, "tls-server-name"));
     c->proxy_url = osh_str_dup(get_string(cluster, "proxy-url"));

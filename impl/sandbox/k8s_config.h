@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 typedef struct k8s_config {
-    char *server;      /* "https://host:port" or "http://..." */
+    char *server;      /* "https://host:port" or "http://...", without trailing slashes */
     char *source;      /* "kubeconfig /path (context x)" or "in-cluster": for messages */
     char *token;       /* bearer token, or NULL */
     char *username;    /* basic auth, or NULL */
