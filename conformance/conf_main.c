@@ -1,6 +1,7 @@
 /* conf_main.c: openshell-conformance, the command line of the conformance runner. It
  * loads the scenario catalogue, runs the selected scenarios in parallel against the
  * implementation given by --impl, and writes the reports. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -242,8 +243,10 @@ int main(int argc, char **argv)
     o.run.default_timeout_ms = 30000;
     const char *tmp = getenv("TMPDIR");
     o.run.temp_root = tmp && *tmp ? tmp : "/tmp";
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: request steps use libcurl */
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0) {
+        curl_global_cleanup();
         free(o.impl);
         return rc;
     }
@@ -293,5 +296,6 @@ int main(int argc, char **argv)
     cJSON_Delete(caps);
     conf_argv_free(impl);
     free(o.impl);
+    curl_global_cleanup();
     return rc;
 }

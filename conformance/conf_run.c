@@ -13,6 +13,7 @@
 
 #include "conf_check.h"
 #include "conf_proc.h"
+#include "conf_request.h"
 #include "conf_vars.h"
 #include "osh_buf.h"
 #include "osh_str.h"
@@ -313,11 +314,28 @@ static int step_timeout(run_ctx *c, const cJSON *step)
     return t ? t->valueint : c->cfg->default_timeout_ms;
 }
 
+static char *request_text(const cJSON *req)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method");
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(req, "query");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "which");
+    return osh_str_printf("%s %s%s%s (runner request to %s)", m ? m->valuestring : "GET",
+                          cJSON_GetObjectItemCaseSensitive(req, "path")->valuestring,
+                          q && *q->valuestring ? "?" : "", q ? q->valuestring : "", w ? w->valuestring : "docker");
+}
+
 static char *step_label(const cJSON *step, int i)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(step, "name");
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(step, "request");
     if (name)
         return osh_str_printf("step %d (%s)", i + 1, name->valuestring);
+    if (req) {
+        char *t = request_text(req);
+        char *l = osh_str_printf("step %d (%s)", i + 1, t);
+        free(t);
+        return l;
+    }
     osh_buf b = OSH_BUF_INIT;
     osh_buf_appendf(&b, "step %d (", i + 1);
     int k = 0;
@@ -342,6 +360,19 @@ static char **step_argv(run_ctx *c, const cJSON *step)
     return argv;
 }
 
+/* Where a request step goes: the world's own endpoints, whatever the scenario's env says
+ * the implementation should use. */
+static const char *request_base(run_ctx *c, const cJSON *req)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "which");
+    const cJSON *v;
+    if (w && strcmp(w->valuestring, "kube") == 0)
+        v = cJSON_GetObjectItemCaseSensitive(c->vars, "KUBE_URL");
+    else if (!(v = cJSON_GetObjectItemCaseSensitive(c->vars, "DOCKER_UNIX_URL")))
+        v = cJSON_GetObjectItemCaseSensitive(c->vars, "DOCKER_TCP_URL");
+    return c->world && cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 /* Returns false when the scenario must stop (a failure without --keep-going). */
 static bool run_step(run_ctx *c, const cJSON *step, int i)
 {
@@ -356,17 +387,19 @@ static bool run_step(run_ctx *c, const cJSON *step, int i)
     cJSON *env = cJSON_Duplicate(c->env, true);
     apply_env(env, cJSON_GetObjectItemCaseSensitive(step, "env"));
     char **envp = env_array(env);
-    char **argv = step_argv(c, step);
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(step, "request");
+    char **argv = req ? NULL : step_argv(c, step);
     conf_observation obs = {.backend = c->world ? c->cfg->backend : NULL, .world = c->world,
                             .docker_from = journal_length(c, "docker"),
                             .kube_from = c->kube ? journal_length(c, "kube") : 0};
     conf_proc_result p;
-    int rc = conf_proc_run(argv, envp, c->tmp, step_timeout(c, step), &p, &err);
+    int rc = req ? conf_request_send(req, request_base(c, req), step_timeout(c, step), &p, &err)
+                 : conf_proc_run(argv, envp, c->tmp, step_timeout(c, step), &p, &err);
     r->steps = realloc(r->steps, sizeof *r->steps * (size_t)(r->n_steps + 1));
     conf_step_record *rec = &r->steps[r->n_steps++];
     memset(rec, 0, sizeof *rec);
     rec->name = osh_str_dup(where);
-    rec->command = printable_command(argv);
+    rec->command = req ? request_text(req) : printable_command(argv);
     if (rc != 0) {
         rec->exit_code = -1;
         rec->out = osh_str_dup("");

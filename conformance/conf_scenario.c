@@ -360,16 +360,47 @@ static char *check_env(const cJSON *env, const char *path)
     return NULL;
 }
 
+static char *check_request(const cJSON *q, const char *path)
+{
+    static const char *const keys[] = {"method", "path", "query", "body", "which", NULL};
+    char *r = check_keys(q, path, keys);
+    if (r)
+        return r;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(q, "path");
+    if (!cJSON_IsString(p) || p->valuestring[0] != '/')
+        return osh_str_printf("%s.path: expected a string starting with '/'", path);
+    static const char *const strs[] = {"method", "query", NULL};
+    for (int i = 0; strs[i]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(q, strs[i]);
+        if (v && !cJSON_IsString(v))
+            return osh_str_printf("%s.%s: expected string", path, strs[i]);
+    }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(q, "which");
+    if (w && (!cJSON_IsString(w) || (strcmp(w->valuestring, "docker") && strcmp(w->valuestring, "kube"))))
+        return osh_str_printf("%s.which: expected \"docker\" or \"kube\"", path);
+    return NULL;
+}
+
 static char *check_step(const cJSON *s, const char *path)
 {
-    static const char *const keys[] = {"name", "args", "env", "files", "timeout_ms", "expect",
-                                       NULL};
+    static const char *const keys[] = {"name", "args", "request", "env", "files", "timeout_ms",
+                                       "expect", NULL};
     char *r = check_keys(s, path, keys);
     if (r)
         return r;
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "args");
-    if (!is_string_array(a))
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(s, "request");
+    if (a && req)
+        return osh_str_printf("%s: \"args\" and \"request\" exclude each other", path);
+    if (req) {
+        char *sub = osh_str_printf("%s.request", path);
+        r = check_request(req, sub);
+        free(sub);
+        if (r)
+            return r;
+    } else if (!is_string_array(a)) {
         return osh_str_printf("%s.args: expected array of strings", path);
+    }
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "name");
     if (n && !cJSON_IsString(n))
         return osh_str_printf("%s.name: expected string", path);

@@ -410,6 +410,32 @@ static void loading_checks_id_and_matcher_names(void **state)
     assert_false(conf_scenario_filter_match("DEP-*", "NN-VEC"));
 }
 
+static void request_steps_need_a_reachable_world(void **state)
+{
+    outcome o;
+    run_text(&o, "REQ", "{'id': 'REQ', 'rule': 'r', 'spec': '§3', 'world': false,"
+             " 'steps': [{'request': {'method': 'DELETE', 'path': '/containers/x', 'query': 'force=1'}}]}", NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "does not serve that endpoint"));
+    assert_string_equal(o.r.steps[0].command, "DELETE /containers/x?force=1 (runner request to docker)");
+    done(&o);
+    /* the fake world's socket does not exist: the request fails, naming the URL */
+    run_text(&o, "REQ", "{'id': 'REQ', 'rule': 'r', 'spec': '§3',"
+             " 'steps': [{'request': {'method': 'POST', 'path': '/_mock/faults', 'body': {'path': '/x', 'status': 500}}}]}", NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "request step POST http://localhost/_mock/faults"));
+    done(&o);
+    char *e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': [], 'request': {'path': '/x'}}]}");
+    assert_non_null(strstr(e, "exclude each other"));
+    free(e);
+    e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'request': {'path': 'x'}}]}");
+    assert_non_null(strstr(e, "scenario.steps[0].request.path"));
+    free(e);
+    e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'request': {'path': '/x', 'which': 'k8s'}}]}");
+    assert_non_null(strstr(e, "scenario.steps[0].request.which"));
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +450,7 @@ int main(void)
         cmocka_unit_test(proc_captures_output_and_status),
         cmocka_unit_test(validation_names_the_bad_path),
         cmocka_unit_test(loading_checks_id_and_matcher_names),
+        cmocka_unit_test(request_steps_need_a_reachable_world),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
