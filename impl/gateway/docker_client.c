@@ -5,6 +5,7 @@
 #include "docker_client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,10 +21,16 @@
 
 extern char **environ;
 
+typedef struct ssh_relay ssh_relay;
+static ssh_relay *relay_start(char **argv);
+static void relay_stop(ssh_relay *r);
+static const char *relay_path(const ssh_relay *r);
+
 struct docker_client {
     docker_endpoint ep;   /* a private copy */
     CURL *easy;           /* reused across sequential requests (keeps the connection) */
     atomic_ulong requests;
+    ssh_relay *relay;     /* ssh transport only */
 };
 
 typedef struct transfer {
@@ -32,7 +40,6 @@ typedef struct transfer {
     CURL *easy;
     struct curl_slist *headers;
     char *url;
-    pid_t ssh_pid;
     bool callback_aborted;
     char errbuf[CURL_ERROR_SIZE];
 } transfer;
@@ -78,6 +85,8 @@ docker_client *docker_client_new(const docker_endpoint *ep)
     dc->easy = curl_easy_init();
     if (!dc->easy)
         abort();
+    if (ep->transport == DOCKER_TRANSPORT_SSH)
+        dc->relay = relay_start(dc->ep.ssh_argv);
     atomic_init(&dc->requests, 0);
     return dc;
 }
@@ -87,49 +96,132 @@ void docker_client_free(docker_client *dc)
     if (!dc)
         return;
     curl_easy_cleanup(dc->easy);
+    relay_stop(dc->relay);
     docker_endpoint_free(&dc->ep);
     free(dc);
 }
 
 unsigned long docker_client_request_count(const docker_client *dc) { return atomic_load(&dc->requests); }
 
-/* --- ssh transport: each connection is a `docker system dial-stdio` over ssh --- */
+/* --- ssh transport ---
+ * libcurl speaks HTTP over a private unix socket; each connection accepted there becomes
+ * the stdin/stdout of its own `ssh ... docker system dial-stdio`. (Handing curl a socketpair
+ * through CURLOPT_OPENSOCKETFUNCTION does not work: 7.88 still calls connect() on it.) */
 
-static curl_socket_t ssh_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+typedef struct ssh_relay {
+    char *dir;
+    char *path;
+    int listener;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pid_t *pids;
+    size_t n_pids;
+    char **argv;
+} ssh_relay;
+
+static void relay_reap(ssh_relay *r, bool wait_all)
 {
-    transfer *t = clientp;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return CURL_SOCKET_BAD;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-    posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, t->dc->ep.ssh_argv[0], &fa, NULL, t->dc->ep.ssh_argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(sv[1]);
-    if (rc != 0) {
-        close(sv[0]);
-        return CURL_SOCKET_BAD;
+    pthread_mutex_lock(&r->lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_pids; i++) {
+        if (wait_all)
+            kill(r->pids[i], SIGTERM);
+        if (waitpid(r->pids[i], NULL, wait_all ? 0 : WNOHANG) == 0)
+            r->pids[kept++] = r->pids[i];
     }
-    t->ssh_pid = pid;
-    return sv[0];
+    r->n_pids = kept;
+    pthread_mutex_unlock(&r->lock);
 }
 
-static int ssh_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose) { return CURL_SOCKOPT_ALREADY_CONNECTED; }
-
-static int ssh_close_socket(void *clientp, curl_socket_t fd)
+static void *relay_main(void *arg)
 {
-    transfer *t = clientp;
-    close(fd);
-    if (t->ssh_pid > 0) {
-        /* The answer has been read; the ssh process has nothing left to do. */
-        kill(t->ssh_pid, SIGTERM);
-        waitpid(t->ssh_pid, NULL, 0);
-        t->ssh_pid = 0;
+    ssh_relay *r = arg;
+    for (;;) {
+        int fd = accept4(r->listener, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return NULL;
+        }
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fd, 0);
+        posix_spawn_file_actions_adddup2(&fa, fd, 1);
+        pid_t pid;
+        int rc = posix_spawnp(&pid, r->argv[0], &fa, NULL, r->argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(fd);
+        relay_reap(r, false);
+        if (rc == 0) {
+            pthread_mutex_lock(&r->lock);
+            pid_t *grown = realloc(r->pids, sizeof(pid_t) * (r->n_pids + 1));
+            if (!grown)
+                abort();
+            r->pids = grown;
+            r->pids[r->n_pids++] = pid;
+            pthread_mutex_unlock(&r->lock);
+        }
     }
-    return 0;
+}
+
+static ssh_relay *relay_start(char **argv)
+{
+    char tmpl[] = "/tmp/openshell-ssh-XXXXXX";
+    const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char *dir_tmpl = osh_str_printf("%s/openshell-ssh-XXXXXX", base);
+    char *dir = mkdtemp(dir_tmpl);
+    if (!dir) {
+        free(dir_tmpl);
+        dir = mkdtemp(tmpl) ? osh_str_dup(tmpl) : NULL;
+        if (!dir)
+            return NULL;
+    }
+    ssh_relay *r = calloc(1, sizeof(*r));
+    if (!r)
+        abort();
+    r->dir = dir;
+    r->path = osh_str_printf("%s/docker.sock", dir);
+    r->argv = argv;
+    pthread_mutex_init(&r->lock, NULL);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    r->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok = r->listener >= 0 && strlen(r->path) < sizeof(sa.sun_path);
+    if (ok) {
+        strcpy(sa.sun_path, r->path);
+        ok = bind(r->listener, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(r->listener, 16) == 0 &&
+             pthread_create(&r->thread, NULL, relay_main, r) == 0;
+    }
+    if (!ok) {
+        if (r->listener >= 0)
+            close(r->listener);
+        unlink(r->path);
+        rmdir(r->dir);
+        free(r->path);
+        free(r->dir);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static const char *relay_path(const ssh_relay *r) { return r ? r->path : "/nonexistent/openshell-ssh-relay.sock"; }
+
+static void relay_stop(ssh_relay *r)
+{
+    if (!r)
+        return;
+    shutdown(r->listener, SHUT_RDWR);
+    pthread_join(r->thread, NULL);
+    close(r->listener);
+    relay_reap(r, true);
+    unlink(r->path);
+    rmdir(r->dir);
+    free(r->path);
+    free(r->dir);
+    free(r->pids);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
 }
 
 /* --- body callbacks --- */
@@ -198,9 +290,7 @@ static void transfer_setup(transfer *t)
 {
     const docker_endpoint *ep = &t->dc->ep;
     CURL *e = t->easy;
-    const char *base = ep->transport == DOCKER_TRANSPORT_TCP ? ep->address
-                       : ep->transport == DOCKER_TRANSPORT_UNIX ? "localhost"
-                                                                : "127.0.0.1";
+    const char *base = ep->transport == DOCKER_TRANSPORT_TCP ? ep->address : "localhost";
     t->url = osh_str_printf("http://%s%s", base, t->req->path);
     curl_easy_setopt(e, CURLOPT_URL, t->url);
     curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
@@ -213,14 +303,9 @@ static void transfer_setup(transfer *t)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
     if (ep->transport == DOCKER_TRANSPORT_UNIX)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, ep->address);
-    if (ep->transport == DOCKER_TRANSPORT_SSH) {
-        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ssh_open_socket);
-        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-        curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, ssh_sockopt);
-        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, ssh_close_socket);
-        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, t);
-        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    }
+    if (ep->transport == DOCKER_TRANSPORT_SSH)
+        curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH,
+                         relay_path(t->dc->relay));
     /* Streams end with a hijacked or closed connection: never reuse it. */
     if (t->req->on_data)
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
