@@ -240,17 +240,11 @@ static void apply_tls(CURL *curl, const k8s_config *cfg)
     }
 }
 
-/* Runs one transfer. bounded: apply the per-call timeout. */
-static int perform(k8s_client *client, const char *method, const char *path, const char *json_body,
-                   bool bounded, transfer *t, k8s_error *err)
+/* Every option of one request; returns the connect timeout used. */
+static long configure(CURL *curl, const k8s_client *client, const char *method, const char *url,
+                      const char *json_body, struct curl_slist *headers, bool bounded, transfer *t)
 {
     const k8s_config *cfg = client->config;
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        abort();
-    t->curl = curl;
-    char *url = osh_str_printf("%s%s", cfg->server, path);
-    struct curl_slist *headers = build_headers(cfg, json_body != NULL);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -271,39 +265,59 @@ static int perform(k8s_client *client, const char *method, const char *path, con
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
         if (client->timeout_ms < connect_ms)
             connect_ms = client->timeout_ms;
-    }
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    if (!bounded) {
+    } else {
         /* A watch that stays silent longer than the server's own timeout is dead. */
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, K8S_STREAM_IDLE_SECONDS);
     }
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     apply_tls(curl, cfg);
+    return connect_ms;
+}
 
+/* A transfer that got no usable answer: the expired bound is 504 Timeout (§10.6); a connect
+ * timeout shorter than the bound, and everything else, is an unreachable server. */
+static void record_failure(CURL *curl, const k8s_client *client, CURLcode rc, bool bounded, long connect_ms,
+                           k8s_error *err)
+{
+    double connect_time = 0;
+    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
+    bool connect_timeout = connect_time == 0 && (!bounded || connect_ms < client->timeout_ms);
+    char *message;
+    if (rc == CURLE_OPERATION_TIMEDOUT && bounded && !connect_timeout) {
+        message = k8s_timeout_message(client->timeout_ms);
+        k8s_error_set(err, 504, "Timeout", message);
+    } else {
+        message = osh_str_printf("cannot reach the Kubernetes API at %s: %s", client->config->server,
+                                 curl_easy_strerror(rc));
+        k8s_error_set(err, 0, NULL, message);
+    }
+    free(message);
+}
+
+/* Runs one transfer. bounded: apply the per-call timeout. */
+static int perform(k8s_client *client, const char *method, const char *path, const char *json_body,
+                   bool bounded, transfer *t, k8s_error *err)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        abort();
+    t->curl = curl;
+    char *url = osh_str_printf("%s%s", client->config->server, path);
+    struct curl_slist *headers = build_headers(client->config, json_body != NULL);
+    long connect_ms = configure(curl, client, method, url, json_body, headers, bounded, t);
     CURLcode rc = curl_easy_perform(curl);
-    int result = 0;
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     /* A stream that was accepted and then broke off (dropped, idle) simply ended: the
      * watcher resumes from what it saw, as kube-rs does. */
     bool stream_ended = !bounded && status >= 200 && status <= 299;
     t->complete = rc == CURLE_OK;
+    int result = 0;
     if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->stopped) || stream_ended) {
         t->resp->status = status;
     } else {
-        double connect_time = 0;
-        curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
-        bool connect_timeout = connect_time == 0 && (!bounded || connect_ms < client->timeout_ms);
-        if (rc == CURLE_OPERATION_TIMEDOUT && bounded && !connect_timeout) {
-            char *message = k8s_timeout_message(client->timeout_ms);
-            k8s_error_set(err, 504, "Timeout", message);
-            free(message);
-        } else {
-            char *message = osh_str_printf("cannot reach the Kubernetes API at %s: %s", cfg->server,
-                                           curl_easy_strerror(rc));
-            k8s_error_set(err, 0, NULL, message);
-            free(message);
-        }
+        record_failure(curl, client, rc, bounded, connect_ms, err);
         result = -1;
     }
     curl_slist_free_all(headers);
