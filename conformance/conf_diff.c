@@ -65,10 +65,10 @@ char *conf_diff_lines(const char *expected, const char *actual)
             osh_buf_appendf(&out, "  %s\n", a.v[i]);
             i++;
             j++;
-        } else if (j < b.n && (i == a.n || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-            osh_buf_appendf(&out, "+ %s\n", b.v[j++]);
+        } else if (i < a.n && (j == b.n || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            osh_buf_appendf(&out, "- %s\n", a.v[i++]); /* expected lines first, as diff -u does */
         } else {
-            osh_buf_appendf(&out, "- %s\n", a.v[i++]);
+            osh_buf_appendf(&out, "+ %s\n", b.v[j++]);
         }
     }
     free(lcs);

@@ -211,14 +211,16 @@ static const char *const html_head =
     "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\n"
     "h1{font-size:1.4em;margin:0 0 .3em}\n.meta{color:#555;margin-bottom:1em}\n"
     ".sum span{display:inline-block;padding:.2em .7em;margin-right:.4em;border-radius:4px;font-weight:600}\n"
-    "table{border-collapse:collapse;width:100%}\n"
+    "table{border-collapse:collapse;width:100%;table-layout:fixed}\n"
+    "col.c-st{width:4.5em}col.c-id{width:13em}col.c-spec{width:9em}col.c-time{width:6em}\n"
+    "td,summary,.fail-msg{overflow-wrap:anywhere}\n"
     "th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid #ddd;vertical-align:top}\n"
     "th{background:#f3f3f3}\n"
     ".PASS{background:#e3f6e5;color:#17622a}.FAIL{background:#fde4e1;color:#9b1c12}"
     ".SKIP{background:#fff4d6;color:#7a5600}\n"
     "td.st{font-weight:700;width:3.5em;text-align:center}\n"
     "td.time{text-align:right;white-space:nowrap;width:5em}\n"
-    "td.id{font-family:monospace;white-space:nowrap}\n"
+    "td.id{font-family:monospace}\n"
     "details{margin:.3em 0}summary{cursor:pointer;color:#0b57d0}\n"
     "pre{background:#f7f7f7;border:1px solid #e2e2e2;padding:.5em;overflow:auto;max-height:28em;"
     "font-size:.85em;white-space:pre-wrap;word-break:break-all}\n"
@@ -289,6 +291,8 @@ static void html_details(osh_buf *b, const conf_result *r)
         html_pre(b, "final world state", r->state, false);
 }
 
+static void html_row(osh_buf *b, const conf_result *r);
+
 int conf_report_html(const char *dir, const conf_result *results, int n, double seconds,
                      const char *impl, char **error)
 {
@@ -312,39 +316,47 @@ int conf_report_html(const char *dir, const conf_result *results, int n, double 
                            "<a href=\"#\" onclick=\"only('FAIL')\">failed</a> · "
                            "<a href=\"#\" onclick=\"only('SKIP')\">skipped</a> · "
                            "<a href=\"#\" onclick=\"only('PASS')\">passed</a></div>\n"
-                           "<table><tr><th>Result</th><th>Scenario</th><th>Rule pinned</th><th>SPEC</th>"
+                           "<table><colgroup><col class=\"c-st\"><col class=\"c-id\"><col><col class=\"c-spec\">"
+                           "<col class=\"c-time\"></colgroup>\n<tr><th>Result</th><th>Scenario</th><th>Rule pinned</th><th>SPEC</th>"
                            "<th>Time</th></tr>\n");
-    for (int i = 0; i < n; i++) {
-        const conf_result *r = &results[i];
-        const char *st = status_word(r->status);
-        osh_buf_appendf(&b, "<tr class=\"row\" data-st=\"%s\"><td class=\"st %s\">%s</td><td class=\"id\">", st, st, st);
-        escape(&b, r->scenario->id);
-        osh_buf_append_str(&b, "</td><td>");
-        escape(&b, r->scenario->rule);
-        if (r->scenario->upstream) {
-            osh_buf_append_str(&b, " <em>(reproduces ");
-            escape(&b, r->scenario->upstream);
-            osh_buf_append_str(&b, ")</em>");
-        }
-        if (r->status == CONF_SKIP) {
-            osh_buf_append_str(&b, "<div><em>skipped: ");
-            escape(&b, r->skip_reason);
-            osh_buf_append_str(&b, "</em></div>");
-        }
-        if (r->status == CONF_FAIL || r->n_steps) {
-            osh_buf_appendf(&b, "<details%s><summary>%s</summary>\n", r->status == CONF_FAIL ? " open" : "",
-                            r->status == CONF_FAIL ? "failure details" : "steps");
-            html_details(&b, r);
-            osh_buf_append_str(&b, "</details>");
-        }
-        osh_buf_append_str(&b, "</td><td>");
-        escape(&b, r->scenario->spec);
-        osh_buf_appendf(&b, "</td><td class=\"time\">%.3f s</td></tr>\n", r->seconds);
-    }
+    static const conf_status order[] = {CONF_FAIL, CONF_SKIP, CONF_PASS};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < n; i++)
+            if (results[i].status == order[k])
+                html_row(&b, &results[i]);
     osh_buf_append_str(&b, "</table>\n</body></html>\n");
     char *path = osh_str_printf("%s/index.html", dir);
     int rc = write_file(path, &b, error);
     free(path);
     osh_buf_free(&b);
     return rc;
+}
+
+/* One scenario: failed rows first (see the caller), each expandable. */
+static void html_row(osh_buf *b, const conf_result *r)
+{
+    const char *st = status_word(r->status);
+    osh_buf_appendf(b, "<tr class=\"row\" data-st=\"%s\"><td class=\"st %s\">%s</td><td class=\"id\">", st, st, st);
+    escape(b, r->scenario->id);
+    osh_buf_append_str(b, "</td><td>");
+    escape(b, r->scenario->rule);
+    if (r->scenario->upstream) {
+        osh_buf_append_str(b, " <em>(reproduces ");
+        escape(b, r->scenario->upstream);
+        osh_buf_append_str(b, ")</em>");
+    }
+    if (r->status == CONF_SKIP) {
+        osh_buf_append_str(b, "<div><em>skipped: ");
+        escape(b, r->skip_reason);
+        osh_buf_append_str(b, "</em></div>");
+    }
+    if (r->status == CONF_FAIL || r->n_steps) {
+        osh_buf_appendf(b, "<details%s><summary>%s</summary>\n", r->status == CONF_FAIL ? " open" : "",
+                        r->status == CONF_FAIL ? "failure details" : "steps");
+        html_details(b, r);
+        osh_buf_append_str(b, "</details>");
+    }
+    osh_buf_append_str(b, "</td><td>");
+    escape(b, r->scenario->spec);
+    osh_buf_appendf(b, "</td><td class=\"time\">%.3f s</td></tr>\n", r->seconds);
 }

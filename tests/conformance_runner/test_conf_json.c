@@ -182,7 +182,7 @@ static void vars_expand_known_names_only(void **state)
 static void diff_marks_changed_lines(void **state)
 {
     char *d = conf_diff_lines("a\nb\nc\n", "a\nx\nc\n");
-    assert_string_equal(d, "  a\n+ x\n- b\n  c\n");
+    assert_string_equal(d, "  a\n- b\n+ x\n  c\n");
     free(d);
     d = conf_diff_lines("same", "same");
     assert_string_equal(d, "  same\n");
