@@ -179,7 +179,13 @@ static void pod_ip_parsing(void **state)
     ip = pod_ip_of("{\"status\": {\"podIP\": \"FD00:0:0::7\"}}");
     assert_string_equal(ip, "fd00::7");
     free(ip);
+    ip = pod_ip_of("{\"status\": {\"podIP\": \"::FFFF:0102:0304\"}}");
+    assert_string_equal(ip, "::ffff:1.2.3.4"); /* printed as Rust's IpAddr prints it */
+    free(ip);
     assert_null(pod_ip_of("{\"status\": {\"podIP\": \"garbage\"}}"));
+    assert_null(pod_ip_of("{\"status\": {\"podIP\": \"010.42.0.7\"}}")); /* leading zeros: refused like Rust */
+    assert_null(pod_ip_of("{\"status\": {\"podIP\": \"fe80::1%eth0\"}}"));
+    assert_null(pod_ip_of("{\"status\": {\"podIP\": \" 10.42.0.7\"}}"));
     assert_null(pod_ip_of("{\"status\": {\"podIP\": \"\"}}"));
     assert_null(pod_ip_of("{\"status\": {\"podIP\": \"10.42.0.256\"}}"));
     assert_null(pod_ip_of("{\"status\": {\"podIP\": \"10.42.0\"}}"));
