@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""gateway_real_test.py: our `openshell` against a real dockerd with the fake cluster image
+(issue 7): fresh deploy, re-run while running, stop + resume, container removed with the
+volume kept and a stale node on it (deleted by the stale-node cleanup), doctor exec/logs,
+destroy leaving nothing behind.
+
+Needs exec into privileged containers on the daemon (the cluster container is privileged,
+and its HEALTHCHECK is an exec); when the daemon cannot do that (this VM's runtime wrapper,
+see docs/docker-fidelity.md) the test is skipped with that reason.
+Usage: gateway_real_test.py --openshell PATH. Exit 0 pass, 1 failure, 77 skipped."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_cluster_test as fct  # noqa: E402
+import sides  # noqa: E402
+
+check = fct.check
+
+
+class Gateway:
+    def __init__(self, openshell, url, name, image, port, cfg):
+        self.bin = openshell
+        self.name = name
+        self.image = image
+        self.port = port
+        self.env = dict(os.environ, DOCKER_HOST=url, XDG_CONFIG_HOME=cfg, OPENSHELL_POLL_INTERVAL_MS="300")
+        for k in ("OPENSHELL_CLUSTER_IMAGE", "IMAGE_TAG", "OPENSHELL_PUSH_IMAGES", "NAV_GATEWAY_TLS_ENABLED",
+                  "OPENSHELL_GATEWAY"):
+            self.env.pop(k, None)
+        self.cfg = cfg
+
+    def run(self, *args):
+        t0 = time.monotonic()
+        r = subprocess.run([self.bin] + list(args), env=self.env, capture_output=True, text=True, timeout=600)
+        r.seconds = time.monotonic() - t0
+        return r
+
+    def start(self):
+        return self.run("gateway", "start", "--name", self.name, "--port", str(self.port), "--image", self.image)
+
+
+def containers_named(d, prefix):
+    flt = json.dumps({"name": [prefix]})
+    return [c["Names"][0] for c in d.call("GET", "/containers/json", [("all", "1"), ("filters", flt)], want=200).json()]
+
+
+def test_fresh_deploy(d, gw, node):
+    c = "openshell-cluster-" + gw.name
+    r = gw.start()
+    check(r.returncode == 0 and "Gateway %s ready." % gw.name in r.stderr,
+          "fresh deploy succeeds in %.1fs (exit %d): %s" % (r.seconds, r.returncode, r.stderr.strip()[-400:]))
+    info = d.inspect(c)
+    hc, cfg = info["HostConfig"], info["Config"]
+    check(info["State"]["Health"]["Status"] == "healthy", "the cluster container is healthy")
+    check(cfg["Hostname"] == node and "OPENSHELL_NODE_NAME=" + node in cfg["Env"], "hostname and OPENSHELL_NODE_NAME are %s" % node)
+    check(hc["Privileged"] is True and hc["CgroupnsMode"] == "host" and hc["RestartPolicy"]["Name"] == "unless-stopped"
+          and hc["Binds"] == [c + ":/var/lib/rancher/k3s"] and hc["NetworkMode"] == c
+          and hc["PortBindings"] == {"30051/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(gw.port)}]},
+          "HostConfig as SPEC 4.8.2 on the real daemon")
+    meta_path = os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")
+    meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+    check(meta == {"name": gw.name, "gateway_endpoint": "https://127.0.0.1:%d" % gw.port, "is_remote": False,
+                   "gateway_port": gw.port}, "metadata: %r" % meta)
+    mtls = os.path.join(gw.cfg, "openshell", "gateways", gw.name, "mtls")
+    ca = open(os.path.join(mtls, "ca.crt")).read() if os.path.exists(os.path.join(mtls, "ca.crt")) else ""
+    check(ca.startswith("-----BEGIN CERTIFICATE-----\nfake-cluster CA " + node), "mTLS bundle from the fake secret: %r" % ca[:60])
+
+
+def test_rerun_and_resume(d, gw):
+    r = gw.start()
+    check(r.returncode == 0 and "Gateway is already running" in r.stderr, "re-run while running: resume (%s)" % r.stderr.strip()[-200:])
+    r = gw.run("gateway", "stop", "--name", gw.name)
+    check(r.returncode == 0 and d.inspect("openshell-cluster-" + gw.name)["State"]["Running"] is False, "stop stops the container")
+    r = gw.start()
+    check(r.returncode == 0 and "Resuming gateway from existing state" in r.stderr, "start after stop resumes (%.1fs)" % r.seconds)
+
+
+def test_stale_node(d, url, gw, node, prefix):
+    """Container removed, volume kept, and a legacy node (registered under a 12-hex hostname)
+    on the volume: the next start resumes and its stale-node cleanup deletes that node."""
+    c = "openshell-cluster-" + gw.name
+    d.call("DELETE", "/containers/" + c, [("force", "1")], want=204)
+    legacy = prefix + "-legacy"
+    d.call("POST", "/containers/create", [("name", legacy)], {
+        "Image": gw.image, "Hostname": "0123456789ab", "Env": ["FAKE_K3S_BOOT_SECONDS=0"],
+        "HostConfig": {"Binds": [c + ":/var/lib/rancher/k3s"], "Privileged": True}}, want=201)
+    d.call("POST", "/containers/%s/start" % legacy, want=204)
+    out, code = d.wait_for("legacy", lambda: (lambda r: r if r[1] == 0 and "0123456789ab" in r[0] else None)(
+        d.exec(legacy, ["sh", "-c", fct.S1]))) or ("", -1)
+    check("0123456789ab\n" in out, "legacy node registered on the volume: %r" % out)
+    d.call("DELETE", "/containers/" + legacy, [("force", "1")], want=204)
+    r = gw.start()
+    check(r.returncode == 0 and "Resuming gateway from existing state" in r.stderr, "start with only the volume left resumes (exit %d)" % r.returncode)
+    r = gw.run("doctor", "exec", "--name", gw.name, "--", "kubectl", "get", "nodes", "--no-headers",
+               "-o", "custom-columns=NAME:.metadata.name")
+    check((r.returncode, r.stdout) == (0, node + "\n"), "doctor exec: only %s is left after the stale-node cleanup: %r" % (node, r.stdout))
+    r = gw.run("doctor", "logs", "--name", gw.name)
+    check(r.returncode == 0 and "Using deterministic k3s node name: %s" % node in r.stdout, "doctor logs shows the node-name line")
+
+
+def test_destroy(d, gw, image_id):
+    r = gw.run("gateway", "destroy", "--name", gw.name)
+    check(r.returncode == 0 and "Gateway %s destroyed." % gw.name in r.stderr, "destroy succeeds")
+    c = "openshell-cluster-" + gw.name
+    check(containers_named(d, c) == [], "destroy: no container left")
+    check(d.call("GET", "/volumes/" + c).status == 404, "destroy: volume removed")
+    check(d.call("GET", "/networks/" + c).status == 404, "destroy: network removed")
+    check(d.call("GET", "/images/%s/json" % image_id).status == 404, "destroy: image removed")
+    check(not os.path.exists(os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")), "destroy: metadata removed")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--openshell", required=True)
+    args = ap.parse_args()
+    url = sides.find_real_daemon()
+    if not url:
+        print("SKIP: no real dockerd reachable (set OSH_REAL_DOCKER_HOST or run scripts/real-dockerd.sh)")
+        return 77
+    if not os.access(args.openshell, os.X_OK):
+        print("SKIP: %s is not built" % args.openshell)
+        return 77
+    if not shutil.which("docker") or not os.access("/bin/busybox", os.X_OK):
+        print("SKIP: build-image.sh needs the docker CLI and /bin/busybox (busybox-static)")
+        return 77
+    prefix = "oshgw%d%s" % (os.getpid(), os.urandom(2).hex())
+    side = sides.RealSide(url, prefix)
+    d = fct.Daemon(url)
+    cfg = tempfile.mkdtemp(prefix="oshgw-cfg-")
+    gw = None
+    try:
+        side.setup()
+        if not fct.privileged_exec_works(d, prefix):
+            print("SKIP: this daemon cannot exec into privileged containers, so the cluster "
+                  "container's HEALTHCHECK never passes (see docs/docker-fidelity.md)")
+            return 77
+        image = prefix + "/cluster:dev"
+        image_id = fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
+        gw = Gateway(args.openshell, url, prefix, image, 20000 + os.getpid() % 20000, cfg)
+        node = "openshell-" + prefix
+        test_fresh_deploy(d, gw, node)
+        test_rerun_and_resume(d, gw)
+        test_stale_node(d, url, gw, node, prefix)
+        test_destroy(d, gw, image_id)
+    except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+        check(False, "error: %s" % e)
+    finally:
+        if gw:
+            gw.run("gateway", "destroy", "--name", gw.name)
+        side.cleanup()
+        shutil.rmtree(cfg, ignore_errors=True)
+    print("%d failure(s)" % len(fct.failures))
+    return 1 if fct.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
