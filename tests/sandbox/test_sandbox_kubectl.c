@@ -1,0 +1,207 @@
+/* test_sandbox_kubectl.c: interoperability with kubectl on the mock Kubernetes API server:
+ * kubectl accepts the object `sandbox create --dry-run` prints (client-side it goes through
+ * the server's discovery and OpenAPI), and sees the object `sandbox create` stored; what
+ * kubectl creates and deletes, `sandbox delete` and `sandbox watch` see. Exits 77 when
+ * kubectl is not installed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mock_kube.h"
+#include "osh_str.h"
+#include "sandbox_test_util.h"
+
+#define GOLDEN_DIR OSH_FIXTURES_DIR "/golden/sandbox"
+
+static const char *kubectl_path(void)
+{
+    static const char *candidates[] = {"/usr/local/bin/kubectl", "/usr/bin/kubectl", NULL};
+    for (int i = 0; candidates[i]; i++)
+        if (access(candidates[i], X_OK) == 0)
+            return candidates[i];
+    return NULL;
+}
+
+typedef struct fixture {
+    mock_kube *kube;
+    char dir[64];
+    char *kubeconfig;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char *error = NULL;
+    mock_kube_options opts = {0};
+    f->kube = mock_kube_new(&opts, &error);
+    if (!f->kube)
+        fail_msg("%s", error);
+    strcpy(f->dir, "/tmp/osh-sbx-kubectl-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->kubeconfig = osh_str_printf("%s/kubeconfig", f->dir);
+    if (mock_kube_write_kubeconfig(f->kube, f->kubeconfig, &error) != 0)
+        fail_msg("%s", error);
+    kube_store *s = mock_kube_current_store(f->kube);
+    cJSON *ns = cJSON_Parse("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"openshell\"}}");
+    kube_result res = kube_store_create(s, kube_resource_by_path("", "v1", "namespaces"), NULL, ns, false);
+    assert_int_equal(res.code, 201);
+    cJSON_Delete(res.body);
+    cJSON_Delete(ns);
+    kube_store_unref(s);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    mock_kube_free(f->kube);
+    char *cmd = osh_str_printf("rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(cmd);
+    free(f->kubeconfig);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Runs kubectl --kubeconfig KC ARGS...; HOME points into the temp dir (kubectl's cache). */
+static int kubectl(fixture *f, test_run_result *r, const char *const *args)
+{
+    const char *argv[24] = {kubectl_path(), "--kubeconfig", f->kubeconfig};
+    int n = 3;
+    for (int i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    char *home = osh_str_printf("HOME=%s", f->dir);
+    char *env[] = {home, "KUBECONFIG", NULL};
+    test_run((char *const *)argv, env, r);
+    free(home);
+    return r->exit_code;
+}
+
+static int sandbox(fixture *f, test_run_result *r, const char *const *args)
+{
+    const char *argv[24];
+    int n = test_cli_prefix(argv);
+    for (int i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n++] = "--kubeconfig";
+    argv[n++] = f->kubeconfig;
+    argv[n] = NULL;
+    test_run((char *const *)argv, NULL, r);
+    return r->exit_code;
+}
+
+static void kubectl_creates_the_dry_run_object(void **state)
+{
+    fixture *f = *state;
+    test_run_result r;
+    assert_int_equal(sandbox(f, &r, (const char *[]){"create", "--name", "demo", "--id", "8f14e45f-ceea-467f-a0e6-5b7c9a1d2e3f",
+                                                     "--default-image", "ghcr.io/nvidia/openshell/sandbox:latest",
+                                                     "--dry-run", NULL}),
+                     0);
+    char *object_path = osh_str_printf("%s/demo.json", f->dir);
+    test_write_file(object_path, r.out);
+    test_run_result_free(&r);
+    if (kubectl(f, &r, (const char *[]){"create", "-f", object_path, NULL}) != 0)
+        fail_msg("kubectl create: %s", r.err);
+    assert_string_equal(r.out, "sandbox.agents.x-k8s.io/demo created\n");
+    test_run_result_free(&r);
+    assert_int_equal(sandbox(f, &r, (const char *[]){"delete", "demo", NULL}), 0);
+    assert_string_equal(r.out, "deleted demo\n");
+    test_run_result_free(&r);
+    free(object_path);
+}
+
+static void kubectl_reads_what_create_stored(void **state)
+{
+    fixture *f = *state;
+    cJSON *input = test_load_json(GOLDEN_DIR "/g2-full.input.json");
+    cJSON *expected = test_load_json(GOLDEN_DIR "/g2-full.json");
+    char *spec_path = osh_str_printf("%s/spec.json", f->dir);
+    char *spec_text = cJSON_Print(cJSON_GetObjectItem(input, "spec"));
+    test_write_file(spec_path, spec_text);
+    test_run_result r;
+    int code = sandbox(f, &r, (const char *[]){"create", "--name", "trainer", "--id", "0c9d2b1e-5f3a-4e7b-9c8d-1a2b3c4d5e6f",
+                                               "--spec", spec_path, "--image-pull-policy", "IfNotPresent",
+                                               "--grpc-endpoint", "https://openshell.openshell.svc.cluster.local:8080",
+                                               "--ssh-handshake-secret", "hs-secret", "--client-tls-secret",
+                                               "openshell-client-tls", "--host-gateway-ip", "172.17.0.1", NULL});
+    if (code != 0)
+        fail_msg("create: %s", r.err);
+    test_run_result_free(&r);
+    if (kubectl(f, &r, (const char *[]){"get", "sandbox", "trainer", "-n", "openshell", "-o", "json", NULL}) != 0)
+        fail_msg("kubectl get: %s", r.err);
+    cJSON *got = cJSON_Parse(r.out);
+    assert_non_null(got);
+    bool spec_equal = test_json_equal("spec", cJSON_GetObjectItem(expected, "spec"), cJSON_GetObjectItem(got, "spec"));
+    bool labels_equal = test_json_equal("labels", cJSON_GetObjectItem(cJSON_GetObjectItem(expected, "metadata"), "labels"),
+                                        cJSON_GetObjectItem(cJSON_GetObjectItem(got, "metadata"), "labels"));
+    cJSON_Delete(got);
+    test_run_result_free(&r);
+    cJSON_free(spec_text);
+    free(spec_path);
+    cJSON_Delete(expected);
+    cJSON_Delete(input);
+    assert_true(spec_equal && labels_equal);
+}
+
+static void watch_sees_kubectl_changes(void **state)
+{
+    fixture *f = *state;
+    char *manifest = osh_str_printf("%s/k1.yaml", f->dir);
+    test_write_file(manifest, "apiVersion: agents.x-k8s.io/v1alpha1\nkind: Sandbox\nmetadata:\n  name: sandbox-k1\n"
+                              "  namespace: openshell\nspec:\n  podTemplate:\n    spec:\n      containers:\n"
+                              "      - name: agent\n        image: busy:1\n");
+    char *err_path = osh_str_printf("%s/watch.err", f->dir);
+    const char *argv[12];
+    int n = test_cli_prefix(argv);
+    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "2", NULL};
+    for (int i = 0; i < 6; i++)
+        argv[n + i] = rest[i];
+    int out_fd;
+    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
+    test_run_result r;
+    if (kubectl(f, &r, (const char *[]){"apply", "-f", manifest, NULL}) != 0)
+        fail_msg("kubectl apply: %s", r.err);
+    test_run_result_free(&r);
+    char *line = test_read_line(out_fd);
+    assert_non_null(line);
+    assert_string_equal(line, "APPLIED k1 sandbox-k1 Unknown");
+    free(line);
+    if (kubectl(f, &r, (const char *[]){"delete", "sandbox", "sandbox-k1", "-n", "openshell", NULL}) != 0)
+        fail_msg("kubectl delete: %s", r.err);
+    test_run_result_free(&r);
+    line = test_read_line(out_fd);
+    assert_non_null(line);
+    assert_true(osh_str_starts_with(line, "DELETED k1 sandbox-k1 "));
+    free(line);
+    close(out_fd);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(err_path);
+    free(manifest);
+}
+
+int main(int argc, char **argv)
+{
+    if (!kubectl_path()) {
+        printf("kubectl is not installed: skipping\n");
+        return 77;
+    }
+    int openshell = test_cli_select(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(kubectl_creates_the_dry_run_object, setup, teardown),
+        cmocka_unit_test_setup_teardown(kubectl_reads_what_create_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_sees_kubectl_changes, setup, teardown),
+    };
+    return cmocka_run_group_tests_name(openshell ? "sandbox.kubectl.openshell" : "sandbox.kubectl", tests, NULL, NULL);
+}
