@@ -92,6 +92,9 @@ static void check_text(const cJSON *t, const char *text, size_t len, const char 
             free(q);
         }
     }
+    if ((v = cJSON_GetObjectItemCaseSensitive(t, "matches")) && fnmatch(v->valuestring, text, 0) != 0)
+        conf_result_add_failure(r, where, osh_str_printf("%s does not match the pattern '%s'", label, v->valuestring),
+                                NULL, osh_str_dup(text));
     if ((v = cJSON_GetObjectItemCaseSensitive(t, "in_order"))) {
         const char *at = text;
         int i = 0;

@@ -112,14 +112,14 @@ static char *check_string_or_list(const cJSON *v, const char *path)
 
 static char *check_text(const cJSON *t, const char *path)
 {
-    static const char *const keys[] = {"equals", "contains", "not_contains", "in_order",
+    static const char *const keys[] = {"equals", "matches", "contains", "not_contains", "in_order",
                                        "empty", "json", "json_subset", "json_paths", NULL};
     char *r = check_keys(t, path, keys);
     if (r)
         return r;
     for (const cJSON *m = t->child; m; m = m->next) {
         char *sub = osh_str_printf("%s.%s", path, m->string);
-        if (strcmp(m->string, "equals") == 0 && !cJSON_IsString(m))
+        if ((strcmp(m->string, "equals") == 0 || strcmp(m->string, "matches") == 0) && !cJSON_IsString(m))
             r = fail(sub, "expected string");
         else if ((strcmp(m->string, "contains") == 0 || strcmp(m->string, "not_contains") == 0))
             r = check_string_or_list(m, sub);

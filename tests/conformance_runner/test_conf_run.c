@@ -104,7 +104,7 @@ static void passing_scenario_with_every_check_kind(void **state)
              "                     'out', 'Gateway t ready.', 'err', '  Checking Docker', 'err', '  Starting gateway',"
              "                     'write', '${CONFIG_ROOT}/active_gateway', '${NAME}',"
              "                     'chmod', '${CONFIG_ROOT}/active_gateway', '600'],"
-             "   'expect': {'exit': 0, 'stdout': {'contains': 'ready', 'not_contains': ['error']},"
+             "   'expect': {'exit': 0, 'stdout': {'contains': 'ready', 'not_contains': ['error'], 'matches': 'Gateway * ready.\\n'},"
              "     'stderr': {'in_order': ['Checking Docker', 'Starting gateway']}}}],"
              " 'expect': {"
              "   'files': [{'path': '${CONFIG_ROOT}/active_gateway', 'content': 't', 'mode': '0600'},"
@@ -131,7 +131,7 @@ static void failing_checks_are_each_reported(void **state)
     run_text(&o, "BAD-ALL",
              "{'id': 'BAD-ALL', 'rule': 'r', 'spec': '§1', 'world': {'state': {'n': 1}},"
              " 'steps': [{'args': ['req', 'GET', '/containers/x/json', '', '404', 'null', 'out', 'hello', 'exit', '3'],"
-             "   'expect': {'exit': 1, 'stdout': {'equals': 'bye\\n', 'contains': 'zzz'}, 'stderr': {'empty': false}}}],"
+             "   'expect': {'exit': 1, 'stdout': {'equals': 'bye\\n', 'contains': 'zzz', 'matches': 'b*'}, 'stderr': {'empty': false}}}],"
              " 'expect': {'files': [{'path': '${TMP}/missing'}], 'state': [{'path': 'n', 'equals': 2}],"
              "   'journal': [{'match': {'method': 'GET'}, 'count': 2}]}}",
              NULL, true);
@@ -143,7 +143,8 @@ static void failing_checks_are_each_reported(void **state)
     assert_true(has_failure(&o.r, "missing: expected to exist"));
     assert_true(has_failure(&o.r, "state n"));
     assert_true(has_failure(&o.r, "matched 1 time(s), expected exactly 2"));
-    assert_int_equal(o.r.n_failures, 7);
+    assert_true(has_failure(&o.r, "stdout does not match the pattern 'b*'"));
+    assert_int_equal(o.r.n_failures, 8);
     /* the evidence of a failure is kept for the reports */
     assert_non_null(o.r.docker_journal);
     assert_non_null(strstr(o.r.docker_journal, "GET /containers/x/json -> 404"));
