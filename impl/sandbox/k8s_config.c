@@ -90,8 +90,15 @@ static bool decode_data(const cJSON *obj, const char *key, char **out, size_t *o
     const char *text = get_string(obj, key);
     if (!text)
         return true;
+    /* Line breaks are skipped, as Go's decoder (kubectl, client-go) skips them. */
+    osh_buf clean = OSH_BUF_INIT;
+    for (const char *p = text; *p; p++)
+        if (*p != '\n' && *p != '\r')
+            osh_buf_append_char(&clean, *p);
     osh_buf b = OSH_BUF_INIT;
-    if (!osh_base64_decode(&b, text, strlen(text))) {
+    bool ok = osh_base64_decode(&b, osh_buf_str(&clean), clean.len);
+    osh_buf_free(&clean);
+    if (!ok) {
         *error = osh_str_printf("%s: %s is not valid base64", source, key);
         return false;
     }

@@ -163,7 +163,7 @@ static char *read_spec_file(const char *path, int *exit_code)
 }
 
 /* A decimal integer in 0..2^64-1, nothing else. */
-static bool parse_skew(const char *text, unsigned long long *out)
+static bool parse_u64(const char *text, unsigned long long *out)
 {
     if (!*text)
         return false;
@@ -218,7 +218,7 @@ static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **
         return usage_error(USAGE_CREATE, "%s", "--id must not be empty");
     if (!*a->config.namespace_)
         return usage_error(USAGE_CREATE, "%s", "--namespace must not be empty");
-    if (a->skew && !parse_skew(a->skew, &a->config.ssh_handshake_skew_secs))
+    if (a->skew && !parse_u64(a->skew, &a->config.ssh_handshake_skew_secs))
         return usage_error(USAGE_CREATE, "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
     if (a->spec_file) {
         int exit_code = 0;
@@ -392,7 +392,7 @@ static int run_watch(int argc, char **argv)
         return rc;
     }
     unsigned long long max_events = 0;
-    if (a.max_events && (!parse_skew(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
+    if (a.max_events && (!parse_u64(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
         return usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
     k8s_client *client = connect_client(a.kubeconfig);
     if (!client)

@@ -138,6 +138,21 @@ static void files_resolve_relative_to_the_kubeconfig(void **state)
     free(path);
 }
 
+static void data_may_be_wrapped_in_lines(void **state)
+{
+    char *error = NULL;
+    k8s_config *c = load_text("current-context: x\n"
+                              "contexts: [{name: x, context: {cluster: c}}]\n"
+                              "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
+                              "    certificate-authority-data: |\n      aGVsbG8t\n      Y2E=\n",
+                              &error);
+    if (!c)
+        fail_msg("%s", error);
+    assert_int_equal(c->ca_data_len, 8);
+    assert_memory_equal(c->ca_data, "hello-ca", 8);
+    k8s_config_free(c);
+}
+
 static void json_kubeconfig_and_string_insecure(void **state)
 {
     char *error = NULL;
@@ -291,6 +306,7 @@ int main(void)
         cmocka_unit_test(token_and_ca_data_from_current_context),
         cmocka_unit_test(client_certificate_data_and_insecure),
         cmocka_unit_test(files_resolve_relative_to_the_kubeconfig),
+        cmocka_unit_test(data_may_be_wrapped_in_lines),
         cmocka_unit_test(json_kubeconfig_and_string_insecure),
         cmocka_unit_test(context_errors_are_clear),
         cmocka_unit_test(missing_file_is_named),

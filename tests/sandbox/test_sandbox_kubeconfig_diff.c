@@ -43,6 +43,9 @@ static const variant variants[] = {
                           "users: [{name: u, user: {token: t, username: admin, password: pw}}]\n", false},
     {"basic-only", CTX "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:8080'}}]\n"
                    "users: [{name: u, user: {username: admin, password: pw}}]\n", false},
+    {"wrapped-data", CTX "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
+                     "    certificate-authority-data: |\n      aGVsbG8t\n      Y2E=\n"
+                     "users: [{name: u, user: {token: t}}]\n", false},
     {"path-prefix", CTX "clusters: [{name: c, cluster: {server: 'https://h:1/k8s/clusters/c-1'}}]\n"
                     "users: [{name: u, user: {token: t}}]\n", false},
     {"json-format", "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"current-context\": \"x\", \"contexts\": [{\"name\": \"x\","
