@@ -117,6 +117,26 @@ def test_destroy(d, gw, image_id):
     check(not os.path.exists(os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")), "destroy: metadata removed")
 
 
+def test_health_exit(d, url, openshell, prefix, cfg):
+    """A cluster container that exits with code 3: with RestartPolicy unless-stopped, dockerd
+    restarts it, so the health wait never sees Running false; the deploy fails with
+    "reported unhealthy" and the failure cleanup leaves nothing (docs/docker-fidelity.md)."""
+    name = prefix + "x"
+    image = name + "/cluster:dev"
+    fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms",
+              "--env", "FAKE_K3S_EXIT_CODE=3", "--env", "FAKE_K3S_EXIT_AFTER=1")
+    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 7) % 20000, cfg)
+    gw.env["OPENSHELL_POLL_INTERVAL_MS"] = "50"
+    r = gw.start()
+    check(r.returncode == 1 and "gateway health check reported unhealthy" in r.stderr,
+          "exiting cluster container: deploy fails with 'reported unhealthy' (%s)" % r.stderr.strip()[-300:])
+    c = "openshell-cluster-" + name
+    check(containers_named(d, c) == [] and d.call("GET", "/volumes/" + c).status == 404
+          and d.call("GET", "/networks/" + c).status == 404
+          and d.call("GET", "/images/%s/json" % image).status == 404,
+          "failed fresh deploy: cleanup removed container, volume, network and image")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--openshell", required=True)
@@ -150,6 +170,7 @@ def main():
         test_rerun_and_resume(d, gw)
         test_stale_node(d, url, gw, node, prefix)
         test_destroy(d, gw, image_id)
+        test_health_exit(d, url, args.openshell, prefix, cfg)
     except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
         check(False, "error: %s" % e)
     finally:
