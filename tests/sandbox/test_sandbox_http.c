@@ -282,6 +282,32 @@ static void unreachable_server_is_not_an_api_error(void **state)
     k8s_client_free(client);
 }
 
+static void cli_unreachable_server_exits_1(void **state)
+{
+    fixture *f = *state;
+    char *kubeconfig = osh_str_printf("%s/unreachable", f->dir);
+    test_write_file(kubeconfig, "current-context: t\ncontexts: [{name: t, context: {cluster: c}}]\n"
+                                "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\n");
+    const char *commands[][3] = {{"create", "--name", "x"}, {"delete", "x", NULL}, {"pod-ip", "x", NULL}, {"watch", NULL, NULL}};
+    for (int i = 0; i < 4; i++) {
+        char *argv[8] = {TEST_SANDBOX_DRIVER};
+        int n = 1;
+        for (int k = 0; k < 3 && commands[i][k]; k++)
+            argv[n++] = (char *)commands[i][k];
+        argv[n++] = "--kubeconfig";
+        argv[n++] = kubeconfig;
+        argv[n] = NULL;
+        test_run_result r;
+        test_run(argv, NULL, &r);
+        if (r.exit_code != 1 || !osh_str_starts_with(r.err, "error: cannot reach the Kubernetes API at http://127.0.0.1:1: "))
+            fail_msg("%s: exit %d, err [%s]", commands[i][0], r.exit_code, r.err);
+        assert_string_equal(r.out, "");
+        test_run_result_free(&r);
+    }
+    unlink(kubeconfig);
+    free(kubeconfig);
+}
+
 /* Watch recorder: keeps "TYPE id name Phase" lines; stops after `limit`. */
 typedef struct recorder {
     osh_buf lines;
@@ -526,6 +552,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cli_watch_prints_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_outputs_and_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_timeout_from_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_unreachable_server_exits_1, setup, teardown),
     };
     return cmocka_run_group_tests_name("sandbox.http", tests, NULL, NULL);
 }
