@@ -295,6 +295,37 @@ static void record_failure(CURL *curl, const k8s_client *client, CURLcode rc, bo
     free(message);
 }
 
+/* tls-server-name: the TLS name (SNI and certificate check) differs from the address. The
+ * URL gets the name and CURLOPT_CONNECT_TO sends the connection to the real address; the
+ * Host header keeps the real address, as client-go sends it. */
+static void apply_server_name(CURL *curl, const k8s_config *cfg, char **url, struct curl_slist **headers,
+                              struct curl_slist **connect_to)
+{
+    if (!cfg->tls_server_name || !osh_str_starts_with(cfg->server, "https://"))
+        return;
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *renamed = NULL;
+    if (curl_url_set(u, CURLUPART_URL, *url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_HOST, cfg->tls_server_name, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &renamed, 0) == CURLUE_OK) {
+        char *mapping = osh_str_printf("%s:%s:%s:%s", cfg->tls_server_name, port, host, port);
+        *connect_to = curl_slist_append(NULL, mapping);
+        char *host_header = osh_str_printf("Host: %s:%s", host, port);
+        *headers = curl_slist_append(*headers, host_header);
+        free(*url);
+        *url = osh_str_dup(renamed);
+        curl_easy_setopt(curl, CURLOPT_CONNECT_TO, *connect_to);
+        free(host_header);
+        free(mapping);
+    }
+    curl_free(renamed);
+    curl_free(port);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
+
 /* Runs one transfer. bounded: apply the per-call timeout. */
 static int perform(k8s_client *client, const char *method, const char *path, const char *json_body,
                    bool bounded, transfer *t, k8s_error *err)
@@ -305,6 +336,8 @@ static int perform(k8s_client *client, const char *method, const char *path, con
     t->curl = curl;
     char *url = osh_str_printf("%s%s", client->config->server, path);
     struct curl_slist *headers = build_headers(client->config, json_body != NULL);
+    struct curl_slist *connect_to = NULL;
+    apply_server_name(curl, client->config, &url, &headers, &connect_to);
     long connect_ms = configure(curl, client, method, url, json_body, headers, bounded, t);
     CURLcode rc = curl_easy_perform(curl);
     long status = 0;
@@ -321,6 +354,7 @@ static int perform(k8s_client *client, const char *method, const char *path, con
         result = -1;
     }
     curl_slist_free_all(headers);
+    curl_slist_free_all(connect_to);
     curl_easy_cleanup(curl);
     free(url);
     return result;

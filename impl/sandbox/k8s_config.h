@@ -21,7 +21,7 @@ typedef struct k8s_config {
     char *key_file;
     char *key_data;
     size_t key_data_len;
-    char *tls_server_name; /* SNI / verification name override, or NULL (not applied) */
+    char *tls_server_name; /* the TLS name (SNI, certificate check) when not the server's host */
     char *proxy_url;       /* the cluster's proxy-url, or NULL: no proxy at all */
     bool insecure_skip_tls_verify;
 } k8s_config;

@@ -47,9 +47,12 @@ static int make_pki(void **state)
         "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile srv.ext && "
         "openssl req %s -keyout client.key -out client.csr -subj /CN=sandbox-client && "
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 && "
+        "openssl req %s -keyout named.key -out named.csr -subj /CN=kubernetes.test && "
+        "printf 'subjectAltName=DNS:kubernetes.test\\n' > named.ext && "
+        "openssl x509 -req -in named.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out named.pem -days 2 -extfile named.ext && "
         "mkdir -p api/v1/namespaces/openshell/pods && "
         "printf '{\"status\": {\"podIP\": \"10.1.2.3\"}}' > api/v1/namespaces/openshell/pods/p",
-        dir, ec, ec, ec, ec);
+        dir, ec, ec, ec, ec, ec);
     int rc = system(cmd);
     free(cmd);
     return rc == 0 ? 0 : -1;
@@ -68,10 +71,10 @@ typedef struct tls_server {
 } tls_server;
 
 /* Start s_server in dir; extra are more s_server flags. Waits for its ACCEPT line. */
-static void server_start(tls_server *s, const char *extra)
+static void server_start_as(tls_server *s, const char *cert, const char *extra)
 {
-    char *script = osh_str_printf("cd '%s' && exec openssl s_server -accept 0 -cert srv.pem -key srv.key -WWW %s 2>&1",
-                                  dir, extra);
+    char *script = osh_str_printf("cd '%s' && exec openssl s_server -accept 0 -cert %s.pem -key %s.key -WWW %s 2>&1",
+                                  dir, cert, cert, extra);
     char *argv[] = {"/bin/sh", "-c", script, NULL};
     char *err_path = osh_str_printf("%s/server.err", dir);
     s->pid = test_spawn_reading(argv, NULL, err_path, &s->out_fd);
@@ -88,6 +91,8 @@ static void server_start(tls_server *s, const char *extra)
     if (!s->port)
         fail_msg("openssl s_server did not start");
 }
+
+static void server_start(tls_server *s, const char *extra) { server_start_as(s, "srv", extra); }
 
 static void server_stop(tls_server *s)
 {
@@ -190,6 +195,19 @@ static void client_certificate_files_and_data(void **state)
     server_stop(&s);
 }
 
+/* A certificate for kubernetes.test only: verification needs tls-server-name. */
+static void tls_server_name_sets_the_checked_name(void **state)
+{
+    tls_server s;
+    server_start_as(&s, "named", "");
+    expect_tls_failure(pod_ip(&s, "    certificate-authority: ca.pem\n", ""));
+    server_stop(&s);
+
+    server_start_as(&s, "named", "");
+    expect_ip(pod_ip(&s, "    certificate-authority: ca.pem\n    tls-server-name: kubernetes.test\n", ""));
+    server_stop(&s);
+}
+
 int main(void)
 {
     if (system("command -v openssl >/dev/null 2>&1") != 0) {
@@ -200,6 +218,7 @@ int main(void)
         cmocka_unit_test(ca_file_and_ca_data),
         cmocka_unit_test(wrong_ca_fails_unless_insecure),
         cmocka_unit_test(client_certificate_files_and_data),
+        cmocka_unit_test(tls_server_name_sets_the_checked_name),
     };
     return cmocka_run_group_tests_name("sandbox.tls", tests, make_pki, remove_pki);
 }
