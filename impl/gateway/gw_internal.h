@@ -4,6 +4,7 @@
 #define GW_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -80,6 +81,9 @@ int gw_stale_node_cleanup(gw_ctx *ctx, const char *node_name, gw_error *err);
 
 /* SPEC 6 */
 int gw_push_images(gw_ctx *ctx, const char *raw_list, gw_error *err);
+/* The one-entry archive `openshell-images.tar` (0644, uid/gid 0, mtime 0) around size bytes
+ * of in, written to out. */
+int gw_push_wrap_tar(FILE *in, long long size, FILE *out, gw_error *err);
 
 /* SPEC 7 */
 int gw_health_wait(gw_ctx *ctx, gw_error *err);

@@ -67,7 +67,7 @@ static int archive_fail(struct archive *a, gw_error *err)
 }
 
 /* One regular file `openshell-images.tar`, 0644, uid/gid 0, mtime 0 (GNU header). */
-static int wrap_in_tar(FILE *in, long long size, FILE *out, gw_error *err)
+int gw_push_wrap_tar(FILE *in, long long size, FILE *out, gw_error *err)
 {
     struct archive *a = archive_write_new();
     archive_write_set_format_gnutar(a);
@@ -203,7 +203,7 @@ int gw_push_images(gw_ctx *ctx, const char *raw_list, gw_error *err)
         gw_emit(ctx, GW_EVENT_STATUS, "[status] Deploying components");
         rc = export_images(ctx, &refs, exported, &size, err);
         if (rc == 0)
-            rc = wrap_in_tar(exported, size, tar, err);
+            rc = gw_push_wrap_tar(exported, size, tar, err);
         if (rc == 0)
             rc = upload(ctx, tar, err);
         if (rc == 0) {
