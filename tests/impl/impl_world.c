@@ -1,0 +1,355 @@
+/* impl_world.c: world + subprocess harness for the integration tests (see impl_world.h). */
+#include "impl_world.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "osh_str.h"
+
+#ifndef OPENSHELL_BIN
+#error OPENSHELL_BIN must name the openshell binary
+#endif
+
+static impl_world *world_new(const char *scenario_json, const char *tcp_host);
+
+impl_world *iw_new(const char *scenario_json) { return world_new(scenario_json, NULL); }
+impl_world *iw_new_tcp(const char *scenario_json, const char *tcp_host) { return world_new(scenario_json, tcp_host); }
+
+static impl_world *world_new(const char *scenario_json, const char *tcp_host)
+{
+    impl_world *w = calloc(1, sizeof(*w));
+    char tmpl[] = "/tmp/osh-impl-it-XXXXXX";
+    w->tmp = strdup(mkdtemp(tmpl));
+    char *home = osh_str_printf("%s/home", w->tmp);
+    char *config = osh_str_printf("%s/config", w->tmp);
+    mkdir(home, 0700);
+    mkdir(config, 0700);
+    w->config_root = osh_str_printf("%s/openshell", config);
+    free(home);
+    free(config);
+    cJSON *scenario = scenario_json ? cJSON_Parse(scenario_json) : NULL;
+    if (scenario_json && !scenario)
+        fail_msg("scenario is not JSON: %s", scenario_json);
+    mock_world_options opts = {.docker_tcp_host = tcp_host};
+    char *error = NULL;
+    w->world = mock_world_new(scenario, &opts, &error);
+    cJSON_Delete(scenario);
+    if (!w->world)
+        fail_msg("mock_world_new: %s", error ? error : "?");
+    return w;
+}
+
+void iw_free(impl_world *w)
+{
+    if (!w)
+        return;
+    mock_world_free(w->world);
+    char *cmd = osh_str_printf("rm -rf '%s'", w->tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", w->tmp);
+    free(cmd);
+    free(w->tmp);
+    free(w->config_root);
+    osh_buf_free(&w->out);
+    osh_buf_free(&w->err);
+    free(w);
+}
+
+static void env_push(char ***env, size_t *n, const char *entry)
+{
+    /* A later entry for the same key replaces the earlier one; "K" alone removes it. */
+    size_t klen = strcspn(entry, "=");
+    for (size_t i = 0; i < *n; i++) {
+        if (strncmp((*env)[i], entry, klen) == 0 && (*env)[i][klen] == '=') {
+            free((*env)[i]);
+            if (entry[klen] == '=') {
+                (*env)[i] = osh_str_dup(entry);
+            } else {
+                (*env)[i] = (*env)[--*n];
+                (*env)[*n] = NULL;
+            }
+            return;
+        }
+    }
+    if (entry[klen] != '=')
+        return;
+    *env = realloc(*env, sizeof(char *) * (*n + 2));
+    (*env)[(*n)++] = osh_str_dup(entry);
+    (*env)[*n] = NULL;
+}
+
+static char **build_env(impl_world *w, const char *const *extra)
+{
+    char **env = NULL;
+    size_t n = 0;
+    const char *copied[] = {"PATH", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+    for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+        const char *v = getenv(copied[i]);
+        if (v) {
+            char *e = osh_str_printf("%s=%s", copied[i], v);
+            env_push(&env, &n, e);
+            free(e);
+        }
+    }
+    char *entries[] = {osh_str_printf("HOME=%s/home", w->tmp), osh_str_printf("XDG_CONFIG_HOME=%s/config", w->tmp),
+                       osh_str_printf("TMPDIR=%s", w->tmp),
+                       osh_str_printf("DOCKER_HOST=%s", mock_world_docker_unix_url(w->world)),
+                       osh_str_dup("OPENSHELL_POLL_INTERVAL_MS=0")};
+    for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+        env_push(&env, &n, entries[i]);
+        free(entries[i]);
+    }
+    for (size_t i = 0; extra && extra[i]; i++)
+        env_push(&env, &n, extra[i]);
+    return env;
+}
+
+static void drain_pipes(int out_fd, int err_fd, osh_buf *out, osh_buf *err, pid_t pid)
+{
+    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    int open_fds = 2;
+    time_t deadline = time(NULL) + 120;
+    while (open_fds > 0) {
+        if (poll(fds, 2, 1000) < 0 && errno != EINTR)
+            break;
+        if (time(NULL) > deadline) {
+            kill(pid, SIGKILL);
+            fail_msg("openshell did not finish within 120 s");
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char chunk[8192];
+            ssize_t r = read(fds[i].fd, chunk, sizeof(chunk));
+            if (r <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                osh_buf_append(i == 0 ? out : err, chunk, (size_t)r);
+            }
+        }
+    }
+}
+
+int iw_run(impl_world *w, const char *const *args, const char *const *env_extra)
+{
+    osh_buf_reset(&w->out);
+    osh_buf_reset(&w->err);
+    size_t argc = 0;
+    while (args[argc])
+        argc++;
+    char **argv = calloc(argc + 2, sizeof(char *));
+    argv[0] = OPENSHELL_BIN;
+    for (size_t i = 0; i < argc; i++)
+        argv[i + 1] = (char *)args[i];
+    char **env = build_env(w, env_extra);
+    int out_pipe[2], err_pipe[2];
+    assert_int_equal(pipe(out_pipe), 0);
+    assert_int_equal(pipe(err_pipe), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+    posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
+    posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, OPENSHELL_BIN, &fa, NULL, argv, env), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    drain_pipes(out_pipe[0], err_pipe[0], &w->out, &w->err, pid);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    for (char **e = env; *e; e++)
+        free(*e);
+    free(env);
+    free(argv);
+    w->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return w->exit_code;
+}
+
+cJSON *iw_journal(impl_world *w) { return mock_world_journal(w->world, "docker"); }
+
+static const char *unversioned(const char *path)
+{
+    if (path[0] == '/' && path[1] == 'v') {
+        const char *p = path + 2;
+        while ((*p >= '0' && *p <= '9') || *p == '.')
+            p++;
+        if (*p == '/' && p > path + 2)
+            return p;
+    }
+    return path;
+}
+
+static bool entry_matches(const cJSON *e, const char *method, const char *glob)
+{
+    const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(e, "method"));
+    const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(e, "path"));
+    if (!m || !p || (method && strcmp(m, method) != 0))
+        return false;
+    return fnmatch(glob, unversioned(p), 0) == 0;
+}
+
+int iw_count_between(impl_world *w, int from, int to, const char *method, const char *glob)
+{
+    cJSON *j = iw_journal(w);
+    int n = 0, i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (i >= from && (to < 0 || i < to) && entry_matches(e, method, glob))
+            n++;
+        i++;
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+int iw_count(impl_world *w, const char *method, const char *glob) { return iw_count_between(w, 0, -1, method, glob); }
+
+int iw_find(impl_world *w, int from, const char *method, const char *glob)
+{
+    cJSON *j = iw_journal(w);
+    int found = -1, i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (found < 0 && i >= from && entry_matches(e, method, glob))
+            found = i;
+        i++;
+    }
+    cJSON_Delete(j);
+    return found;
+}
+
+cJSON *iw_body(impl_world *w, const char *method, const char *glob)
+{
+    cJSON *j = iw_journal(w);
+    cJSON *body = NULL;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (!body && entry_matches(e, method, glob)) {
+            const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(e, "body"));
+            body = text ? cJSON_Parse(text) : NULL;
+        }
+    }
+    cJSON_Delete(j);
+    return body;
+}
+
+char *iw_journal_lines(impl_world *w)
+{
+    cJSON *j = iw_journal(w);
+    osh_buf b = OSH_BUF_INIT;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(e, "method"));
+        const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(e, "path"));
+        osh_buf_appendf(&b, "%s %s\n", m ? m : "?", p ? unversioned(p) : "?");
+    }
+    cJSON_Delete(j);
+    return osh_buf_detach(&b);
+}
+
+cJSON *iw_state(impl_world *w) { return mock_world_state(w->world); }
+
+static bool name_matches(const cJSON *v, const char *name)
+{
+    if (cJSON_IsString(v)) {
+        const char *s = v->valuestring[0] == '/' ? v->valuestring + 1 : v->valuestring;
+        return strcmp(s, name) == 0;
+    }
+    if (cJSON_IsArray(v)) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, v) if (name_matches(x, name)) return true;
+    }
+    return false;
+}
+
+static bool element_named(const cJSON *el, const char *name)
+{
+    if (el->string && strcmp(el->string, name) == 0)
+        return true;
+    const char *keys[] = {"Name", "name", "Names", "RepoTags", "Id"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (name_matches(cJSON_GetObjectItem(el, keys[i]), name))
+            return true;
+    return false;
+}
+
+bool iw_docker_has(impl_world *w, const char *kind, const char *name)
+{
+    cJSON *state = iw_state(w);
+    const cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(state, "docker"), kind);
+    bool found = false;
+    const cJSON *el;
+    cJSON_ArrayForEach(el, list) if (element_named(el, name)) found = true;
+    cJSON_Delete(state);
+    return found;
+}
+
+static char *path_of(impl_world *w, const char *relative) { return osh_str_printf("%s/%s", w->config_root, relative); }
+
+char *iw_file(impl_world *w, const char *relative)
+{
+    char *path = path_of(w, relative);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    if (!f)
+        return NULL;
+    osh_buf b = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        osh_buf_append(&b, chunk, n);
+    fclose(f);
+    return osh_buf_detach(&b);
+}
+
+bool iw_exists(impl_world *w, const char *relative)
+{
+    char *path = path_of(w, relative);
+    bool ok = access(path, F_OK) == 0;
+    free(path);
+    return ok;
+}
+
+int iw_mode(impl_world *w, const char *relative)
+{
+    char *path = path_of(w, relative);
+    struct stat st;
+    int mode = stat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
+    free(path);
+    return mode;
+}
+
+void iw_assert_contains(const char *text, const char *needle)
+{
+    if (!text || !strstr(text, needle))
+        fail_msg("expected to find\n  %s\nin\n%s", needle, text ? text : "(null)");
+}
+
+void iw_assert_not_contains(const char *text, const char *needle)
+{
+    if (text && strstr(text, needle))
+        fail_msg("did not expect\n  %s\nin\n%s", needle, text);
+}
