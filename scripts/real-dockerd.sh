@@ -5,7 +5,8 @@
 # Idempotent. `scripts/real-dockerd.sh stop` stops it.
 #
 # This VM lacks CAP_SYS_RESOURCE, so runc cannot start privileged containers ("unable to
-# apply caps"). A runtime wrapper drops that one capability from each bundle before runc.
+# apply caps"). A runtime wrapper drops that one capability from each bundle (runc create)
+# and from each exec process spec (runc exec --process) before runc sees them.
 set -euo pipefail
 R=${OSH_REAL_DOCKERD_DIR:-${TMPDIR:-/tmp}/osh-real-dockerd}
 SOCK=$R/docker.sock
@@ -28,6 +29,13 @@ for a in "$@"; do
 p=sys.argv[1]; c=json.load(open(p)); caps=c.get("process",{}).get("capabilities",{})
 for k in caps: caps[k]=[x for x in caps[k] if x!="CAP_SYS_RESOURCE"]
 json.dump(c,open(p,"w"))' "$a/config.json"
+  fi
+  # runc exec gets the process spec (capabilities at its top level) through --process FILE.
+  if [ "$prev" = "--process" ] || [ "$prev" = "-p" ]; then
+    /usr/bin/python3 -c 'import json,sys
+p=sys.argv[1]; c=json.load(open(p)); caps=c.get("capabilities",{})
+for k in caps: caps[k]=[x for x in caps[k] if x!="CAP_SYS_RESOURCE"]
+json.dump(c,open(p,"w"))' "$a"
   fi
   prev=$a
 done
