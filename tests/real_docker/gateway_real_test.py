@@ -117,6 +117,23 @@ def test_destroy(d, gw, image_id):
     check(not os.path.exists(os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")), "destroy: metadata removed")
 
 
+def test_push(d, url, openshell, prefix, cfg):
+    """OPENSHELL_PUSH_IMAGES (SPEC 6) on the real daemon: export, upload into the container,
+    `ctr images import` (the fake's stub records the refs), W1, rollout restart/status."""
+    name = prefix + "p"
+    image = name + "/cluster:dev"
+    fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
+    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 3) % 20000, cfg)
+    gw.env["OPENSHELL_PUSH_IMAGES"] = prefix + "-base:1"
+    r = gw.start()
+    check(r.returncode == 0 and "Deploying components" in r.stderr, "deploy with OPENSHELL_PUSH_IMAGES succeeds (%s)" % r.stderr.strip()[-300:])
+    r = gw.run("doctor", "exec", "--name", name, "--", "ls", "/var/lib/rancher/k3s/fake-cluster/images", "/tmp")
+    check(r.returncode == 0 and (prefix + "-base_1") in r.stdout and "openshell-images.tar" not in r.stdout,
+          "the pushed image reached ctr import, the upload was removed: %r" % r.stdout)
+    r = gw.run("gateway", "destroy", "--name", name)
+    check(r.returncode == 0, "destroy after the push deploy")
+
+
 def test_health_exit(d, url, openshell, prefix, cfg):
     """A cluster container that exits with code 3: with RestartPolicy unless-stopped, dockerd
     restarts it, so the health wait never sees Running false; the deploy fails with
@@ -170,6 +187,7 @@ def main():
         test_rerun_and_resume(d, gw)
         test_stale_node(d, url, gw, node, prefix)
         test_destroy(d, gw, image_id)
+        test_push(d, url, args.openshell, prefix, cfg)
         test_health_exit(d, url, args.openshell, prefix, cfg)
     except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
         check(False, "error: %s" % e)
