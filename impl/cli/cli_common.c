@@ -9,14 +9,24 @@
 #include "gw_spec.h"
 #include "osh_str.h"
 
+void cli_write_clean(FILE *f, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        fputc((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ? '?' : *p, f);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
     va_end(ap);
+    fputs("error: ", stderr);
+    cli_write_clean(stderr, text ? text : "");
+    fputc('\n', stderr);
+    free(text);
 }
 
 char *cli_config_root(void)
@@ -71,18 +81,27 @@ void cli_render_event(void *ud, gw_event kind, const char *text)
 {
     switch (kind) {
     case GW_EVENT_STATUS:
-        fprintf(stderr, "  %s\n", osh_str_starts_with(text, "[status] ") ? text + 9 : text);
+        fputs("  ", stderr);
+        cli_write_clean(stderr, osh_str_starts_with(text, "[status] ") ? text + 9 : text);
+        fputc('\n', stderr);
         break;
     case GW_EVENT_LOG:
-        fprintf(stderr, "  %s\n", text);
+        fputs("  ", stderr);
+        cli_write_clean(stderr, text);
+        fputc('\n', stderr);
         break;
     case GW_EVENT_WARNING:
-        fprintf(stderr, "warning: %s\n", text);
+        fputs("warning: ", stderr);
+        cli_write_clean(stderr, text);
+        fputc('\n', stderr);
         break;
     case GW_EVENT_PROGRESS:
     case GW_EVENT_VERBOSE:
-        if (getenv("OPENSHELL_VERBOSE") && *getenv("OPENSHELL_VERBOSE"))
-            fprintf(stderr, "  %s\n", text);
+        if (getenv("OPENSHELL_VERBOSE") && *getenv("OPENSHELL_VERBOSE")) {
+            fputs("  ", stderr);
+            cli_write_clean(stderr, text);
+            fputc('\n', stderr);
+        }
         break;
     }
     fflush(stderr);

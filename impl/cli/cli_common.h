@@ -4,6 +4,7 @@
 #define CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli_args.h"
 #include "gateway.h"
@@ -15,6 +16,10 @@ char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_roo
 char *cli_config_root(void);
 /* --remote, else the stored metadata's remote_host, else NULL; malloc'd. */
 char *cli_remote_for(const cli_args *a, const char *config_root, const char *name);
+
+/* Write text with control bytes other than newline and tab replaced by '?', so that no escape
+ * sequence from a container log or a daemon message reaches the terminal (SPEC 3.4). */
+void cli_write_clean(FILE *f, const char *text);
 
 /* "error: {text}" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -79,7 +79,9 @@ static int deploy(const cli_args *a, const char *root, const char *name, bool fe
     gw_error err = GW_ERROR_INIT;
     int code = 0;
     if (gw_deploy(&o, &r, &err) != 0) {
-        fprintf(stderr, "x Gateway failed: %s\n%s\n", name, gw_error_text(&err));
+        fprintf(stderr, "x Gateway failed: %s\n", name);
+        cli_write_clean(stderr, gw_error_text(&err));
+        fputc('\n', stderr);
         code = 1;
     } else {
         print_ready(name, &r);
