@@ -13,6 +13,7 @@
 #include "k8s_client.h"
 #include "k8s_config.h"
 #include "osh_str.h"
+#include "sandbox_cli_args.h"
 #include "sandbox_client.h"
 #include "sandbox_spec.h"
 #include "sandbox_translate.h"
@@ -21,7 +22,7 @@
 
 #define EXIT_OK 0
 #define EXIT_FAILURE_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE SANDBOX_CLI_EXIT_USAGE
 
 static const char USAGE_CREATE[] =
     "usage: openshell sandbox create --name NAME [--id ID] [--spec FILE.json] [--namespace NS]\n"
@@ -42,78 +43,6 @@ static const char USAGE_WATCH[] =
 static const char USAGE_SANDBOX[] =
     "usage: openshell sandbox <create|delete|pod-ip|watch> [FLAGS]\n"
     "The server-side Sandbox CRD client. `openshell sandbox COMMAND --help` describes each command.\n";
-
-/* One accepted flag: either a value flag (value) or a switch (on). */
-typedef struct flag_def {
-    const char *name;
-    const char **value;
-    bool *on;
-} flag_def;
-
-typedef struct parsed_args {
-    const char *positional; /* NAME of delete / pod-ip */
-    bool help;
-} parsed_args;
-
-static int usage_error(const char *usage, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
-    return EXIT_USAGE;
-}
-
-/* Parse argv[2..] against flags. "--flag value" and "--flag=value" are both accepted.
- * Returns 0, or the usage exit code after printing why. */
-static int parse_flags(int argc, char **argv, const flag_def *flags, bool wants_positional, const char *usage,
-                       parsed_args *out)
-{
-    memset(out, 0, sizeof *out);
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            out->help = true;
-            return 0;
-        }
-        /* The CLI's global -g/--gateway is accepted anywhere (SPEC §3.1); a sandbox command
-         * talks to Kubernetes through its kubeconfig, so the value has no effect here. */
-        if (strcmp(arg, "-g") == 0 || strcmp(arg, "--gateway") == 0) {
-            if (++i >= argc)
-                return usage_error(usage, "flag '%s' needs a value", arg);
-            continue;
-        }
-        if (osh_str_starts_with(arg, "--gateway="))
-            continue;
-        if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0')
-            return usage_error(usage, "unknown flag '%s'", arg);
-        if (!osh_str_starts_with(arg, "--") || strcmp(arg, "--") == 0) {
-            if (!wants_positional || out->positional)
-                return usage_error(usage, "unexpected argument '%s'", arg);
-            out->positional = arg;
-            continue;
-        }
-        const char *eq = strchr(arg, '=');
-        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const flag_def *flag = NULL;
-        for (const flag_def *f = flags; f->name; f++)
-            if (strlen(f->name) == name_len && strncmp(f->name, arg, name_len) == 0)
-                flag = f;
-        if (!flag)
-            return usage_error(usage, "unknown flag '%s'", arg);
-        if (flag->on) {
-            if (eq)
-                return usage_error(usage, "flag '%s' takes no value", arg);
-            *flag->on = true;
-        } else if (eq) {
-            *flag->value = eq + 1;
-        } else if (i + 1 < argc) {
-            *flag->value = argv[++i];
-        } else {
-            return usage_error(usage, "flag '%s' needs a value", arg);
-        }
-    }
-    return 0;
-}
 
 static int report_api_error(const k8s_error *err)
 {
@@ -162,24 +91,6 @@ static char *read_spec_file(const char *path, int *exit_code)
     return osh_buf_detach(&b);
 }
 
-/* A decimal integer in 0..2^64-1, nothing else. */
-static bool parse_u64(const char *text, unsigned long long *out)
-{
-    if (!*text)
-        return false;
-    unsigned long long value = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        unsigned long long next = value * 10 + (unsigned long long)(*p - '0');
-        if (next / 10 != value)
-            return false;
-        value = next;
-    }
-    *out = value;
-    return true;
-}
-
 typedef struct create_args {
     const char *name, *id, *spec_file, *kubeconfig, *skew;
     bool dry_run;
@@ -189,7 +100,7 @@ typedef struct create_args {
 /* Checks everything a create needs before any request. Fills *spec; returns 0 or an exit code. */
 static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **spec, bool *help)
 {
-    const flag_def flags[] = {
+    const sandbox_cli_flag flags[] = {
         {"--name", &a->name, NULL},
         {"--id", &a->id, NULL},
         {"--spec", &a->spec_file, NULL},
@@ -206,20 +117,20 @@ static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **
         {"--dry-run", NULL, &a->dry_run},
         {NULL, NULL, NULL},
     };
-    parsed_args parsed;
-    int rc = parse_flags(argc, argv, flags, false, USAGE_CREATE, &parsed);
+    sandbox_cli_parsed parsed;
+    int rc = sandbox_cli_parse_flags(argc, argv, flags, false, USAGE_CREATE, &parsed);
     if (rc || (*help = parsed.help))
         return rc;
     if (!a->name)
-        return usage_error(USAGE_CREATE, "%s", "--name is required");
+        return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--name is required");
     if (!*a->name)
-        return usage_error(USAGE_CREATE, "%s", "--name must not be empty");
+        return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--name must not be empty");
     if (a->id && !*a->id)
-        return usage_error(USAGE_CREATE, "%s", "--id must not be empty");
+        return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--id must not be empty");
     if (!*a->config.namespace_)
-        return usage_error(USAGE_CREATE, "%s", "--namespace must not be empty");
-    if (a->skew && !parse_u64(a->skew, &a->config.ssh_handshake_skew_secs))
-        return usage_error(USAGE_CREATE, "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
+        return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--namespace must not be empty");
+    if (a->skew && !sandbox_cli_parse_u64(a->skew, &a->config.ssh_handshake_skew_secs))
+        return sandbox_cli_usage_error(USAGE_CREATE, "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
     if (a->spec_file) {
         int exit_code = 0;
         char *text = read_spec_file(a->spec_file, &exit_code);
@@ -290,28 +201,28 @@ static int run_create(int argc, char **argv)
 
 typedef struct target_args {
     const char *namespace_, *kubeconfig, *max_events;
-    parsed_args parsed;
+    sandbox_cli_parsed parsed;
 } target_args;
 
 /* Flags shared by delete, pod-ip and watch. Returns 0 (with a->parsed) or an exit code. */
 static int parse_target(int argc, char **argv, bool wants_name, bool is_watch, const char *usage, target_args *a)
 {
     a->namespace_ = "openshell";
-    flag_def flags[4] = {
+    sandbox_cli_flag flags[4] = {
         {"--namespace", &a->namespace_, NULL},
         {"--kubeconfig", &a->kubeconfig, NULL},
         {NULL, NULL, NULL},
         {NULL, NULL, NULL},
     };
     if (is_watch)
-        flags[2] = (flag_def){"--max-events", &a->max_events, NULL};
-    int rc = parse_flags(argc, argv, flags, wants_name, usage, &a->parsed);
+        flags[2] = (sandbox_cli_flag){"--max-events", &a->max_events, NULL};
+    int rc = sandbox_cli_parse_flags(argc, argv, flags, wants_name, usage, &a->parsed);
     if (rc || a->parsed.help)
         return rc;
     if (wants_name && (!a->parsed.positional || !*a->parsed.positional))
-        return usage_error(usage, "%s", "NAME is required");
+        return sandbox_cli_usage_error(usage, "%s", "NAME is required");
     if (!*a->namespace_)
-        return usage_error(usage, "%s", "--namespace must not be empty");
+        return sandbox_cli_usage_error(usage, "%s", "--namespace must not be empty");
     return 0;
 }
 
@@ -392,8 +303,8 @@ static int run_watch(int argc, char **argv)
         return rc;
     }
     unsigned long long max_events = 0;
-    if (a.max_events && (!parse_u64(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
-        return usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
+    if (a.max_events && (!sandbox_cli_parse_u64(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
+        return sandbox_cli_usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
     k8s_client *client = connect_client(a.kubeconfig);
     if (!client)
         return EXIT_FAILURE_RUNTIME;

@@ -192,6 +192,7 @@ static void usage_errors_exit_2(void **state)
     expect_usage_error((const char *[]){"create", "--name", "", NULL}, "--name must not be empty");
     expect_usage_error((const char *[]){"create", "--name", "x", "--bogus", NULL}, "unknown flag '--bogus'");
     expect_usage_error((const char *[]){"create", "--name", NULL}, "flag '--name' needs a value");
+    expect_usage_error((const char *[]){"create", "--name", "--dry-run", NULL}, "flag '--name' needs a value");
     expect_usage_error((const char *[]){"create", "--name", "x", "extra", NULL}, "unexpected argument 'extra'");
     expect_usage_error((const char *[]){"create", "--name", "x", "--dry-run=yes", NULL}, "takes no value");
     expect_usage_error((const char *[]){"create", "--name", "x", "--ssh-handshake-skew-secs", "-1", NULL},
