@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "impl_proc.h"
 #include "osh_str.h"
 
 #ifndef OPENSHELL_BIN
@@ -69,39 +70,15 @@ void iw_free(impl_world *w)
     free(w);
 }
 
-static void env_push(char ***env, size_t *n, const char *entry)
-{
-    /* A later entry for the same key replaces the earlier one; "K" alone removes it. */
-    size_t klen = strcspn(entry, "=");
-    for (size_t i = 0; i < *n; i++) {
-        if (strncmp((*env)[i], entry, klen) == 0 && (*env)[i][klen] == '=') {
-            free((*env)[i]);
-            if (entry[klen] == '=') {
-                (*env)[i] = osh_str_dup(entry);
-            } else {
-                (*env)[i] = (*env)[--*n];
-                (*env)[*n] = NULL;
-            }
-            return;
-        }
-    }
-    if (entry[klen] != '=')
-        return;
-    *env = realloc(*env, sizeof(char *) * (*n + 2));
-    (*env)[(*n)++] = osh_str_dup(entry);
-    (*env)[*n] = NULL;
-}
-
 static char **build_env(impl_world *w, const char *const *extra)
 {
     char **env = NULL;
-    size_t n = 0;
     const char *copied[] = {"PATH", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
     for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
         const char *v = getenv(copied[i]);
         if (v) {
             char *e = osh_str_printf("%s=%s", copied[i], v);
-            env_push(&env, &n, e);
+            impl_env_set(&env, e);
             free(e);
         }
     }
@@ -110,46 +87,16 @@ static char **build_env(impl_world *w, const char *const *extra)
                        osh_str_printf("DOCKER_HOST=%s", mock_world_docker_unix_url(w->world)),
                        osh_str_dup("OPENSHELL_POLL_INTERVAL_MS=0")};
     for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
-        env_push(&env, &n, entries[i]);
+        impl_env_set(&env, entries[i]);
         free(entries[i]);
     }
     for (size_t i = 0; extra && extra[i]; i++)
-        env_push(&env, &n, extra[i]);
+        impl_env_set(&env, extra[i]);
     return env;
-}
-
-static void drain_pipes(int out_fd, int err_fd, osh_buf *out, osh_buf *err, pid_t pid)
-{
-    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    int open_fds = 2;
-    time_t deadline = time(NULL) + 120;
-    while (open_fds > 0) {
-        if (poll(fds, 2, 1000) < 0 && errno != EINTR)
-            break;
-        if (time(NULL) > deadline) {
-            kill(pid, SIGKILL);
-            fail_msg("openshell did not finish within 120 s");
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char chunk[8192];
-            ssize_t r = read(fds[i].fd, chunk, sizeof(chunk));
-            if (r <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            } else {
-                osh_buf_append(i == 0 ? out : err, chunk, (size_t)r);
-            }
-        }
-    }
 }
 
 int iw_run(impl_world *w, const char *const *args, const char *const *env_extra)
 {
-    osh_buf_reset(&w->out);
-    osh_buf_reset(&w->err);
     size_t argc = 0;
     while (args[argc])
         argc++;
@@ -158,29 +105,15 @@ int iw_run(impl_world *w, const char *const *args, const char *const *env_extra)
     for (size_t i = 0; i < argc; i++)
         argv[i + 1] = (char *)args[i];
     char **env = build_env(w, env_extra);
-    int out_pipe[2], err_pipe[2];
-    assert_int_equal(pipe(out_pipe), 0);
-    assert_int_equal(pipe(err_pipe), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
-    posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, OPENSHELL_BIN, &fa, NULL, argv, env), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    drain_pipes(out_pipe[0], err_pipe[0], &w->out, &w->err, pid);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    for (char **e = env; *e; e++)
-        free(*e);
-    free(env);
+    impl_proc_result r = {0};
+    impl_proc_run(argv, env, &r);
+    osh_buf_free(&w->out);
+    osh_buf_free(&w->err);
+    w->out = r.out;
+    w->err = r.err;
+    w->exit_code = r.exit_code;
+    impl_env_free(env);
     free(argv);
-    w->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return w->exit_code;
 }
 
