@@ -165,6 +165,8 @@ int gw_health_wait(gw_ctx *ctx, gw_error *err)
         if (result == 0)
             gw_sleep_nominal(GW_HEALTH_SLEEP_MS);
     }
+    if (result > 0)
+        drain(&h); /* forward what arrived during the last inspect */
     if (result == 0) {
         drain(&h);
         fail_with_logs(&h, err, "timed out waiting for gateway health check");
