@@ -89,6 +89,9 @@ int gw_push_wrap_tar(FILE *in, long long size, FILE *out, gw_error *err);
 int gw_health_wait(gw_ctx *ctx, gw_error *err);
 
 /* SPEC 8 */
+/* The M1 answer: 1 = not yet, 0 = decoded into decoded[0..2] (ca.crt, tls.crt, tls.key),
+ * -1 = `invalid base64 in {key}`. */
+int gw_mtls_parse_secret(const char *output, int exit_code, osh_buf decoded[3], gw_error *err);
 int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err);
 int gw_mtls_store(const char *dir, const char *ca, size_t ca_len, const char *crt, size_t crt_len, const char *key,
                   size_t key_len, gw_error *err);

@@ -121,12 +121,11 @@ static int check_running(gw_ctx *ctx, gw_error *err)
     return -1;
 }
 
-/* The secret's three lines, trimmed, or false when it is not there yet. */
-static bool secret_ready(const gw_exec_result *r, char *lines[3])
+/* The secret's three lines, trimmed, or false when it is not there yet (SPEC 8.2 step 3). */
+static bool secret_ready(const char *out, int exit_code, char *lines[3])
 {
-    const char *out = osh_buf_str(&r->output);
     char *trimmed = osh_str_trim_dup(out);
-    bool ready = r->exit_code == 0 && *trimmed && !strstr(out, "NotFound") && !strstr(out, "not found") &&
+    bool ready = exit_code == 0 && *trimmed && !strstr(out, "NotFound") && !strstr(out, "not found") &&
                  !strstr(out, "Error from server");
     free(trimmed);
     const char *p = out;
@@ -142,15 +141,25 @@ static bool secret_ready(const gw_exec_result *r, char *lines[3])
     return ready;
 }
 
-static int decode_and_store(const char *dir, char *lines[3], gw_error *err)
+int gw_mtls_parse_secret(const char *output, int exit_code, osh_buf decoded[3], gw_error *err)
 {
     static const char *const keys[] = {"ca.crt", "tls.crt", "tls.key"};
-    osh_buf decoded[3] = {OSH_BUF_INIT, OSH_BUF_INIT, OSH_BUF_INIT};
-    int rc = 0;
+    char *lines[3];
+    int rc = secret_ready(output, exit_code, lines) ? 0 : 1;
     for (int i = 0; i < 3 && rc == 0; i++)
         if (!osh_base64_decode(&decoded[i], lines[i], strlen(lines[i])))
             rc = gw_fail(err, GW_E_INVALID, "failed to fetch CLI mTLS secret " GW_SECRET ": invalid base64 in %s",
                          keys[i]);
+    for (int i = 0; i < 3; i++)
+        free(lines[i]);
+    return rc;
+}
+
+/* 1 = not yet, 0 = stored, -1 = failed. */
+static int decode_and_store(const char *dir, const gw_exec_result *r, gw_error *err)
+{
+    osh_buf decoded[3] = {OSH_BUF_INIT, OSH_BUF_INIT, OSH_BUF_INIT};
+    int rc = gw_mtls_parse_secret(osh_buf_str(&r->output), r->exit_code, decoded, err);
     if (rc == 0)
         rc = gw_mtls_store(dir, osh_buf_str(&decoded[0]), decoded[0].len, osh_buf_str(&decoded[1]), decoded[1].len,
                            osh_buf_str(&decoded[2]), decoded[2].len, err);
@@ -176,11 +185,7 @@ int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err)
             rc = -1;
             break;
         }
-        char *lines[3];
-        if (secret_ready(&r, lines))
-            rc = decode_and_store(dir, lines, err);
-        for (int i = 0; i < 3; i++)
-            free(lines[i]);
+        rc = decode_and_store(dir, &r, err);
         gw_exec_result_free(&r);
         if (rc == 1 && attempt < GW_MTLS_ATTEMPTS)
             gw_sleep_nominal(GW_MTLS_SLEEP_MS);

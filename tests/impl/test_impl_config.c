@@ -227,6 +227,52 @@ static void mtls_store_swaps_atomically(void **state)
     free(root);
 }
 
+static int parse_secret(const char *out, int code, char *got[3], gw_error *err)
+{
+    osh_buf d[3] = {OSH_BUF_INIT, OSH_BUF_INIT, OSH_BUF_INIT};
+    int rc = gw_mtls_parse_secret(out, code, d, err);
+    for (int i = 0; i < 3; i++)
+        got[i] = osh_buf_detach(&d[i]);
+    return rc;
+}
+
+static void free3(char *got[3])
+{
+    for (int i = 0; i < 3; i++)
+        free(got[i]);
+}
+
+static void mtls_secret_answers(void **state)
+{
+    char *got[3];
+    gw_error err = GW_ERROR_INIT;
+    const char *not_yet[][2] = {
+        {"Error from server (NotFound): secrets \"openshell-cli-client\" not found", "1"},
+        {"", "0"},
+        {"   \n", "0"},
+        {"Q0E=\n\nS0VZ", "0"},
+        {"Q0E=\nQ1JU", "0"},
+        {"Q0E=\nQ1JU\nS0VZ", "1"},
+        {"error: tls.key is not found", "0"},
+    };
+    for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++) {
+        assert_int_equal(parse_secret(not_yet[i][0], atoi(not_yet[i][1]), got, &err), 1);
+        free3(got);
+    }
+    assert_int_equal(parse_secret(" Q0E= \nQ1JU\r\nS0VZ\n", 0, got, &err), 0);
+    assert_string_equal(got[0], "CA");
+    assert_string_equal(got[1], "CRT");
+    assert_string_equal(got[2], "KEY");
+    free3(got);
+    assert_int_equal(parse_secret("Q0E=\nQ1JU\n!!notbase64", 0, got, &err), -1);
+    assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in tls.key");
+    free3(got);
+    assert_int_equal(parse_secret("Q0E\nQ1JU\nS0VZ", 0, got, &err), -1);
+    assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in ca.crt");
+    free3(got);
+    gw_error_clear(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +283,7 @@ int main(void)
         cmocka_unit_test(list_is_sorted_and_skips_bad_files),
         cmocka_unit_test(active_gateway_file),
         cmocka_unit_test(mtls_store_swaps_atomically),
+        cmocka_unit_test(mtls_secret_answers),
     };
     return cmocka_run_group_tests(tests, make_tmp, drop_tmp);
 }
