@@ -290,6 +290,30 @@ static bool add_at(cJSON **doc, const char *path, cJSON *value, char **error)
     return ok;
 }
 
+/* Replaces the existing value at path in place (value consumed). */
+static bool replace_at(cJSON **doc, const char *path, cJSON *value, char **error)
+{
+    if (!get_at(*doc, path, error)) {
+        cJSON_Delete(value);
+        return false;
+    }
+    size_t n;
+    char **tok = pointer_tokens(path, &n, error);
+    if (n == 0) {
+        cJSON_Delete(*doc);
+        *doc = value;
+        return true;
+    }
+    cJSON *parent = walk_parent(*doc, tok, n, path, error);
+    int idx;
+    if (cJSON_IsArray(parent) && parse_index(tok[n - 1], (size_t)cJSON_GetArraySize(parent), false, &idx))
+        cJSON_ReplaceItemInArray(parent, idx, value);
+    else
+        cJSON_ReplaceItemInObjectCaseSensitive(parent, tok[n - 1], value);
+    free_tokens(tok, n);
+    return true;
+}
+
 static bool apply_op(cJSON **doc, const cJSON *op, char **error)
 {
     const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(op, "op"));
@@ -305,13 +329,8 @@ static bool apply_op(cJSON **doc, const cJSON *op, char **error)
             *error = osh_str_printf("%s operation does not apply: missing value", kind);
             return false;
         }
-        if (strcmp(kind, "replace") == 0 && !get_at(*doc, path, error))
-            return false;
-        if (strcmp(kind, "replace") == 0 && path[0]) {
-            cJSON_Delete(remove_at(*doc, path, error));
-            if (*error)
-                return false;
-        }
+        if (strcmp(kind, "replace") == 0)
+            return replace_at(doc, path, cJSON_Duplicate(value, true), error);
         return add_at(doc, path, cJSON_Duplicate(value, true), error);
     }
     if (strcmp(kind, "remove") == 0) {

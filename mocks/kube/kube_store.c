@@ -341,9 +341,11 @@ kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, c
         kube_meta_set(obj, "creationTimestamp", now);
     free(uid);
     free(now);
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionTimestamp");
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "generation");
-    if (r->has_generation)
+    if (!keep_status) {
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionTimestamp");
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "generation");
+    }
+    if (r->has_generation && !cJSON_GetObjectItemCaseSensitive(meta, "generation"))
         cJSON_AddNumberToObject(meta, "generation", 1);
     if (!keep_status)
         prepare_for_create(r, obj);

@@ -209,7 +209,7 @@ static bool needs_quotes(const char *s)
 static void emit_scalar(yaml_emitter_t *em, const char *v, bool quote)
 {
     yaml_event_t ev;
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quote, !quote,
+    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), 1, 1,
                                  quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
     yaml_emitter_emit(em, &ev);
 }

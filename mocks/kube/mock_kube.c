@@ -397,12 +397,33 @@ void mock_kube_free(mock_kube *k)
 
 const char *mock_kube_url(const mock_kube *k) { return k->url; }
 mock_http_server *mock_kube_http(mock_kube *k) { return k->http; }
-kube_store *mock_kube_default_store(mock_kube *k) { return k->default_store; }
+kube_store *mock_kube_default_store(mock_kube *k)
+{
+    pthread_mutex_lock(&k->lock);
+    kube_store *s = k->default_store;
+    pthread_mutex_unlock(&k->lock);
+    return s;
+}
+
+void mock_kube_set_default_store(mock_kube *k, kube_store *s)
+{
+    kube_store_ref(s);
+    pthread_mutex_lock(&k->lock);
+    kube_store *old = k->default_store, *old_current = NULL;
+    k->default_store = s;
+    if (k->current == old) {
+        old_current = k->current;
+        k->current = kube_store_ref(s);
+    }
+    pthread_mutex_unlock(&k->lock);
+    kube_store_unref(old_current);
+    kube_store_unref(old);
+}
 
 void mock_kube_use_store(mock_kube *k, kube_store *s)
 {
-    kube_store *next = kube_store_ref(s ? s : k->default_store);
     pthread_mutex_lock(&k->lock);
+    kube_store *next = kube_store_ref(s ? s : k->default_store);
     kube_store *old = k->current;
     k->current = next;
     pthread_mutex_unlock(&k->lock);

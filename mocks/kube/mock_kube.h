@@ -32,6 +32,9 @@ mock_http_server *mock_kube_http(mock_kube *k);
 
 /* The store outside any cluster (not referenced for the caller). */
 kube_store *mock_kube_default_store(mock_kube *k);
+/* Replace the default store (e.g. with one imported from a scenario); the server keeps its
+ * own reference. If the default store was being served, s is served instead. */
+void mock_kube_set_default_store(mock_kube *k, kube_store *s);
 /* Serve s from now on (NULL = the default store). The server keeps its own reference. */
 void mock_kube_use_store(mock_kube *k, kube_store *s);
 /* The store being served, referenced for the caller (kube_store_unref when done). */

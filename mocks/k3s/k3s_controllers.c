@@ -1,0 +1,391 @@
+/* k3s_controllers.c: the simulated cluster's controllers (see k3s_controllers.h). They use
+ * only the store's public operations, so every change they make is an ordinary, watchable
+ * change with a new resourceVersion. */
+#include "k3s_controllers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube_meta.h"
+#include "osh_str.h"
+
+static const kube_resource *res(const char *plural) { return kube_resource_by_user_name(plural); }
+
+/* o.a.b, or o.a when b is NULL. */
+static const cJSON *at(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(o, a);
+    return b ? cJSON_GetObjectItemCaseSensitive(first, b) : first;
+}
+
+static cJSON *ready_conditions(const char *status, const char *reason, const char *message)
+{
+    cJSON *conds = cJSON_CreateArray();
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "Ready");
+    cJSON_AddStringToObject(c, "status", status);
+    cJSON_AddStringToObject(c, "reason", reason);
+    cJSON_AddStringToObject(c, "message", message);
+    char *now = kube_meta_now();
+    cJSON_AddStringToObject(c, "lastHeartbeatTime", now);
+    cJSON_AddStringToObject(c, "lastTransitionTime", now);
+    free(now);
+    cJSON_AddItemToArray(conds, c);
+    return conds;
+}
+
+static const char *str_or_empty(const cJSON *v)
+{
+    const char *s = cJSON_GetStringValue(v);
+    return s ? s : "";
+}
+
+static bool node_is_ready(const cJSON *node)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, at(node, "status", "conditions"))
+    {
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type"));
+        if (t && strcmp(t, "Ready") == 0)
+        {
+            const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "status"));
+            return st && strcmp(st, "True") == 0;
+        }
+    }
+    return false;
+}
+
+static void set_node_ready(kube_store *s, const char *name, bool ready)
+{
+    kube_result cur = kube_store_get(s, res("nodes"), NULL, name);
+    if (cur.code == 200 && node_is_ready(cur.body) == ready) {
+        cJSON_Delete(cur.body);
+        return;
+    }
+    cJSON *status = cJSON_CreateObject();
+    cJSON_AddItemToObject(status, "conditions",
+                          ready ? ready_conditions("True", "KubeletReady", "kubelet is posting ready status")
+                                : ready_conditions("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."));
+    if (cur.code == 200) {
+        cJSON *patch = cJSON_CreateObject();
+        cJSON_AddItemToObject(patch, "status", status);
+        kube_result r = kube_store_patch(s, res("nodes"), NULL, name, KUBE_PATCH_STRATEGIC, patch, true, false);
+        cJSON_Delete(r.body);
+        cJSON_Delete(patch);
+    } else {
+        cJSON *node = cJSON_CreateObject();
+        kube_meta_set(node, "name", name);
+        cJSON *labels = cJSON_AddObjectToObject(kube_meta_object(node), "labels");
+        cJSON_AddStringToObject(labels, "kubernetes.io/hostname", name);
+        cJSON_AddStringToObject(labels, "kubernetes.io/os", "linux");
+        cJSON_AddStringToObject(labels, "node-role.kubernetes.io/control-plane", "true");
+        cJSON_AddStringToObject(labels, "node-role.kubernetes.io/master", "true");
+        cJSON *info = cJSON_AddObjectToObject(status, "nodeInfo");
+        cJSON_AddStringToObject(info, "kubeletVersion", "v1.35.2+k3s1");
+        cJSON_AddStringToObject(info, "osImage", "K3s v1.35.2+k3s1");
+        cJSON_AddStringToObject(info, "kernelVersion", "6.1.0-simulated");
+        cJSON_AddStringToObject(info, "containerRuntimeVersion", "containerd://2.0.5-k3s1");
+        cJSON *addrs = cJSON_AddArrayToObject(status, "addresses");
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "type", "InternalIP");
+        cJSON_AddStringToObject(a, "address", "172.18.0.2");
+        cJSON_AddItemToArray(addrs, a);
+        cJSON_AddItemToObject(node, "status", status);
+        kube_result r = kube_store_create(s, res("nodes"), NULL, node, false);
+        cJSON_Delete(r.body);
+        cJSON_Delete(node);
+    }
+    cJSON_Delete(cur.body);
+}
+
+void k3s_register_node(kube_store *s, const char *node)
+{
+    kube_result list = kube_store_list(s, res("nodes"), NULL, NULL, NULL);
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(list.body, "items"))
+    {
+        const char *name = kube_meta_get(n, "name");
+        if (strcmp(name, node) != 0)
+            set_node_ready(s, name, false);
+    }
+    cJSON_Delete(list.body);
+    set_node_ready(s, node, true);
+}
+
+void k3s_nodes_not_ready(kube_store *s)
+{
+    kube_result list = kube_store_list(s, res("nodes"), NULL, NULL, NULL);
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(list.body, "items")) set_node_ready(s, kube_meta_get(n, "name"), false);
+    cJSON_Delete(list.body);
+}
+
+/* ---- pods ---- */
+
+static bool node_ready_in(kube_store *s, const char *node)
+{
+    kube_result r = kube_store_get(s, res("nodes"), NULL, node);
+    bool ready = r.code == 200 && node_is_ready(r.body);
+    cJSON_Delete(r.body);
+    return ready;
+}
+
+/* Pod GC and kubelet: returns true when something changed. */
+static bool reconcile_pods(kube_store *s, const char *ready_node)
+{
+    bool changed = false;
+    kube_result list = kube_store_list(s, res("pods"), NULL, NULL, NULL);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(list.body, "items"))
+    {
+        const char *node = cJSON_GetStringValue(at(p, "spec", "nodeName"));
+        if (!node || !*node)
+            continue;
+        bool terminating = kube_meta_get(p, "deletionTimestamp") != NULL;
+        kube_result n = kube_store_get(s, res("nodes"), NULL, node);
+        bool node_exists = n.code == 200;
+        cJSON_Delete(n.body);
+        kube_delete_opts o = {-1, NULL, false};
+        if (!node_exists && !terminating) {
+            kube_result d = kube_store_delete(s, res("pods"), kube_meta_get(p, "namespace"), kube_meta_get(p, "name"), &o);
+            cJSON_Delete(d.body);
+            changed = true;
+        } else if (terminating && ready_node && strcmp(node, ready_node) == 0 && node_ready_in(s, node)) {
+            o.grace_period_seconds = 0;
+            kube_result d = kube_store_delete(s, res("pods"), kube_meta_get(p, "namespace"), kube_meta_get(p, "name"), &o);
+            cJSON_Delete(d.body);
+            changed = true;
+        }
+    }
+    cJSON_Delete(list.body);
+    return changed;
+}
+
+/* ---- workloads ---- */
+
+static unsigned fnv(const char *s, long generation)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return (h ^ (unsigned)generation) * 16777619u;
+}
+
+static long generation_of(const cJSON *o)
+{
+    const cJSON *g = at(o, "metadata", "generation");
+    return cJSON_IsNumber(g) ? (long)g->valuedouble : 1;
+}
+
+/* Whether a claim the pod uses is bound to a PV with affinity to another node. */
+static bool claims_elsewhere(kube_store *s, const char *ns, const char *pod, const char *node)
+{
+    bool elsewhere = false;
+    kube_result pvcs = kube_store_list(s, res("persistentvolumeclaims"), ns, NULL, NULL);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(pvcs.body, "items"))
+    {
+        const char *name = kube_meta_get(c, "name");
+        if (!osh_str_ends_with(name, pod) || strlen(name) <= strlen(pod) || name[strlen(name) - strlen(pod) - 1] != '-')
+            continue;
+        const char *vol = cJSON_GetStringValue(at(c, "spec", "volumeName"));
+        kube_result pv = vol ? kube_store_get(s, res("persistentvolumes"), NULL, vol) : (kube_result){404, NULL};
+        const cJSON *terms = at(at(pv.body, "spec", "nodeAffinity"), "required", "nodeSelectorTerms");
+        const cJSON *expr = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(terms, 0), "matchExpressions"), 0);
+        const char *affinity = cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(expr, "values"), 0));
+        if (affinity && strcmp(affinity, node) != 0)
+            elsewhere = true;
+        cJSON_Delete(pv.body);
+    }
+    cJSON_Delete(pvcs.body);
+    return elsewhere;
+}
+
+static bool pod_ready(kube_store *s, const cJSON *pod)
+{
+    const char *node = cJSON_GetStringValue(at(pod, "spec", "nodeName"));
+    if (!node || kube_meta_get(pod, "deletionTimestamp") || !node_ready_in(s, node))
+        return false;
+    return !claims_elsewhere(s, kube_meta_get(pod, "namespace"), kube_meta_get(pod, "name"), node);
+}
+
+static void create_pod(kube_store *s, const cJSON *owner, const char *kind, const char *ns, const char *name,
+                       const char *revision, const char *node)
+{
+    cJSON *pod = cJSON_CreateObject();
+    kube_meta_set(pod, "name", name);
+    cJSON *meta = kube_meta_object(pod);
+    const cJSON *tmeta = at(at(owner, "spec", "template"), "metadata", "labels");
+    cJSON *labels = tmeta ? cJSON_Duplicate(tmeta, true) : cJSON_CreateObject();
+    cJSON_AddStringToObject(labels, strcmp(kind, "StatefulSet") == 0 ? "controller-revision-hash" : "pod-template-hash",
+                            revision);
+    cJSON_AddItemToObject(meta, "labels", labels);
+    cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
+    cJSON *ref = cJSON_CreateObject();
+    cJSON_AddStringToObject(ref, "apiVersion", "apps/v1");
+    cJSON_AddStringToObject(ref, "kind", kind);
+    cJSON_AddStringToObject(ref, "name", kube_meta_get(owner, "name"));
+    cJSON_AddStringToObject(ref, "uid", kube_meta_get(owner, "uid"));
+    cJSON_AddBoolToObject(ref, "controller", true);
+    cJSON_AddItemToArray(refs, ref);
+    const cJSON *tspec = at(at(owner, "spec", "template"), "spec", NULL);
+    cJSON *spec = tspec ? cJSON_Duplicate(tspec, true) : cJSON_CreateObject();
+    cJSON_DeleteItemFromObjectCaseSensitive(spec, "nodeName");
+    cJSON_AddStringToObject(spec, "nodeName", node);
+    cJSON_AddItemToObject(pod, "spec", spec);
+    kube_result r = kube_store_create(s, res("pods"), ns, pod, false);
+    cJSON_Delete(r.body);
+    cJSON_Delete(pod);
+}
+
+static void set_pod_status(kube_store *s, const cJSON *pod, bool ready, int index)
+{
+    cJSON *status = cJSON_CreateObject();
+    cJSON_AddStringToObject(status, "phase", "Running");
+    char ip[32];
+    snprintf(ip, sizeof(ip), "10.42.0.%d", 10 + index % 200);
+    cJSON_AddStringToObject(status, "podIP", ip);
+    cJSON_AddStringToObject(status, "hostIP", "172.18.0.2");
+    cJSON *conds = ready_conditions(ready ? "True" : "False", ready ? "" : "ContainersNotReady", "");
+    cJSON_AddItemToObject(status, "conditions", conds);
+    cJSON *css = cJSON_AddArrayToObject(status, "containerStatuses");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, at(pod, "spec", "containers"))
+    {
+        cJSON *cs = cJSON_CreateObject();
+        cJSON_AddStringToObject(cs, "name", str_or_empty(cJSON_GetObjectItemCaseSensitive(c, "name")));
+        cJSON_AddStringToObject(cs, "image", str_or_empty(cJSON_GetObjectItemCaseSensitive(c, "image")));
+        cJSON_AddBoolToObject(cs, "ready", ready);
+        cJSON_AddNumberToObject(cs, "restartCount", 0);
+        cJSON_AddBoolToObject(cs, "started", true);
+        cJSON_AddItemToArray(css, cs);
+    }
+    const cJSON *old = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    bool same = old && cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "podIP")) && node_is_ready(pod) == ready;
+    if (!same) {
+        cJSON *patch = cJSON_CreateObject();
+        cJSON_AddItemToObject(patch, "status", status);
+        kube_result r = kube_store_patch(s, res("pods"), kube_meta_get(pod, "namespace"), kube_meta_get(pod, "name"),
+                                         KUBE_PATCH_MERGE, patch, true, false);
+        cJSON_Delete(r.body);
+        cJSON_Delete(patch);
+    } else {
+        cJSON_Delete(status);
+    }
+}
+
+/* Brings one workload to one replica at its current revision; true when something changed. */
+static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSON *w, const char *ready_node)
+{
+    bool sts = strcmp(r->plural, "statefulsets") == 0;
+    const char *ns = kube_meta_get(w, "namespace"), *name = kube_meta_get(w, "name");
+    long gen = generation_of(w);
+    char revision[64], pod_name[300];
+    snprintf(revision, sizeof(revision), sts ? "%s-%08x" : "%.0s%08x", name, fnv(name, gen));
+    if (!sts)
+        snprintf(revision, sizeof(revision), "%x", fnv(name, gen) & 0xfffffff);
+    if (sts)
+        snprintf(pod_name, sizeof(pod_name), "%s-0", name);
+    else
+        snprintf(pod_name, sizeof(pod_name), "%s-%s-%05x", name, revision, fnv(revision, 7) & 0xfffff);
+    bool changed = false;
+    /* find the pods this workload owns */
+    kube_result pods = kube_store_list(s, res("pods"), ns, NULL, NULL);
+    const cJSON *p, *current = NULL;
+    const char *uid = kube_meta_get(w, "uid");
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pods.body, "items"))
+    {
+        const cJSON *ref = cJSON_GetArrayItem(at(p, "metadata", "ownerReferences"), 0);
+        const char *ruid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref, "uid"));
+        bool owned = (ruid && uid && strcmp(ruid, uid) == 0) || (sts && strcmp(kube_meta_get(p, "name"), pod_name) == 0);
+        if (!owned)
+            continue;
+        const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(at(p, "metadata", "labels"),
+                                                                     sts ? "controller-revision-hash" : "pod-template-hash"));
+        bool outdated = !hash || strcmp(hash, revision) != 0;
+        const char *on = cJSON_GetStringValue(at(p, "spec", "nodeName"));
+        bool on_ready_node = ready_node && on && strcmp(on, ready_node) == 0;
+        if (outdated && !kube_meta_get(p, "deletionTimestamp") && on_ready_node) {
+            kube_delete_opts o = {-1, NULL, false};
+            kube_result d = kube_store_delete(s, res("pods"), ns, kube_meta_get(p, "name"), &o);
+            cJSON_Delete(d.body);
+            changed = true;
+        } else {
+            current = p; /* up to date, or old and not replaceable yet: it blocks a new one */
+        }
+    }
+    if (!current && ready_node && node_ready_in(s, ready_node)) {
+        create_pod(s, w, sts ? "StatefulSet" : "Deployment", ns, pod_name, revision, ready_node);
+        changed = true;
+    }
+    bool ready = false, updated = false;
+    if (current) {
+        ready = pod_ready(s, current);
+        const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(at(current, "metadata", "labels"),
+                                                                                 sts ? "controller-revision-hash" : "pod-template-hash"));
+        updated = hash && strcmp(hash, revision) == 0;
+        if (!kube_meta_get(current, "deletionTimestamp") && ready_node)
+            set_pod_status(s, current, ready, 0);
+    }
+    cJSON_Delete(pods.body);
+    cJSON *status = cJSON_CreateObject();
+    cJSON_AddNumberToObject(status, "observedGeneration", (double)gen);
+    cJSON_AddNumberToObject(status, "replicas", current ? 1 : 0);
+    cJSON_AddNumberToObject(status, "readyReplicas", ready ? 1 : 0);
+    cJSON_AddNumberToObject(status, "updatedReplicas", updated ? 1 : 0);
+    if (sts) {
+        cJSON_AddNumberToObject(status, "currentReplicas", updated ? 1 : 0);
+        cJSON_AddNumberToObject(status, "availableReplicas", ready ? 1 : 0);
+        cJSON_AddStringToObject(status, "currentRevision", revision);
+        cJSON_AddStringToObject(status, "updateRevision", revision);
+    } else {
+        cJSON_AddNumberToObject(status, "availableReplicas", ready ? 1 : 0);
+    }
+    const cJSON *old = cJSON_GetObjectItemCaseSensitive(w, "status");
+    cJSON *merged = cJSON_Duplicate(old ? old : status, true);
+    const cJSON *f;
+    cJSON_ArrayForEach(f, status)
+    {
+        cJSON_DeleteItemFromObjectCaseSensitive(merged, f->string);
+        cJSON_AddItemToObject(merged, f->string, cJSON_Duplicate(f, true));
+    }
+    if (!old || !cJSON_Compare(old, merged, true)) {
+        cJSON *patch = cJSON_CreateObject();
+        cJSON_AddItemToObject(patch, "status", status);
+        status = NULL;
+        kube_result u = kube_store_patch(s, r, ns, name, KUBE_PATCH_MERGE, patch, true, false);
+        cJSON_Delete(u.body);
+        cJSON_Delete(patch);
+        changed = true;
+    }
+    cJSON_Delete(merged);
+    cJSON_Delete(status);
+    return changed;
+}
+
+static bool reconcile_workloads(kube_store *s, const char *plural, const char *ready_node)
+{
+    bool changed = false;
+    const kube_resource *r = res(plural);
+    kube_result list = kube_store_list(s, r, NULL, NULL, NULL);
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(list.body, "items"))
+    {
+        if (!kube_meta_get(w, "deletionTimestamp"))
+            changed |= reconcile_workload(s, r, w, ready_node);
+    }
+    cJSON_Delete(list.body);
+    return changed;
+}
+
+void k3s_reconcile(kube_store *s, const char *ready_node)
+{
+    for (int round = 0; round < 6; round++) {
+        bool changed = reconcile_pods(s, ready_node);
+        changed |= reconcile_workloads(s, "statefulsets", ready_node);
+        changed |= reconcile_workloads(s, "deployments", ready_node);
+        if (!changed)
+            break;
+    }
+}
