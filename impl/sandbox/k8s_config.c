@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "k8s_exec.h"
 #include "k8s_yaml.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
@@ -128,10 +129,35 @@ static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, c
     return decode_data(cluster, "certificate-authority-data", &c->ca_data, &c->ca_data_len, c->source, error);
 }
 
+/* Credentials from an exec plugin fill what the user entry does not set itself. */
+static bool apply_exec(k8s_config *c, const cJSON *exec, const char *dir, char **error)
+{
+    k8s_exec_credential cred;
+    char *exec_error = NULL;
+    if (k8s_exec_run(exec, dir, &cred, &exec_error) != 0) {
+        *error = osh_str_printf("%s: %s", c->source, exec_error);
+        free(exec_error);
+        return false;
+    }
+    if (!c->token && cred.token) {
+        c->token = cred.token;
+        cred.token = NULL;
+    }
+    if (!c->cert_data && !c->cert_file && cred.cert_pem && cred.key_pem) {
+        c->cert_data_len = strlen(cred.cert_pem);
+        c->cert_data = cred.cert_pem;
+        c->key_data_len = strlen(cred.key_pem);
+        c->key_data = cred.key_pem;
+        cred.cert_pem = cred.key_pem = NULL;
+    }
+    k8s_exec_credential_clear(&cred);
+    return true;
+}
+
 static bool read_user(k8s_config *c, const cJSON *user, const char *dir, char **error)
 {
-    if (cJSON_GetObjectItemCaseSensitive(user, "exec") || cJSON_GetObjectItemCaseSensitive(user, "auth-provider")) {
-        *error = osh_str_printf("%s: exec and auth-provider credentials are not supported", c->source);
+    if (cJSON_GetObjectItemCaseSensitive(user, "auth-provider")) {
+        *error = osh_str_printf("%s: auth-provider credentials are not supported (use exec)", c->source);
         return false;
     }
     c->token = osh_str_dup(get_string(user, "token"));
@@ -149,8 +175,11 @@ static bool read_user(k8s_config *c, const cJSON *user, const char *dir, char **
     c->password = osh_str_dup(get_string(user, "password"));
     c->cert_file = resolve_path(dir, get_string(user, "client-certificate"));
     c->key_file = resolve_path(dir, get_string(user, "client-key"));
-    return decode_data(user, "client-certificate-data", &c->cert_data, &c->cert_data_len, c->source, error) &&
-           decode_data(user, "client-key-data", &c->key_data, &c->key_data_len, c->source, error);
+    if (!decode_data(user, "client-certificate-data", &c->cert_data, &c->cert_data_len, c->source, error) ||
+        !decode_data(user, "client-key-data", &c->key_data, &c->key_data_len, c->source, error))
+        return false;
+    const cJSON *exec = cJSON_GetObjectItemCaseSensitive(user, "exec");
+    return !cJSON_IsObject(exec) || apply_exec(c, exec, dir, error);
 }
 
 static k8s_config *from_document(const cJSON *root, const char *dir, const char *source, char **error)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Canned-answer tables leave the stream flag out when it is false. */
@@ -280,6 +281,37 @@ static void unreachable_server_is_not_an_api_error(void **state)
     assert_non_null(strstr(err.message, "cannot reach the Kubernetes API at http://127.0.0.1:1"));
     k8s_error_clear(&err);
     k8s_client_free(client);
+}
+
+/* The token an exec plugin prints reaches the server as the bearer token. */
+static void cli_exec_plugin_token_is_sent(void **state)
+{
+    fixture *f = *state;
+    static const canned answers[] = {{200, "{\"status\": {\"podIP\": \"10.0.0.9\"}}"}};
+    play(f, answers, 1);
+    char *plugin = osh_str_printf("%s/plugin.sh", f->dir);
+    test_write_file(plugin, "#!/bin/sh\necho '{\"kind\": \"ExecCredential\", \"status\": {\"token\": \"exec-tok\"}}'\n");
+    chmod(plugin, 0755);
+    char *text = test_read_file(f->kubeconfig);
+    char *kubeconfig = osh_str_printf("%s/exec-kubeconfig", f->dir);
+    char *replaced = strstr(text, "{token: tok-123}");
+    assert_non_null(replaced);
+    *replaced = '\0';
+    char *exec_text = osh_str_printf("%s{exec: {apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh}}}]\n", text);
+    test_write_file(kubeconfig, exec_text);
+    char *argv[] = {TEST_SANDBOX_DRIVER, "pod-ip", "p", "--kubeconfig", kubeconfig, NULL};
+    test_run_result r;
+    test_run(argv, NULL, &r);
+    if (r.exit_code != 0 || strcmp(r.out, "10.0.0.9\n") != 0)
+        fail_msg("exit %d, out [%s], err [%s]", r.exit_code, r.out, r.err);
+    assert_string_equal(seen_field(f, 0, "auth"), "Bearer exec-tok");
+    test_run_result_free(&r);
+    unlink(kubeconfig);
+    unlink(plugin);
+    free(exec_text);
+    free(kubeconfig);
+    free(text);
+    free(plugin);
 }
 
 static void cli_unreachable_server_exits_1(void **state)
@@ -553,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cli_outputs_and_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_timeout_from_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_unreachable_server_exits_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_exec_plugin_token_is_sent, setup, teardown),
     };
     return cmocka_run_group_tests_name("sandbox.http", tests, NULL, NULL);
 }

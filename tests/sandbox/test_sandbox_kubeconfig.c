@@ -199,8 +199,8 @@ static void context_errors_are_clear(void **state)
                       "client-key-data is not valid base64");
     assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
                       "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
-                      "users: [{name: u, user: {exec: {command: aws}}}]\n",
-                      "exec and auth-provider credentials are not supported");
+                      "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n",
+                      "auth-provider credentials are not supported");
     assert_load_error("- just\n- a list\n", "not a kubeconfig");
     assert_load_error("key: [unclosed\n", "kubeconfig test: line");
 }
@@ -282,6 +282,94 @@ static void load_order(void **state)
     free(home_path);
 }
 
+static char *write_plugin(const char *name, const char *body)
+{
+    char *script = osh_str_printf("#!/bin/sh\n%s", body);
+    char *path = write_tmp(name, script);
+    chmod(path, 0755);
+    free(script);
+    return path;
+}
+
+static k8s_config *load_with_exec(const char *user_yaml, char **error)
+{
+    char *text = osh_str_printf("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                                "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+                                "users:\n- name: u\n  user:\n%s",
+                                user_yaml);
+    k8s_config *c = load_text(text, error);
+    free(text);
+    return c;
+}
+
+static void exec_plugin_token(void **state)
+{
+    /* The token is made of an argument and an env entry; KUBERNETES_EXEC_INFO must be set. */
+    char *plugin = write_plugin("plugin.sh",
+                                "case \"$KUBERNETES_EXEC_INFO\" in *ExecCredential*) ;; *) exit 9 ;; esac\n"
+                                "printf '{\"apiVersion\": \"client.authentication.k8s.io/v1\", \"kind\": \"ExecCredential\","
+                                " \"status\": {\"token\": \"%s-%s\"}}' \"$1\" \"$PLUGIN_SUFFIX\"\n");
+    setenv("PLUGIN_SUFFIX", "from-parent", 1); /* the kubeconfig's env entry wins */
+    char *error = NULL;
+    k8s_config *c = load_with_exec("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+                                   "      command: ./plugin.sh\n      args: [from-arg]\n"
+                                   "      env: [{name: PLUGIN_SUFFIX, value: from-env}]\n",
+                                   &error);
+    if (!c)
+        fail_msg("%s", error);
+    assert_string_equal(c->token, "from-arg-from-env");
+    k8s_config_free(c);
+    unsetenv("PLUGIN_SUFFIX");
+    /* a static token wins */
+    c = load_with_exec("    token: static\n    exec: {command: ./plugin.sh, args: [x]}\n", &error);
+    assert_string_equal(c->token, "static");
+    k8s_config_free(c);
+    free(plugin);
+}
+
+static void exec_plugin_client_certificate(void **state)
+{
+    char *plugin = write_plugin("cert.sh", "echo '{\"kind\": \"ExecCredential\", \"status\": {\"clientCertificateData\":"
+                                           " \"CERT\", \"clientKeyData\": \"KEY\"}}'\n");
+    char *error = NULL;
+    k8s_config *c = load_with_exec("    exec: {command: ./cert.sh}\n", &error);
+    if (!c)
+        fail_msg("%s", error);
+    assert_null(c->token);
+    assert_int_equal(c->cert_data_len, 4);
+    assert_memory_equal(c->cert_data, "CERT", 4);
+    assert_memory_equal(c->key_data, "KEY", 3);
+    k8s_config_free(c);
+    free(plugin);
+}
+
+static void exec_plugin_failures_are_named(void **state)
+{
+    char *failing = write_plugin("fail.sh", "echo oops >&2\nexit 3\n");
+    char *garbage = write_plugin("garbage.sh", "echo not-json\n");
+    char *empty = write_plugin("empty.sh", "echo '{\"kind\": \"ExecCredential\", \"status\": {}}'\n");
+    struct {
+        const char *user, *phrase;
+    } cases[] = {
+        {"    exec: {command: ./fail.sh}\n", "fail.sh: exited with status 3"},
+        {"    exec: {command: ./garbage.sh}\n", "garbage.sh: the output is not an ExecCredential"},
+        {"    exec: {command: ./empty.sh}\n", "neither a token nor a client certificate"},
+        {"    exec: {command: osh-no-such-plugin}\n", "exec plugin osh-no-such-plugin: cannot run it"},
+        {"    exec: {args: [x]}\n", "exec plugin: command is missing"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *error = NULL;
+        k8s_config *c = load_with_exec(cases[i].user, &error);
+        if (c || !strstr(error, cases[i].phrase))
+            fail_msg("case %zu: %s", i, c ? "accepted" : error);
+        assert_non_null(strstr(error, "kubeconfig test (context x): "));
+        free(error);
+    }
+    free(failing);
+    free(garbage);
+    free(empty);
+}
+
 static void yaml_reader_types(void **state)
 {
     char *error = NULL;
@@ -312,6 +400,9 @@ int main(void)
         cmocka_unit_test(missing_file_is_named),
         cmocka_unit_test(in_cluster_reads_token_and_ca),
         cmocka_unit_test(load_order),
+        cmocka_unit_test(exec_plugin_token),
+        cmocka_unit_test(exec_plugin_client_certificate),
+        cmocka_unit_test(exec_plugin_failures_are_named),
         cmocka_unit_test(yaml_reader_types),
     };
     return cmocka_run_group_tests_name("sandbox.kubeconfig", tests, make_tmpdir, remove_tmpdir);
