@@ -1,0 +1,277 @@
+/* docker_image_archive.c: GET /images/get (docker save: a docker-archive tar with
+ * manifest.json, repositories, the config and one layer per image) and POST /images/load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_internal.h"
+#include "docker_tar.h"
+#include "osh_str.h"
+
+cJSON *dk_image_inspect_json(const dk_image *img);
+
+static void layer_hex(const dk_image *img, char *out)
+{
+    snprintf(out, DK_ID_LEN + 1, "%.32s%.32s", img->id + 39, img->id + 7);
+}
+
+/* The image config document as dockerd stores it (lower-case keys). */
+static cJSON *config_document(const dk_image *img)
+{
+    char t[48], diff[80], layer[DK_ID_LEN + 1];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "architecture", img->architecture);
+    cJSON_AddItemToObject(o, "config", cJSON_Duplicate(img->config, true));
+    dk_format_time(img->created_ns, t, sizeof t);
+    cJSON_AddStringToObject(o, "created", t);
+    cJSON_AddStringToObject(o, "os", img->os);
+    cJSON *rootfs = cJSON_AddObjectToObject(o, "rootfs");
+    cJSON_AddStringToObject(rootfs, "type", "layers");
+    layer_hex(img, layer);
+    snprintf(diff, sizeof diff, "sha256:%s", layer);
+    cJSON_AddItemToObject(rootfs, "diff_ids", cJSON_CreateStringArray((const char *[]){diff}, 1));
+    return o;
+}
+
+static void add_json_file(dk_tar_writer *w, const char *name, const cJSON *doc, int64_t mtime)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    dk_tar_add_file(w, name, 0644, mtime, text, strlen(text));
+    cJSON_free(text);
+}
+
+static void write_image(dk_tar_writer *w, const dk_image *img, int64_t mtime)
+{
+    char layer[DK_ID_LEN + 1], name[200];
+    layer_hex(img, layer);
+    cJSON *cfg = config_document(img);
+    snprintf(name, sizeof name, "%s.json", img->id + 7);
+    add_json_file(w, name, cfg, mtime);
+    cJSON_Delete(cfg);
+    dk_tar_add_dir(w, layer, 0755, mtime);
+    snprintf(name, sizeof name, "%s/VERSION", layer);
+    dk_tar_add_file(w, name, 0644, mtime, "1.0", 3);
+    cJSON *lj = cJSON_CreateObject();
+    cJSON_AddStringToObject(lj, "id", layer);
+    cJSON_AddStringToObject(lj, "os", img->os);
+    snprintf(name, sizeof name, "%s/json", layer);
+    add_json_file(w, name, lj, mtime);
+    cJSON_Delete(lj);
+    osh_buf empty = OSH_BUF_INIT;
+    const osh_buf *content = &img->layer;
+    if (content->len == 0) {
+        dk_tar_writer *inner = dk_tar_writer_new(&empty);
+        dk_tar_finish(inner);
+        content = &empty;
+    }
+    snprintf(name, sizeof name, "%s/layer.tar", layer);
+    dk_tar_add_file(w, name, 0644, mtime, content->data, content->len);
+    osh_buf_free(&empty);
+}
+
+void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
+                     mock_http_response *res)
+{
+    size_t n = single ? 1 : mock_http_request_query_count(req, "names");
+    pthread_mutex_lock(&d->lock);
+    dk_image **imgs = calloc(n ? n : 1, sizeof *imgs);
+    if (!imgs)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        const char *name = single ? single : mock_http_request_query_nth(req, "names", i);
+        imgs[i] = dk_find_image(d, name);
+        if (!imgs[i]) {
+            pthread_mutex_unlock(&d->lock);
+            free(imgs);
+            dk_error(res, 404, "reference does not exist");
+            return;
+        }
+    }
+    osh_buf tar = OSH_BUF_INIT;
+    dk_tar_writer *w = dk_tar_writer_new(&tar);
+    cJSON *manifest = cJSON_CreateArray();
+    cJSON *repositories = cJSON_CreateObject();
+    int64_t mtime = dk_now_ns() / 1000000000LL;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = single ? single : mock_http_request_query_nth(req, "names", i);
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen = seen || imgs[k] == imgs[i];
+        char layer[DK_ID_LEN + 1], cfg_name[200], layer_tar[200];
+        layer_hex(imgs[i], layer);
+        snprintf(cfg_name, sizeof cfg_name, "%s.json", imgs[i]->id + 7);
+        snprintf(layer_tar, sizeof layer_tar, "%s/layer.tar", layer);
+        if (!seen)
+            write_image(w, imgs[i], mtime);
+        cJSON *entry = cJSON_CreateObject();
+        cJSON_AddStringToObject(entry, "Config", cfg_name);
+        cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
+        char *norm = dk_normalize_ref(name);
+        for (size_t t = 0; t < imgs[i]->tag_count; t++) {
+            if (strcmp(imgs[i]->tags[t], norm) != 0)
+                continue;
+            cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
+            char *colon = strrchr(norm, ':');
+            char *repo = osh_str_ndup(norm, (size_t)(colon - norm));
+            cJSON *r = cJSON_GetObjectItemCaseSensitive(repositories, repo);
+            if (!r)
+                r = cJSON_AddObjectToObject(repositories, repo);
+            cJSON_AddStringToObject(r, colon + 1, layer);
+            free(repo);
+        }
+        free(norm);
+        cJSON_AddItemToObject(entry, "Layers", cJSON_CreateStringArray((const char *[]){layer_tar}, 1));
+        cJSON_AddItemToArray(manifest, entry);
+    }
+    pthread_mutex_unlock(&d->lock);
+    add_json_file(w, "manifest.json", manifest, 0);
+    add_json_file(w, "repositories", repositories, 0);
+    dk_tar_finish(w);
+    cJSON_Delete(manifest);
+    cJSON_Delete(repositories);
+    free(imgs);
+    dk_respond_chunked(res, 200, "application/x-tar", tar.data, tar.len);
+    osh_buf_free(&tar);
+}
+
+/* ---- Load -------------------------------------------------------------------------------- */
+
+typedef struct loaded_file {
+    char *name;
+    osh_buf data;
+} loaded_file;
+
+typedef struct loaded {
+    loaded_file *files;
+    size_t count;
+} loaded;
+
+static int keep_file(void *ctx, const dk_tar_entry *e, char **error)
+{
+    loaded *l = ctx;
+    if (e->type != 'f')
+        return 0;
+    DK_GROW(l->files, l->count);
+    loaded_file *f = &l->files[l->count++];
+    f->name = osh_str_dup(e->name);
+    memset(&f->data, 0, sizeof f->data);
+    osh_buf_append(&f->data, e->data, e->len);
+    return 0;
+}
+
+static const osh_buf *loaded_get(const loaded *l, const char *name)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->files[i].name, name) == 0)
+            return &l->files[i].data;
+    return NULL;
+}
+
+static void stream_line(osh_buf *out, const char *key, const char *text)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, key, text);
+    char *s = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+}
+
+static void load_error(osh_buf *out, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
+    cJSON_AddStringToObject(o, "error", message);
+    char *s = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+}
+
+/* Applies one manifest entry (lock held); appends the "Loaded image" lines. */
+static int load_entry(mock_docker *d, const loaded *l, const cJSON *entry, osh_buf *out)
+{
+    const char *cfg_name = dk_body_str(entry, "Config");
+    const osh_buf *cfg_data = cfg_name ? loaded_get(l, cfg_name) : NULL;
+    cJSON *cfg = cfg_data ? cJSON_ParseWithLength(cfg_data->data, cfg_data->len) : NULL;
+    if (!cfg) {
+        load_error(out, cfg_name ? "invalid image config in archive" : "invalid manifest entry");
+        return -1;
+    }
+    char *hex = osh_str_ndup(cfg_name, strcspn(cfg_name, "."));
+    char *id = osh_str_printf("sha256:%s", hex);
+    dk_image *img = dk_find_image_by_id(d, id);
+    if (!img) {
+        img = dk_add_image(d, id);
+        const cJSON *c = dk_body_get(cfg, "config");
+        if (cJSON_IsObject(c)) {
+            cJSON_Delete(img->config);
+            img->config = cJSON_Duplicate(c, true);
+        }
+        const char *arch = dk_body_str(cfg, "architecture");
+        if (arch) {
+            free(img->architecture);
+            img->architecture = osh_str_dup(arch);
+        }
+        const cJSON *layers = dk_body_get(entry, "Layers");
+        const cJSON *first = cJSON_IsArray(layers) ? cJSON_GetArrayItem(layers, 0) : NULL;
+        const osh_buf *layer = cJSON_IsString(first) ? loaded_get(l, first->valuestring) : NULL;
+        if (layer)
+            osh_buf_append(&img->layer, layer->data, layer->len);
+    }
+    const cJSON *tags = dk_body_get(entry, "RepoTags");
+    bool tagged = false;
+    for (const cJSON *t = cJSON_IsArray(tags) ? tags->child : NULL; t; t = t->next) {
+        if (!cJSON_IsString(t))
+            continue;
+        dk_image_add_tag(d, img, t->valuestring);
+        char *line = osh_str_printf("Loaded image: %s\n", t->valuestring);
+        stream_line(out, "stream", line);
+        free(line);
+        tagged = true;
+    }
+    if (!tagged) {
+        char *line = osh_str_printf("Loaded image ID: %s\n", id);
+        stream_line(out, "stream", line);
+        free(line);
+    }
+    free(hex);
+    free(id);
+    cJSON_Delete(cfg);
+    return 0;
+}
+
+void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+{
+    size_t len;
+    const char *body = mock_http_request_body(req, &len);
+    loaded l = {0};
+    char *err = NULL;
+    osh_buf out = OSH_BUF_INIT;
+    if (dk_tar_read(body, len, keep_file, &l, &err) != 0) {
+        char *msg = osh_str_printf("Error processing tar file(exit status 1): %s", err);
+        load_error(&out, msg);
+        free(msg);
+        free(err);
+    } else {
+        const osh_buf *m = loaded_get(&l, "manifest.json");
+        cJSON *manifest = m ? cJSON_ParseWithLength(m->data, m->len) : NULL;
+        if (!cJSON_IsArray(manifest)) {
+            load_error(&out, "invalid archive: manifest.json is missing or not a JSON array");
+        } else {
+            pthread_mutex_lock(&d->lock);
+            for (const cJSON *e = manifest->child; e; e = e->next)
+                if (load_entry(d, &l, e, &out) != 0)
+                    break;
+            pthread_mutex_unlock(&d->lock);
+        }
+        cJSON_Delete(manifest);
+    }
+    for (size_t i = 0; i < l.count; i++) {
+        free(l.files[i].name);
+        osh_buf_free(&l.files[i].data);
+    }
+    free(l.files);
+    dk_respond_chunked(res, 200, "application/json", out.data ? out.data : "", out.len);
+    osh_buf_free(&out);
+}

@@ -1,0 +1,479 @@
+/* docker_images.c: image routes: inspect, pull (POST /images/create, streamed JSON progress
+ * from the instance's set of pullable references), tag, remove (force/noprune and dockerd's
+ * conflict texts), list. Save and load are in docker_image_archive.c. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_internal.h"
+#include "osh_str.h"
+
+void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
+                     mock_http_response *res);
+void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res);
+
+cJSON *dk_image_inspect_json(const dk_image *img)
+{
+    char t[48];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Id", img->id);
+    cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
+    for (size_t i = 0; i < img->tag_count; i++)
+        cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[i]));
+    cJSON_AddItemToObject(o, "RepoDigests", cJSON_CreateArray());
+    cJSON_AddStringToObject(o, "Parent", "");
+    cJSON_AddStringToObject(o, "Comment", "");
+    dk_format_time(img->created_ns, t, sizeof t);
+    cJSON_AddStringToObject(o, "Created", t);
+    cJSON_AddStringToObject(o, "Container", "");
+    cJSON *cfg = cJSON_Parse("{\"Hostname\":\"\",\"Domainname\":\"\",\"User\":\"\",\"AttachStdin\":false,"
+                             "\"AttachStdout\":false,\"AttachStderr\":false,\"Tty\":false,"
+                             "\"OpenStdin\":false,\"StdinOnce\":false,\"Env\":null,\"Cmd\":null,"
+                             "\"Image\":\"\",\"Volumes\":null,\"WorkingDir\":\"\",\"Entrypoint\":null,"
+                             "\"OnBuild\":null,\"Labels\":null}");
+    cJSON_AddItemToObject(o, "ContainerConfig", cJSON_Duplicate(cfg, true));
+    for (const cJSON *k = img->config ? img->config->child : NULL; k; k = k->next) {
+        if (cJSON_GetObjectItemCaseSensitive(cfg, k->string))
+            cJSON_ReplaceItemInObjectCaseSensitive(cfg, k->string, cJSON_Duplicate(k, true));
+        else
+            cJSON_AddItemToObject(cfg, k->string, cJSON_Duplicate(k, true));
+    }
+    cJSON_AddStringToObject(o, "DockerVersion", "20.10.24");
+    cJSON_AddStringToObject(o, "Author", "");
+    cJSON_AddItemToObject(o, "Config", cfg);
+    cJSON_AddStringToObject(o, "Architecture", img->architecture);
+    cJSON_AddStringToObject(o, "Os", img->os);
+    cJSON_AddNumberToObject(o, "Size", (double)img->size);
+    cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);
+    cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
+    cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
+    char *merged = osh_str_printf("/var/lib/docker/overlay2/%s/merged", img->id + 7);
+    cJSON_AddStringToObject(gdd, "MergedDir", merged);
+    free(merged);
+    cJSON_AddStringToObject(gd, "Name", "overlay2");
+    cJSON *rootfs = cJSON_AddObjectToObject(o, "RootFS");
+    cJSON_AddStringToObject(rootfs, "Type", "layers");
+    char layer[80];
+    snprintf(layer, sizeof layer, "sha256:%.32s%.32s", img->id + 39, img->id + 7);
+    cJSON_AddItemToObject(rootfs, "Layers", cJSON_CreateStringArray((const char *[]){layer}, 1));
+    cJSON *meta = cJSON_AddObjectToObject(o, "Metadata");
+    cJSON_AddStringToObject(meta, "LastTagTime", t);
+    return o;
+}
+
+static void image_inspect(mock_docker *d, const char *name, mock_http_response *res)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_image *img = dk_find_image(d, name);
+    cJSON *o = img ? dk_image_inspect_json(img) : NULL;
+    pthread_mutex_unlock(&d->lock);
+    if (!o) {
+        dk_error(res, 404, "no such image: %s: No such image: %s", name, name);
+        return;
+    }
+    mock_http_respond_json(res, 200, o);
+    cJSON_Delete(o);
+}
+
+/* ---- Pull -------------------------------------------------------------------------------- */
+
+/* "ghcr.io/nvidia/openshell/cluster" -> "nvidia/openshell/cluster"; "busybox" ->
+ * "library/busybox": the name dockerd prints in "Pulling from". */
+static char *remote_name(const char *repo)
+{
+    const char *slash = strchr(repo, '/');
+    if (slash) {
+        size_t first = (size_t)(slash - repo);
+        bool has_registry = memchr(repo, '.', first) || memchr(repo, ':', first) ||
+                            strncmp(repo, "localhost", first) == 0;
+        return osh_str_dup(has_registry ? slash + 1 : repo);
+    }
+    return osh_str_printf("library/%s", repo);
+}
+
+static bool has_registry_host(const char *repo)
+{
+    const char *slash = strchr(repo, '/');
+    if (!slash)
+        return false;
+    size_t first = (size_t)(slash - repo);
+    return memchr(repo, '.', first) || memchr(repo, ':', first) || strncmp(repo, "localhost", first) == 0;
+}
+
+static void progress_line(osh_buf *out, const char *status, const char *id, long cur, long total)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", status);
+    if (id) {
+        cJSON *pd = cJSON_AddObjectToObject(o, "progressDetail");
+        if (total > 0) {
+            cJSON_AddNumberToObject(pd, "current", (double)cur);
+            cJSON_AddNumberToObject(pd, "total", (double)total);
+            int bars = (int)(50 * cur / total);
+            char bar[64];
+            memset(bar, '=', (size_t)bars);
+            bar[bars] = bars < 50 ? '>' : '\0';
+            char progress[128];
+            snprintf(progress, sizeof progress, "[%-50.*s]  %.3gMB/%.3gMB", bars + 1, bar,
+                     cur / 1e6, total / 1e6);
+            cJSON_AddStringToObject(o, "progress", progress);
+        }
+        cJSON_AddStringToObject(o, "id", id);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
+static void error_line(osh_buf *out, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
+    cJSON_AddStringToObject(o, "error", message);
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
+static dk_pullable *find_pullable(mock_docker *d, const char *ref)
+{
+    for (size_t i = 0; i < d->pullable_count; i++)
+        if (strcmp(d->pullable[i].ref, ref) == 0)
+            return &d->pullable[i];
+    return NULL;
+}
+
+/* Builds the progress stream (lock held); returns the status to answer or 0 = stream. */
+static int pull_locked(mock_docker *d, const char *repo, const char *tag, osh_buf *out,
+                       char **message)
+{
+    char *ref = osh_str_printf("%s:%s", repo, tag);
+    char *remote = remote_name(repo);
+    dk_pullable *p = find_pullable(d, ref);
+    dk_image *have = dk_find_image(d, ref);
+    int status = 0;
+    if (p && p->error_status > 0) {
+        *message = osh_str_dup(p->error_message ? p->error_message : "pull failed");
+        status = p->error_status;
+    } else if (!p && !have) {
+        *message = has_registry_host(repo)
+                       ? osh_str_printf("manifest for %s not found: manifest unknown: manifest unknown", ref)
+                       : osh_str_printf("pull access denied for %s, repository does not exist or may "
+                                        "require 'docker login': denied: requested access to the "
+                                        "resource is denied", repo);
+        status = 404;
+    } else {
+        char digest[DK_ID_LEN + 1];
+        dk_random_hex(d, digest, DK_ID_LEN);
+        /* dockerd puts the repository in the first line's status and the tag as its id */
+        char *first = osh_str_printf("Pulling from %s", remote);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "status", first);
+        cJSON_AddStringToObject(o, "id", tag);
+        char *text = cJSON_PrintUnformatted(o);
+        osh_buf_appendf(out, "%s\r\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+        free(first);
+        if (p && !have) {
+            char layer[13];
+            snprintf(layer, sizeof layer, "%.12s", p->id ? (osh_str_starts_with(p->id, "sha256:") ? p->id + 7 : p->id) : digest);
+            progress_line(out, "Pulling fs layer", layer, 0, 0);
+            if (p->stream_error) {
+                error_line(out, p->stream_error);
+                free(ref);
+                free(remote);
+                return 0;
+            }
+            long total = 52428800;
+            progress_line(out, "Downloading", layer, total / 2, total);
+            progress_line(out, "Downloading", layer, total, total);
+            progress_line(out, "Verifying Checksum", layer, 0, 0);
+            progress_line(out, "Download complete", layer, 0, 0);
+            progress_line(out, "Extracting", layer, total, total);
+            progress_line(out, "Pull complete", layer, 0, 0);
+            dk_image *img = p->id ? dk_find_image_by_id(d, osh_str_starts_with(p->id, "sha256:") ? p->id : "") : NULL;
+            if (!img && p->id && !osh_str_starts_with(p->id, "sha256:")) {
+                char *full = osh_str_printf("sha256:%s", p->id);
+                img = dk_find_image_by_id(d, full);
+                free(full);
+            }
+            if (!img) {
+                img = dk_add_image(d, p->id);
+                if (p->config) {
+                    cJSON_Delete(img->config);
+                    img->config = cJSON_Duplicate(p->config, true);
+                }
+                if (p->architecture) {
+                    free(img->architecture);
+                    img->architecture = osh_str_dup(p->architecture);
+                }
+            }
+            dk_image_add_tag(d, img, ref);
+        }
+        char *line = osh_str_printf("Digest: sha256:%s", digest);
+        progress_line(out, line, NULL, 0, 0);
+        free(line);
+        line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
+        progress_line(out, line, NULL, 0, 0);
+        free(line);
+    }
+    free(ref);
+    free(remote);
+    return status;
+}
+
+static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+{
+    const char *from = mock_http_request_query_value(req, "fromImage");
+    const char *tag = mock_http_request_query_value(req, "tag");
+    if (!from || !*from) {
+        dk_error(res, 400, mock_http_request_query_value(req, "fromSrc")
+                               ? "importing images is not supported by the mock"
+                               : "bad parameter: fromImage or fromSrc is required");
+        return;
+    }
+    char *repo = osh_str_dup(from);
+    char *own_tag = NULL;
+    const char *slash = strrchr(repo, '/');
+    char *colon = strrchr(repo, ':');
+    if (colon && (!slash || colon > slash)) {
+        *colon = '\0';
+        own_tag = osh_str_dup(colon + 1);
+    }
+    const char *use_tag = tag && *tag ? tag : own_tag ? own_tag : "latest";
+    osh_buf out = OSH_BUF_INIT;
+    char *message = NULL;
+    pthread_mutex_lock(&d->lock);
+    int status = pull_locked(d, repo, use_tag, &out, &message);
+    pthread_mutex_unlock(&d->lock);
+    if (status)
+        dk_error(res, status, "%s", message);
+    else
+        dk_respond_chunked(res, 200, "application/json", out.data ? out.data : "", out.len);
+    free(message);
+    osh_buf_free(&out);
+    free(repo);
+    free(own_tag);
+}
+
+/* ---- Tag --------------------------------------------------------------------------------- */
+
+static void image_tag(mock_docker *d, const char *name, const mock_http_request *req,
+                      mock_http_response *res)
+{
+    const char *repo = mock_http_request_query_value(req, "repo");
+    const char *tag = mock_http_request_query_value(req, "tag");
+    pthread_mutex_lock(&d->lock);
+    dk_image *img = dk_find_image(d, name);
+    if (!img) {
+        pthread_mutex_unlock(&d->lock);
+        dk_error(res, 404, "No such image: %s", name);
+        return;
+    }
+    if (!repo || !*repo) {
+        pthread_mutex_unlock(&d->lock);
+        dk_error(res, 400, "repository name must have at least one component");
+        return;
+    }
+    char *ref = osh_str_printf("%s:%s", repo, tag && *tag ? tag : "latest");
+    dk_image_add_tag(d, img, ref);
+    free(ref);
+    pthread_mutex_unlock(&d->lock);
+    mock_http_respond(res, 201, NULL, "", 0);
+}
+
+/* ---- Remove ------------------------------------------------------------------------------ */
+
+static dk_container *image_user(mock_docker *d, const dk_image *img, bool running)
+{
+    for (size_t i = 0; i < d->container_count; i++) {
+        dk_container *c = d->containers[i];
+        if (strcmp(c->image_id, img->id) == 0 && (c->status == DK_RUNNING) == running)
+            return c;
+    }
+    return NULL;
+}
+
+static void add_untag(cJSON *arr, const char *tag)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Untagged", tag);
+    cJSON_AddItemToArray(arr, o);
+}
+
+/* Answers and returns NULL on a conflict; else the list of what was untagged/deleted. */
+static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, bool force,
+                            mock_http_response *res)
+{
+    char *norm = dk_normalize_ref(name);
+    bool by_ref = false;
+    for (size_t i = 0; i < img->tag_count; i++)
+        by_ref = by_ref || strcmp(img->tags[i], norm) == 0;
+    dk_container *running = image_user(d, img, true);
+    dk_container *stopped = image_user(d, img, false);
+    dk_container *user = running ? running : stopped;
+    cJSON *arr = NULL;
+    if (by_ref) {
+        if (img->tag_count == 1 && user && !force) {
+            dk_error(res, 409, "conflict: unable to remove repository reference \"%s\" (must force) "
+                     "- container %.12s is using its referenced image %.12s", name, user->id, img->id + 7);
+        } else {
+            arr = cJSON_CreateArray();
+            add_untag(arr, norm);
+            dk_image_remove_tag(img, norm);
+            if (img->tag_count == 0 && !user) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "Deleted", img->id);
+                cJSON_AddItemToArray(arr, o);
+                dk_remove_image(d, img);
+            }
+        }
+    } else if (running) {
+        dk_error(res, 409, "conflict: unable to delete %.12s (cannot be forced) - image is being "
+                 "used by running container %.12s", img->id + 7, running->id);
+    } else if (img->tag_count > 1 && !force) {
+        dk_error(res, 409, "conflict: unable to delete %.12s (must be forced) - image is referenced "
+                 "in multiple repositories", img->id + 7);
+    } else if (stopped && !force) {
+        dk_error(res, 409, "conflict: unable to delete %.12s (must be forced) - image is being used "
+                 "by stopped container %.12s", img->id + 7, stopped->id);
+    } else {
+        arr = cJSON_CreateArray();
+        for (size_t i = 0; i < img->tag_count; i++)
+            add_untag(arr, img->tags[i]);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "Deleted", img->id);
+        cJSON_AddItemToArray(arr, o);
+        dk_remove_image(d, img);
+    }
+    free(norm);
+    return arr;
+}
+
+static void image_remove(mock_docker *d, const char *name, const mock_http_request *req,
+                         mock_http_response *res)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_image *img = dk_find_image(d, name);
+    if (!img) {
+        pthread_mutex_unlock(&d->lock);
+        dk_error(res, 404, "No such image: %s", name);
+        return;
+    }
+    cJSON *arr = remove_locked(d, img, name, dk_query_bool(req, "force"), res);
+    pthread_mutex_unlock(&d->lock);
+    if (arr) {
+        mock_http_respond_json(res, 200, arr);
+        cJSON_Delete(arr);
+    }
+}
+
+/* ---- List -------------------------------------------------------------------------------- */
+
+static bool match_reference(const char *want, void *ctx)
+{
+    const dk_image *img = ctx;
+    for (size_t i = 0; i < img->tag_count; i++) {
+        char *repo = osh_str_ndup(img->tags[i], (size_t)(strrchr(img->tags[i], ':') - img->tags[i]));
+        bool ok = fnmatch(want, img->tags[i], 0) == 0 || fnmatch(want, repo, 0) == 0;
+        free(repo);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool match_dangling_image(const char *want, void *ctx)
+{
+    bool dangling = ((const dk_image *)ctx)->tag_count == 0;
+    return dangling == (strcmp(want, "true") == 0 || strcmp(want, "1") == 0);
+}
+
+static void image_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+{
+    cJSON *f;
+    if (dk_query_filters(req, res, &f) != 0)
+        return;
+    static const char *const known[] = {"before", "dangling", "label", "reference", "since", NULL};
+    for (const cJSON *k = f ? f->child : NULL; k; k = k->next) {
+        bool ok = false;
+        for (size_t i = 0; known[i]; i++)
+            ok = ok || strcmp(k->string, known[i]) == 0;
+        if (!ok) {
+            dk_error(res, 400, "Invalid filter '%s'", k->string);
+            cJSON_Delete(f);
+            return;
+        }
+    }
+    cJSON *arr = cJSON_CreateArray();
+    pthread_mutex_lock(&d->lock);
+    for (size_t i = d->image_count; i-- > 0;) {
+        dk_image *img = d->images[i];
+        if ((dk_filter_has(f, "reference") && !dk_filter_any(f, "reference", match_reference, img)) ||
+            (dk_filter_has(f, "dangling") && !dk_filter_any(f, "dangling", match_dangling_image, img)))
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "Containers", -1);
+        cJSON_AddNumberToObject(o, "Created", (double)(img->created_ns / 1000000000LL));
+        cJSON_AddStringToObject(o, "Id", img->id);
+        const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img->config, "Labels");
+        cJSON_AddItemToObject(o, "Labels", labels ? cJSON_Duplicate(labels, true) : cJSON_CreateNull());
+        cJSON_AddStringToObject(o, "ParentId", "");
+        cJSON_AddNullToObject(o, "RepoDigests");
+        cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
+        for (size_t t = 0; t < img->tag_count; t++)
+            cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[t]));
+        cJSON_AddNumberToObject(o, "SharedSize", -1);
+        cJSON_AddNumberToObject(o, "Size", (double)img->size);
+        cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);
+        cJSON_AddItemToArray(arr, o);
+    }
+    pthread_mutex_unlock(&d->lock);
+    cJSON_Delete(f);
+    mock_http_respond_json(res, 200, arr);
+    cJSON_Delete(arr);
+}
+
+/* ---- Routing ----------------------------------------------------------------------------- */
+
+bool dk_route_images(mock_docker *d, const char *method, const char *path,
+                     const mock_http_request *req, mock_http_response *res)
+{
+    if (!osh_str_starts_with(path, "/images/"))
+        return false;
+    const char *rest = path + strlen("/images/");
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    if (get && strcmp(rest, "json") == 0)
+        image_list(d, req, res);
+    else if (post && strcmp(rest, "create") == 0)
+        image_pull(d, req, res);
+    else if (get && strcmp(rest, "get") == 0)
+        dk_image_export(d, req, NULL, res);
+    else if (post && strcmp(rest, "load") == 0)
+        dk_image_load(d, req, res);
+    else if (strcmp(method, "DELETE") == 0 && *rest)
+        image_remove(d, rest, req, res);
+    else {
+        /* Names contain '/' and ':': the action is the last path element. */
+        const char *slash = strrchr(rest, '/');
+        if (!slash || slash == rest)
+            return false;
+        char *name = osh_str_ndup(rest, (size_t)(slash - rest));
+        bool handled = true;
+        if (get && strcmp(slash, "/json") == 0)
+            image_inspect(d, name, res);
+        else if (post && strcmp(slash, "/tag") == 0)
+            image_tag(d, name, req, res);
+        else if (get && strcmp(slash, "/get") == 0)
+            dk_image_export(d, req, name, res);
+        else
+            handled = false;
+        free(name);
+        return handled;
+    }
+    return true;
+}

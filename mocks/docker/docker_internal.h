@@ -1,0 +1,295 @@
+/* docker_internal.h: the state of one mock Docker Engine and the helpers its files share.
+ * Not a public API: mock_docker.h is. Everything here is guarded by mock_docker.lock. */
+#ifndef DOCKER_INTERNAL_H
+#define DOCKER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "mock_docker.h"
+
+#define DK_ID_LEN 64
+
+/* Make room for one more element at arr[count]. */
+#define DK_GROW(arr, count)                                                               \
+    do {                                                                                  \
+        void *grown_ = realloc((arr), ((count) + 1) * sizeof *(arr));                     \
+        if (!grown_)                                                                      \
+            abort();                                                                      \
+        (arr) = grown_;                                                                   \
+    } while (0)
+
+typedef struct dk_file {
+    char *path;          /* absolute, normalized: "/tmp/d/a.txt"; "/" is implicit */
+    char type;           /* 'f' file, 'd' directory, 'l' symlink */
+    unsigned mode;       /* permission bits */
+    int64_t mtime;
+    osh_buf data;
+    char *link;
+} dk_file;
+
+typedef struct dk_log_line {
+    int stream;          /* 1 stdout, 2 stderr */
+    int64_t time_ns;
+    char *text;          /* ends with '\n' */
+} dk_log_line;
+
+/* Scripted log lines: due at an inspect count, at start, or when a log stream opens. */
+typedef struct dk_scripted_log {
+    long at_inspect;     /* > 0: at that inspect since start */
+    bool at_start, on_log_open;
+    bool done;
+    int stream;
+    char *text;
+} dk_scripted_log;
+
+/* What a scenario scripts for a container (by name, or on a pre-existing one). */
+typedef struct dk_script {
+    char **health;       /* per inspect since start; the last entry repeats */
+    size_t health_len;
+    bool health_by_seconds; /* entries are per second since start instead */
+    long exit_at_inspect;   /* 0 = never */
+    int exit_code;
+    char *exit_error;
+    bool exit_oom;
+    dk_scripted_log *logs;
+    size_t log_count;
+} dk_script;
+
+typedef struct dk_endpoint {
+    char network_id[DK_ID_LEN + 1]; /* "" until resolved (a missing network at create) */
+    char *network_name;             /* as the client named it; the key in inspect */
+    char endpoint_id[DK_ID_LEN + 1];
+    int ip_last;         /* host part of the IPv4 address */
+    cJSON *config;       /* EndpointConfig as given (may be NULL) */
+} dk_endpoint;
+
+typedef enum { DK_CREATED, DK_RUNNING, DK_EXITED, DK_RESTARTING, DK_PAUSED, DK_DEAD } dk_status;
+
+typedef struct dk_container {
+    char id[DK_ID_LEN + 1];
+    char *name;          /* without '/' */
+    cJSON *body;         /* the whole create body */
+    char *image_ref;     /* Config.Image as given */
+    char image_id[80];   /* sha256:... */
+    dk_status status;
+    int exit_code, pid, restart_count;
+    char *error;
+    bool oom_killed;
+    int64_t created_ns, started_ns, finished_ns;
+    /* health */
+    bool has_health;
+    char health[16];
+    bool health_forced;  /* set through the C API: the script no longer applies */
+    int failing_streak;
+    cJSON *health_log;
+    long inspects;       /* since the last start */
+    dk_script script;
+    dk_log_line *logs;
+    size_t log_count;
+    dk_endpoint *endpoints;
+    size_t endpoint_count;
+    dk_file *files;
+    size_t file_count;
+    long seq;            /* creation order */
+} dk_container;
+
+typedef struct dk_image {
+    char id[80];         /* sha256:<64 hex> */
+    char **tags;         /* "repo:tag" */
+    size_t tag_count;
+    cJSON *config;       /* image Config (Cmd, Env, Healthcheck, Labels...) */
+    char *architecture, *os;
+    int64_t created_ns;
+    long size;
+    osh_buf layer;       /* layer.tar content for export (may be empty) */
+} dk_image;
+
+typedef struct dk_pullable {
+    char *ref;           /* "repo:tag" */
+    char *id;            /* image ID it yields */
+    cJSON *config;
+    char *architecture;
+    int error_status;    /* > 0: the pull answers this status with error_message */
+    char *error_message;
+    char *stream_error;  /* non-NULL: the stream ends with this errorDetail */
+} dk_pullable;
+
+typedef struct dk_network {
+    char id[DK_ID_LEN + 1];
+    char *name, *driver;
+    bool attachable, internal, builtin;
+    cJSON *labels, *options;
+    int subnet;          /* 172.{subnet}.0.0/16 */
+    int next_ip;
+    int64_t created_ns;
+} dk_network;
+
+typedef struct dk_volume {
+    char *name, *driver;
+    cJSON *labels, *options;
+    int64_t created_ns;
+} dk_volume;
+
+typedef struct dk_exec {
+    char id[DK_ID_LEN + 1];
+    char container_id[DK_ID_LEN + 1];
+    cJSON *config;       /* the exec create body */
+    bool running, finished, exit_null, tty;
+    int exit_code, pid;
+} dk_exec;
+
+typedef struct dk_scripted_exec {
+    cJSON *argv;         /* match on the whole argv, or NULL */
+    char *script;        /* match on the script of sh -c / sh -lc, or NULL */
+    char *container;     /* only in this container (name), or NULL */
+    char *out, *err;
+    int exit_code;
+    bool exit_null;
+} dk_scripted_exec;
+
+typedef struct dk_named_script {
+    char *container_name;
+    dk_script script;
+} dk_named_script;
+
+struct mock_docker {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;      /* broadcast on any container state change (wait) */
+    mock_http_server *http;
+    mock_docker_hooks hooks;
+
+    /* identity */
+    char *api_version, *min_api_version, *max_api_version, *server_version;
+    char *os, *arch, *kernel, *hostname;
+    cJSON *cdi_spec_dirs;        /* NULL = not reported */
+    bool experimental;
+
+    dk_container **containers;
+    size_t container_count;
+    dk_image **images;
+    size_t image_count;
+    dk_pullable *pullable;
+    size_t pullable_count;
+    dk_network **networks;
+    size_t network_count;
+    dk_volume **volumes;
+    size_t volume_count;
+    dk_exec **execs;
+    size_t exec_count;
+    dk_scripted_exec *scripted_execs;
+    size_t scripted_exec_count;
+    dk_named_script *named_scripts;
+    size_t named_script_count;
+
+    long next_seq;
+    int next_pid, next_subnet;
+    uint64_t rng;
+};
+
+/* ---- docker_state.c: identity, lookup, small helpers ---------------------------------- */
+void dk_random_hex(mock_docker *d, char *out, size_t n);  /* n hex chars + NUL */
+int64_t dk_now_ns(void);
+void dk_format_time(int64_t ns, char *out, size_t size);   /* RFC 3339 with nanoseconds */
+dk_container *dk_find_container(mock_docker *d, const char *ref);
+dk_container *dk_find_container_by_id(mock_docker *d, const char *id);
+dk_image *dk_find_image(mock_docker *d, const char *ref);
+dk_image *dk_find_image_by_id(mock_docker *d, const char *id);
+char *dk_normalize_ref(const char *ref);                   /* adds ":latest"; malloc'd */
+dk_network *dk_find_network_by_id(mock_docker *d, const char *id);
+dk_volume *dk_find_volume(mock_docker *d, const char *name);
+dk_exec *dk_find_exec(mock_docker *d, const char *id);
+bool dk_valid_name(const char *name);                      /* [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+void dk_container_free(dk_container *c);
+void dk_image_free(dk_image *img);
+void dk_network_free(dk_network *n);
+void dk_volume_free(dk_volume *v);
+void dk_script_free(dk_script *s);
+void dk_remove_container(mock_docker *d, dk_container *c);
+dk_network *dk_add_network(mock_docker *d, const char *name, const char *driver, bool builtin);
+dk_image *dk_add_image(mock_docker *d, const char *id);
+void dk_image_add_tag(mock_docker *d, dk_image *img, const char *ref);
+void dk_image_remove_tag(dk_image *img, const char *ref);
+void dk_remove_image(mock_docker *d, dk_image *img);
+const cJSON *dk_body_get(const cJSON *body, const char *key); /* case-sensitive */
+const char *dk_body_str(const cJSON *body, const char *key);
+const cJSON *dk_host_config(const dk_container *c);
+const char *dk_status_name(dk_status s);
+char *dk_effective_hostname(const dk_container *c);
+
+/* ---- docker_router.c ------------------------------------------------------------------ */
+void dk_error(mock_http_response *res, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void dk_common_headers(mock_docker *d, mock_http_response *res);
+void dk_handle(void *ctx, const mock_http_request *req, mock_http_response *res);
+void dk_handle_mock(void *ctx, const mock_http_request *req, mock_http_response *res);
+/* A body sent chunked, as dockerd's streaming endpoints do (pull, load, wait). Copied. */
+void dk_respond_chunked(mock_http_response *res, int status, const char *content_type,
+                        const char *data, size_t len);
+/* Query flags as dockerd reads them: "1", "true", "True" are true. */
+bool dk_query_bool(const mock_http_request *req, const char *key);
+/* The decoded JSON filters parameter (NULL when absent); -1 with an error answered. */
+int dk_query_filters(const mock_http_request *req, mock_http_response *res, cJSON **out);
+bool dk_filter_has(const cJSON *filters, const char *key);
+/* Does any value of filters[key] satisfy match(value, ctx)? */
+bool dk_filter_any(const cJSON *filters, const char *key, bool (*match)(const char *, void *),
+                   void *ctx);
+
+/* Per-area route handlers. `rest` is the unversioned path after the area prefix. Each
+ * returns true when it answered. Called with the instance lock NOT held. */
+bool dk_route_system(mock_docker *d, const char *method, const char *path,
+                     const mock_http_request *req, mock_http_response *res);
+bool dk_route_images(mock_docker *d, const char *method, const char *path,
+                     const mock_http_request *req, mock_http_response *res);
+bool dk_route_containers(mock_docker *d, const char *method, const char *path,
+                         const mock_http_request *req, mock_http_response *res);
+bool dk_route_exec(mock_docker *d, const char *method, const char *path,
+                   const mock_http_request *req, mock_http_response *res);
+bool dk_route_networks(mock_docker *d, const char *method, const char *path,
+                       const mock_http_request *req, mock_http_response *res);
+bool dk_route_volumes(mock_docker *d, const char *method, const char *path,
+                      const mock_http_request *req, mock_http_response *res);
+
+/* ---- containers ----------------------------------------------------------------------- */
+/* A new container from a create body (taken over) on an existing image; no validation. */
+dk_container *dk_container_build(mock_docker *d, const char *name, cJSON *body, dk_image *img);
+void dk_container_set_running(mock_docker *d, dk_container *c);
+cJSON *dk_container_inspect_json(mock_docker *d, dk_container *c);
+cJSON *dk_container_summary_json(mock_docker *d, dk_container *c);
+void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const char *error,
+                             bool oom);
+void dk_fire_event(mock_docker *d, const char *id, mock_docker_event ev);
+/* Called with the lock held at each inspect: health and exit scripts. */
+void dk_apply_inspect_script(mock_docker *d, dk_container *c);
+void dk_apply_start_script(mock_docker *d, dk_container *c);
+void dk_apply_log_open_script(mock_docker *d, dk_container *c);
+void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const char *text);
+const dk_script *dk_script_for_name(mock_docker *d, const char *name);
+void dk_script_copy(dk_script *dst, const dk_script *src);
+cJSON *dk_network_json(mock_docker *d, dk_network *n);
+void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJSON *config);
+bool dk_endpoint_detach(dk_container *c, const char *network_id);
+dk_endpoint *dk_endpoint_find(dk_container *c, const char *network_id);
+
+/* ---- files (docker_files.c) ----------------------------------------------------------- */
+/* Normalize an absolute path ("/a/./b/../c" -> "/a/c"); NULL when it escapes the root or is
+ * not absolute. malloc'd. */
+char *dk_path_normalize(const char *path);
+dk_file *dk_file_find(dk_container *c, const char *path);
+dk_file *dk_file_put(dk_container *c, const char *path, char type, unsigned mode);
+void dk_file_remove_tree(dk_container *c, const char *path);
+void dk_files_default(dk_container *c);
+void dk_files_free(dk_container *c);
+
+dk_volume *dk_volume_add(mock_docker *d, const char *name);
+void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len);
+
+/* ---- exec ----------------------------------------------------------------------------- */
+void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,
+                 mock_docker_exec_result *res);
+
+/* ---- scenario ------------------------------------------------------------------------- */
+int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error);
+int dk_script_parse(const cJSON *o, const char *where, dk_script *out, char **error);
+
+#endif

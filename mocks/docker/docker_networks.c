@@ -1,0 +1,385 @@
+/* docker_networks.c: networks: create (CheckDuplicate or the duplicate-with-warning dockerd
+ * 20.10 allows), inspect with Containers, list, remove (403 with active endpoints),
+ * connect/disconnect; and dockerd's name resolution, whose "ambiguous" texts differ per route. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_internal.h"
+#include "osh_str.h"
+
+typedef enum { AMBIG_INSPECT, AMBIG_REMOVE, AMBIG_CONNECT } ambiguity_text;
+
+/* Full ID, then exact names (two or more = ambiguous), then a unique ID prefix. Answers the
+ * error and returns NULL when not found or ambiguous (404 / 400). Lock held. */
+static dk_network *resolve_ex(mock_docker *d, const char *ref, ambiguity_text kind,
+                              mock_http_response *res, bool answer_missing, bool *answered)
+{
+    *answered = true;
+    dk_network *n = dk_find_network_by_id(d, ref);
+    if (n)
+        return n;
+    size_t matches = 0;
+    for (size_t i = 0; i < d->network_count; i++)
+        if (strcmp(d->networks[i]->name, ref) == 0) {
+            n = d->networks[i];
+            matches++;
+        }
+    if (matches > 1) {
+        if (kind == AMBIG_INSPECT)
+            dk_error(res, 400, "%zu matches found based on name: network %s is ambiguous", matches, ref);
+        else if (kind == AMBIG_REMOVE)
+            dk_error(res, 400, "network %s is ambiguous (%zu matches found based on name)", ref, matches);
+        else
+            dk_error(res, 400, "network %s is ambiguous (%zu matches found on name)", ref, matches);
+        return NULL;
+    }
+    if (matches == 1)
+        return n;
+    for (size_t i = 0; i < d->network_count && *ref; i++) {
+        if (osh_str_starts_with(d->networks[i]->id, ref)) {
+            if (n) {
+                n = NULL;
+                break;
+            }
+            n = d->networks[i];
+        }
+    }
+    if (!n && answer_missing)
+        dk_error(res, 404, "network %s not found", ref);
+    *answered = !n && answer_missing;
+    return n;
+}
+
+static dk_network *resolve(mock_docker *d, const char *ref, ambiguity_text kind,
+                           mock_http_response *res, bool answer_missing)
+{
+    bool answered;
+    return resolve_ex(d, ref, kind, res, answer_missing, &answered);
+}
+
+dk_endpoint *dk_endpoint_find(dk_container *c, const char *network_id)
+{
+    for (size_t i = 0; i < c->endpoint_count; i++)
+        if (strcmp(c->endpoints[i].network_id, network_id) == 0)
+            return &c->endpoints[i];
+    return NULL;
+}
+
+void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJSON *config)
+{
+    dk_endpoint ep = {0};
+    snprintf(ep.network_id, sizeof ep.network_id, "%s", n->id);
+    ep.network_name = osh_str_dup(n->name);
+    dk_random_hex(d, ep.endpoint_id, DK_ID_LEN);
+    ep.config = config && cJSON_IsObject(config) && config->child ? cJSON_Duplicate(config, true) : NULL;
+    if (c->status == DK_RUNNING)
+        ep.ip_last = n->next_ip++;
+    DK_GROW(c->endpoints, c->endpoint_count);
+    c->endpoints[c->endpoint_count++] = ep;
+}
+
+bool dk_endpoint_detach(dk_container *c, const char *network_id)
+{
+    for (size_t i = 0; i < c->endpoint_count; i++) {
+        if (strcmp(c->endpoints[i].network_id, network_id) == 0) {
+            cJSON_Delete(c->endpoints[i].config);
+            free(c->endpoints[i].network_name);
+            memmove(&c->endpoints[i], &c->endpoints[i + 1],
+                    (c->endpoint_count - i - 1) * sizeof *c->endpoints);
+            c->endpoint_count--;
+            return true;
+        }
+    }
+    return false;
+}
+
+static size_t active_endpoints(mock_docker *d, dk_network *n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < d->container_count; i++)
+        if (d->containers[i]->status == DK_RUNNING && dk_endpoint_find(d->containers[i], n->id))
+            count++;
+    return count;
+}
+
+static cJSON *network_json_full(mock_docker *d, dk_network *n, bool with_containers)
+{
+    char t[48], subnet[32], gw[32];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Name", n->name);
+    cJSON_AddStringToObject(o, "Id", n->id);
+    dk_format_time(n->created_ns, t, sizeof t);
+    cJSON_AddStringToObject(o, "Created", t);
+    cJSON_AddStringToObject(o, "Scope", "local");
+    cJSON_AddStringToObject(o, "Driver", n->driver);
+    cJSON_AddBoolToObject(o, "EnableIPv6", false);
+    cJSON *ipam = cJSON_AddObjectToObject(o, "IPAM");
+    cJSON_AddStringToObject(ipam, "Driver", "default");
+    cJSON_AddNullToObject(ipam, "Options");
+    cJSON *cfgs = cJSON_AddArrayToObject(ipam, "Config");
+    if (strcmp(n->driver, "bridge") == 0) {
+        snprintf(subnet, sizeof subnet, "172.%d.0.0/16", n->subnet);
+        snprintf(gw, sizeof gw, "172.%d.0.1", n->subnet);
+        cJSON *cfg = cJSON_CreateObject();
+        cJSON_AddStringToObject(cfg, "Subnet", subnet);
+        cJSON_AddStringToObject(cfg, "Gateway", gw);
+        cJSON_AddItemToArray(cfgs, cfg);
+    }
+    cJSON_AddBoolToObject(o, "Internal", n->internal);
+    cJSON_AddBoolToObject(o, "Attachable", n->attachable);
+    cJSON_AddBoolToObject(o, "Ingress", false);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "ConfigFrom"), "Network", "");
+    cJSON_AddBoolToObject(o, "ConfigOnly", false);
+    cJSON *containers = cJSON_AddObjectToObject(o, "Containers");
+    for (size_t i = 0; with_containers && i < d->container_count; i++) {
+        dk_container *c = d->containers[i];
+        dk_endpoint *ep = dk_endpoint_find(c, n->id);
+        if (!ep || c->status != DK_RUNNING)
+            continue;
+        char mac[32], ip[40];
+        snprintf(mac, sizeof mac, "02:42:ac:%02x:00:%02x", n->subnet & 0xff, ep->ip_last & 0xff);
+        snprintf(ip, sizeof ip, "172.%d.0.%d/16", n->subnet, ep->ip_last);
+        cJSON *e = cJSON_AddObjectToObject(containers, c->id);
+        cJSON_AddStringToObject(e, "Name", c->name);
+        cJSON_AddStringToObject(e, "EndpointID", ep->endpoint_id);
+        cJSON_AddStringToObject(e, "MacAddress", mac);
+        cJSON_AddStringToObject(e, "IPv4Address", ip);
+        cJSON_AddStringToObject(e, "IPv6Address", "");
+    }
+    cJSON_AddItemToObject(o, "Options", cJSON_Duplicate(n->options, true));
+    cJSON_AddItemToObject(o, "Labels", cJSON_Duplicate(n->labels, true));
+    return o;
+}
+
+cJSON *dk_network_json(mock_docker *d, dk_network *n)
+{
+    return network_json_full(d, n, true);
+}
+
+/* ---- Routes ------------------------------------------------------------------------------ */
+
+static void network_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+{
+    size_t len;
+    const char *text = mock_http_request_body(req, &len);
+    cJSON *body = cJSON_ParseWithLength(text, len);
+    const char *name = dk_body_str(body, "Name");
+    if (!body || !name || !*name) {
+        cJSON_Delete(body);
+        dk_error(res, 400, body ? "network name must be provided" : "unexpected end of JSON input");
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    dk_network *existing = NULL;
+    for (size_t i = 0; i < d->network_count && !existing; i++)
+        if (strcmp(d->networks[i]->name, name) == 0)
+            existing = d->networks[i];
+    if (existing && (cJSON_IsTrue(dk_body_get(body, "CheckDuplicate")) || existing->builtin)) {
+        pthread_mutex_unlock(&d->lock);
+        if (existing->builtin)
+            dk_error(res, 403, "%s is a pre-defined network and cannot be created", name);
+        else
+            dk_error(res, 409, "network with name %s already exists", name);
+        cJSON_Delete(body);
+        return;
+    }
+    const char *driver = dk_body_str(body, "Driver");
+    dk_network *n = dk_add_network(d, name, driver && *driver ? driver : "bridge", false);
+    n->attachable = cJSON_IsTrue(dk_body_get(body, "Attachable"));
+    n->internal = cJSON_IsTrue(dk_body_get(body, "Internal"));
+    const cJSON *labels = dk_body_get(body, "Labels");
+    if (cJSON_IsObject(labels)) {
+        cJSON_Delete(n->labels);
+        n->labels = cJSON_Duplicate(labels, true);
+    }
+    const cJSON *options = dk_body_get(body, "Options");
+    if (cJSON_IsObject(options)) {
+        cJSON_Delete(n->options);
+        n->options = cJSON_Duplicate(options, true);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Id", n->id);
+    if (existing) {
+        char *warning = osh_str_printf("Network with name %s (id : %s) already exists", name, existing->id);
+        cJSON_AddStringToObject(o, "Warning", warning);
+        free(warning);
+    } else {
+        cJSON_AddStringToObject(o, "Warning", "");
+    }
+    pthread_mutex_unlock(&d->lock);
+    mock_http_respond_json(res, 201, o);
+    cJSON_Delete(o);
+    cJSON_Delete(body);
+}
+
+static bool match_network(const char *want, void *ctx)
+{
+    const dk_network *n = ctx;
+    return strstr(n->name, want) != NULL;
+}
+
+static bool match_network_id(const char *want, void *ctx)
+{
+    return osh_str_starts_with(((dk_network *)ctx)->id, want);
+}
+
+static bool match_driver(const char *want, void *ctx)
+{
+    return strcmp(((dk_network *)ctx)->driver, want) == 0;
+}
+
+static bool match_type(const char *want, void *ctx)
+{
+    bool builtin = ((dk_network *)ctx)->builtin;
+    return strcmp(want, builtin ? "builtin" : "custom") == 0;
+}
+
+static bool match_net_label(const char *want, void *ctx)
+{
+    const cJSON *labels = ((dk_network *)ctx)->labels;
+    const char *eq = strchr(want, '=');
+    char *key = eq ? osh_str_ndup(want, (size_t)(eq - want)) : osh_str_dup(want);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+    bool ok = v && (!eq || (cJSON_IsString(v) && strcmp(v->valuestring, eq + 1) == 0));
+    free(key);
+    return ok;
+}
+
+static void network_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+{
+    cJSON *f;
+    if (dk_query_filters(req, res, &f) != 0)
+        return;
+    static const char *const known[] = {"dangling", "driver", "id", "label", "name", "scope", "type", NULL};
+    for (const cJSON *k = f ? f->child : NULL; k; k = k->next) {
+        bool ok = false;
+        for (size_t i = 0; known[i]; i++)
+            ok = ok || strcmp(k->string, known[i]) == 0;
+        if (!ok) {
+            dk_error(res, 400, "Invalid filter '%s'", k->string);
+            cJSON_Delete(f);
+            return;
+        }
+    }
+    cJSON *arr = cJSON_CreateArray();
+    pthread_mutex_lock(&d->lock);
+    for (size_t i = 0; i < d->network_count; i++) {
+        dk_network *n = d->networks[i];
+        if ((dk_filter_has(f, "name") && !dk_filter_any(f, "name", match_network, n)) ||
+            (dk_filter_has(f, "id") && !dk_filter_any(f, "id", match_network_id, n)) ||
+            (dk_filter_has(f, "driver") && !dk_filter_any(f, "driver", match_driver, n)) ||
+            (dk_filter_has(f, "type") && !dk_filter_any(f, "type", match_type, n)) ||
+            (dk_filter_has(f, "label") && !dk_filter_any(f, "label", match_net_label, n)))
+            continue;
+        cJSON_AddItemToArray(arr, network_json_full(d, n, false));
+    }
+    pthread_mutex_unlock(&d->lock);
+    cJSON_Delete(f);
+    mock_http_respond_json(res, 200, arr);
+    cJSON_Delete(arr);
+}
+
+static void network_inspect(mock_docker *d, const char *ref, mock_http_response *res)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_network *n = resolve(d, ref, AMBIG_INSPECT, res, true);
+    cJSON *o = n ? dk_network_json(d, n) : NULL;
+    pthread_mutex_unlock(&d->lock);
+    if (o) {
+        mock_http_respond_json(res, 200, o);
+        cJSON_Delete(o);
+    }
+}
+
+static void network_remove(mock_docker *d, const char *ref, mock_http_response *res)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_network *n = resolve(d, ref, AMBIG_REMOVE, res, true);
+    if (n && n->builtin) {
+        dk_error(res, 403, "%s is a pre-defined network and cannot be removed", n->name);
+    } else if (n && active_endpoints(d, n) > 0) {
+        dk_error(res, 403, "error while removing network: network %s id %s has active endpoints",
+                 n->name, n->id);
+    } else if (n) {
+        for (size_t i = 0; i < d->network_count; i++)
+            if (d->networks[i] == n) {
+                memmove(&d->networks[i], &d->networks[i + 1], (d->network_count - i - 1) * sizeof *d->networks);
+                d->network_count--;
+                break;
+            }
+        dk_network_free(n);
+        mock_http_respond_empty(res, 204);
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void network_connect(mock_docker *d, const char *ref, bool connect,
+                            const mock_http_request *req, mock_http_response *res)
+{
+    size_t len;
+    const char *text = mock_http_request_body(req, &len);
+    cJSON *body = cJSON_ParseWithLength(text, len);
+    const char *cref = dk_body_str(body, "Container");
+    bool force = cJSON_IsTrue(dk_body_get(body, "Force"));
+    pthread_mutex_lock(&d->lock);
+    dk_container *c = cref ? dk_find_container(d, cref) : NULL;
+    /* disconnect -f from a network that is gone still names the container */
+    bool answered;
+    dk_network *n = resolve_ex(d, ref, AMBIG_CONNECT, res, connect || !force || !c, &answered);
+    if (!n) {
+        if (!answered)
+            dk_error(res, 500, "container %s is not connected to the network %s", c->id, ref);
+    } else if (!c && !connect && force) {
+        dk_error(res, 404, "endpoint %s not found", cref ? cref : "");
+    } else if (!c) {
+        dk_error(res, 404, "No such container: %s", cref ? cref : "");
+    } else if (connect) {
+        if (dk_endpoint_find(c, n->id)) {
+            dk_error(res, 403, "endpoint with name %s already exists in network %s", c->name, n->name);
+        } else {
+            dk_endpoint_attach(d, c, n, dk_body_get(body, "EndpointConfig"));
+            mock_http_respond_empty(res, 200);
+        }
+    } else if (!dk_endpoint_detach(c, n->id)) {
+        dk_error(res, 500, "container %s is not connected to network %s", c->id, ref);
+    } else {
+        mock_http_respond_empty(res, 200);
+    }
+    pthread_mutex_unlock(&d->lock);
+    cJSON_Delete(body);
+}
+
+bool dk_route_networks(mock_docker *d, const char *method, const char *path,
+                       const mock_http_request *req, mock_http_response *res)
+{
+    if (strcmp(path, "/networks") == 0 && strcmp(method, "GET") == 0) {
+        network_list(d, req, res);
+        return true;
+    }
+    if (!osh_str_starts_with(path, "/networks/"))
+        return false;
+    const char *rest = path + strlen("/networks/");
+    if (strcmp(rest, "create") == 0 && strcmp(method, "POST") == 0) {
+        network_create(d, req, res);
+        return true;
+    }
+    const char *slash = strchr(rest, '/');
+    if (strcmp(method, "POST") == 0 && slash &&
+        (strcmp(slash, "/connect") == 0 || strcmp(slash, "/disconnect") == 0)) {
+        char *ref = osh_str_ndup(rest, (size_t)(slash - rest));
+        network_connect(d, ref, strcmp(slash, "/connect") == 0, req, res);
+        free(ref);
+        return true;
+    }
+    if (!*rest)
+        return false;
+    /* GET /networks/{id:.*}: the whole rest is the name, slashes included (dockerd's route). */
+    if (strcmp(method, "GET") == 0)
+        network_inspect(d, rest, res);
+    else if (strcmp(method, "DELETE") == 0)
+        network_remove(d, rest, res);
+    else
+        return false;
+    return true;
+}

@@ -1,0 +1,194 @@
+/* docker_router.c: the entry point of every Docker request: API version negotiation as
+ * dockerd 20.10 does it, the headers dockerd puts on every answer, dispatch to the areas,
+ * error bodies, query helpers (booleans, filters) and the /_mock/ routes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_internal.h"
+#include "osh_str.h"
+
+void dk_error(mock_http_response *res, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    osh_buf msg = OSH_BUF_INIT;
+    osh_buf_vappendf(&msg, fmt, ap);
+    va_end(ap);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "message", osh_buf_str(&msg));
+    mock_http_respond_json(res, status, o);
+    cJSON_Delete(o);
+    osh_buf_free(&msg);
+}
+
+typedef struct chunked_body {
+    osh_buf data;
+} chunked_body;
+
+static int chunked_once(void *ctx, osh_buf *out)
+{
+    chunked_body *b = ctx;
+    osh_buf_append(out, b->data.data, b->data.len);
+    return MOCK_HTTP_STREAM_END;
+}
+
+static void chunked_free(void *ctx)
+{
+    chunked_body *b = ctx;
+    osh_buf_free(&b->data);
+    free(b);
+}
+
+void dk_respond_chunked(mock_http_response *res, int status, const char *content_type,
+                        const char *data, size_t len)
+{
+    chunked_body *b = calloc(1, sizeof *b);
+    if (!b)
+        abort();
+    osh_buf_append(&b->data, data, len);
+    mock_http_respond_stream(res, status, content_type, chunked_once, b, chunked_free);
+}
+
+void dk_common_headers(mock_docker *d, mock_http_response *res)
+{
+    char server[128];
+    snprintf(server, sizeof server, "Docker/%s (linux)", d->server_version);
+    mock_http_response_header(res, "Api-Version", d->api_version);
+    mock_http_response_header(res, "Docker-Experimental", d->experimental ? "true" : "false");
+    mock_http_response_header(res, "Ostype", "linux");
+    mock_http_response_header(res, "Server", server);
+}
+
+bool dk_query_bool(const mock_http_request *req, const char *key)
+{
+    const char *v = mock_http_request_query_value(req, key);
+    if (!v)
+        return false;
+    /* dockerd's httputils.BoolValue: anything but "", "0", "no", "false", "none" is true. */
+    return !(strcmp(v, "") == 0 || strcmp(v, "0") == 0 || osh_str_ieq(v, "no") ||
+             osh_str_ieq(v, "false") || osh_str_ieq(v, "none"));
+}
+
+/* Filters come as {"key": ["v", ...]} or the older {"key": {"v": true}}; both become the
+ * first form. */
+int dk_query_filters(const mock_http_request *req, mock_http_response *res, cJSON **out)
+{
+    *out = NULL;
+    const char *raw = mock_http_request_query_value(req, "filters");
+    if (!raw || !*raw)
+        return 0;
+    cJSON *doc = cJSON_Parse(raw);
+    if (!doc || !cJSON_IsObject(doc)) {
+        char bad = raw[0];
+        if (doc)
+            dk_error(res, 500, "json: cannot unmarshal %s into Go value of type map[string]map[string]bool",
+                     cJSON_IsArray(doc) ? "array" : "value");
+        else
+            dk_error(res, 500, "invalid character '%c' looking for beginning of object key string",
+                     bad == '{' && raw[1] ? raw[1] : bad);
+        cJSON_Delete(doc);
+        return -1;
+    }
+    cJSON *norm = cJSON_CreateObject();
+    for (cJSON *k = doc->child; k; k = k->next) {
+        cJSON *vals = cJSON_AddArrayToObject(norm, k->string);
+        if (cJSON_IsArray(k)) {
+            for (cJSON *v = k->child; v; v = v->next)
+                if (cJSON_IsString(v))
+                    cJSON_AddItemToArray(vals, cJSON_CreateString(v->valuestring));
+        } else if (cJSON_IsObject(k)) {
+            for (cJSON *v = k->child; v; v = v->next)
+                if (cJSON_IsTrue(v))
+                    cJSON_AddItemToArray(vals, cJSON_CreateString(v->string));
+        }
+    }
+    cJSON_Delete(doc);
+    *out = norm;
+    return 0;
+}
+
+bool dk_filter_has(const cJSON *filters, const char *key)
+{
+    const cJSON *v = filters ? cJSON_GetObjectItemCaseSensitive(filters, key) : NULL;
+    return v && cJSON_GetArraySize(v) > 0;
+}
+
+bool dk_filter_any(const cJSON *filters, const char *key, bool (*match)(const char *, void *),
+                   void *ctx)
+{
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(filters, key);
+    for (const cJSON *v = vals ? vals->child : NULL; v; v = v->next)
+        if (cJSON_IsString(v) && match(v->valuestring, ctx))
+            return true;
+    return false;
+}
+
+/* ---- Version negotiation ---------------------------------------------------------------- */
+
+static int version_cmp(int ma, int mi, const char *v)
+{
+    int vma = 0, vmi = 0;
+    sscanf(v, "%d.%d", &vma, &vmi);
+    return ma != vma ? (ma < vma ? -1 : 1) : (mi < vmi ? -1 : mi > vmi ? 1 : 0);
+}
+
+/* dockerd's VersionMiddleware: too new is a JSON 400, too old a plain-text 400. */
+static bool version_refused(mock_docker *d, int ma, int mi, mock_http_response *res)
+{
+    if (ma < 0)
+        return false;
+    char server[128];
+    snprintf(server, sizeof server, "Docker/%s (linux)", d->server_version);
+    if (version_cmp(ma, mi, d->max_api_version) > 0) {
+        mock_http_response_header(res, "Api-Version", d->api_version);
+        mock_http_response_header(res, "Ostype", "linux");
+        mock_http_response_header(res, "Server", server);
+        dk_error(res, 400, "client version %d.%d is too new. Maximum supported API version is %s",
+                 ma, mi, d->api_version);
+        return true;
+    }
+    if (version_cmp(ma, mi, d->min_api_version) < 0) {
+        mock_http_response_header(res, "Api-Version", d->api_version);
+        mock_http_response_header(res, "Ostype", "linux");
+        mock_http_response_header(res, "Server", server);
+        mock_http_response_header(res, "X-Content-Type-Options", "nosniff");
+        char *text = osh_str_printf("client version %d.%d is too old. Minimum supported API "
+                                    "version is %s, please upgrade your client to a newer "
+                                    "version\n", ma, mi, d->min_api_version);
+        mock_http_respond(res, 400, "text/plain; charset=utf-8", text, strlen(text));
+        free(text);
+        return true;
+    }
+    return false;
+}
+
+void dk_handle(void *ctx, const mock_http_request *req, mock_http_response *res)
+{
+    mock_docker *d = ctx;
+    int ma, mi;
+    const char *path = mock_http_request_unversioned_path(req, &ma, &mi);
+    const char *method = mock_http_request_method(req);
+    if (version_refused(d, ma, mi, res))
+        return;
+    if (dk_route_system(d, method, path, req, res) || dk_route_images(d, method, path, req, res) ||
+        dk_route_containers(d, method, path, req, res) || dk_route_exec(d, method, path, req, res) ||
+        dk_route_networks(d, method, path, req, res) || dk_route_volumes(d, method, path, req, res)) {
+        dk_common_headers(d, res);
+        return;
+    }
+    /* gorilla/mux's NotFoundHandler: no daemon headers. */
+    dk_error(res, 404, "page not found");
+}
+
+void dk_handle_mock(void *ctx, const mock_http_request *req, mock_http_response *res)
+{
+    mock_docker *d = ctx;
+    const char *path = mock_http_request_path(req);
+    if (strcmp(path, "/_mock/state") == 0 && strcmp(mock_http_request_method(req), "GET") == 0) {
+        cJSON *state = mock_docker_state_json(d);
+        mock_http_respond_json(res, 200, state);
+        cJSON_Delete(state);
+    }
+}

@@ -1,0 +1,196 @@
+/* docker_scenario_containers.c: pre-existing containers of a scenario: their create body,
+ * state (created, running, exited with code/error/OOMKilled), health, extra networks, files,
+ * log lines and script. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_internal.h"
+#include "osh_base64.h"
+#include "osh_str.h"
+
+static int fail(char **error, const char *where, const char *what)
+{
+    *error = osh_str_printf("%s.%s", where, what);
+    return -1;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int check(const cJSON *o, const char *where, char **error)
+{
+    static const char *const keys[] = {"name", "id", "create", "state", "exit_code", "error",
+                                       "oom_killed", "health", "networks", "files", "logs",
+                                       "script", "restart_count", "comment", NULL};
+    if (!cJSON_IsObject(o)) {
+        *error = osh_str_printf("%s: expected object", where);
+        return -1;
+    }
+    for (const cJSON *k = o->child; k; k = k->next) {
+        bool known = false;
+        for (size_t i = 0; keys[i]; i++)
+            known = known || strcmp(k->string, keys[i]) == 0;
+        if (!known) {
+            *error = osh_str_printf("%s.%s: unknown field", where, k->string);
+            return -1;
+        }
+    }
+    const char *name = str(o, "name");
+    if (!name || !dk_valid_name(name))
+        return fail(error, where, "name: required, [a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    const char *id = str(o, "id");
+    if (cJSON_GetObjectItemCaseSensitive(o, "id") && (!id || strlen(id) != DK_ID_LEN ||
+                                                      strspn(id, "0123456789abcdef") != DK_ID_LEN))
+        return fail(error, where, "id: expected 64 hex digits");
+    const cJSON *create = cJSON_GetObjectItemCaseSensitive(o, "create");
+    if (!cJSON_IsObject(create) || !str(create, "Image"))
+        return fail(error, where, "create: expected the create body, with Image");
+    const char *state = str(o, "state");
+    if (cJSON_GetObjectItemCaseSensitive(o, "state") &&
+        (!state || (strcmp(state, "created") != 0 && strcmp(state, "running") != 0 &&
+                    strcmp(state, "exited") != 0)))
+        return fail(error, where, "state: expected \"created\", \"running\" or \"exited\"");
+    const char *health = str(o, "health");
+    if (cJSON_GetObjectItemCaseSensitive(o, "health") &&
+        (!health || (strcmp(health, "starting") != 0 && strcmp(health, "healthy") != 0 &&
+                     strcmp(health, "unhealthy") != 0)))
+        return fail(error, where, "health: expected \"starting\", \"healthy\" or \"unhealthy\"");
+    const char *typed[][2] = {{"exit_code", "n"}, {"restart_count", "n"}, {"error", "s"},
+                              {"oom_killed", "b"}, {"networks", "a"}, {"files", "a"}, {"logs", "a"}};
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, typed[i][0]);
+        if (!v)
+            continue;
+        char t = typed[i][1][0];
+        bool ok = (t == 'n' && cJSON_IsNumber(v)) || (t == 's' && cJSON_IsString(v)) ||
+                  (t == 'b' && cJSON_IsBool(v)) || (t == 'a' && cJSON_IsArray(v));
+        if (!ok) {
+            const char *names[] = {"number", "string", "boolean", "array"};
+            int k = t == 'n' ? 0 : t == 's' ? 1 : t == 'b' ? 2 : 3;
+            *error = osh_str_printf("%s.%s: expected %s", where, typed[i][0], names[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_files(dk_container *c, const cJSON *files, const char *where, char **error)
+{
+    size_t i = 0;
+    for (const cJSON *f = files ? files->child : NULL; f; f = f->next, i++) {
+        const char *path = str(f, "path");
+        char *norm = path ? dk_path_normalize(path) : NULL;
+        if (!norm || strcmp(norm, "/") == 0) {
+            free(norm);
+            *error = osh_str_printf("%s.files[%zu].path: expected an absolute path inside the container", where, i);
+            return -1;
+        }
+        const char *type = str(f, "type");
+        const cJSON *mode = cJSON_GetObjectItemCaseSensitive(f, "mode");
+        bool dir = type && strcmp(type, "dir") == 0;
+        dk_file *file = dk_file_put(c, norm, dir ? 'd' : 'f',
+                                    cJSON_IsNumber(mode) ? (unsigned)mode->valueint : dir ? 0755 : 0644);
+        const char *content = str(f, "content");
+        const char *b64 = str(f, "content_base64");
+        if (content)
+            osh_buf_append_str(&file->data, content);
+        if (b64 && !osh_base64_decode(&file->data, b64, strlen(b64))) {
+            free(norm);
+            *error = osh_str_printf("%s.files[%zu].content_base64: invalid base64", where, i);
+            return -1;
+        }
+        free(norm);
+    }
+    return 0;
+}
+
+static int attach_networks(mock_docker *d, dk_container *c, const cJSON *nets, const char *where,
+                           char **error)
+{
+    size_t i = 0;
+    for (const cJSON *n = nets ? nets->child : NULL; n; n = n->next, i++) {
+        dk_network *net = NULL;
+        for (size_t k = 0; cJSON_IsString(n) && k < d->network_count && !net; k++)
+            if (strcmp(d->networks[k]->name, n->valuestring) == 0 ||
+                strcmp(d->networks[k]->id, n->valuestring) == 0)
+                net = d->networks[k];
+        if (!net) {
+            *error = osh_str_printf("%s.networks[%zu]: no such network in the scenario", where, i);
+            return -1;
+        }
+        if (!dk_endpoint_find(c, net->id))
+            dk_endpoint_attach(d, c, net, NULL);
+    }
+    return 0;
+}
+
+static int load_one(mock_docker *d, const cJSON *o, const char *where, char **error)
+{
+    if (check(o, where, error))
+        return -1;
+    const char *name = str(o, "name");
+    if (dk_find_container(d, name))
+        return fail(error, where, "name: duplicate container name");
+    const cJSON *create = cJSON_GetObjectItemCaseSensitive(o, "create");
+    dk_image *img = dk_find_image(d, str(create, "Image"));
+    if (!img) {
+        *error = osh_str_printf("%s.create.Image: no image %s in docker.images", where, str(create, "Image"));
+        return -1;
+    }
+    const cJSON *script = cJSON_GetObjectItemCaseSensitive(o, "script");
+    dk_script parsed = {0};
+    if (script) {
+        char *at = osh_str_printf("%s.script", where);
+        int rc = dk_script_parse(script, at, &parsed, error);
+        free(at);
+        if (rc)
+            return -1;
+    }
+    dk_container *c = dk_container_build(d, name, cJSON_Duplicate(create, true), img);
+    if (str(o, "id"))
+        snprintf(c->id, sizeof c->id, "%s", str(o, "id"));
+    if (script) {
+        dk_script_free(&c->script);
+        c->script = parsed;
+    }
+    if (add_files(c, cJSON_GetObjectItemCaseSensitive(o, "files"), where, error) ||
+        attach_networks(d, c, cJSON_GetObjectItemCaseSensitive(o, "networks"), where, error))
+        return -1;
+    const cJSON *logs = cJSON_GetObjectItemCaseSensitive(o, "logs");
+    for (const cJSON *l = logs ? logs->child : NULL; l; l = l->next)
+        if (str(l, "text"))
+            dk_container_append_log(d, c, str(l, "stream") && strcmp(str(l, "stream"), "stderr") == 0 ? 2 : 1,
+                                    str(l, "text"));
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(o, "restart_count");
+    c->restart_count = rc ? rc->valueint : 0;
+    const char *state = str(o, "state");
+    if (state && strcmp(state, "created") != 0) {
+        dk_container_set_running(d, c);
+        if (strcmp(state, "exited") == 0) {
+            const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "exit_code");
+            dk_container_set_exited(d, c, code ? code->valueint : 0, str(o, "error"),
+                                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "oom_killed")));
+        }
+    }
+    if (str(o, "health") && c->has_health) {
+        snprintf(c->health, sizeof c->health, "%s", str(o, "health"));
+        c->health_forced = true;
+    }
+    return 0;
+}
+
+int dk_load_containers(mock_docker *d, const cJSON *arr, char **error)
+{
+    size_t i = 0;
+    for (const cJSON *o = arr->child; o; o = o->next, i++) {
+        char where[64];
+        snprintf(where, sizeof where, "docker.containers[%zu]", i);
+        if (load_one(d, o, where, error))
+            return -1;
+    }
+    return 0;
+}

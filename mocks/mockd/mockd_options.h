@@ -1,0 +1,33 @@
+/* mockd_options.h: openshell-mockd's command line and scenario file. */
+#ifndef MOCKD_OPTIONS_H
+#define MOCKD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#define MOCKD_MAX_ENDPOINTS 8
+
+typedef struct mockd_endpoint {
+    char *spec;         /* as given: "unix:///x.sock", "tcp://127.0.0.1:0" */
+    char *unix_path;    /* set for unix:// */
+    char *host;         /* set for tcp:// */
+    int port;
+} mockd_endpoint;
+
+typedef struct mockd_options {
+    mockd_endpoint endpoints[MOCKD_MAX_ENDPOINTS];
+    size_t endpoint_count;
+    char *scenario_path;      /* "(none)" when no --scenario */
+    cJSON *scenario;          /* the whole document ({} without --scenario) */
+    const cJSON *docker_scenario; /* its "docker" object, or NULL */
+    bool help;
+} mockd_options;
+
+extern const char mockd_usage[];
+
+/* Returns 0; 1 on a bad scenario file; 2 on a bad command line. *error is malloc'd. */
+int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error);
+void mockd_options_free(mockd_options *o);
+
+#endif
