@@ -109,6 +109,20 @@ static bool decode_data(const cJSON *obj, const char *key, char **out, size_t *o
     return true;
 }
 
+/* A YAML 1.1 true, as Go's YAML reader (kubectl, client-go) takes it: true, yes, on, y. */
+static bool yaml_true(const cJSON *item)
+{
+    if (cJSON_IsTrue(item))
+        return true;
+    if (!cJSON_IsString(item))
+        return false;
+    const char *words[] = {"true", "yes", "on", "y"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (osh_str_ieq(item->valuestring, words[i]))
+            return true;
+    return false;
+}
+
 static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, char **error)
 {
     const char *server = get_string(cluster, "server");
@@ -123,9 +137,7 @@ static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, c
     c->ca_file = resolve_path(dir, get_string(cluster, "certificate-authority"));
     c->tls_server_name = osh_str_dup(get_string(cluster, "tls-server-name"));
     c->proxy_url = osh_str_dup(get_string(cluster, "proxy-url"));
-    const cJSON *insecure = cJSON_GetObjectItemCaseSensitive(cluster, "insecure-skip-tls-verify");
-    c->insecure_skip_tls_verify =
-        cJSON_IsTrue(insecure) || (cJSON_IsString(insecure) && osh_str_ieq(insecure->valuestring, "true"));
+    c->insecure_skip_tls_verify = yaml_true(cJSON_GetObjectItemCaseSensitive(cluster, "insecure-skip-tls-verify"));
     return decode_data(cluster, "certificate-authority-data", &c->ca_data, &c->ca_data_len, c->source, error);
 }
 

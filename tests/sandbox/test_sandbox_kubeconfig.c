@@ -180,6 +180,23 @@ static void assert_load_error(const char *text, const char *phrase)
     free(error);
 }
 
+static void insecure_takes_yaml_booleans(void **state)
+{
+    const char *values[] = {"true", "True", "yes", "on", "y", "\"true\"", "false", "no", "off", "\"nope\""};
+    for (int i = 0; i < 10; i++) {
+        char *text = osh_str_printf("current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+                                    "clusters: [{name: c, cluster: {server: 'https://h', insecure-skip-tls-verify: %s}}]\n",
+                                    values[i]);
+        char *error = NULL;
+        k8s_config *c = load_text(text, &error);
+        assert_non_null(c);
+        if (c->insecure_skip_tls_verify != (i < 6))
+            fail_msg("insecure-skip-tls-verify: %s read as %d", values[i], c->insecure_skip_tls_verify);
+        k8s_config_free(c);
+        free(text);
+    }
+}
+
 static void context_errors_are_clear(void **state)
 {
     assert_load_error("current-context: gone\ncontexts: [{name: x, context: {cluster: c}}]\n",
@@ -396,6 +413,7 @@ int main(void)
         cmocka_unit_test(files_resolve_relative_to_the_kubeconfig),
         cmocka_unit_test(data_may_be_wrapped_in_lines),
         cmocka_unit_test(json_kubeconfig_and_string_insecure),
+        cmocka_unit_test(insecure_takes_yaml_booleans),
         cmocka_unit_test(context_errors_are_clear),
         cmocka_unit_test(missing_file_is_named),
         cmocka_unit_test(in_cluster_reads_token_and_ca),
