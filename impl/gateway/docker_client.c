@@ -306,8 +306,11 @@ static void transfer_setup(transfer *t)
     if (ep->transport == DOCKER_TRANSPORT_SSH)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH,
                          relay_path(t->dc->relay));
-    /* Streams end with a hijacked or closed connection: never reuse it. */
-    if (t->req->on_data)
+    /* One connection per request on local transports: libcurl silently resends a request
+     * whose reused connection closed without an answer, which would hide a dropped request
+     * from the daemon's point of view. Over ssh a connection costs a login, so it is kept,
+     * except after streams (they end with a hijacked or closed connection). */
+    if (t->req->on_data || ep->transport != DOCKER_TRANSPORT_SSH)
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     if (t->req->on_open) {
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
