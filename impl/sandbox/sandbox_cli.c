@@ -130,7 +130,8 @@ static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **
     if (!*a->config.namespace_)
         return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--namespace must not be empty");
     if (a->skew && !sandbox_cli_parse_u64(a->skew, &a->config.ssh_handshake_skew_secs))
-        return sandbox_cli_usage_error(USAGE_CREATE, "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
+        return sandbox_cli_usage_error(USAGE_CREATE,
+                                       "--ssh-handshake-skew-secs must be a non-negative integer, got '%s'", a->skew);
     if (a->spec_file) {
         int exit_code = 0;
         char *text = read_spec_file(a->spec_file, &exit_code);
