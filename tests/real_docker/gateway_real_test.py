@@ -106,7 +106,28 @@ def test_stale_node(d, url, gw, node, prefix):
     check(r.returncode == 0 and "Using deterministic k3s node name: %s" % node in r.stdout, "doctor logs shows the node-name line")
 
 
-def test_destroy(d, gw, image_id):
+def test_recreate_with_new_image(d, url, gw, old_image_id):
+    """`--recreate` with another image: full destroy (old image removed), then a fresh deploy
+    whose container runs the new image."""
+    new_image = gw.name + "/cluster:v2"
+    new_id = fct.build(url, new_image, "--health-interval", "1s", "--health-start-period", "1ms")
+    r = gw.run("gateway", "start", "--name", gw.name, "--port", str(gw.port), "--image", new_image, "--recreate")
+    check(r.returncode == 0 and "Removing existing gateway" in r.stderr, "--recreate with a new image succeeds (%s)" % r.stderr.strip()[-200:])
+    info = d.inspect("openshell-cluster-" + gw.name)
+    check(info["Image"] == new_id and info["Config"]["Image"] == new_image, "the container runs the new image")
+    check(d.call("GET", "/images/%s/json" % old_image_id).status == 404, "the old image was removed by the destroy step")
+    gw.image = new_image
+    return new_id
+
+
+def docker_cli_lists(url, what, name):
+    r = subprocess.run(["docker", what, "ls", "-a" if what == "container" else "-q", "--filter", "name=" + name,
+                        "--format", "{{.Names}}" if what == "container" else "{{.Name}}"],
+                       env=dict(os.environ, DOCKER_HOST=url), capture_output=True, text=True)
+    return r.stdout.split()
+
+
+def test_destroy(d, url, gw, image_id):
     r = gw.run("gateway", "destroy", "--name", gw.name)
     check(r.returncode == 0 and "Gateway %s destroyed." % gw.name in r.stderr, "destroy succeeds")
     c = "openshell-cluster-" + gw.name
@@ -115,6 +136,8 @@ def test_destroy(d, gw, image_id):
     check(d.call("GET", "/networks/" + c).status == 404, "destroy: network removed")
     check(d.call("GET", "/images/%s/json" % image_id).status == 404, "destroy: image removed")
     check(not os.path.exists(os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")), "destroy: metadata removed")
+    left = [x for w in ("container", "volume", "network") for x in docker_cli_lists(url, w, c)]
+    check(left == [], "docker ps -a / volume ls / network ls show nothing of the gateway: %r" % left)
 
 
 def test_push(d, url, openshell, prefix, cfg):
@@ -134,10 +157,27 @@ def test_push(d, url, openshell, prefix, cfg):
     check(r.returncode == 0, "destroy after the push deploy")
 
 
+def test_health_timeout(d, url, openshell, prefix, cfg):
+    """A HEALTHCHECK that keeps failing stays `starting` (60 retries at 1 s) for longer than
+    180 polls at 50 ms: the deploy times out, and the cleanup removes everything."""
+    name = prefix + "t"
+    image = name + "/cluster:dev"
+    fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms", "--env", "FAKE_K3S_NEVER_HEALTHY=1")
+    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 5) % 20000, cfg)
+    gw.env["OPENSHELL_POLL_INTERVAL_MS"] = "50"
+    r = gw.start()
+    check(r.returncode == 1 and "timed out waiting for gateway health check" in r.stderr,
+          "never-healthy container: deploy times out (%s)" % r.stderr.strip()[-200:])
+    c = "openshell-cluster-" + name
+    check(containers_named(d, c) == [] and d.call("GET", "/volumes/" + c).status == 404,
+          "health timeout: cleanup removed the container and the volume")
+
+
 def test_health_exit(d, url, openshell, prefix, cfg):
     """A cluster container that exits with code 3: with RestartPolicy unless-stopped, dockerd
     restarts it, so the health wait never sees Running false; the deploy fails with
-    "reported unhealthy" and the failure cleanup leaves nothing (docs/docker-fidelity.md)."""
+    "reported unhealthy" (or a timeout) and the failure cleanup leaves nothing
+    (docs/docker-fidelity.md)."""
     name = prefix + "x"
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms",
@@ -145,8 +185,10 @@ def test_health_exit(d, url, openshell, prefix, cfg):
     gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 7) % 20000, cfg)
     gw.env["OPENSHELL_POLL_INTERVAL_MS"] = "50"
     r = gw.start()
-    check(r.returncode == 1 and "gateway health check reported unhealthy" in r.stderr,
-          "exiting cluster container: deploy fails with 'reported unhealthy' (%s)" % r.stderr.strip()[-300:])
+    # Which of the two depends on where the restart backoff is at the 180th poll.
+    check(r.returncode == 1 and "exited unexpectedly" not in r.stderr
+          and ("gateway health check reported unhealthy" in r.stderr or "timed out waiting for gateway health check" in r.stderr),
+          "exiting cluster container: deploy fails unhealthy/timed out, never 'exited unexpectedly' (%s)" % r.stderr.strip()[-300:])
     c = "openshell-cluster-" + name
     check(containers_named(d, c) == [] and d.call("GET", "/volumes/" + c).status == 404
           and d.call("GET", "/networks/" + c).status == 404
@@ -186,9 +228,11 @@ def main():
         test_fresh_deploy(d, gw, node)
         test_rerun_and_resume(d, gw)
         test_stale_node(d, url, gw, node, prefix)
-        test_destroy(d, gw, image_id)
+        image_id = test_recreate_with_new_image(d, url, gw, image_id)
+        test_destroy(d, url, gw, image_id)
         test_push(d, url, args.openshell, prefix, cfg)
         test_health_exit(d, url, args.openshell, prefix, cfg)
+        test_health_timeout(d, url, args.openshell, prefix, cfg)
     except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
         check(False, "error: %s" % e)
     finally:
