@@ -30,9 +30,68 @@ static impl_world *world_new(const char *scenario_json, const char *tcp_host);
 impl_world *iw_new(const char *scenario_json) { return world_new(scenario_json, NULL); }
 impl_world *iw_new_tcp(const char *scenario_json, const char *tcp_host) { return world_new(scenario_json, tcp_host); }
 
+#define KCFG "KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
+static const char S1[] = KCFG " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null";
+static const char M1[] = KCFG " kubectl -n openshell get secret openshell-cli-client -o "
+                         "jsonpath='{.data.ca\\.crt}{\"\\n\"}{.data.tls\\.crt}{\"\\n\"}{.data.tls\\.key}'";
+
+/* The base world: a cluster image with a HEALTHCHECK, a ready API listing openshell-t, and
+ * the CLI secret (base64 of CA, CRT, KEY). */
+static cJSON *base_docker(void)
+{
+    cJSON *d = cJSON_Parse("{\"images\": [{\"ref\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"config\": "
+                           "{\"Healthcheck\": {\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}}],"
+                           " \"pullable\": [{\"ref\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"config\": {\"Healthcheck\": "
+                           "{\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}},"
+                           " {\"ref\": \"ghcr.io/nvidia/openshell/cluster:v1\"}],"
+                           " \"execs\": []}");
+    cJSON *execs = cJSON_GetObjectItem(d, "execs");
+    cJSON *s1 = cJSON_CreateObject();
+    cJSON_AddStringToObject(s1, "script", S1);
+    cJSON_AddStringToObject(s1, "stdout", "openshell-t\n");
+    cJSON_AddItemToArray(execs, s1);
+    cJSON *m1 = cJSON_CreateObject();
+    cJSON_AddStringToObject(m1, "script", M1);
+    cJSON_AddStringToObject(m1, "stdout", "Q0E=\nQ1JU\nS0VZ");
+    cJSON_AddItemToArray(execs, m1);
+    return d;
+}
+
+/* Test arrays go in front of the base ones (exec answers: first match wins); other keys
+ * replace. */
+static cJSON *merged_docker(const cJSON *test)
+{
+    cJSON *base = base_docker();
+    const cJSON *item;
+    cJSON_ArrayForEach(item, test)
+    {
+        cJSON *have = cJSON_GetObjectItem(base, item->string);
+        if (cJSON_IsArray(item) && cJSON_IsArray(have)) {
+            int n = cJSON_GetArraySize(item);
+            for (int i = n - 1; i >= 0; i--)
+                cJSON_InsertItemInArray(have, 0, cJSON_Duplicate(cJSON_GetArrayItem(item, i), 1));
+        } else {
+            cJSON_DeleteItemFromObject(base, item->string);
+            cJSON_AddItemToObject(base, item->string, cJSON_Duplicate(item, 1));
+        }
+    }
+    return base;
+}
+
+/* The world a failed assertion left behind (cmocka jumps out of the test). */
+static impl_world *live_world;
+
+int iw_teardown(void **state)
+{
+    iw_free(live_world);
+    return 0;
+}
+
 static impl_world *world_new(const char *scenario_json, const char *tcp_host)
 {
+    iw_free(live_world);
     impl_world *w = calloc(1, sizeof(*w));
+    live_world = w;
     char tmpl[] = "/tmp/osh-impl-it-XXXXXX";
     w->tmp = strdup(mkdtemp(tmpl));
     char *home = osh_str_printf("%s/home", w->tmp);
@@ -45,20 +104,37 @@ static impl_world *world_new(const char *scenario_json, const char *tcp_host)
     cJSON *scenario = scenario_json ? cJSON_Parse(scenario_json) : NULL;
     if (scenario_json && !scenario)
         fail_msg("scenario is not JSON: %s", scenario_json);
-    mock_world_options opts = {.docker_tcp_host = tcp_host};
-    char *error = NULL;
-    w->world = mock_world_new(scenario, &opts, &error);
+    cJSON *docker = merged_docker(cJSON_GetObjectItem(scenario, "docker"));
     cJSON_Delete(scenario);
-    if (!w->world)
-        fail_msg("mock_world_new: %s", error ? error : "?");
+    char *error = NULL;
+    w->docker = mock_docker_new(docker, &error);
+    cJSON_Delete(docker);
+    if (!w->docker)
+        fail_msg("mock_docker_new: %s", error ? error : "?");
+    char *sock = osh_str_printf("%s/docker.sock", w->tmp);
+    if (mock_docker_listen_unix(w->docker, sock, &error) != 0)
+        fail_msg("listen: %s", error);
+    free(sock);
+    if (tcp_host && mock_docker_listen_tcp(w->docker, tcp_host, 0, NULL, &error) != 0)
+        fail_msg("listen tcp: %s", error);
     return w;
+}
+
+const char *iw_docker_url(impl_world *w, const char *scheme)
+{
+    for (size_t i = 0; mock_docker_url(w->docker, i); i++)
+        if (strncmp(mock_docker_url(w->docker, i), scheme, strlen(scheme)) == 0)
+            return mock_docker_url(w->docker, i);
+    return NULL;
 }
 
 void iw_free(impl_world *w)
 {
     if (!w)
         return;
-    mock_world_free(w->world);
+    if (w == live_world)
+        live_world = NULL;
+    mock_docker_free(w->docker);
     char *cmd = osh_str_printf("rm -rf '%s'", w->tmp);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", w->tmp);
@@ -84,7 +160,7 @@ static char **build_env(impl_world *w, const char *const *extra)
     }
     char *entries[] = {osh_str_printf("HOME=%s/home", w->tmp), osh_str_printf("XDG_CONFIG_HOME=%s/config", w->tmp),
                        osh_str_printf("TMPDIR=%s", w->tmp),
-                       osh_str_printf("DOCKER_HOST=%s", mock_world_docker_unix_url(w->world)),
+                       osh_str_printf("DOCKER_HOST=%s", iw_docker_url(w, "unix://")),
                        osh_str_dup("OPENSHELL_POLL_INTERVAL_MS=0")};
     for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
         impl_env_set(&env, entries[i]);
@@ -117,7 +193,7 @@ int iw_run(impl_world *w, const char *const *args, const char *const *env_extra)
     return w->exit_code;
 }
 
-cJSON *iw_journal(impl_world *w) { return mock_world_journal(w->world, "docker"); }
+cJSON *iw_journal(impl_world *w) { return mock_http_journal_json(mock_docker_http(w->docker)); }
 
 static const char *unversioned(const char *path)
 {
@@ -203,7 +279,12 @@ char *iw_journal_lines(impl_world *w)
     return osh_buf_detach(&b);
 }
 
-cJSON *iw_state(impl_world *w) { return mock_world_state(w->world); }
+cJSON *iw_state(impl_world *w)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddItemToObject(s, "docker", mock_docker_state_json(w->docker));
+    return s;
+}
 
 static bool name_matches(const cJSON *v, const char *name)
 {

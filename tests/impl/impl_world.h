@@ -1,5 +1,11 @@
-/* impl_world.h: the integration-test harness of tests/impl: a mock world (mocks/world) with a
- * private config root, and the openshell binary run against it as a subprocess. */
+/* impl_world.h: the integration-test harness of tests/impl: a mock Docker Engine
+ * (mocks/docker) playing a healthy cluster container through scripted exec answers, with a
+ * private config root, and the openshell binary run against it as a subprocess.
+ *
+ * Scenario documents use the scenario format (docs/scenarios.md); only the "docker" section
+ * is read. Its arrays are added to a base world (the cluster image with a HEALTHCHECK that
+ * turns healthy at the second inspect, S1 listing `openshell-t`, M1 answering a bundle);
+ * the test's exec answers come first, so they win. */
 #ifndef IMPL_WORLD_H
 #define IMPL_WORLD_H
 
@@ -8,11 +14,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "mock_world.h"
+#include "mock_docker.h"
 #include "osh_buf.h"
 
 typedef struct impl_world {
-    mock_world *world;
+    mock_docker *docker;
     char *tmp;            /* private temp dir: home/, config/ */
     char *config_root;    /* {tmp}/config/openshell */
     osh_buf out, err;     /* of the last run */
@@ -25,6 +31,10 @@ impl_world *iw_new(const char *scenario_json);
 /* The same with the Docker mock also (or only) on TCP at tcp_host ("127.0.0.2"). */
 impl_world *iw_new_tcp(const char *scenario_json, const char *tcp_host);
 void iw_free(impl_world *w);
+/* cmocka teardown: frees the world a failed test left behind. */
+int iw_teardown(void **state);
+/* The Docker endpoint URL with that scheme prefix ("unix://", "tcp://"), or NULL. */
+const char *iw_docker_url(impl_world *w, const char *scheme);
 
 /* Run openshell with args (NULL-terminated) and extra environment entries ("K=V", NULL-
  * terminated, may be NULL); returns the exit code, keeps stdout/stderr in w. */
