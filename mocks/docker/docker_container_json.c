@@ -51,6 +51,15 @@ static cJSON *host_config_json(const dk_container *c)
 {
     cJSON *hc = cJSON_Parse(host_config_defaults);
     const cJSON *given = dk_host_config(c);
+    if (cJSON_IsTrue(dk_body_get(given, "Privileged"))) {
+        /* dockerd drops the masks and disables labels for privileged containers */
+        cJSON_ReplaceItemInObjectCaseSensitive(hc, "MaskedPaths", cJSON_CreateNull());
+        cJSON_ReplaceItemInObjectCaseSensitive(hc, "ReadonlyPaths", cJSON_CreateNull());
+        cJSON_ReplaceItemInObjectCaseSensitive(hc, "SecurityOpt",
+                                               cJSON_CreateStringArray((const char *[]){"label=disable"}, 1));
+    }
+    if (!c->start_attempted && c->started_ns == 0 && !given)
+        cJSON_DeleteItemFromObjectCaseSensitive(hc, "Runtime"); /* defaults fill in at start */
     for (const cJSON *k = given ? given->child : NULL; k; k = k->next) {
         if (strcmp(k->string, "RestartPolicy") == 0 && cJSON_IsObject(k)) {
             cJSON *rp = cJSON_GetObjectItemCaseSensitive(hc, "RestartPolicy");
@@ -114,8 +123,17 @@ static cJSON *config_json(mock_docker *d, const dk_container *c)
             cJSON_AddItemToObject(cfg, k, labels);
         } else if (strcmp(k, "Healthcheck") == 0) {
             const cJSON *hc = v ? v : dk_body_get(ic, "Healthcheck");
-            if (hc)
-                cJSON_AddItemToObject(cfg, k, cJSON_Duplicate(hc, true));
+            if (hc) {
+                /* Go's omitempty drops zero durations and retries */
+                cJSON *copy = cJSON_Duplicate(hc, true);
+                const char *zeroable[] = {"Interval", "Timeout", "StartPeriod", "Retries"};
+                for (size_t z = 0; z < 4; z++) {
+                    const cJSON *n = cJSON_GetObjectItemCaseSensitive(copy, zeroable[z]);
+                    if (cJSON_IsNumber(n) && n->valuedouble == 0)
+                        cJSON_DeleteItemFromObjectCaseSensitive(copy, zeroable[z]);
+                }
+                cJSON_AddItemToObject(cfg, k, copy);
+            }
         } else if (strcmp(k, "Image") == 0) {
             cJSON_AddStringToObject(cfg, k, c->image_ref);
         } else if (v) {
@@ -188,7 +206,8 @@ static cJSON *ports_json(const dk_container *c)
     return ports;
 }
 
-static cJSON *endpoint_json(mock_docker *d, const dk_container *c, const dk_endpoint *ep)
+static cJSON *endpoint_json(mock_docker *d, const dk_container *c, const dk_endpoint *ep,
+                            bool summary)
 {
     bool active = c->status == DK_RUNNING;
     dk_network *n = ep->network_id[0] ? dk_find_network_by_id(d, ep->network_id) : NULL;
@@ -203,14 +222,14 @@ static cJSON *endpoint_json(mock_docker *d, const dk_container *c, const dk_endp
     cJSON_AddItemToObject(e, "IPAMConfig", dup_or_null(dk_body_get(cfg, "IPAMConfig")));
     cJSON_AddItemToObject(e, "Links", dup_or_null(dk_body_get(cfg, "Links")));
     const cJSON *aliases = dk_body_get(cfg, "Aliases");
-    if (n && !n->builtin && active) {
+    if (!summary && n && !n->builtin && ep->ip_last > 0) {
         cJSON *a = cJSON_IsArray(aliases) ? cJSON_Duplicate(aliases, true) : cJSON_CreateArray();
         char short_id[13];
         snprintf(short_id, sizeof short_id, "%.12s", c->id);
         cJSON_AddItemToArray(a, cJSON_CreateString(short_id));
         cJSON_AddItemToObject(e, "Aliases", a);
     } else {
-        cJSON_AddItemToObject(e, "Aliases", dup_or_null(aliases));
+        cJSON_AddItemToObject(e, "Aliases", summary ? cJSON_CreateNull() : dup_or_null(aliases));
     }
     cJSON_AddStringToObject(e, "NetworkID", ep->network_id);
     cJSON_AddStringToObject(e, "EndpointID", active ? ep->endpoint_id : "");
@@ -231,11 +250,11 @@ static const char *endpoint_key(mock_docker *d, const dk_endpoint *ep)
     return n ? n->name : ep->network_name;
 }
 
-static cJSON *networks_json(mock_docker *d, const dk_container *c)
+static cJSON *networks_json(mock_docker *d, const dk_container *c, bool summary)
 {
     cJSON *nets = cJSON_CreateObject();
     for (size_t i = 0; i < c->endpoint_count; i++)
-        put(nets, endpoint_key(d, &c->endpoints[i]), endpoint_json(d, c, &c->endpoints[i]));
+        put(nets, endpoint_key(d, &c->endpoints[i]), endpoint_json(d, c, &c->endpoints[i], summary));
     return nets;
 }
 
@@ -262,7 +281,7 @@ static cJSON *network_settings_json(mock_docker *d, const dk_container *c)
     cJSON *bridge = NULL;
     for (size_t i = 0; i < c->endpoint_count; i++)
         if (strcmp(endpoint_key(d, &c->endpoints[i]), "bridge") == 0)
-            bridge = endpoint_json(d, c, &c->endpoints[i]);
+            bridge = endpoint_json(d, c, &c->endpoints[i], false);
     const char *fields[] = {"EndpointID", "Gateway", "GlobalIPv6Address", "GlobalIPv6PrefixLen",
                             "IPAddress", "IPPrefixLen", "IPv6Gateway", "MacAddress", NULL};
     for (size_t i = 0; fields[i]; i++) {
@@ -275,7 +294,7 @@ static cJSON *network_settings_json(mock_docker *d, const dk_container *c)
             cJSON_AddStringToObject(ns, fields[i], "");
     }
     cJSON_Delete(bridge);
-    cJSON_AddItemToObject(ns, "Networks", networks_json(d, c));
+    cJSON_AddItemToObject(ns, "Networks", networks_json(d, c, false));
     return ns;
 }
 
@@ -374,8 +393,12 @@ cJSON *dk_container_inspect_json(mock_docker *d, dk_container *c)
     cJSON_AddItemToObject(o, "HostConfig", host_config_json(c));
     cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
     cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
-    snprintf(path, sizeof path, "/var/lib/docker/overlay2/%s/merged", c->id);
-    cJSON_AddStringToObject(gdd, "MergedDir", path);
+    const char *dirs[][2] = {{"LowerDir", "-init/diff"}, {"MergedDir", "/merged"},
+                             {"UpperDir", "/diff"}, {"WorkDir", "/work"}};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "/var/lib/docker/overlay2/%s%s", c->id, dirs[i][1]);
+        cJSON_AddStringToObject(gdd, dirs[i][0], path);
+    }
     cJSON_AddStringToObject(gd, "Name", "overlay2");
     cJSON_AddItemToObject(o, "Mounts", mounts_json(c));
     cJSON_AddItemToObject(o, "Config", cfg);
@@ -457,7 +480,7 @@ static cJSON *summary_ports(const dk_container *c)
 {
     cJSON *ports = cJSON_CreateArray();
     const cJSON *bindings = dk_body_get(dk_host_config(c), "PortBindings");
-    const cJSON *exposed = dk_body_get(c->body, "ExposedPorts");
+    const cJSON *exposed = c->status == DK_RUNNING ? dk_body_get(c->body, "ExposedPorts") : NULL;
     for (const cJSON *p = cJSON_IsObject(exposed) ? exposed->child : NULL; p; p = p->next) {
         int private_port = atoi(p->string);
         const char *proto = strchr(p->string, '/') ? strchr(p->string, '/') + 1 : "tcp";
@@ -508,7 +531,7 @@ cJSON *dk_container_summary_json(mock_docker *d, dk_container *c)
     cJSON *hc = cJSON_AddObjectToObject(o, "HostConfig");
     const char *mode = dk_body_str(dk_host_config(c), "NetworkMode");
     cJSON_AddStringToObject(hc, "NetworkMode", mode && *mode ? mode : "default");
-    cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks", networks_json(d, c));
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks", networks_json(d, c, true));
     cJSON_AddItemToObject(o, "Mounts", mounts_json(c));
     return o;
 }

@@ -68,16 +68,9 @@ static void attach_initial_network(mock_docker *d, dk_container *c)
     const char *net = !mode || !*mode || strcmp(mode, "default") == 0 ? "bridge" : mode;
     const cJSON *eps = dk_body_get(dk_body_get(c->body, "NetworkingConfig"), "EndpointsConfig");
     const cJSON *cfg = cJSON_IsObject(eps) ? cJSON_GetObjectItemCaseSensitive(eps, net) : NULL;
+    /* The network is resolved by name at the first start, as dockerd does. */
     dk_endpoint ep = {0};
     ep.network_name = osh_str_dup(net);
-    for (size_t i = 0; i < d->network_count; i++) {
-        dk_network *n = d->networks[i];
-        if (strcmp(n->name, net) == 0 || strcmp(n->id, net) == 0 ||
-            (strlen(net) >= 12 && osh_str_starts_with(n->id, net))) {
-            snprintf(ep.network_id, sizeof ep.network_id, "%s", n->id);
-            break;
-        }
-    }
     dk_random_hex(d, ep.endpoint_id, DK_ID_LEN);
     ep.config = cfg ? cJSON_Duplicate(cfg, true) : NULL;
     DK_GROW(c->endpoints, c->endpoint_count);
@@ -159,6 +152,8 @@ dk_container *dk_container_build(mock_docker *d, const char *name, cJSON *body, 
 
 static void container_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = cJSON_ParseWithLength(text, len);
@@ -235,11 +230,16 @@ static const char *port_conflict(mock_docker *d, const dk_container *c)
 /* Checks dockerd makes when starting; answers the error and returns false. Lock held. */
 static bool start_checks(mock_docker *d, dk_container *c, mock_http_response *res)
 {
+    c->start_attempted = true;
     const char *host = dk_body_str(c->body, "Hostname");
     if (host && strlen(host) > 64) {
-        dk_error(res, 500, "OCI runtime create failed: container_linux.go:380: starting container "
-                 "process caused: process_linux.go:545: container init caused: sethostname: "
-                 "invalid argument: unknown");
+        const char *msg = "failed to create shim task: OCI runtime create failed: runc create "
+                          "failed: unable to start container process: error during container "
+                          "init: sethostname: invalid argument: unknown";
+        free(c->error);
+        c->error = osh_str_dup(msg);
+        c->exit_code = 128;
+        dk_error(res, 500, "%s", msg);
         return false;
     }
     for (size_t i = 0; i < c->endpoint_count; i++) {
@@ -275,6 +275,39 @@ static bool start_checks(mock_docker *d, dk_container *c, mock_http_response *re
         return false;
     }
     return true;
+}
+
+void dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
+                       mock_docker_exec_result *res);
+
+/* Log the lines a simple command would print at start (see dk_startup_output). */
+static void startup_logs(mock_docker *d, dk_container *c)
+{
+    const cJSON *img_cfg = NULL;
+    dk_image *img = dk_find_image_by_id(d, c->image_id);
+    if (img)
+        img_cfg = img->config;
+    bool own = dk_body_get(c->body, "Cmd") || dk_body_get(c->body, "Entrypoint");
+    const cJSON *parts[2] = {dk_body_get(own ? c->body : img_cfg, "Entrypoint"),
+                             dk_body_get(own ? c->body : img_cfg, "Cmd")};
+    const char *argv[64];
+    size_t argc = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (const cJSON *v = cJSON_IsArray(parts[k]) ? parts[k]->child : NULL; v && argc < 64; v = v->next)
+            if (cJSON_IsString(v))
+                argv[argc++] = v->valuestring;
+    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false};
+    dk_startup_output(d, argv, argc, &r);
+    for (int stream = 1; stream <= 2; stream++) {
+        osh_buf *b = stream == 1 ? &r.out : &r.err;
+        char *save = NULL;
+        char *text = osh_str_dup(osh_buf_str(b));
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            dk_container_append_log(d, c, stream, line);
+        free(text);
+    }
+    osh_buf_free(&r.out);
+    osh_buf_free(&r.err);
 }
 
 void dk_container_set_running(mock_docker *d, dk_container *c)
@@ -319,6 +352,7 @@ static void container_start(mock_docker *d, const char *ref, mock_http_response 
         return;
     }
     dk_container_set_running(d, c);
+    startup_logs(d, c);
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     pthread_mutex_unlock(&d->lock);
@@ -401,8 +435,10 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
     pthread_mutex_lock(&d->lock);
     c = dk_find_container_by_id(d, id);
     bool ok = c && start_checks(d, c, res);
-    if (ok)
+    if (ok) {
         dk_container_set_running(d, c);
+        startup_logs(d, c);
+    }
     pthread_mutex_unlock(&d->lock);
     mock_http_server_wake(d->http);
     if (!c)

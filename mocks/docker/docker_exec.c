@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "docker_internal.h"
@@ -109,6 +110,8 @@ void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,
 void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *req,
                     mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = cJSON_ParseWithLength(text, len);
@@ -239,6 +242,8 @@ static bool wants_upgrade(const mock_http_request *req)
 static void exec_start(mock_docker *d, const char *id, const mock_http_request *req,
                        mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = len ? cJSON_ParseWithLength(text, len) : cJSON_CreateObject();
@@ -270,11 +275,13 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
     }
     exec_output *o;
     if (problem[0]) {
-        /* dockerd has already hijacked the connection: the error goes raw into the stream. */
+        /* dockerd has already hijacked the connection: the error goes out as stdout. */
         o = calloc(1, sizeof *o);
         if (!o)
             abort();
-        osh_buf_appendf(&o->bytes, "%s\r\n", problem);
+        char *line = osh_str_printf("%s\r\n", problem);
+        dk_frame_append(&o->bytes, 1, line, strlen(line));
+        free(line);
     } else {
         o = run_exec(d, exec_id);
     }

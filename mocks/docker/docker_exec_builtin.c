@@ -59,6 +59,9 @@ static words tokenize(const char *s)
             if (in_word)
                 words_add(&w, &cur);
             in_word = false;
+        } else if (*p == '&' && in_word && cur.len && (cur.data[cur.len - 1] == '>' ||
+                                                        cur.data[cur.len - 1] == '<')) {
+            osh_buf_append_char(&cur, *p); /* >&2, 2>&1: a redirection, not an operator */
         } else if (*p == ';' || *p == '&' || *p == '|') {
             if (in_word)
                 words_add(&w, &cur);
@@ -226,4 +229,46 @@ void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const
         copy[i] = (char *)argv[i];
     res->exit_code = run_with_redirects(&env, copy, argc);
     free(copy);
+}
+
+/* What a container prints as it starts, for the log: the leading echo commands of its
+ * `sh -c` script (or a bare echo command). The mock runs no process; this lets simple
+ * containers (`sh -c 'echo hello; echo oops >&2; ...'`) show their first lines as dockerd's
+ * would. Stops at the first command that is not echo, true, :, trap or set. Lock held. */
+void dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
+                       mock_docker_exec_result *res)
+{
+    exec_env env = {d, "", res, false};
+    bool shell = argc >= 3 && (strcmp(argv[0], "sh") == 0 || strcmp(argv[0], "/bin/sh") == 0) &&
+                 strcmp(argv[1], "-c") == 0;
+    if (!shell) {
+        if (argc >= 1 && strcmp(argv[0], "echo") == 0) {
+            char **copy = calloc(argc + 1, sizeof *copy);
+            if (!copy)
+                abort();
+            for (size_t i = 0; i < argc; i++)
+                copy[i] = (char *)argv[i];
+            run_with_redirects(&env, copy, argc);
+            free(copy);
+        }
+        return;
+    }
+    words w = tokenize(argv[2]);
+    size_t start = 0;
+    for (size_t i = 0; i <= w.n; i++) {
+        if (i < w.n && !is_operator(w.v[i]))
+            continue;
+        if (i > start) {
+            const char *cmd = w.v[start];
+            if (strcmp(cmd, "echo") == 0)
+                run_with_redirects(&env, &w.v[start], i - start);
+            else if (strcmp(cmd, "true") != 0 && strcmp(cmd, ":") != 0 &&
+                     strcmp(cmd, "trap") != 0 && strcmp(cmd, "set") != 0)
+                break;
+        }
+        if (i < w.n && strcmp(w.v[i], ";") != 0 && strcmp(w.v[i], "&&") != 0)
+            break;
+        start = i + 1;
+    }
+    words_free(&w);
 }

@@ -10,9 +10,12 @@
 
 cJSON *dk_image_inspect_json(const dk_image *img);
 
+/* A layer ID derived from the image ID (reversed), so it shares no substring with it. */
 static void layer_hex(const dk_image *img, char *out)
 {
-    snprintf(out, DK_ID_LEN + 1, "%.32s%.32s", img->id + 39, img->id + 7);
+    for (size_t i = 0; i < DK_ID_LEN; i++)
+        out[i] = img->id[7 + DK_ID_LEN - 1 - i];
+    out[DK_ID_LEN] = '\0';
 }
 
 /* The image config document as dockerd stores it (lower-case keys). */

@@ -48,9 +48,12 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);
     cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
     cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
-    char *merged = osh_str_printf("/var/lib/docker/overlay2/%s/merged", img->id + 7);
-    cJSON_AddStringToObject(gdd, "MergedDir", merged);
-    free(merged);
+    const char *dirs[][2] = {{"MergedDir", "merged"}, {"UpperDir", "diff"}, {"WorkDir", "work"}};
+    for (size_t i = 0; i < 3; i++) {
+        char *dir = osh_str_printf("/var/lib/docker/overlay2/%s/%s", img->id + 7, dirs[i][1]);
+        cJSON_AddStringToObject(gdd, dirs[i][0], dir);
+        free(dir);
+    }
     cJSON_AddStringToObject(gd, "Name", "overlay2");
     cJSON *rootfs = cJSON_AddObjectToObject(o, "RootFS");
     cJSON_AddStringToObject(rootfs, "Type", "layers");

@@ -92,6 +92,7 @@ typedef struct dk_container {
     dk_file *files;
     size_t file_count;
     long seq;            /* creation order */
+    bool start_attempted; /* dockerd fills HostConfig defaults (Runtime) at the first start */
 } dk_container;
 
 typedef struct dk_image {
@@ -226,6 +227,8 @@ void dk_handle_mock(void *ctx, const mock_http_request *req, mock_http_response 
 /* A body sent chunked, as dockerd's streaming endpoints do (pull, load, wait). Copied. */
 void dk_respond_chunked(mock_http_response *res, int status, const char *content_type,
                         const char *data, size_t len);
+/* dockerd's CheckForJSON: a Content-Type other than application/json is a 400 (answered). */
+bool dk_require_json(const mock_http_request *req, mock_http_response *res);
 /* Query flags as dockerd reads them: "1", "true", "True" are true. */
 bool dk_query_bool(const mock_http_request *req, const char *key);
 /* The decoded JSON filters parameter (NULL when absent); -1 with an error answered. */
@@ -268,8 +271,9 @@ const dk_script *dk_script_for_name(mock_docker *d, const char *name);
 void dk_script_copy(dk_script *dst, const dk_script *src);
 cJSON *dk_network_json(mock_docker *d, dk_network *n);
 void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJSON *config);
-bool dk_endpoint_detach(dk_container *c, const char *network_id);
-dk_endpoint *dk_endpoint_find(dk_container *c, const char *network_id);
+bool dk_endpoint_detach(dk_container *c, const dk_network *n);
+/* The container's endpoint on n: by network ID, or by name while it was never started. */
+dk_endpoint *dk_endpoint_find(dk_container *c, const dk_network *n);
 
 /* ---- files (docker_files.c) ----------------------------------------------------------- */
 /* Normalize an absolute path ("/a/./b/../c" -> "/a/c"); NULL when it escapes the root or is

@@ -58,10 +58,17 @@ static dk_network *resolve(mock_docker *d, const char *ref, ambiguity_text kind,
     return resolve_ex(d, ref, kind, res, answer_missing, &answered);
 }
 
-dk_endpoint *dk_endpoint_find(dk_container *c, const char *network_id)
+static bool endpoint_on(const dk_endpoint *ep, const dk_network *n)
+{
+    if (ep->network_id[0])
+        return strcmp(ep->network_id, n->id) == 0;
+    return strcmp(ep->network_name, n->name) == 0 || strcmp(ep->network_name, n->id) == 0;
+}
+
+dk_endpoint *dk_endpoint_find(dk_container *c, const dk_network *n)
 {
     for (size_t i = 0; i < c->endpoint_count; i++)
-        if (strcmp(c->endpoints[i].network_id, network_id) == 0)
+        if (endpoint_on(&c->endpoints[i], n))
             return &c->endpoints[i];
     return NULL;
 }
@@ -69,7 +76,8 @@ dk_endpoint *dk_endpoint_find(dk_container *c, const char *network_id)
 void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJSON *config)
 {
     dk_endpoint ep = {0};
-    snprintf(ep.network_id, sizeof ep.network_id, "%s", n->id);
+    if (c->status == DK_RUNNING)
+        snprintf(ep.network_id, sizeof ep.network_id, "%s", n->id);
     ep.network_name = osh_str_dup(n->name);
     dk_random_hex(d, ep.endpoint_id, DK_ID_LEN);
     ep.config = config && cJSON_IsObject(config) && config->child ? cJSON_Duplicate(config, true) : NULL;
@@ -79,10 +87,10 @@ void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJ
     c->endpoints[c->endpoint_count++] = ep;
 }
 
-bool dk_endpoint_detach(dk_container *c, const char *network_id)
+bool dk_endpoint_detach(dk_container *c, const dk_network *n)
 {
     for (size_t i = 0; i < c->endpoint_count; i++) {
-        if (strcmp(c->endpoints[i].network_id, network_id) == 0) {
+        if (endpoint_on(&c->endpoints[i], n)) {
             cJSON_Delete(c->endpoints[i].config);
             free(c->endpoints[i].network_name);
             memmove(&c->endpoints[i], &c->endpoints[i + 1],
@@ -94,11 +102,19 @@ bool dk_endpoint_detach(dk_container *c, const char *network_id)
     return false;
 }
 
+static size_t network_name_count(mock_docker *d, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->network_count; i++)
+        n += strcmp(d->networks[i]->name, name) == 0;
+    return n;
+}
+
 static size_t active_endpoints(mock_docker *d, dk_network *n)
 {
     size_t count = 0;
     for (size_t i = 0; i < d->container_count; i++)
-        if (d->containers[i]->status == DK_RUNNING && dk_endpoint_find(d->containers[i], n->id))
+        if (d->containers[i]->status == DK_RUNNING && dk_endpoint_find(d->containers[i], n))
             count++;
     return count;
 }
@@ -134,7 +150,7 @@ static cJSON *network_json_full(mock_docker *d, dk_network *n, bool with_contain
     cJSON *containers = cJSON_AddObjectToObject(o, "Containers");
     for (size_t i = 0; with_containers && i < d->container_count; i++) {
         dk_container *c = d->containers[i];
-        dk_endpoint *ep = dk_endpoint_find(c, n->id);
+        dk_endpoint *ep = dk_endpoint_find(c, n);
         if (!ep || c->status != DK_RUNNING)
             continue;
         char mac[32], ip[40];
@@ -161,6 +177,8 @@ cJSON *dk_network_json(mock_docker *d, dk_network *n)
 
 static void network_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = cJSON_ParseWithLength(text, len);
@@ -317,6 +335,8 @@ static void network_remove(mock_docker *d, const char *ref, mock_http_response *
 static void network_connect(mock_docker *d, const char *ref, bool connect,
                             const mock_http_request *req, mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = cJSON_ParseWithLength(text, len);
@@ -325,8 +345,12 @@ static void network_connect(mock_docker *d, const char *ref, bool connect,
     pthread_mutex_lock(&d->lock);
     dk_container *c = cref ? dk_find_container(d, cref) : NULL;
     /* disconnect -f from a network that is gone still names the container */
-    bool answered;
-    dk_network *n = resolve_ex(d, ref, AMBIG_CONNECT, res, connect || !force || !c, &answered);
+    bool answered = false;
+    dk_network *n = NULL;
+    if (!connect && c && network_name_count(d, ref) > 1)
+        dk_error(res, 500, "container %s is not connected to the network %s", c->id, ref), answered = true;
+    else
+        n = resolve_ex(d, ref, AMBIG_CONNECT, res, connect || !force || !c, &answered);
     if (!n) {
         if (!answered)
             dk_error(res, 500, "container %s is not connected to the network %s", c->id, ref);
@@ -335,14 +359,14 @@ static void network_connect(mock_docker *d, const char *ref, bool connect,
     } else if (!c) {
         dk_error(res, 404, "No such container: %s", cref ? cref : "");
     } else if (connect) {
-        if (dk_endpoint_find(c, n->id)) {
+        if (dk_endpoint_find(c, n)) {
             dk_error(res, 403, "endpoint with name %s already exists in network %s", c->name, n->name);
         } else {
             dk_endpoint_attach(d, c, n, dk_body_get(body, "EndpointConfig"));
             mock_http_respond_empty(res, 200);
         }
-    } else if (!dk_endpoint_detach(c, n->id)) {
-        dk_error(res, 500, "container %s is not connected to network %s", c->id, ref);
+    } else if (!dk_endpoint_detach(c, n)) {
+        dk_error(res, 500, "container %s is not connected to network %s", c->id, n->name);
     } else {
         mock_http_respond_empty(res, 200);
     }

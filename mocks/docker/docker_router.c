@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "docker_internal.h"
 #include "osh_str.h"
@@ -59,6 +60,20 @@ void dk_common_headers(mock_docker *d, mock_http_response *res)
     mock_http_response_header(res, "Docker-Experimental", d->experimental ? "true" : "false");
     mock_http_response_header(res, "Ostype", "linux");
     mock_http_response_header(res, "Server", server);
+}
+
+bool dk_require_json(const mock_http_request *req, mock_http_response *res)
+{
+    const char *ct = mock_http_request_header(req, "Content-Type");
+    if (!ct || !*ct)
+        return true;
+    size_t len = strcspn(ct, ";");
+    while (len > 0 && ct[len - 1] == ' ')
+        len--;
+    if (len == strlen("application/json") && strncasecmp(ct, "application/json", len) == 0)
+        return true;
+    dk_error(res, 400, "Content-Type specified (%s) must be 'application/json'", ct);
+    return false;
 }
 
 bool dk_query_bool(const mock_http_request *req, const char *key)

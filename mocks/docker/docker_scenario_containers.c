@@ -122,7 +122,7 @@ static int attach_networks(mock_docker *d, dk_container *c, const cJSON *nets, c
             *error = osh_str_printf("%s.networks[%zu]: no such network in the scenario", where, i);
             return -1;
         }
-        if (!dk_endpoint_find(c, net->id))
+        if (!dk_endpoint_find(c, net))
             dk_endpoint_attach(d, c, net, NULL);
     }
     return 0;

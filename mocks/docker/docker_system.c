@@ -75,7 +75,11 @@ static cJSON *info_json(mock_docker *d)
     cJSON_AddNumberToObject(v, "ContainersStopped", stopped);
     cJSON_AddNumberToObject(v, "Images", (double)d->image_count);
     cJSON_AddStringToObject(v, "Driver", "overlay2");
-    cJSON_AddItemToObject(v, "DriverStatus", cJSON_CreateArray());
+    cJSON *ds = cJSON_AddArrayToObject(v, "DriverStatus");
+    const char *status[][2] = {{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"},
+                               {"Native Overlay Diff", "true"}, {"userxattr", "false"}};
+    for (size_t i = 0; i < 4; i++)
+        cJSON_AddItemToArray(ds, cJSON_CreateStringArray(status[i], 2));
     cJSON *plugins = cJSON_AddObjectToObject(v, "Plugins");
     const char *vol[] = {"local"};
     const char *net[] = {"bridge", "host", "ipvlan", "macvlan", "null", "overlay"};
@@ -88,9 +92,15 @@ static cJSON *info_json(mock_docker *d)
     cJSON_AddBoolToObject(v, "MemoryLimit", true);
     cJSON_AddBoolToObject(v, "SwapLimit", true);
     cJSON_AddBoolToObject(v, "KernelMemory", false);
+    cJSON_AddBoolToObject(v, "KernelMemoryTCP", false);
     cJSON_AddBoolToObject(v, "CpuCfsPeriod", true);
     cJSON_AddBoolToObject(v, "CpuCfsQuota", true);
+    cJSON_AddBoolToObject(v, "CPUShares", true);
+    cJSON_AddBoolToObject(v, "CPUSet", true);
+    cJSON_AddBoolToObject(v, "PidsLimit", true);
     cJSON_AddBoolToObject(v, "IPv4Forwarding", true);
+    cJSON_AddBoolToObject(v, "BridgeNfIptables", true);
+    cJSON_AddBoolToObject(v, "BridgeNfIp6tables", true);
     cJSON_AddBoolToObject(v, "Debug", false);
     cJSON_AddNumberToObject(v, "NFd", 24);
     cJSON_AddBoolToObject(v, "OomKillDisable", false);
@@ -108,6 +118,17 @@ static cJSON *info_json(mock_docker *d)
     cJSON_AddStringToObject(v, "OSType", "linux");
     cJSON_AddStringToObject(v, "Architecture", strcmp(d->arch, "amd64") == 0 ? "x86_64" : d->arch);
     cJSON_AddStringToObject(v, "IndexServerAddress", "https://index.docker.io/v1/");
+    cJSON *reg = cJSON_AddObjectToObject(v, "RegistryConfig");
+    cJSON_AddItemToObject(reg, "AllowNondistributableArtifactsCIDRs", cJSON_CreateArray());
+    cJSON_AddItemToObject(reg, "AllowNondistributableArtifactsHostnames", cJSON_CreateArray());
+    cJSON_AddItemToObject(reg, "InsecureRegistryCIDRs", cJSON_CreateStringArray((const char *[]){"127.0.0.0/8"}, 1));
+    cJSON *idx = cJSON_AddObjectToObject(reg, "IndexConfigs");
+    cJSON *hub = cJSON_AddObjectToObject(idx, "docker.io");
+    cJSON_AddStringToObject(hub, "Name", "docker.io");
+    cJSON_AddItemToObject(hub, "Mirrors", cJSON_CreateArray());
+    cJSON_AddBoolToObject(hub, "Secure", true);
+    cJSON_AddBoolToObject(hub, "Official", true);
+    cJSON_AddItemToObject(reg, "Mirrors", cJSON_CreateArray());
     cJSON_AddNumberToObject(v, "NCPU", 2);
     cJSON_AddNumberToObject(v, "MemTotal", 25769803776.0);
     cJSON_AddStringToObject(v, "DockerRootDir", "/var/lib/docker");
@@ -119,6 +140,8 @@ static cJSON *info_json(mock_docker *d)
     cJSON_AddBoolToObject(v, "ExperimentalBuild", d->experimental);
     cJSON_AddStringToObject(v, "ServerVersion", d->server_version);
     cJSON *runtimes = cJSON_AddObjectToObject(v, "Runtimes");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(runtimes, "io.containerd.runc.v2"), "path", "runc");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(runtimes, "io.containerd.runtime.v1.linux"), "path", "runc");
     cJSON_AddStringToObject(cJSON_AddObjectToObject(runtimes, "runc"), "path", "runc");
     cJSON_AddStringToObject(v, "DefaultRuntime", "runc");
     cJSON *swarm = cJSON_AddObjectToObject(v, "Swarm");
@@ -131,9 +154,16 @@ static cJSON *info_json(mock_docker *d)
     cJSON_AddBoolToObject(v, "LiveRestoreEnabled", false);
     cJSON_AddStringToObject(v, "Isolation", "");
     cJSON_AddStringToObject(v, "InitBinary", "docker-init");
+    const char *commits[] = {"ContainerdCommit", "RuncCommit", "InitCommit"};
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *cm = cJSON_AddObjectToObject(v, commits[i]);
+        cJSON_AddStringToObject(cm, "ID", "");
+        cJSON_AddStringToObject(cm, "Expected", "");
+    }
+    cJSON_AddNullToObject(v, "GenericResources");
     cJSON_AddItemToObject(v, "SecurityOptions", cJSON_CreateStringArray(
         (const char *[]){"name=seccomp,profile=default", "name=cgroupns"}, 2));
-    cJSON_AddItemToObject(v, "Warnings", cJSON_CreateArray());
+    cJSON_AddNullToObject(v, "Warnings");
     if (d->cdi_spec_dirs)
         cJSON_AddItemToObject(v, "CDISpecDirs", cJSON_Duplicate(d->cdi_spec_dirs, true));
     return v;

@@ -63,6 +63,8 @@ static cJSON *volume_json(const dk_volume *v)
 
 static void volume_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
+    if (!dk_require_json(req, res))
+        return;
     size_t len;
     const char *text = mock_http_request_body(req, &len);
     cJSON *body = len ? cJSON_ParseWithLength(text, len) : cJSON_CreateObject();
