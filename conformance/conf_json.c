@@ -235,7 +235,10 @@ static const cJSON *walk(path_cursor *c, const cJSON *node)
                 return NULL;
             }
             char *key = osh_str_ndup(c->p, n);
-            node = cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, key) : NULL;
+            if (cJSON_IsArray(node) && strspn(key, "0123456789") == n)
+                node = select_index(node, strtol(key, NULL, 10)); /* a.0.b, usable inside [k=v] */
+            else
+                node = cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, key) : NULL;
             free(key);
             c->p += n;
         }

@@ -31,7 +31,11 @@ static void find_keys_indexes_and_filters(void **state)
     v = conf_json_find(doc, "docker.containers[1].HostConfig.PortBindings[\"30051/tcp\"][0].HostPort", NULL);
     assert_string_equal(v->valuestring, "8080");
     v = conf_json_find(doc, "docker.containers.1.Name", NULL);
-    assert_null(v); /* ".1" is a key, and arrays have no keys */
+    assert_string_equal(v->valuestring, "/openshell-cluster-t"); /* digits index an array */
+    v = conf_json_find(doc, "docker.containers[Config.Env.0=A=1].Name", NULL);
+    assert_string_equal(v->valuestring, "/web"); /* so a filter can look into arrays */
+    assert_null(conf_json_find(doc, "docker.containers.7", NULL));
+    assert_null(conf_json_find(doc, "docker.volumes.0", NULL)); /* objects have no indexes */
     v = conf_json_find(doc, "docker.containers[-1].Config.Env[-1]", NULL);
     assert_string_equal(v->valuestring, "OPENSHELL_NODE_NAME=openshell-t");
     /* filters apply to object members too, and the key may be a sub-path */
