@@ -1,5 +1,7 @@
-/* bench_deploy.c: wall time of a fresh `openshell gateway start` against the mock world with
- * OPENSHELL_POLL_INTERVAL_MS=1, and the number of Docker requests one deploy makes.
+/* bench_deploy.c: wall time of a fresh `openshell gateway start` against the mock Docker
+ * Engine (mocks/docker, the cluster played by scripted S1/M1 answers and a HEALTHCHECK that
+ * turns healthy at the second inspect) with OPENSHELL_POLL_INTERVAL_MS=1, and the number of
+ * Docker requests one deploy makes.
  *
  * Usage: bench_deploy [RUNS]   (default 10). Each run gets a fresh world and config root.
  * Prints one line per run and a summary (min / median / max, requests per deploy). */
@@ -11,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mock_world.h"
+#include "mock_docker.h"
 #include "osh_str.h"
 
 #ifndef OPENSHELL_BIN
@@ -27,11 +29,42 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static int run_deploy(mock_world *w, const char *tmp, double *ms)
+#define KCFG "KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
+
+static mock_docker *new_world(const char *tmp)
+{
+    cJSON *d = cJSON_Parse("{\"images\": [{\"ref\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"config\": "
+                           "{\"Healthcheck\": {\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}}],"
+                           " \"execs\": []}");
+    cJSON *execs = cJSON_GetObjectItem(d, "execs");
+    cJSON *s1 = cJSON_CreateObject();
+    cJSON_AddStringToObject(s1, "script",
+                            KCFG " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null");
+    cJSON_AddStringToObject(s1, "stdout", "openshell-bench\n");
+    cJSON_AddItemToArray(execs, s1);
+    cJSON *m1 = cJSON_CreateObject();
+    cJSON_AddStringToObject(m1, "script", KCFG " kubectl -n openshell get secret openshell-cli-client -o "
+                                              "jsonpath='{.data.ca\\.crt}{\"\\n\"}{.data.tls\\.crt}{\"\\n\"}"
+                                              "{.data.tls\\.key}'");
+    cJSON_AddStringToObject(m1, "stdout", "Q0E=\nQ1JU\nS0VZ");
+    cJSON_AddItemToArray(execs, m1);
+    char *error = NULL;
+    mock_docker *w = mock_docker_new(d, &error);
+    cJSON_Delete(d);
+    char *sock = osh_str_printf("%s/docker.sock", tmp);
+    if (!w || mock_docker_listen_unix(w, sock, &error) != 0) {
+        fprintf(stderr, "bench_deploy: mock Docker: %s\n", error ? error : "?");
+        exit(1);
+    }
+    free(sock);
+    return w;
+}
+
+static int run_deploy(mock_docker *w, const char *tmp, double *ms)
 {
     char *env[] = {osh_str_printf("PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"),
                    osh_str_printf("HOME=%s", tmp), osh_str_printf("XDG_CONFIG_HOME=%s/config", tmp),
-                   osh_str_printf("DOCKER_HOST=%s", mock_world_docker_unix_url(w)),
+                   osh_str_printf("DOCKER_HOST=%s", mock_docker_url(w, 0)),
                    osh_str_dup("OPENSHELL_POLL_INTERVAL_MS=1"), NULL};
     char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "bench", NULL};
     posix_spawn_file_actions_t fa;
@@ -67,18 +100,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < runs; i++) {
         char tmpl[] = "/tmp/osh-bench-deploy-XXXXXX";
         char *tmp = mkdtemp(tmpl);
-        char *error = NULL;
-        mock_world_options opts = {0};
-        mock_world *w = mock_world_new(NULL, &opts, &error);
-        if (!w) {
-            fprintf(stderr, "bench_deploy: mock_world_new: %s\n", error ? error : "?");
-            return 1;
-        }
+        mock_docker *w = new_world(tmp);
         int code = run_deploy(w, tmp, &times[i]);
-        cJSON *journal = mock_world_journal(w, "docker");
+        cJSON *journal = mock_http_journal_json(mock_docker_http(w));
         requests = cJSON_GetArraySize(journal);
         cJSON_Delete(journal);
-        mock_world_free(w);
+        mock_docker_free(w);
         char *cmd = osh_str_printf("rm -rf '%s'", tmp);
         if (system(cmd) != 0)
             fprintf(stderr, "bench_deploy: could not remove %s\n", tmp);
