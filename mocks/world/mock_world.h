@@ -57,4 +57,11 @@ int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **er
 cJSON *mock_world_state(mock_world *w);
 cJSON *mock_world_journal(mock_world *w, const char *which);
 
+/* The parts, for tests and tools that drive them directly (fault rules, files, stores).
+ * Owned by the world. */
+struct mock_docker;
+struct mock_kube;
+struct mock_docker *mock_world_docker(mock_world *w);
+struct mock_kube *mock_world_kube(mock_world *w);
+
 #endif

@@ -1,0 +1,580 @@
+/* k3s_sim.c: the simulator's state (clusters by volume, cluster containers) and the Docker
+ * hooks that drive it (see k3s_sim.h). What gets deployed is in k3s_bringup.c, the
+ * controllers in k3s_controllers.c, the exec answers in k3s_shell.c. */
+#include "k3s_sim.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k3s_bringup.h"
+#include "k3s_config.h"
+#include "k3s_controllers.h"
+#include "k3s_shell.h"
+#include "osh_str.h"
+
+#define K3S_DATA_DIR "/var/lib/rancher/k3s"
+
+typedef struct cluster {
+    char *volume;              /* volume name, or "container:<id>" without a volume */
+    kube_store *store;
+    cJSON *images;             /* refs imported with ctr */
+    pthread_mutex_t lock;      /* guards ready_node (read by the store hook) */
+    char *ready_node;          /* node of the running k3s, NULL when stopped */
+    struct cluster *next;
+} cluster;
+
+typedef struct container {
+    char *id;
+    cluster *cl;
+    char *node, *hostname;
+    bool tls;
+    bool api_ready;
+    long s1_calls, m1_calls;
+    struct container *next;
+} container;
+
+struct k3s_sim {
+    pthread_mutex_t lock;
+    mock_docker *d;
+    mock_kube *kube;
+    k3s_config cfg;
+    cluster *clusters;
+    container *containers;
+};
+
+/* ---- clusters ---- */
+
+static void reconcile_hook(kube_store *s, void *user)
+{
+    cluster *cl = user;
+    pthread_mutex_lock(&cl->lock);
+    char *node = osh_str_dup(cl->ready_node);
+    pthread_mutex_unlock(&cl->lock);
+    k3s_reconcile(s, node);
+    free(node);
+}
+
+static cluster *cluster_add(k3s_sim *sim, const char *volume, kube_store *store)
+{
+    cluster *cl = calloc(1, sizeof(*cl));
+    if (!cl)
+        abort();
+    cl->volume = osh_str_dup(volume);
+    cl->store = store;
+    cl->images = cJSON_CreateArray();
+    pthread_mutex_init(&cl->lock, NULL);
+    kube_store_set_hook(store, reconcile_hook, cl);
+    cl->next = sim->clusters;
+    sim->clusters = cl;
+    return cl;
+}
+
+static void cluster_free(cluster *cl)
+{
+    kube_store_set_hook(cl->store, NULL, NULL);
+    kube_store_unref(cl->store);
+    cJSON_Delete(cl->images);
+    pthread_mutex_destroy(&cl->lock);
+    free(cl->ready_node);
+    free(cl->volume);
+    free(cl);
+}
+
+static cluster *cluster_find(k3s_sim *sim, const char *volume)
+{
+    for (cluster *cl = sim->clusters; cl; cl = cl->next)
+        if (strcmp(cl->volume, volume) == 0)
+            return cl;
+    return NULL;
+}
+
+static void cluster_set_ready_node(cluster *cl, const char *node)
+{
+    pthread_mutex_lock(&cl->lock);
+    free(cl->ready_node);
+    cl->ready_node = osh_str_dup(node);
+    pthread_mutex_unlock(&cl->lock);
+}
+
+/* Drops a cluster (its volume went away); the API falls back to its own store. */
+static void cluster_remove(k3s_sim *sim, cluster *gone)
+{
+    for (cluster **p = &sim->clusters; *p; p = &(*p)->next) {
+        if (*p != gone)
+            continue;
+        *p = gone->next;
+        break;
+    }
+    for (container *c = sim->containers; c; c = c->next)
+        if (c->cl == gone)
+            c->cl = NULL;
+    if (sim->kube) {
+        kube_store *cur = mock_kube_current_store(sim->kube);
+        if (cur == gone->store)
+            mock_kube_use_store(sim->kube, NULL);
+        kube_store_unref(cur);
+    }
+    cluster_free(gone);
+}
+
+/* ---- containers ---- */
+
+static container *container_find(k3s_sim *sim, const char *id)
+{
+    for (container *c = sim->containers; c; c = c->next)
+        if (strcmp(c->id, id) == 0)
+            return c;
+    return NULL;
+}
+
+static void container_free(container *c)
+{
+    free(c->id);
+    free(c->node);
+    free(c->hostname);
+    free(c);
+}
+
+static bool is_cluster_container(k3s_sim *sim, const char *id)
+{
+    cJSON *cmd = mock_docker_container_cmd(sim->d, id);
+    const char *first = cJSON_GetStringValue(cJSON_GetArrayItem(cmd, 0));
+    bool yes = first && strcmp(first, "server") == 0;
+    cJSON_Delete(cmd);
+    if (yes)
+        return true;
+    char *name = mock_docker_container_name(sim->d, id);
+    for (size_t i = 0; name && i < sim->cfg.n_cluster_containers; i++)
+        yes = yes || strcmp(sim->cfg.cluster_containers[i], name) == 0;
+    free(name);
+    return yes;
+}
+
+/* The env value of key, or NULL (malloc'd). */
+static char *env_value(const cJSON *env, const char *key)
+{
+    const cJSON *e;
+    size_t kl = strlen(key);
+    cJSON_ArrayForEach(e, env)
+    {
+        const char *s = cJSON_GetStringValue(e);
+        if (s && strncmp(s, key, kl) == 0 && s[kl] == '=')
+            return osh_str_dup(s + kl + 1);
+    }
+    return NULL;
+}
+
+/* SPEC 11.1: --node-name, else OPENSHELL_NODE_NAME, else the hostname (Config.Hostname or
+ * the 12-hex ID prefix). */
+static char *node_name(k3s_sim *sim, const char *id, const cJSON *env, bool *from_env)
+{
+    *from_env = false;
+    cJSON *cmd = mock_docker_container_cmd(sim->d, id);
+    char *name = NULL;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cmd)
+    {
+        const char *s = cJSON_GetStringValue(a);
+        if (s && osh_str_starts_with(s, "--node-name="))
+            name = osh_str_dup(s + strlen("--node-name="));
+        else if (s && strcmp(s, "--node-name") == 0 && a->next && cJSON_IsString(a->next))
+            name = osh_str_dup(a->next->valuestring);
+        if (name)
+            break;
+    }
+    cJSON_Delete(cmd);
+    if (name)
+        return name;
+    name = env_value(env, "OPENSHELL_NODE_NAME");
+    if (name && *name) {
+        *from_env = true;
+        return name;
+    }
+    free(name);
+    return mock_docker_container_hostname(sim->d, id);
+}
+
+/* The volume mounted at the k3s data dir ("vol:/var/lib/rancher/k3s[:mode]"), or NULL. */
+static char *data_volume(k3s_sim *sim, const char *id)
+{
+    cJSON *binds = mock_docker_container_binds(sim->d, id);
+    char *vol = NULL;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, binds)
+    {
+        const char *s = cJSON_GetStringValue(b);
+        const char *colon = s ? strchr(s, ':') : NULL;
+        if (colon && s[0] != '/' && osh_str_starts_with(colon + 1, K3S_DATA_DIR) &&
+            (colon[1 + strlen(K3S_DATA_DIR)] == '\0' || colon[1 + strlen(K3S_DATA_DIR)] == ':'))
+            vol = osh_str_ndup(s, (size_t)(colon - s));
+    }
+    cJSON_Delete(binds);
+    return vol;
+}
+
+static void serve_cluster(k3s_sim *sim, cluster *cl)
+{
+    if (sim->kube)
+        mock_kube_use_store(sim->kube, cl->store);
+}
+
+/* The API becomes ready: deploy, reconcile, and let the API server serve the cluster. */
+static void api_up(k3s_sim *sim, container *c)
+{
+    c->api_ready = true;
+    if (!c->cl)
+        return;
+    k3s_bringup(c->cl->store, &sim->cfg);
+    k3s_reconcile(c->cl->store, c->node);
+    serve_cluster(sim, c->cl);
+}
+
+static void on_start(k3s_sim *sim, const char *id)
+{
+    if (!is_cluster_container(sim, id))
+        return;
+    container *c = container_find(sim, id);
+    if (!c) {
+        c = calloc(1, sizeof(*c));
+        c->id = osh_str_dup(id);
+        c->next = sim->containers;
+        sim->containers = c;
+    }
+    char *vol = data_volume(sim, id);
+    char *key = vol ? osh_str_dup(vol) : osh_str_printf("container:%s", id);
+    cluster *cl = cluster_find(sim, key);
+    if (!cl)
+        cl = cluster_add(sim, key, kube_store_new());
+    free(key);
+    free(vol);
+    c->cl = cl;
+    cJSON *env = mock_docker_container_env(sim->d, id);
+    bool from_env;
+    free(c->node);
+    c->node = node_name(sim, id, env, &from_env);
+    free(c->hostname);
+    c->hostname = mock_docker_container_hostname(sim->d, id);
+    char *disable_tls = env_value(env, "DISABLE_TLS");
+    c->tls = !(disable_tls && strcmp(disable_tls, "true") == 0);
+    free(disable_tls);
+    cJSON_Delete(env);
+    c->s1_calls = c->m1_calls = 0;
+    c->api_ready = false;
+    if (from_env) {
+        char *line = osh_str_printf("Using deterministic k3s node name: %s", c->node);
+        mock_docker_append_log(sim->d, id, 1, line);
+        free(line);
+    }
+    for (size_t i = 0; i < sim->cfg.n_logs; i++) {
+        const k3s_log_rule *r = &sim->cfg.logs[i];
+        for (size_t j = 0; r->at_start && j < r->n_lines; j++)
+            mock_docker_append_log(sim->d, id, r->stream, r->lines[j]);
+    }
+    cluster_set_ready_node(cl, c->node);
+    k3s_register_node(cl->store, c->node);
+    if (sim->cfg.api_ready_after_s1 == 0 || sim->cfg.api_ready_after_s1 < 0)
+        api_up(sim, c);
+}
+
+static void on_stop(k3s_sim *sim, const char *id)
+{
+    container *c = container_find(sim, id);
+    if (!c || !c->cl)
+        return;
+    c->api_ready = false;
+    cluster_set_ready_node(c->cl, NULL);
+    if (sim->kube) {
+        kube_store *cur = mock_kube_current_store(sim->kube);
+        if (cur == c->cl->store)
+            mock_kube_use_store(sim->kube, NULL);
+        kube_store_unref(cur);
+    }
+}
+
+static void on_remove(k3s_sim *sim, const char *id)
+{
+    for (container **p = &sim->containers; *p; p = &(*p)->next) {
+        container *c = *p;
+        if (strcmp(c->id, id) != 0)
+            continue;
+        *p = c->next;
+        if (c->cl && osh_str_starts_with(c->cl->volume, "container:"))
+            cluster_remove(sim, c->cl);
+        container_free(c);
+        return;
+    }
+}
+
+static void container_event(void *ctx, mock_docker *d, const char *id, mock_docker_event event)
+{
+    (void)d;
+    k3s_sim *sim = ctx;
+    pthread_mutex_lock(&sim->lock);
+    if (event == MOCK_DOCKER_EVENT_START)
+        on_start(sim, id);
+    else if (event == MOCK_DOCKER_EVENT_DIE || event == MOCK_DOCKER_EVENT_STOP || event == MOCK_DOCKER_EVENT_KILL)
+        on_stop(sim, id);
+    else if (event == MOCK_DOCKER_EVENT_REMOVE)
+        on_remove(sim, id);
+    pthread_mutex_unlock(&sim->lock);
+}
+
+static void volume_removed(void *ctx, mock_docker *d, const char *volume)
+{
+    (void)d;
+    k3s_sim *sim = ctx;
+    pthread_mutex_lock(&sim->lock);
+    cluster *cl = cluster_find(sim, volume);
+    if (cl)
+        cluster_remove(sim, cl);
+    pthread_mutex_unlock(&sim->lock);
+}
+
+/* ---- inspect: health, markers, logs, exits ---- */
+
+static void emit_markers(k3s_sim *sim, const char *id, long count)
+{
+    const k3s_config *cfg = &sim->cfg;
+    if (count < cfg->markers_from_inspect)
+        return;
+    const char *host = cfg->dns_host ? cfg->dns_host : "ghcr.io";
+    char *line;
+    if (cfg->dns_probe_failed && count == cfg->markers_from_inspect) {
+        line = osh_str_printf("DNS_PROBE_FAILED: cannot resolve %s after DNS proxy setup", host);
+        mock_docker_append_log(sim->d, id, 1, line);
+        free(line);
+    }
+    if (cfg->dns_failure) {
+        line = osh_str_printf("HEALTHCHECK_DNS_FAILURE: cannot resolve %s", host);
+        mock_docker_append_log(sim->d, id, 1, line);
+        free(line);
+    }
+    for (size_t i = 0; i < cfg->n_pressure; i++) {
+        line = osh_str_printf("HEALTHCHECK_NODE_PRESSURE: %s", cfg->pressure[i]);
+        mock_docker_append_log(sim->d, id, 1, line);
+        free(line);
+    }
+    if (cfg->missing_supervisor)
+        mock_docker_append_log(sim->d, id, 1,
+                               "HEALTHCHECK_MISSING_SUPERVISOR: /opt/openshell/bin/openshell-sandbox not found");
+}
+
+static const char *computed_health(k3s_sim *sim, container *c, long count)
+{
+    const k3s_config *cfg = &sim->cfg;
+    if (cfg->n_health > 0)
+        return cfg->health[(size_t)count <= cfg->n_health ? (size_t)count - 1 : cfg->n_health - 1];
+    if (cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || !c->api_ready || !c->cl)
+        return "starting";
+    bool need_secret = c->tls && !cfg->secret_never && cfg->secret_after_m1 == 0;
+    if (count >= cfg->healthy_after_inspects && k3s_healthcheck_passes(c->cl->store, cfg, need_secret))
+        return "healthy";
+    return "starting";
+}
+
+static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
+{
+    k3s_sim *sim = ctx;
+    pthread_mutex_lock(&sim->lock);
+    container *c = container_find(sim, id);
+    mock_docker_container_state st;
+    if (!c || count < 1 || mock_docker_container_state_get(d, id, &st) != 0 || !st.running) {
+        pthread_mutex_unlock(&sim->lock);
+        return;
+    }
+    emit_markers(sim, id, count);
+    for (size_t i = 0; i < sim->cfg.n_logs; i++) {
+        const k3s_log_rule *r = &sim->cfg.logs[i];
+        for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++)
+            mock_docker_append_log(d, id, r->stream, r->lines[j]);
+    }
+    if (sim->cfg.exit_at_inspect == count) {
+        mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
+        on_stop(sim, id);
+    } else if (st.health[0]) {
+        mock_docker_set_health(d, id, computed_health(sim, c, count));
+    }
+    pthread_mutex_unlock(&sim->lock);
+}
+
+/* ---- exec ---- */
+
+typedef struct exec_files {
+    mock_docker *d;
+    const char *id;
+    cluster *cl;
+} exec_files;
+
+static char *read_file(void *user, const char *path, size_t *len)
+{
+    exec_files *f = user;
+    osh_buf b = OSH_BUF_INIT;
+    if (mock_docker_file_read(f->d, f->id, path, &b) != 0) {
+        osh_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    char *data = osh_buf_detach(&b);
+    return data ? data : osh_str_dup("");
+}
+
+static int remove_file(void *user, const char *path)
+{
+    exec_files *f = user;
+    return mock_docker_file_remove(f->d, f->id, path);
+}
+
+static void image_imported(void *user, const char *ref)
+{
+    exec_files *f = user;
+    if (f->cl)
+        cJSON_AddItemToArray(f->cl->images, cJSON_CreateString(ref));
+}
+
+/* Scenario counters before an S1 or M1 runs. Returns false when the call must fail as if
+ * the API were down. */
+static bool count_call(k3s_sim *sim, container *c, const char *id, k3s_command_kind kind)
+{
+    const k3s_config *cfg = &sim->cfg;
+    if (kind == K3S_CMD_S1) {
+        c->s1_calls++;
+        if (cfg->api_ready_after_s1 < 0)
+            return false;
+        if (c->s1_calls <= cfg->api_ready_after_s1)
+            return false;
+        if (!c->api_ready)
+            api_up(sim, c);
+    } else if (kind == K3S_CMD_M1 && c->cl && c->api_ready) {
+        c->m1_calls++;
+        if (cfg->secret_after_m1 > 0 && c->m1_calls >= cfg->secret_after_m1 && !cfg->secret_never) {
+            kube_result r = kube_store_get(c->cl->store, kube_resource_by_user_name("secrets"), "openshell", "openshell-cli-client");
+            if (r.code != 200)
+                k3s_bringup_secret(c->cl->store, cfg);
+            cJSON_Delete(r.body);
+        }
+        (void)id;
+    }
+    return true;
+}
+
+static int exec_hook(void *ctx, mock_docker *d, const char *id, const char *const *argv, size_t argc,
+                     mock_docker_exec_result *res)
+{
+    k3s_sim *sim = ctx;
+    pthread_mutex_lock(&sim->lock);
+    container *c = container_find(sim, id);
+    if (!c) {
+        pthread_mutex_unlock(&sim->lock);
+        return MOCK_DOCKER_EXEC_DECLINED;
+    }
+    k3s_command_kind kind = k3s_shell_classify(argv, argc);
+    bool api = count_call(sim, c, id, kind);
+    exec_files files = {d, id, c->cl};
+    k3s_shell_env env = {.store = api && c->api_ready && c->cl ? c->cl->store : NULL,
+                         .hostname = c->hostname,
+                         .dns_fails = sim->cfg.dns_fails,
+                         .user = &files,
+                         .read_file = read_file,
+                         .remove_file = remove_file,
+                         .image_imported = image_imported};
+    int code = 0;
+    bool handled = k3s_shell_run(&env, argv, argc, &res->out, &res->err, &code);
+    if (handled) {
+        res->exit_code = code;
+        res->exit_code_null = sim->cfg.exit_code_null[kind];
+    }
+    if (kind == K3S_CMD_M1 && sim->cfg.exit_at_m1 > 0 && c->m1_calls == sim->cfg.exit_at_m1) {
+        mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
+        on_stop(sim, id);
+    }
+    pthread_mutex_unlock(&sim->lock);
+    return handled ? MOCK_DOCKER_EXEC_HANDLED : MOCK_DOCKER_EXEC_DECLINED;
+}
+
+/* ---- public ---- */
+
+static int load_volumes(k3s_sim *sim, char **error)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, sim->cfg.volumes)
+    {
+        char *path = osh_str_printf("cluster.volumes.%s", v->string);
+        kube_store *s = k3s_volume_store_from_scenario(v, path, error);
+        free(path);
+        if (!s)
+            return -1;
+        cluster *cl = cluster_add(sim, v->string, s);
+        const cJSON *img;
+        cJSON_ArrayForEach(img, cJSON_GetObjectItemCaseSensitive(v, "images"))
+        {
+            if (cJSON_IsString(img))
+                cJSON_AddItemToArray(cl->images, cJSON_CreateString(img->valuestring));
+        }
+    }
+    return 0;
+}
+
+k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster_section, char **error)
+{
+    k3s_sim *sim = calloc(1, sizeof(*sim));
+    if (!sim)
+        abort();
+    pthread_mutex_init(&sim->lock, NULL);
+    sim->d = d;
+    sim->kube = kube;
+    if (k3s_config_parse(cluster_section, &sim->cfg, error) != 0 || load_volumes(sim, error) != 0) {
+        k3s_sim_free(sim);
+        return NULL;
+    }
+    mock_docker_hooks hooks = {.ctx = sim,
+                               .container_event = container_event,
+                               .volume_removed = volume_removed,
+                               .exec = exec_hook,
+                               .inspect = inspect_hook};
+    mock_docker_set_hooks(d, &hooks);
+    return sim;
+}
+
+void k3s_sim_free(k3s_sim *sim)
+{
+    if (!sim)
+        return;
+    if (sim->d)
+        mock_docker_set_hooks(sim->d, NULL);
+    while (sim->clusters) {
+        cluster *next = sim->clusters->next;
+        cluster_free(sim->clusters);
+        sim->clusters = next;
+    }
+    while (sim->containers) {
+        container *next = sim->containers->next;
+        container_free(sim->containers);
+        sim->containers = next;
+    }
+    k3s_config_free(&sim->cfg);
+    pthread_mutex_destroy(&sim->lock);
+    free(sim);
+}
+
+cJSON *k3s_sim_state(k3s_sim *sim)
+{
+    cJSON *out = cJSON_CreateObject();
+    pthread_mutex_lock(&sim->lock);
+    for (cluster *cl = sim->clusters; cl; cl = cl->next) {
+        cJSON *doc = kube_store_export(cl->store);
+        cJSON_AddItemToObject(doc, "images", cJSON_Duplicate(cl->images, true));
+        cJSON_AddItemToObject(out, cl->volume, doc);
+    }
+    pthread_mutex_unlock(&sim->lock);
+    return out;
+}
+
+kube_store *k3s_sim_volume_store(k3s_sim *sim, const char *volume)
+{
+    pthread_mutex_lock(&sim->lock);
+    cluster *cl = cluster_find(sim, volume);
+    kube_store *s = cl ? kube_store_ref(cl->store) : NULL;
+    pthread_mutex_unlock(&sim->lock);
+    return s;
+}

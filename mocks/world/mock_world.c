@@ -1,0 +1,299 @@
+/* mock_world.c: one simulated machine (see mock_world.h): the Docker mock with the default
+ * world's images added, the Kubernetes API mock, and the k3s simulator joining them. The
+ * scenario's "docker" section goes to the Docker mock, "cluster" to the simulator, "kube" to
+ * the API server; "defaults" turns the default images off. */
+#include "mock_world.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "k3s_sim.h"
+#include "mock_docker.h"
+#include "mock_kube.h"
+#include "osh_str.h"
+
+#define DEFAULT_CLUSTER_IMAGE "ghcr.io/nvidia/openshell/cluster:dev"
+
+struct mock_world {
+    char *tmpdir;
+    char *sock_path;
+    mock_docker *docker;
+    mock_kube *kube;
+    k3s_sim *sim;
+    char *docker_unix_url, *docker_tcp_url;
+};
+
+/* The cluster image's config (SPEC 11.2): entrypoint, k3s command, healthcheck. */
+static cJSON *cluster_image_config(void)
+{
+    return cJSON_Parse("{\"Entrypoint\": [\"/usr/local/bin/cluster-entrypoint.sh\"], \"Cmd\": [\"server\"],"
+                       " \"Env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/bin/aux\"],"
+                       " \"Volumes\": {\"/var/lib/rancher/k3s\": {}},"
+                       " \"Healthcheck\": {\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"],"
+                       "  \"Interval\": 5000000000, \"Timeout\": 5000000000, \"StartPeriod\": 20000000000, \"Retries\": 60}}");
+}
+
+static bool image_listed(const cJSON *list, const char *ref)
+{
+    const cJSON *img;
+    cJSON_ArrayForEach(img, list)
+    {
+        const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(img, "ref"));
+        if (r && strcmp(r, ref) == 0)
+            return true;
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(img, "refs"))
+        {
+            if (cJSON_IsString(t) && strcmp(t->valuestring, ref) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+static cJSON *array_in(cJSON *obj, const char *key)
+{
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsArray(a) ? a : (a ? NULL : cJSON_AddArrayToObject(obj, key));
+}
+
+/* The Docker section with the default world added: the default cluster image present, the
+ * usual refs under ghcr.io/nvidia/openshell/ pullable, and a volume for every cluster state
+ * the scenario seeds. */
+static cJSON *docker_section(const cJSON *scenario)
+{
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(scenario, "docker");
+    cJSON *d = cJSON_IsObject(given) ? cJSON_Duplicate(given, true) : cJSON_CreateObject();
+    const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(scenario, "defaults");
+    bool want_image = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(defaults, "cluster_image"));
+    bool want_pullable = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(defaults, "pullable"));
+    cJSON *images = array_in(d, "images");
+    if (want_image && images && !image_listed(images, DEFAULT_CLUSTER_IMAGE)) {
+        cJSON *img = cJSON_CreateObject();
+        cJSON_AddStringToObject(img, "ref", DEFAULT_CLUSTER_IMAGE);
+        cJSON_AddItemToObject(img, "config", cluster_image_config());
+        cJSON_AddItemToArray(images, img);
+    }
+    cJSON *pullable = array_in(d, "pullable");
+    const char *refs[] = {"ghcr.io/nvidia/openshell/cluster:dev", "ghcr.io/nvidia/openshell/cluster:latest",
+                          "ghcr.io/nvidia/openshell/gateway:dev", "ghcr.io/nvidia/openshell/gateway:latest"};
+    for (size_t i = 0; want_pullable && pullable && i < sizeof(refs) / sizeof(refs[0]); i++) {
+        if (image_listed(pullable, refs[i]))
+            continue;
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "ref", refs[i]);
+        if (strstr(refs[i], "/cluster:"))
+            cJSON_AddItemToObject(p, "config", cluster_image_config());
+        cJSON_AddItemToArray(pullable, p);
+    }
+    cJSON *volumes = array_in(d, "volumes");
+    const cJSON *seeded = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(scenario, "cluster"), "volumes");
+    const cJSON *v;
+    cJSON_ArrayForEach(v, seeded)
+    {
+        bool have = false;
+        const cJSON *dv;
+        cJSON_ArrayForEach(dv, volumes)
+        {
+            const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dv, "name"));
+            have = have || (n && strcmp(n, v->string) == 0);
+        }
+        if (!have && volumes) {
+            cJSON *nv = cJSON_CreateObject();
+            cJSON_AddStringToObject(nv, "name", v->string);
+            cJSON_AddItemToArray(volumes, nv);
+        }
+    }
+    return d;
+}
+
+static int check_top_level(const cJSON *scenario, char **error)
+{
+    if (!scenario || cJSON_IsNull(scenario))
+        return 0;
+    if (!cJSON_IsObject(scenario)) {
+        *error = osh_str_dup("scenario: expected a JSON object");
+        return -1;
+    }
+    const char *keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
+    const cJSON *k;
+    cJSON_ArrayForEach(k, scenario)
+    {
+        bool ok = false;
+        for (size_t i = 0; keys[i]; i++)
+            ok = ok || strcmp(keys[i], k->string) == 0;
+        if (!ok) {
+            *error = osh_str_printf("scenario: %s: unknown key (expected docker, cluster, kube, defaults, comment)",
+                                    k->string);
+            return -1;
+        }
+    }
+    const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(scenario, "defaults");
+    const cJSON *d;
+    cJSON_ArrayForEach(d, defaults)
+    {
+        if ((strcmp(d->string, "cluster_image") != 0 && strcmp(d->string, "pullable") != 0) || !cJSON_IsBool(d)) {
+            *error = osh_str_printf("defaults.%s: expected cluster_image or pullable, true or false", d->string);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The "kube" section: {"objects": store document, "faults": [rules]}. */
+static int load_kube(mock_world *w, const cJSON *section, char **error)
+{
+    if (!section)
+        return 0;
+    if (!cJSON_IsObject(section)) {
+        *error = osh_str_dup("kube: expected object");
+        return -1;
+    }
+    const cJSON *k;
+    cJSON_ArrayForEach(k, section)
+    {
+        if (strcmp(k->string, "objects") != 0 && strcmp(k->string, "faults") != 0 && strcmp(k->string, "comment") != 0) {
+            *error = osh_str_printf("kube.%s: unknown key (expected objects, faults)", k->string);
+            return -1;
+        }
+    }
+    if (!w->kube)
+        return 0;
+    const cJSON *objects = cJSON_GetObjectItemCaseSensitive(section, "objects");
+    if (objects) {
+        char *inner = NULL;
+        kube_store *s = kube_store_import(objects, &inner);
+        if (!s) {
+            *error = osh_str_printf("kube.objects.%s", inner);
+            free(inner);
+            return -1;
+        }
+        mock_kube_set_default_store(w->kube, s);
+        kube_store_unref(s);
+    }
+    const cJSON *faults = cJSON_GetObjectItemCaseSensitive(section, "faults");
+    if (faults && mock_http_fault_add_json(mock_kube_http(w->kube), faults, error) != 0) {
+        char *inner = *error;
+        *error = osh_str_printf("kube.faults: %s", inner);
+        free(inner);
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_docker(mock_world *w, const mock_world_options *o, char **error)
+{
+    if (!o->docker_unix_disabled || !o->docker_tcp_host) {
+        const char *path = o->docker_unix_path;
+        if (!path) {
+            w->tmpdir = osh_str_dup("/tmp/mock-world-XXXXXX");
+            if (!mkdtemp(w->tmpdir)) {
+                *error = osh_str_printf("cannot create a temporary directory: %s", strerror(errno));
+                return -1;
+            }
+            w->sock_path = osh_str_printf("%s/docker.sock", w->tmpdir);
+            path = w->sock_path;
+        }
+        if (mock_docker_listen_unix(w->docker, path, error) != 0)
+            return -1;
+        w->docker_unix_url = osh_str_printf("unix://%s", path);
+    }
+    if (o->docker_tcp_host) {
+        int port = 0;
+        if (mock_docker_listen_tcp(w->docker, o->docker_tcp_host, o->docker_tcp_port, &port, error) != 0)
+            return -1;
+        w->docker_tcp_url = osh_str_printf("tcp://%s:%d", o->docker_tcp_host, port);
+    }
+    return 0;
+}
+
+mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts, char **error)
+{
+    *error = NULL;
+    if (check_top_level(scenario, error) != 0)
+        return NULL;
+    mock_world_options defaults = {0};
+    defaults.kube_enabled = true;
+    const mock_world_options *o = opts ? opts : &defaults;
+    mock_world *w = calloc(1, sizeof(*w));
+    if (!w)
+        abort();
+    cJSON *docker = docker_section(scenario);
+    w->docker = mock_docker_new(docker, error);
+    cJSON_Delete(docker);
+    if (!w->docker)
+        goto fail;
+    if (o->kube_enabled) {
+        mock_kube_options ko = {"127.0.0.1", o->kube_port};
+        w->kube = mock_kube_new(&ko, error);
+        if (!w->kube)
+            goto fail;
+    }
+    if (load_kube(w, cJSON_GetObjectItemCaseSensitive(scenario, "kube"), error) != 0)
+        goto fail;
+    w->sim = k3s_sim_new(w->docker, w->kube, cJSON_GetObjectItemCaseSensitive(scenario, "cluster"), error);
+    if (!w->sim)
+        goto fail;
+    if (listen_docker(w, o, error) != 0)
+        goto fail;
+    return w;
+fail:
+    mock_world_free(w);
+    return NULL;
+}
+
+void mock_world_free(mock_world *w)
+{
+    if (!w)
+        return;
+    /* the Docker mock goes first: no hook may run into a freed simulator */
+    if (w->docker)
+        mock_docker_set_hooks(w->docker, NULL);
+    k3s_sim_free(w->sim);
+    mock_docker_free(w->docker);
+    mock_kube_free(w->kube);
+    if (w->sock_path)
+        unlink(w->sock_path);
+    if (w->tmpdir)
+        rmdir(w->tmpdir);
+    free(w->sock_path);
+    free(w->tmpdir);
+    free(w->docker_unix_url);
+    free(w->docker_tcp_url);
+    free(w);
+}
+
+const char *mock_world_docker_unix_url(const mock_world *w) { return w->docker_unix_url; }
+const char *mock_world_docker_tcp_url(const mock_world *w) { return w->docker_tcp_url; }
+const char *mock_world_kube_url(const mock_world *w) { return w->kube ? mock_kube_url(w->kube) : NULL; }
+
+int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **error)
+{
+    if (!w->kube) {
+        *error = osh_str_dup("this world serves no Kubernetes API (kube_enabled is false)");
+        return -1;
+    }
+    return mock_kube_write_kubeconfig(w->kube, path, error);
+}
+
+cJSON *mock_world_state(mock_world *w)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddItemToObject(s, "docker", mock_docker_state_json(w->docker));
+    cJSON_AddItemToObject(s, "clusters", k3s_sim_state(w->sim));
+    cJSON_AddItemToObject(s, "kube", w->kube ? kube_store_export(mock_kube_default_store(w->kube)) : cJSON_CreateObject());
+    return s;
+}
+
+cJSON *mock_world_journal(mock_world *w, const char *which)
+{
+    if (which && strcmp(which, "kube") == 0)
+        return w->kube ? mock_http_journal_json(mock_kube_http(w->kube)) : cJSON_CreateArray();
+    return mock_http_journal_json(mock_docker_http(w->docker));
+}
+
+mock_docker *mock_world_docker(mock_world *w) { return w->docker; }
+mock_kube *mock_world_kube(mock_world *w) { return w->kube; }

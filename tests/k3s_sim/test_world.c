@@ -1,0 +1,353 @@
+/* test_world.c: the world (Docker mock + Kubernetes mock + k3s simulator) driven over HTTP:
+ * the default healthy cluster, state on the volume across recreation, volume removal, the
+ * SPEC 11.4 exec answers through docker exec, and the SPEC 11.6 scenario knobs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mock_world.h"
+#include "osh_str.h"
+#include "world_client.h"
+
+#define KC "KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
+#define S1 KC " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null"
+#define M1 KC " kubectl -n openshell get secret openshell-cli-client -o jsonpath='{.data.ca\\.crt}{\"\\n\"}{.data.tls\\.crt}{\"\\n\"}{.data.tls\\.key}'"
+#define W1 KC " kubectl get statefulset/openshell -n openshell -o name 2>/dev/null"
+#define S3 KC " kubectl get pods --all-namespaces --field-selector=status.phase=Running -o name 2>/dev/null; for pod_line in $(" KC " kubectl get pods --all-namespaces --no-headers 2>/dev/null | awk '$4 == \"Terminating\" {print $1\"/\"$2}'); do ns=${pod_line%%/*}; pod=${pod_line#*/}; " KC " kubectl delete pod \"$pod\" -n \"$ns\" --force --grace-period=0 --ignore-not-found 2>/dev/null; done"
+#define S4 KC "; export KUBECONFIG; CURRENT_NODE=$(kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null | head -1); [ -z \"$CURRENT_NODE\" ] && exit 0; for pv in $(kubectl get pv -o jsonpath='{.items[*].metadata.name}' 2>/dev/null); do NODE=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}' 2>/dev/null); [ \"$NODE\" = \"$CURRENT_NODE\" ] && continue; NS=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.claimRef.namespace}' 2>/dev/null); PVC=$(kubectl get pv \"$pv\" -o jsonpath='{.spec.claimRef.name}' 2>/dev/null); [ -n \"$PVC\" ] && kubectl delete pvc \"$PVC\" -n \"$NS\" --ignore-not-found 2>/dev/null; kubectl delete pv \"$pv\" --ignore-not-found 2>/dev/null; done"
+
+#define GATEWAY_BODY(hostname_json, env_json)                                                                    \
+    "{\"Image\": \"ghcr.io/nvidia/openshell/cluster:dev\", " hostname_json                                        \
+    " \"Cmd\": [\"server\", \"--disable=traefik\"], \"Env\": [" env_json "],"                                      \
+    " \"HostConfig\": {\"Binds\": [\"openshell-cluster-t:/var/lib/rancher/k3s\"]}}"
+
+static mock_world *world(const char *scenario_json)
+{
+    cJSON *scenario = scenario_json ? cJSON_Parse(scenario_json) : NULL;
+    assert_true(!scenario_json || scenario);
+    char *error = NULL;
+    mock_world_options o = {.kube_enabled = true};
+    mock_world *w = mock_world_new(scenario, &o, &error);
+    if (!w)
+        fail_msg("mock_world_new: %s", error);
+    cJSON_Delete(scenario);
+    return w;
+}
+
+static char *start_gateway(mock_world *w, const char *body)
+{
+    assert_int_equal(wc_docker(w, "POST", "/volumes/create", "{\"Name\": \"openshell-cluster-t\"}", NULL), 201);
+    char *id = wc_create(w, "openshell-cluster-t", body);
+    assert_non_null(id);
+    char *path = osh_str_printf("/containers/%s/start", id);
+    assert_int_equal(wc_docker(w, "POST", path, NULL, NULL), 204);
+    free(path);
+    return id;
+}
+
+static void expect_health(mock_world *w, const char *id, const char *want)
+{
+    bool running;
+    char *h = wc_inspect_health(w, id, &running);
+    assert_non_null(h);
+    assert_string_equal(h, want);
+    free(h);
+}
+
+static void test_default_world_comes_up(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", "\"OPENSHELL_NODE_NAME=openshell-t\""));
+    expect_health(w, id, "starting");
+    expect_health(w, id, "healthy");
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t\n");
+    assert_int_equal(wc_sh(w, id, M1, &out), 0);
+    int lines = 0;
+    for (const char *p = osh_buf_str(&out); *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 2);
+    assert_true(osh_str_starts_with(osh_buf_str(&out), "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t")); /* -----BEGIN CERTIFICATE----- */
+    assert_int_equal(wc_sh(w, id, W1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "statefulset.apps/openshell\n");
+    const char *hostname[] = {"hostname"};
+    assert_int_equal(wc_exec(w, id, hostname, 1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t\n");
+    const char *unknown[] = {"frobnicate"};
+    assert_int_equal(wc_exec(w, id, unknown, 1, &out), 127);
+    assert_non_null(strstr(osh_buf_str(&out), "frobnicate: not found"));
+    /* the Kubernetes API serves the running cluster's state */
+    assert_int_equal(wc_kube(w, "/api/v1/nodes", &out), 200);
+    assert_non_null(strstr(osh_buf_str(&out), "\"name\":\"openshell-t\""));
+    /* and the entrypoint logged the deterministic node name */
+    char *path = osh_str_printf("/containers/%s/logs?stdout=1&stderr=1", id);
+    assert_int_equal(wc_docker(w, "GET", path, NULL, &out), 200);
+    free(path);
+    assert_non_null(memmem(out.data, out.len, "Using deterministic k3s node name: openshell-t", 46));
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_recreate_keeps_state_and_stale_node(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", "\"OPENSHELL_NODE_NAME=openshell-t\""));
+    char *path = osh_str_printf("/containers/%s?force=1", id);
+    assert_int_equal(wc_docker(w, "DELETE", path, NULL, NULL), 204);
+    free(path);
+    free(id);
+    id = wc_create(w, "openshell-cluster-t", GATEWAY_BODY("\"Hostname\": \"other-host\",", ""));
+    path = osh_str_printf("/containers/%s/start", id);
+    assert_int_equal(wc_docker(w, "POST", path, NULL, NULL), 204);
+    free(path);
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t\nother-host\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get nodes --no-headers", &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "openshell-t   NotReady"));
+    assert_non_null(strstr(osh_buf_str(&out), "other-host    Ready"));
+    /* the old pod is bound to the stale node: the workload is not ready, health stays starting */
+    expect_health(w, id, "starting");
+    expect_health(w, id, "starting");
+    /* S2 then S3 clear it; the pod comes back on the new node */
+    assert_int_equal(wc_sh(w, id, KC " kubectl delete node openshell-t --ignore-not-found", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "node \"openshell-t\" deleted\n");
+    assert_int_equal(wc_sh(w, id, S3, &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "pod \"openshell-0\" force deleted\n"));
+    expect_health(w, id, "healthy");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pod openshell-0 -n openshell -o jsonpath={.spec.nodeName}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "other-host");
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_volume_removal_drops_state(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", ""));
+    cJSON *st = mock_world_state(w);
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "clusters"), "openshell-cluster-t"));
+    cJSON_Delete(st);
+    char *path = osh_str_printf("/containers/%s?force=1", id);
+    assert_int_equal(wc_docker(w, "DELETE", path, NULL, NULL), 204);
+    free(path);
+    assert_int_equal(wc_docker(w, "DELETE", "/volumes/openshell-cluster-t", NULL, NULL), 204);
+    st = mock_world_state(w);
+    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "clusters"), "openshell-cluster-t"));
+    cJSON_Delete(st);
+    /* a new container on a new volume of the same name starts from nothing */
+    free(id);
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"fresh\",", ""));
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "fresh\n");
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_legacy_volume_cleanup_flow(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"volumes\": {\"openshell-cluster-t\": {\"legacy_node\": \"3f9a1c2b4d5e\"}}}}");
+    char *id = wc_create(w, "openshell-cluster-t", GATEWAY_BODY("\"Hostname\": \"openshell-openshell\",", "\"OPENSHELL_NODE_NAME=openshell-openshell\""));
+    char *path = osh_str_printf("/containers/%s/start", id);
+    assert_int_equal(wc_docker(w, "POST", path, NULL, NULL), 204);
+    free(path);
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "3f9a1c2b4d5e\nopenshell-openshell\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl delete node 3f9a1c2b4d5e --ignore-not-found", &out), 0);
+    assert_int_equal(wc_sh(w, id, S3, &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "pod \"openshell-0\" force deleted"));
+    assert_int_equal(wc_sh(w, id, S4, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "persistentvolumeclaim \"openshell-data-openshell-0\" deleted\n"
+                                            "persistentvolume \"pvc-3f9a1c2b-legacy\" deleted\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pv,pvc -A -o name", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "No resources found\n");
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-openshell\n");
+    expect_health(w, id, "starting");
+    expect_health(w, id, "healthy");
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_knob_api_ready_after_s1(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"api_ready_after_s1\": 2}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, KC " kubectl get ns", &out), 1);
+    assert_non_null(strstr(osh_buf_str(&out), "The connection to the server 127.0.0.1:6443 was refused"));
+    assert_int_equal(wc_sh(w, id, S1, &out), 1);
+    assert_string_equal(osh_buf_str(&out), "");
+    assert_int_equal(wc_sh(w, id, S1, &out), 1);
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "n1\n");
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"api_ready_after_s1\": \"never\"}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(wc_sh(w, id, S1, &out), 1);
+    assert_int_equal(wc_sh(w, id, M1, &out), 0);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_knob_secret(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"secret\": {\"after_m1\": 3}}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): secrets \"openshell-cli-client\" not found\n");
+    assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    assert_int_equal(wc_sh(w, id, M1, &out), 0);
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"secret\": {\"broken_key\": \"tls.key\"}}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    assert_int_equal(wc_sh(w, id, M1, &out), 0);
+    assert_true(osh_str_ends_with(osh_buf_str(&out), "\n!!notbase64"));
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"secret\": {\"missing_key\": \"tls.crt\"}}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    assert_non_null(strstr(osh_buf_str(&out), "tls.crt is not found"));
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"secret\": {\"never\": true}, \"health\": \"healthy\"}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    expect_health(w, id, "healthy");
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_knob_health_and_exit(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"health\": [\"starting\", \"unhealthy\", \"healthy\"]}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    expect_health(w, id, "starting");
+    expect_health(w, id, "unhealthy");
+    expect_health(w, id, "healthy");
+    expect_health(w, id, "healthy");
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"exit\": {\"at_inspect\": 2, \"code\": 137, \"error\": \"oom\", \"oom_killed\": true}}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    bool running;
+    char *h = wc_inspect_health(w, id, &running);
+    assert_true(running);
+    free(h);
+    osh_buf out = OSH_BUF_INIT;
+    char *path = osh_str_printf("/containers/%s/json", id);
+    assert_int_equal(wc_docker(w, "GET", path, NULL, &out), 200);
+    free(path);
+    cJSON *j = cJSON_Parse(osh_buf_str(&out));
+    const cJSON *st = cJSON_GetObjectItem(j, "State");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(st, "Running")));
+    assert_int_equal(cJSON_GetObjectItem(st, "ExitCode")->valueint, 137);
+    assert_string_equal(cJSON_GetObjectItem(st, "Error")->valuestring, "oom");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(st, "OOMKilled")));
+    cJSON_Delete(j);
+    assert_true(wc_sh(w, id, S1, &out) < -100); /* exec create: 409 not running */
+    free(id);
+    mock_world_free(w);
+    w = world("{\"cluster\": {\"exit\": {\"at_m1\": 2, \"code\": 137, \"oom_killed\": true}, \"secret\": {\"never\": true}}}");
+    id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    h = wc_inspect_health(w, id, &running);
+    assert_false(running);
+    free(h);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_knob_markers_logs_exit_code_null(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"markers\": {\"dns_failure\": true, \"node_pressure\": [\"DiskPressure\"]},"
+                          " \"logs\": [{\"at_inspect\": 2, \"generate\": {\"prefix\": \"line \", \"count\": 3}}],"
+                          " \"exit_code_null\": [\"S1\"]}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    expect_health(w, id, "starting");
+    expect_health(w, id, "starting");
+    osh_buf out = OSH_BUF_INIT;
+    char *path = osh_str_printf("/containers/%s/logs?stdout=1&stderr=1", id);
+    assert_int_equal(wc_docker(w, "GET", path, NULL, &out), 200);
+    free(path);
+    assert_non_null(memmem(out.data, out.len, "HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io", 47));
+    assert_non_null(memmem(out.data, out.len, "HEALTHCHECK_NODE_PRESSURE: DiskPressure", 39));
+    assert_non_null(memmem(out.data, out.len, "line 3", 6));
+    assert_int_equal(wc_sh(w, id, S1, &out), -2);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_scenario_errors(void **state)
+{
+    (void)state;
+    const char *bad[][2] = {
+        {"{\"cluster\": {\"helth\": []}}", "cluster.helth: unknown key"},
+        {"{\"cluster\": {\"health\": [\"fine\"]}}", "cluster.health[0]: expected starting, healthy or unhealthy"},
+        {"{\"cluster\": {\"api_ready_after_s1\": \"soon\"}}", "cluster.api_ready_after_s1"},
+        {"{\"cluster\": {\"volumes\": {\"vol\": {\"pods\": [{\"metadata\": {}}]}}}}", "cluster.volumes.vol.pods[0]: metadata.name: expected string"},
+        {"{\"cluster\": {\"exit\": {\"code\": 1}}}", "cluster.exit: needs at_inspect or at_m1"},
+        {"{\"kube\": {\"objects\": {\"widgets\": []}}}", "kube.objects.widgets: unknown resource"},
+        {"{\"bogus\": 1}", "scenario: bogus: unknown key"},
+        {"{\"docker\": {\"containers\": [{\"name\": 5}]}}", "docker.containers[0]"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cJSON *s = cJSON_Parse(bad[i][0]);
+        char *error = NULL;
+        mock_world_options o = {.kube_enabled = true};
+        assert_null(mock_world_new(s, &o, &error));
+        if (!strstr(error, bad[i][1]))
+            fail_msg("scenario %s: error \"%s\" lacks \"%s\"", bad[i][0], error, bad[i][1]);
+        free(error);
+        cJSON_Delete(s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_world_comes_up),
+        cmocka_unit_test(test_recreate_keeps_state_and_stale_node),
+        cmocka_unit_test(test_volume_removal_drops_state),
+        cmocka_unit_test(test_legacy_volume_cleanup_flow),
+        cmocka_unit_test(test_knob_api_ready_after_s1),
+        cmocka_unit_test(test_knob_secret),
+        cmocka_unit_test(test_knob_health_and_exit),
+        cmocka_unit_test(test_knob_markers_logs_exit_code_null),
+        cmocka_unit_test(test_scenario_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
