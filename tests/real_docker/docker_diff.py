@@ -52,7 +52,11 @@ def unsubst_text(s, vars_):
                 pairs.append((bare, "${%s}" % k))
                 pairs.append((bare[:12], "${%s:12}" % k))
     for v, name in sorted(pairs, key=lambda p: -len(p[0])):
-        s = s.replace(v, name)
+        if HEX64.fullmatch(v) or re.fullmatch(r"[0-9a-f]{12}", v):
+            # an ID only counts where it is not part of a longer hex string
+            s = re.sub(r"(?<![0-9a-f])%s(?![0-9a-f])" % v, lambda m, n=name: n, s)
+        else:
+            s = s.replace(v, name)
     s = HEX64.sub("<id64>", s)
     return HEX12.sub("<id12>", s)
 
@@ -266,7 +270,10 @@ def view(step, side, resp):
         else:
             import base64
             try:
-                v["header " + h] = shape(json.loads(base64.b64decode(raw)), side.vars)
+                doc = json.loads(base64.b64decode(raw))
+                v["header " + h] = shape(doc, side.vars)
+                for k in step.get("header_values", []):
+                    v["header %s value %s" % (h, k)] = json.dumps(doc.get(k))
             except ValueError:
                 v["header " + h] = "undecodable"
     return v
@@ -276,7 +283,7 @@ def compare_views(real, mock):
     out = []
     for k in sorted(set(real) | set(mock)):
         rv, mv = real.get(k), mock.get(k)
-        if k in ("shape", "manifest shape") or k.startswith("header ") and isinstance(rv, dict):
+        if k in ("shape", "manifest shape") or k.startswith("header ") and (isinstance(rv, dict) or isinstance(mv, dict)):
             if rv is None or mv is None:
                 out.append("%s: real %s, mock %s" % (k, "present" if rv else "absent",
                                                       "present" if mv else "absent"))

@@ -124,7 +124,7 @@ class MockSide(Side):
 
     def scenario(self):
         """A scenario with the run's image present (format: docs/scenarios.md)."""
-        return {"images": [{"ref": self.vars["IMAGE"]}]}
+        return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}]}}
 
     def setup(self):
         self.dir = tempfile.mkdtemp(prefix="oshdiff-mock-")
