@@ -515,6 +515,24 @@ static int load_volumes(k3s_sim *sim, char **error)
     return 0;
 }
 
+/* Containers a scenario starts running never passed through a start request: boot their
+ * clusters now, as if k3s had been up all along. */
+static void adopt_running(k3s_sim *sim)
+{
+    cJSON *state = mock_docker_state_json(sim->d);
+    const cJSON *c;
+    pthread_mutex_lock(&sim->lock);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(state, "containers"))
+    {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "State");
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "Id"));
+        if (id && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running")))
+            on_start(sim, id);
+    }
+    pthread_mutex_unlock(&sim->lock);
+    cJSON_Delete(state);
+}
+
 k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster_section, char **error)
 {
     k3s_sim *sim = calloc(1, sizeof(*sim));
@@ -533,6 +551,7 @@ k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster_secti
                                .exec = exec_hook,
                                .inspect = inspect_hook};
     mock_docker_set_hooks(d, &hooks);
+    adopt_running(sim);
     return sim;
 }
 

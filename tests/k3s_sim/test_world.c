@@ -311,6 +311,19 @@ static void test_knob_markers_logs_exit_code_null(void **state)
     mock_world_free(w);
 }
 
+static void test_adopts_running_scenario_container(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"docker\": {\"volumes\": [{\"name\": \"openshell-cluster-t\"}], \"containers\": [{\"name\": \"openshell-cluster-t\","
+                          " \"state\": \"running\", \"create\": " GATEWAY_BODY("", "\"OPENSHELL_NODE_NAME=openshell-t\"") "}]},"
+                          " \"cluster\": {\"volumes\": {\"openshell-cluster-t\": {\"nodes\": [{\"metadata\": {\"name\": \"old1\"}}]}}}}");
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, "openshell-cluster-t", S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "old1\nopenshell-t\n");
+    osh_buf_free(&out);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -347,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_knob_secret),
         cmocka_unit_test(test_knob_health_and_exit),
         cmocka_unit_test(test_knob_markers_logs_exit_code_null),
+        cmocka_unit_test(test_adopts_running_scenario_container),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
