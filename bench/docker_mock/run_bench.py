@@ -70,6 +70,11 @@ def main():
             mock.cleanup()
     else:
         print("mock: %s is not built" % args.mockd)
+    if os.access(args.mockd, os.X_OK):
+        ldd = subprocess.run(["ldd", args.mockd], capture_output=True, text=True).stdout
+        if "libasan" in ldd:
+            print("note: %s is built with AddressSanitizer; for representative figures build it "
+                  "without OSH_SANITIZE and pass --mockd" % args.mockd)
     if not results:
         print("SKIP: nothing to measure")
         return 77
