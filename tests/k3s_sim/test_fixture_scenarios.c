@@ -1,0 +1,58 @@
+/* test_fixture_scenarios.c: every world scenario in fixtures/scenarios loads (a world is
+ * built from it and torn down), and each names the SPEC case it sets up in "comment". */
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mock_world.h"
+#include "osh_buf.h"
+
+static cJSON *read_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    osh_buf b = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        osh_buf_append(&b, chunk, n);
+    fclose(f);
+    cJSON *j = cJSON_Parse(osh_buf_str(&b));
+    osh_buf_free(&b);
+    return j;
+}
+
+static void test_every_fixture_builds_a_world(void **state)
+{
+    (void)state;
+    glob_t g;
+    assert_int_equal(glob(OSH_FIXTURES_DIR "/scenarios/*.json", 0, NULL, &g), 0);
+    assert_true(g.gl_pathc >= 20);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        cJSON *s = read_json(g.gl_pathv[i]);
+        if (!s)
+            fail_msg("%s: not JSON", g.gl_pathv[i]);
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(s, "comment")));
+        char *error = NULL;
+        mock_world_options o = {.kube_enabled = true};
+        mock_world *w = mock_world_new(s, &o, &error);
+        if (!w)
+            fail_msg("%s: %s", g.gl_pathv[i], error);
+        mock_world_free(w);
+        cJSON_Delete(s);
+    }
+    globfree(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_fixture_builds_a_world)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
