@@ -74,6 +74,8 @@ static int64_t parse_unix_time(const char *s)
         return 0;
     char *end;
     double secs = strtod(s, &end);
+    if (secs > 9e9) /* beyond int64 nanoseconds: later than any line */
+        secs = 9e9;
     return secs > 0 ? (int64_t)(secs * 1e9) : 0;
 }
 
