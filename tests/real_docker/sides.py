@@ -67,6 +67,13 @@ class Side:
     def setup(self):
         pass
 
+    def learn_data_root(self):
+        """DATA_ROOT: the daemon's DockerRootDir, so paths under it compare across daemons."""
+        r = self.client.json("GET", "/info")
+        root = r.json().get("DockerRootDir") if r.status == 200 else None
+        if root:
+            self.vars["DATA_ROOT"] = root
+
     def cleanup(self):
         pass
 
@@ -82,6 +89,7 @@ class RealSide(Side):
                                 busybox_rootfs_tar(), {"Content-Type": "application/x-tar"})
         if r.status != 200 or b"error" in r.body:
             raise ScriptError("real: cannot import the test image: %d %r" % (r.status, r.body[:300]))
+        self.learn_data_root()
 
     def _names(self, path, field, query):
         r = self.client.json("GET", path, query)
@@ -145,6 +153,7 @@ class MockSide(Side):
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
             raise ScriptError("mock: openshell-mockd did not become ready: %s" % err.strip())
         self.client = dockerapi.Client(url)
+        self.learn_data_root()
 
     def cleanup(self):
         if self.proc:
