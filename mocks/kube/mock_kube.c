@@ -10,6 +10,7 @@
 
 #include "kube_api_internal.h"
 #include "kube_discovery.h"
+#include "kube_protobuf.h"
 #include "kube_table.h"
 #include "kube_yaml.h"
 #include "osh_str.h"
@@ -106,6 +107,15 @@ static bool is_dry_run(const mock_http_request *req)
 static cJSON *decode_body(const mock_http_request *req, kube_result *result)
 {
     const char *ct = mock_http_request_header(req, "Content-Type");
+    size_t plen;
+    const char *pbody = mock_http_request_body(req, &plen);
+    if (ct && strstr(ct, "protobuf") && kube_protobuf_is_envelope(pbody, plen)) {
+        char *perr = NULL;
+        cJSON *obj = kube_protobuf_decode(pbody, plen, &perr);
+        if (obj)
+            return obj;
+        free(perr);
+    }
     if (ct && !strstr(ct, "json") && !strstr(ct, "yaml")) {
         /* protobuf and CBOR are not served; client-go falls back to JSON on a 415 */
         char *msg = osh_str_printf("the body of the request was in an unknown format - accepted media types include: "

@@ -14,6 +14,8 @@
 
 #include "kube_meta.h"
 #include "kube_patch.h"
+#include "kube_protobuf.h"
+#include "osh_base64.h"
 #include "kube_selector.h"
 #include "kube_store.h"
 #include "kube_table.h"
@@ -330,6 +332,28 @@ static void test_table_and_age(void **state)
     cJSON_Delete(items);
 }
 
+static void test_protobuf_envelope(void **state)
+{
+    (void)state;
+    /* the body kubectl 1.32 sends for `kubectl create namespace foo` */
+    const char *b64 = "azhzAAoPCgJ2MRIJTmFtZXNwYWNlEhsKEwoDZm9vEgAaACIAKgAyADgAQgASABoCCgAaACIA";
+    osh_buf body = OSH_BUF_INIT;
+    assert_true(osh_base64_decode(&body, b64, strlen(b64)));
+    assert_true(kube_protobuf_is_envelope(body.data, body.len));
+    char *error = NULL;
+    cJSON *ns = kube_protobuf_decode(body.data, body.len, &error);
+    assert_non_null(ns);
+    assert_string_equal(cJSON_GetObjectItem(ns, "kind")->valuestring, "Namespace");
+    assert_string_equal(kube_meta_get(ns, "name"), "foo");
+    cJSON_Delete(ns);
+    /* cut short: refused */
+    assert_null(kube_protobuf_decode(body.data, body.len - 5, &error));
+    assert_non_null(error);
+    free(error);
+    assert_false(kube_protobuf_is_envelope("{}", 2));
+    osh_buf_free(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_export_import_roundtrip_and_errors),
         cmocka_unit_test(test_yaml_roundtrip),
         cmocka_unit_test(test_table_and_age),
+        cmocka_unit_test(test_protobuf_envelope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

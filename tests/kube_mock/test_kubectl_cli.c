@@ -155,6 +155,18 @@ static void test_namespaces_and_secret(void **state)
     assert_string_equal(osh_buf_str(&out), "secret/s1 created\n");
     assert_int_equal(sh("kubectl -n team-a get secret s1 -o jsonpath='{.data.ca\\.crt}{\"\\n\"}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "aGVsbG8=\n");
+    /* kubectl's typed create sends protobuf */
+    assert_int_equal(sh("kubectl create namespace team-b", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "namespace/team-b created\n");
+    assert_int_equal(sh("kubectl create namespace team-b", &out), 1);
+    assert_string_equal(osh_buf_str(&out), "Error from server (AlreadyExists): namespaces \"team-b\" already exists\n");
+    assert_int_equal(sh("kubectl create namespace Bad_Name", &out), 1);
+    assert_true(osh_str_starts_with(osh_buf_str(&out), "The Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""));
+    assert_int_equal(sh("kubectl create secret generic s2 -n team-b --from-literal=k=v", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "secret/s2 created\n");
+    assert_int_equal(sh("kubectl get secret s2 -n team-b -o jsonpath={.data.k}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "dg==");
+    assert_int_equal(sh("kubectl delete namespace team-b", &out), 0);
     assert_int_equal(sh("kubectl delete namespace team-a", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace \"team-a\" deleted\n");
     assert_int_equal(sh("kubectl get secret s1 -n team-a", &out), 1);
