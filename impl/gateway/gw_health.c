@@ -18,8 +18,7 @@ typedef struct health_state {
     gw_ctx *ctx;
     gw_log_follower *follower;
     gw_log_ring ring;
-    int dns_count;
-    int pressure_count;
+    gw_marker_state markers;
 } health_state;
 
 static void drain(health_state *h)
@@ -41,13 +40,15 @@ static bool ring_has(const gw_log_ring *r, const char *needle)
     return false;
 }
 
-static int fail_with_logs(health_state *h, gw_error *err, const char *text)
+static int fail_with_ring(const gw_log_ring *ring, gw_error *err, const char *text)
 {
-    char *logs = gw_log_ring_render(&h->ring);
+    char *logs = gw_log_ring_render(ring);
     gw_fail(err, GW_E_FAILED, "%s\n%s", text, logs);
     free(logs);
     return -1;
 }
+
+static int fail_with_logs(health_state *h, gw_error *err, const char *text) { return fail_with_ring(&h->ring, err, text); }
 
 static char *pressure_conditions(const gw_log_ring *r)
 {
@@ -70,31 +71,30 @@ static char *pressure_conditions(const gw_log_ring *r)
     return osh_buf_detach(&b);
 }
 
-/* The marker rules of steps 2-4; 1 when the wait must fail (err set), else 0. */
-static int check_markers(health_state *h, gw_error *err)
+int gw_log_markers_check(const gw_log_ring *ring, gw_marker_state *st, gw_error *err)
 {
-    if (ring_has(&h->ring, "DNS_PROBE_FAILED") || ring_has(&h->ring, "HEALTHCHECK_DNS_FAILURE"))
-        h->dns_count++;
+    if (ring_has(ring, "DNS_PROBE_FAILED") || ring_has(ring, "HEALTHCHECK_DNS_FAILURE"))
+        st->dns_count++;
     else
-        h->dns_count = 0;
-    if (h->dns_count >= GW_DNS_LIMIT)
-        return fail_with_logs(h, err, "dial tcp: lookup registry: Try again\n"
-                                      "DNS resolution is failing inside the gateway container."),
+        st->dns_count = 0;
+    if (st->dns_count >= GW_DNS_LIMIT)
+        return fail_with_ring(ring, err, "dial tcp: lookup registry: Try again\n"
+                                         "DNS resolution is failing inside the gateway container."),
                1;
-    if (!ring_has(&h->ring, "HEALTHCHECK_NODE_PRESSURE"))
-        h->pressure_count = 0;
-    else if (++h->pressure_count >= GW_PRESSURE_LIMIT) {
-        char *conds = pressure_conditions(&h->ring);
+    if (!ring_has(ring, "HEALTHCHECK_NODE_PRESSURE"))
+        st->pressure_count = 0;
+    else if (++st->pressure_count >= GW_PRESSURE_LIMIT) {
+        char *conds = pressure_conditions(ring);
         char *text = osh_str_printf("HEALTHCHECK_NODE_PRESSURE: %s\nThe cluster node is under resource pressure. "
                                     "The kubelet is evicting pods and rejecting new scheduling.",
                                     conds);
-        fail_with_logs(h, err, text);
+        fail_with_ring(ring, err, text);
         free(text);
         free(conds);
         return 1;
     }
-    if (ring_has(&h->ring, "HEALTHCHECK_MISSING_SUPERVISOR"))
-        return fail_with_logs(h, err,
+    if (ring_has(ring, "HEALTHCHECK_MISSING_SUPERVISOR"))
+        return fail_with_ring(ring, err,
                               "The sandbox supervisor binary is missing from the cluster image "
                               "(/opt/openshell/bin/openshell-sandbox not found).\n"
                               "Rebuild the cluster image so that it includes the supervisor, then run: "
@@ -122,7 +122,7 @@ static char *exit_text(const cJSON *inspect)
 static int attempt(health_state *h, int i, gw_error *err)
 {
     drain(h);
-    if (check_markers(h, err))
+    if (gw_log_markers_check(&h->ring, &h->markers, err))
         return -1;
     static const long ok[] = {200, 0};
     char *path = osh_str_printf("/containers/%s/json", h->ctx->resource);

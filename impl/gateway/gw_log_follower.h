@@ -41,4 +41,13 @@ const char *gw_log_ring_at(const gw_log_ring *r, size_t i);
 char *gw_log_ring_render(const gw_log_ring *r);
 void gw_log_ring_free(gw_log_ring *r);
 
+/* The log-marker rules of the health wait (SPEC 7.2 steps 2-4), applied once per attempt
+ * to the ring: 0 = go on, 1 = the wait fails (err holds the text and the rendered logs). */
+typedef struct gw_marker_state {
+    int dns_count;
+    int pressure_count;
+} gw_marker_state;
+
+int gw_log_markers_check(const gw_log_ring *ring, gw_marker_state *st, gw_error *err);
+
 #endif

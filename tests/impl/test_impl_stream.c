@@ -10,6 +10,7 @@
 
 #include "docker_stream.h"
 #include "gw_log_follower.h"
+#include "osh_str.h"
 
 typedef struct collected {
     osh_buf out[4];
@@ -199,6 +200,73 @@ static void ring_keeps_last_15(void **state)
     gw_log_ring_free(&r);
 }
 
+/* Attempts until the markers end the wait (0 = never within limit attempts). */
+static int attempts_until_failure(gw_log_ring *r, int limit, gw_error *err)
+{
+    gw_marker_state st = {0};
+    for (int i = 1; i <= limit; i++)
+        if (gw_log_markers_check(r, &st, err))
+            return i;
+    return 0;
+}
+
+static void markers_dns_pressure_supervisor(void **state)
+{
+    gw_error err = GW_ERROR_INIT;
+    gw_log_ring r = {0};
+    gw_log_ring_push(&r, "starting k3s");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 0);
+    gw_log_ring_push(&r, "HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 5);
+    assert_string_equal(gw_error_text(&err), "dial tcp: lookup registry: Try again\n"
+                                             "DNS resolution is failing inside the gateway container.\n"
+                                             "container logs:\n  starting k3s\n"
+                                             "  HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io");
+    gw_log_ring_free(&r);
+    gw_log_ring_push(&r, "DNS_PROBE_FAILED: cannot resolve ghcr.io after DNS proxy setup");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 5);
+    gw_log_ring_free(&r);
+    gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE: DiskPressure");
+    gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE: MemoryPressure");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 8);
+    assert_true(osh_str_starts_with(gw_error_text(&err),
+                                    "HEALTHCHECK_NODE_PRESSURE: DiskPressure, MemoryPressure\nThe cluster node is under "
+                                    "resource pressure. The kubelet is evicting pods and rejecting new scheduling.\n"
+                                    "container logs:\n"));
+    gw_log_ring_free(&r);
+    gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE:");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 8);
+    assert_non_null(strstr(gw_error_text(&err), "HEALTHCHECK_NODE_PRESSURE: unknown pressure condition\n"));
+    gw_log_ring_free(&r);
+    gw_log_ring_push(&r, "HEALTHCHECK_MISSING_SUPERVISOR: /opt/openshell/bin/openshell-sandbox not found");
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 1);
+    assert_non_null(strstr(gw_error_text(&err), "The sandbox supervisor binary is missing from the cluster image"));
+    assert_non_null(strstr(gw_error_text(&err), "/opt/openshell/bin/openshell-sandbox"));
+    assert_non_null(strstr(gw_error_text(&err), "openshell gateway destroy && openshell gateway start"));
+    gw_log_ring_free(&r);
+    gw_error_clear(&err);
+}
+
+static void markers_reset_when_pushed_out(void **state)
+{
+    gw_error err = GW_ERROR_INIT;
+    gw_log_ring r = {0};
+    gw_marker_state st = {0};
+    gw_log_ring_push(&r, "HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(gw_log_markers_check(&r, &st, &err), 0);
+    for (int i = 0; i < 15; i++)
+        gw_log_ring_push(&r, "other line");
+    assert_int_equal(gw_log_markers_check(&r, &st, &err), 0);
+    assert_int_equal(st.dns_count, 0);
+    gw_log_ring_push(&r, "HEALTHCHECK_DNS_FAILURE: again");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(gw_log_markers_check(&r, &st, &err), 0);
+    assert_int_equal(gw_log_markers_check(&r, &st, &err), 1);
+    gw_log_ring_free(&r);
+    gw_error_clear(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +279,8 @@ int main(void)
         cmocka_unit_test(follower_reports_truncated_stream),
         cmocka_unit_test(follower_reports_read_errors),
         cmocka_unit_test(ring_keeps_last_15),
+        cmocka_unit_test(markers_dns_pressure_supervisor),
+        cmocka_unit_test(markers_reset_when_pushed_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
