@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "mock_world.h"
 #include "osh_str.h"
 #include "world_client.h"
@@ -324,6 +327,71 @@ static void test_adopts_running_scenario_container(void **state)
     mock_world_free(w);
 }
 
+/* A tar holding one file name with data (libarchive, ustar). */
+static void tar_one(osh_buf *out, const char *name, const void *data, size_t len)
+{
+    struct archive *a = archive_write_new();
+    archive_write_set_format_ustar(a);
+    size_t cap = len + 8192, used = 0;
+    char *buf = malloc(cap);
+    archive_write_open_memory(a, buf, cap, &used);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_size(e, (la_int64_t)len);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, data, len);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    osh_buf_append(out, buf, used);
+    free(buf);
+}
+
+static void test_push_flow_exec_answers(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", "\"OPENSHELL_NODE_NAME=openshell-t\""));
+    osh_buf inner = OSH_BUF_INIT, outer = OSH_BUF_INIT, out = OSH_BUF_INIT;
+    const char *manifest = "[{\"Config\": \"c.json\", \"RepoTags\": [\"a/gateway:dev\", \"b/x:1\"], \"Layers\": []}]";
+    tar_one(&inner, "manifest.json", manifest, strlen(manifest));
+    tar_one(&outer, "openshell-images.tar", inner.data, inner.len);
+    const char *ctr[] = {"ctr", "-a", "/run/k3s/containerd/containerd.sock", "-n", "k8s.io", "images", "import", "/tmp/openshell-images.tar"};
+    assert_int_equal(wc_exec(w, id, ctr, 8, &out), 1); /* nothing uploaded yet */
+    /* PUT the archive through the Docker API, as the bootstrap does */
+    char *path = osh_str_printf("/containers/%s/archive?path=/tmp", id);
+    assert_int_equal(wc_put_tar(w, path, outer.data, outer.len), 200);
+    free(path);
+    assert_int_equal(wc_exec(w, id, ctr, 8, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "unpacking a/gateway:dev ...done\nunpacking b/x:1 ...done\n");
+    cJSON *st = mock_world_state(w);
+    const cJSON *images = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "clusters"), "openshell-cluster-t"), "images");
+    assert_int_equal(cJSON_GetArraySize(images), 2);
+    cJSON_Delete(st);
+    const char *rm[] = {"rm", "-f", "/tmp/openshell-images.tar"};
+    assert_int_equal(wc_exec(w, id, rm, 3, &out), 0);
+    assert_int_equal(wc_exec(w, id, ctr, 8, &out), 1);
+    assert_int_equal(wc_sh(w, id, KC " kubectl rollout restart statefulset/openshell -n openshell", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "statefulset.apps/openshell restarted\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl rollout status statefulset/openshell -n openshell --timeout=180s", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "partitioned roll out complete: 1 new pods have been updated...\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get deployment/openshell -n openshell -o name 2>/dev/null", &out), 1);
+    assert_string_equal(osh_buf_str(&out), "");
+    const char *ns[] = {"nslookup", "ghcr.io"};
+    assert_int_equal(wc_exec(w, id, ns, 2, &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "Name:\tghcr.io"));
+    /* a node deleted through exec is gone from the API too */
+    assert_int_equal(wc_sh(w, id, KC " kubectl delete node openshell-t --ignore-not-found", &out), 0);
+    assert_int_equal(wc_kube(w, "/api/v1/nodes/openshell-t", &out), 404);
+    osh_buf_free(&inner);
+    osh_buf_free(&outer);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -361,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_knob_health_and_exit),
         cmocka_unit_test(test_knob_markers_logs_exit_code_null),
         cmocka_unit_test(test_adopts_running_scenario_container),
+        cmocka_unit_test(test_push_flow_exec_answers),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,30 @@ int wc_docker(mock_world *w, const char *method, const char *path, const char *b
     return rc;
 }
 
+int wc_put_tar(mock_world *w, const char *path, const void *data, size_t len)
+{
+    CURL *c = curl_easy_init();
+    osh_buf sink = OSH_BUF_INIT;
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/x-tar");
+    char *url = osh_str_printf("http://localhost/v1.41%s", path);
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, mock_world_docker_unix_url(w) + strlen("unix://"));
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    osh_buf_free(&sink);
+    free(url);
+    return (int)status;
+}
+
 int wc_kube(mock_world *w, const char *path, osh_buf *out)
 {
     char *url = osh_str_printf("%s%s", mock_world_kube_url(w), path);

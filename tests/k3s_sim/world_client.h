@@ -11,6 +11,8 @@
 
 /* A Docker API request; returns the status, body in out (may be NULL). */
 int wc_docker(mock_world *w, const char *method, const char *path, const char *body, osh_buf *out);
+/* PUT a tar body (application/x-tar) to a Docker API path; returns the status. */
+int wc_put_tar(mock_world *w, const char *path, const void *data, size_t len);
 /* A Kubernetes API request (GET). */
 int wc_kube(mock_world *w, const char *path, osh_buf *out);
 /* Creates a container; returns its ID (malloc'd) or NULL. */
