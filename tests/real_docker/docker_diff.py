@@ -23,6 +23,7 @@ import sides  # noqa: E402
 
 SKIP = 77
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)")
 HEX12 = re.compile(r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])")
 # Headers dockerd sets on API answers; their presence (not their value) is compared.
 API_HEADERS = ["api-version", "ostype", "docker-experimental", "server", "cache-control", "pragma"]
@@ -57,6 +58,7 @@ def unsubst_text(s, vars_):
             s = re.sub(r"(?<![0-9a-f])%s(?![0-9a-f])" % v, lambda m, n=name: n, s)
         else:
             s = s.replace(v, name)
+    s = RFC3339.sub("<time>", s)
     s = HEX64.sub("<id64>", s)
     return HEX12.sub("<id12>", s)
 

@@ -132,7 +132,11 @@ class MockSide(Side):
 
     def scenario(self):
         """A scenario with the run's image present (format: docs/scenarios.md)."""
-        return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}]}}
+        # The mock runs no process: c1's output (what its busybox command prints on the real
+        # daemon, once per start) is scripted.
+        logs = [{"text": "hello", "stream": "stdout"}, {"text": "oops", "stream": "stderr"}]
+        return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}],
+                           "scripts": {self.prefix + "-c1": {"logs": logs}}}}
 
     def setup(self):
         self.dir = tempfile.mkdtemp(prefix="oshdiff-mock-")
