@@ -299,11 +299,33 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
 }
 
 int dk_load_containers(mock_docker *d, const cJSON *arr, char **error);
+static int scenario_load(mock_docker *d, const cJSON *scenario, char **error);
+
+/* Without a "pullable" list the registry offers the cluster image of SPEC 4.3 with the
+ * HEALTHCHECK of SPEC 11.2, so the default world can deploy. */
+static const char *const default_pullable =
+    "[{\"ref\":\"ghcr.io/nvidia/openshell/cluster:dev\",\"config\":{\"Entrypoint\":"
+    "[\"/usr/local/bin/cluster-entrypoint.sh\"],\"Cmd\":[\"server\"],\"Env\":[\"PATH=/usr/local/sbin:"
+    "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Healthcheck\":{\"Test\":[\"CMD\","
+    "\"/usr/local/bin/cluster-healthcheck.sh\"],\"Interval\":5000000000,\"Timeout\":5000000000,"
+    "\"StartPeriod\":20000000000,\"Retries\":60}}},"
+    " {\"ref\":\"ghcr.io/nvidia/openshell/cluster:latest\",\"config\":{\"Entrypoint\":"
+    "[\"/usr/local/bin/cluster-entrypoint.sh\"],\"Cmd\":[\"server\"],\"Healthcheck\":{\"Test\":"
+    "[\"CMD\",\"/usr/local/bin/cluster-healthcheck.sh\"],\"Interval\":5000000000,\"Timeout\":"
+    "5000000000,\"StartPeriod\":20000000000,\"Retries\":60}}}]";
 
 int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error)
 {
-    if (cJSON_IsNull(scenario))
-        return 0;
+    cJSON *empty = NULL;
+    if (!scenario || cJSON_IsNull(scenario))
+        scenario = empty = cJSON_CreateObject();
+    int rc = scenario_load(d, scenario, error);
+    cJSON_Delete(empty);
+    return rc;
+}
+
+static int scenario_load(mock_docker *d, const cJSON *scenario, char **error)
+{
     const char *keys[] = {"api_version", "min_api_version", "max_api_version", "server_version",
                           "os", "arch", "kernel", "hostname", "experimental", "cdi_spec_dirs",
                           "images", "pullable", "networks", "volumes", "containers", "scripts",
@@ -319,6 +341,13 @@ int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error)
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(scenario, "pullable")) && load_pullable(d, v, error))
         return -1;
+    if (!v) {
+        cJSON *defaults = cJSON_Parse(default_pullable);
+        int rc = load_pullable(d, defaults, error);
+        cJSON_Delete(defaults);
+        if (rc)
+            return -1;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(scenario, "networks")) && load_networks(d, v, error))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(scenario, "volumes")) && load_volumes(d, v, error))

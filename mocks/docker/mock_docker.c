@@ -42,7 +42,7 @@ mock_docker *mock_docker_new(const cJSON *scenario, char **error)
                                   .mock_handler = dk_handle_mock, .mock_handler_ctx = d,
                                   .strip_version_for_faults = true};
     d->http = mock_http_server_new(&o);
-    if (scenario && dk_scenario_load(d, scenario, error) != 0) {
+    if (dk_scenario_load(d, scenario, error) != 0) {
         mock_docker_free(d);
         return NULL;
     }
