@@ -43,7 +43,8 @@ static cJSON *base_docker(void)
                            "{\"Healthcheck\": {\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}}],"
                            " \"pullable\": [{\"ref\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"config\": {\"Healthcheck\": "
                            "{\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}},"
-                           " {\"ref\": \"ghcr.io/nvidia/openshell/cluster:v1\"}],"
+                           " {\"ref\": \"ghcr.io/nvidia/openshell/cluster:v1\", \"config\": {\"Healthcheck\": "
+                           "{\"Test\": [\"CMD\", \"/usr/local/bin/cluster-healthcheck.sh\"]}}}],"
                            " \"execs\": []}");
     cJSON *execs = cJSON_GetObjectItem(d, "execs");
     cJSON *s1 = cJSON_CreateObject();

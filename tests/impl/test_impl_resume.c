@@ -1,0 +1,190 @@
+/* test_impl_resume.c: deploys over what an earlier run left (SPEC 4.2, 4.4, 4.8.1, 9.6):
+ * volume-only resume, pre-existing containers (port read-back, image not compared),
+ * stale network endpoints, stored host defaults, environment-driven create bodies, and the
+ * resume-mode cleanup that keeps the volume. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "impl_world.h"
+#include "osh_str.h"
+
+#define C "openshell-cluster-t"
+
+static const char *const START_T[] = {"gateway", "start", "--name", "t", NULL};
+
+static void assert_exit(impl_world *w, int want)
+{
+    if (w->exit_code != want)
+        fail_msg("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", w->exit_code, want, osh_buf_str(&w->out),
+                 osh_buf_str(&w->err));
+}
+
+static char *create_env(impl_world *w)
+{
+    cJSON *body = iw_body(w, "POST", "/containers/create");
+    assert_non_null(body);
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(body, "Env"));
+    cJSON_Delete(body);
+    return text;
+}
+
+/* RES-VOLUME-ONLY (Docker side) */
+static void volume_only_resumes_with_image_step(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"volumes\": [{\"name\": \"" C "\"}]}}");
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    iw_assert_contains(osh_buf_str(&w->err), "  Resuming gateway from existing state\n  Downloading gateway\n");
+    assert_int_equal(iw_count(w, "POST", "/volumes/create"), 0);
+    assert_int_equal(iw_count(w, "POST", "/containers/create"), 1);
+    iw_free(w);
+}
+
+/* CLN-RESUME: a failed resumed deploy keeps the volume. */
+static void resume_failure_keeps_volume(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"volumes\": [{\"name\": \"" C "\"}], \"faults\": [{\"method\": \"GET\", "
+                           "\"path\": \"/containers/*/json\", \"json_set\": {\"State.Health.Status\": \"starting\"}}]}}");
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 1);
+    iw_assert_contains(osh_buf_str(&w->err), "timed out waiting for gateway health check");
+    assert_true(iw_docker_has(w, "volumes", C));
+    assert_false(iw_docker_has(w, "containers", C));
+    assert_false(iw_docker_has(w, "networks", C));
+    assert_int_equal(iw_count(w, "DELETE", "/volumes/*"), 0);
+    assert_int_equal(iw_count(w, "DELETE", "/images/*"), 0);
+    iw_free(w);
+}
+
+/* NET-STALE */
+static void stale_network_endpoints_are_disconnected(void **state)
+{
+    const char *create = "\"create\": {\"Image\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"Cmd\": [\"sleep\"], "
+                         "\"HostConfig\": {\"NetworkMode\": \"" C "\"}}";
+    char *scenario = osh_str_printf(
+        "{\"docker\": {\"networks\": [{\"name\": \"" C "\"}], \"containers\": ["
+        "{\"name\": \"other1\", \"state\": \"running\", \"networks\": [\"" C "\"], %s},"
+        "{\"name\": \"other2\", \"state\": \"running\", \"networks\": [\"" C "\"], %s}]}}",
+        create, create);
+    impl_world *w = iw_new(scenario);
+    free(scenario);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    int first_delete = iw_find(w, 0, "DELETE", "/networks/" C);
+    assert_int_equal(iw_count_between(w, 0, first_delete, "POST", "/networks/" C "/disconnect"), 2);
+    int create_net = iw_find(w, first_delete, "POST", "/networks/create");
+    assert_true(create_net > first_delete);
+    cJSON *j = iw_journal(w);
+    const cJSON *e;
+    int forced = 0;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *body = cJSON_GetStringValue(cJSON_GetObjectItem(e, "body"));
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(e, "path"));
+        if (path && strstr(path, "/disconnect") && body && strstr(body, "\"Force\":true"))
+            forced++;
+    }
+    cJSON_Delete(j);
+    assert_true(forced >= 2);
+    iw_free(w);
+}
+
+/* RES-PORT-READBACK and RES-IMAGE-CHANGED: an existing stopped container is reused as it
+ * is; its published port is what the metadata records. */
+static void existing_container_is_reused(void **state)
+{
+    impl_world *w = iw_new(
+        "{\"docker\": {\"images\": [{\"ref\": \"x/other:b\"}], \"volumes\": [{\"name\": \"" C "\"}], "
+        "\"containers\": [{\"name\": \"" C "\", \"state\": \"exited\", \"create\": {\"Image\": "
+        "\"ghcr.io/nvidia/openshell/cluster:dev\", \"Hostname\": \"openshell-t\", \"Cmd\": [\"server\"], "
+        "\"HostConfig\": {\"PortBindings\": {\"30051/tcp\": [{\"HostIp\": \"0.0.0.0\", \"HostPort\": \"8123\"}]}, "
+        "\"Binds\": [\"" C ":/var/lib/rancher/k3s\"]}}}]}}");
+    iw_run(w, START_T, (const char *const[]){"OPENSHELL_CLUSTER_IMAGE=x/other:b", NULL});
+    assert_exit(w, 0);
+    iw_assert_contains(osh_buf_str(&w->err), "Resuming gateway from existing state");
+    iw_assert_not_contains(osh_buf_str(&w->err), "Downloading gateway");
+    assert_int_equal(iw_count(w, "POST", "/containers/create"), 0);
+    assert_int_equal(iw_count(w, "GET", "/images/*"), 0);
+    char *meta = iw_file(w, "gateways/t_metadata.json");
+    iw_assert_contains(meta, "\"gateway_port\": 8123");
+    iw_assert_contains(meta, "\"gateway_endpoint\": \"https://127.0.0.1:8123\"");
+    free(meta);
+    iw_free(w);
+}
+
+/* RES-STORED-HOST: the stored endpoint host fills in --gateway-host. */
+static void stored_host_is_reused(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"volumes\": [{\"name\": \"" C "\"}]}}");
+    char *cmd = osh_str_printf("mkdir -p '%s/gateways' && printf '%%s' '{\"name\": \"t\", \"gateway_endpoint\": "
+                               "\"https://10.1.2.3:8080\", \"is_remote\": false, \"gateway_port\": 8080}' > "
+                               "'%s/gateways/t_metadata.json'",
+                               w->config_root, w->config_root);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    char *env = create_env(w);
+    iw_assert_contains(env, "\"EXTRA_SANS=10.1.2.3\",\"SSH_GATEWAY_HOST=10.1.2.3\",\"SSH_GATEWAY_PORT=8080\"");
+    free(env);
+    iw_assert_contains(osh_buf_str(&w->err), "Endpoint: https://10.1.2.3:8080");
+    iw_free(w);
+}
+
+/* DEP-GWHOST, DEP-PORT, DEP-REGISTRY, DEP-IMAGEREF */
+static void create_body_follows_flags_and_environment(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--gateway-host", "host.docker.internal", "--port", "9090"),
+           NULL);
+    assert_exit(w, 0);
+    cJSON *body = iw_body(w, "POST", "/containers/create");
+    char *text = cJSON_PrintUnformatted(body);
+    iw_assert_contains(text, "\"--tls-san=host.docker.internal\"]");
+    iw_assert_contains(text, "\"EXTRA_SANS=host.docker.internal\",\"SSH_GATEWAY_HOST=host.docker.internal\","
+                             "\"SSH_GATEWAY_PORT=9090\"");
+    iw_assert_contains(text, "\"HostPort\":\"9090\"");
+    free(text);
+    cJSON_Delete(body);
+    char *meta = iw_file(w, "gateways/t_metadata.json");
+    iw_assert_contains(meta, "\"gateway_endpoint\": \"https://host.docker.internal:9090\"");
+    iw_assert_contains(meta, "\"gateway_port\": 9090");
+    free(meta);
+    iw_free(w);
+
+    w = iw_new(NULL);
+    const char *env[] = {"OPENSHELL_REGISTRY_HOST=reg.local:5000", "OPENSHELL_REGISTRY_INSECURE=yes",
+                         "OPENSHELL_REGISTRY_ENDPOINT=http://m", "IMAGE_TAG=v1", NULL};
+    iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--registry-token", "tk"), env);
+    assert_exit(w, 0);
+    char *envs = create_env(w);
+    iw_assert_contains(envs, "\"REGISTRY_HOST=reg.local:5000\",\"REGISTRY_INSECURE=true\","
+                             "\"IMAGE_REPO_BASE=reg.local:5000/openshell\",\"OPENSHELL_NODE_NAME=openshell-t\","
+                             "\"REGISTRY_ENDPOINT=http://m\",\"REGISTRY_USERNAME=__token__\",\"REGISTRY_PASSWORD=tk\","
+                             "\"IMAGE_TAG=v1\"");
+    free(envs);
+    cJSON *created = iw_body(w, "POST", "/containers/create");
+    assert_string_equal(cJSON_GetObjectItem(created, "Image")->valuestring, "ghcr.io/nvidia/openshell/cluster:v1");
+    cJSON_Delete(created);
+    assert_int_equal(iw_count(w, "POST", "/images/create"), 1);
+    iw_free(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(volume_only_resumes_with_image_step, iw_teardown),
+        cmocka_unit_test_teardown(resume_failure_keeps_volume, iw_teardown),
+        cmocka_unit_test_teardown(stale_network_endpoints_are_disconnected, iw_teardown),
+        cmocka_unit_test_teardown(existing_container_is_reused, iw_teardown),
+        cmocka_unit_test_teardown(stored_host_is_reused, iw_teardown),
+        cmocka_unit_test_teardown(create_body_follows_flags_and_environment, iw_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
