@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -130,9 +131,35 @@ def poll_done(step, resp):
         return False
 
 
+def send_during(step, side):
+    """A streaming request (logs follow) with another request sent while it is open; the
+    stream must end by itself (it is bounded by the client timeout)."""
+    box = {}
+
+    def follow():
+        try:
+            box["resp"] = send(step, side)
+        except OSError as e:
+            box["error"] = e
+    t = threading.Thread(target=follow)
+    t.start()
+    time.sleep(0.5)  # let the stream open; a real daemon gives no other signal
+    other = send(step["during"], side)
+    t.join(60)
+    if t.is_alive() or "error" in box:
+        raise sides.ScriptError("%s: %s: the stream did not end after %s %s (%s)" % (
+            side.name, step["id"], step["during"]["method"], step["during"]["path"], box.get("error", "still open")))
+    if other.status >= 300:
+        raise sides.ScriptError("%s: %s: the request sent during the stream failed: %d %r" % (
+            side.name, step["id"], other.status, other.body[:200]))
+    return box["resp"]
+
+
 def run_step(step, side):
     """Send a step (repeating it while an `until` condition is unmet; the real daemon does
     things asynchronously, the mock by request count) and capture variables."""
+    if "during" in step:
+        return send_during(step, side)
     tries = step.get("until", {}).get("max", 1) if step.get("until") else 1
     for i in range(tries):
         resp = send(step, side)
