@@ -79,7 +79,7 @@ def mock_side(args, prefix):
         print("mock: %s is not built" % args.mockd)
         return None
     mock = sides.MockSide(args.mockd, prefix)
-    mock.scenario = lambda: {}  # the default healthy world (docs/scenarios.md)
+    mock.scenario = lambda: {"docker": {}}  # the default world (docs/scenarios.md)
     try:
         mock.setup()
 
