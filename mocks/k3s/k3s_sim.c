@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "k3s_bringup.h"
 #include "k3s_config.h"
@@ -333,11 +334,14 @@ static void volume_removed(void *ctx, mock_docker *d, const char *volume)
 
 /* ---- inspect: health, markers, logs, exits ---- */
 
-static void emit_markers(k3s_sim *sim, const char *id, long count)
+/* Returns true when it logged anything. */
+static bool emit_markers(k3s_sim *sim, const char *id, long count)
 {
     const k3s_config *cfg = &sim->cfg;
     if (count < cfg->markers_from_inspect)
-        return;
+        return false;
+    bool logged = cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor ||
+                  (cfg->dns_probe_failed && count == cfg->markers_from_inspect);
     const char *host = cfg->dns_host ? cfg->dns_host : "ghcr.io";
     char *line;
     if (cfg->dns_probe_failed && count == cfg->markers_from_inspect) {
@@ -358,6 +362,17 @@ static void emit_markers(k3s_sim *sim, const char *id, long count)
     if (cfg->missing_supervisor)
         mock_docker_append_log(sim->d, id, 1,
                                "HEALTHCHECK_MISSING_SUPERVISOR: /opt/openshell/bin/openshell-sandbox not found");
+    return logged;
+}
+
+/* Lines logged during an inspect reach a log follower on another connection; this short
+ * pause lets that connection send them before the inspect answer goes out, so a client
+ * that drains its follower right after the inspect sees them (SPEC 7.2 counts sightings per
+ * attempt). It paces delivery only: no behaviour depends on the time. */
+static void let_followers_catch_up(void)
+{
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
 }
 
 static const char *computed_health(k3s_sim *sim, container *c, long count)
@@ -365,9 +380,13 @@ static const char *computed_health(k3s_sim *sim, container *c, long count)
     const k3s_config *cfg = &sim->cfg;
     if (cfg->n_health > 0)
         return cfg->health[(size_t)count <= cfg->n_health ? (size_t)count - 1 : cfg->n_health - 1];
-    if (cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || !c->api_ready || !c->cl)
+    /* failing healthchecks, and a container the scenario is about to kill, never pass */
+    if (cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || cfg->exit_at_inspect > 0 || !c->api_ready ||
+        !c->cl)
         return "starting";
-    bool need_secret = c->tls && !cfg->secret_never && cfg->secret_after_m1 == 0;
+    /* a scenario that damages or delays the secret is about the M1 loop, which runs after
+     * the health wait: the secret is not part of its healthcheck */
+    bool need_secret = c->tls && !cfg->secret_never && cfg->secret_after_m1 == 0 && !cfg->missing_key && !cfg->broken_key;
     if (count >= cfg->healthy_after_inspects && k3s_healthcheck_passes(c->cl->store, cfg, need_secret))
         return "healthy";
     return "starting";
@@ -383,11 +402,13 @@ static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         pthread_mutex_unlock(&sim->lock);
         return;
     }
-    emit_markers(sim, id, count);
+    bool logged = emit_markers(sim, id, count);
     for (size_t i = 0; i < sim->cfg.n_logs; i++) {
         const k3s_log_rule *r = &sim->cfg.logs[i];
-        for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++)
+        for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++) {
             mock_docker_append_log(d, id, r->stream, r->lines[j]);
+            logged = true;
+        }
     }
     if (sim->cfg.exit_at_inspect == count) {
         mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
@@ -396,6 +417,8 @@ static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         mock_docker_set_health(d, id, computed_health(sim, c, count));
     }
     pthread_mutex_unlock(&sim->lock);
+    if (logged)
+        let_followers_catch_up();
 }
 
 /* ---- exec ---- */
@@ -484,7 +507,10 @@ static int exec_hook(void *ctx, mock_docker *d, const char *id, const char *cons
         res->exit_code = code;
         res->exit_code_null = sim->cfg.exit_code_null[kind];
     }
-    if (kind == K3S_CMD_M1 && sim->cfg.exit_at_m1 > 0 && c->m1_calls == sim->cfg.exit_at_m1) {
+    /* exit.at_m1 = N: M1 call N never runs, the container exits right after answering call
+     * N-1 (after the first call when N is 1) */
+    long exit_after = sim->cfg.exit_at_m1 > 1 ? sim->cfg.exit_at_m1 - 1 : 1;
+    if (kind == K3S_CMD_M1 && sim->cfg.exit_at_m1 > 0 && c->m1_calls == exit_after) {
         mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
         on_stop(sim, id);
     }

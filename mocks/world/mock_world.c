@@ -143,6 +143,29 @@ static int check_top_level(const cJSON *scenario, char **error)
     return 0;
 }
 
+static int load_kube_faults(mock_world *w, const cJSON *section, char **error)
+{
+    const cJSON *faults = cJSON_GetObjectItemCaseSensitive(section, "faults");
+    if (faults && mock_http_fault_add_json(mock_kube_http(w->kube), faults, error) != 0) {
+        char *inner = *error;
+        *error = osh_str_printf("kube.faults: %s", inner);
+        free(inner);
+        return -1;
+    }
+    return 0;
+}
+
+/* The default store outside any cluster: the usual namespaces plus `openshell`, as on a
+ * deployed gateway's cluster (the Sandbox client's default namespace). */
+static void default_kube_objects(mock_world *w)
+{
+    cJSON *ns = cJSON_Parse("{\"metadata\": {\"name\": \"openshell\"}}");
+    kube_result r = kube_store_create(mock_kube_default_store(w->kube), kube_resource_by_user_name("namespaces"), NULL, ns,
+                                      false);
+    cJSON_Delete(r.body);
+    cJSON_Delete(ns);
+}
+
 /* The "kube" section: {"objects": store document, "faults": [rules]}. */
 static int load_kube(mock_world *w, const cJSON *section, char **error)
 {
@@ -163,6 +186,8 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
     if (!w->kube)
         return 0;
     const cJSON *objects = cJSON_GetObjectItemCaseSensitive(section, "objects");
+    if (!objects)
+        return load_kube_faults(w, section, error);
     if (objects) {
         char *inner = NULL;
         kube_store *s = kube_store_import(objects, &inner);
@@ -174,14 +199,7 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
         mock_kube_set_default_store(w->kube, s);
         kube_store_unref(s);
     }
-    const cJSON *faults = cJSON_GetObjectItemCaseSensitive(section, "faults");
-    if (faults && mock_http_fault_add_json(mock_kube_http(w->kube), faults, error) != 0) {
-        char *inner = *error;
-        *error = osh_str_printf("kube.faults: %s", inner);
-        free(inner);
-        return -1;
-    }
-    return 0;
+    return load_kube_faults(w, section, error);
 }
 
 static int listen_docker(mock_world *w, const mock_world_options *o, char **error)
@@ -232,6 +250,8 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
         if (!w->kube)
             goto fail;
     }
+    if (w->kube)
+        default_kube_objects(w);
     if (load_kube(w, cJSON_GetObjectItemCaseSensitive(scenario, "kube"), error) != 0)
         goto fail;
     w->sim = k3s_sim_new(w->docker, w->kube, cJSON_GetObjectItemCaseSensitive(scenario, "cluster"), error);

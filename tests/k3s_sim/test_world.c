@@ -280,12 +280,17 @@ static void test_knob_health_and_exit(void **state)
     assert_true(wc_sh(w, id, S1, &out) < -100); /* exec create: 409 not running */
     free(id);
     mock_world_free(w);
-    w = world("{\"cluster\": {\"exit\": {\"at_m1\": 2, \"code\": 137, \"oom_killed\": true}, \"secret\": {\"never\": true}}}");
+    /* at_m1 3: M1 call 3 never runs, the container dies after answering call 2 */
+    w = world("{\"cluster\": {\"exit\": {\"at_m1\": 3, \"code\": 137, \"oom_killed\": true}, \"secret\": {\"never\": true}}}");
     id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
     assert_int_equal(wc_sh(w, id, M1, &out), 1);
+    h = wc_inspect_health(w, id, &running);
+    assert_true(running);
+    free(h);
     assert_int_equal(wc_sh(w, id, M1, &out), 1);
     h = wc_inspect_health(w, id, &running);
     assert_false(running);
+    assert_true(wc_sh(w, id, M1, &out) < -100);
     free(h);
     osh_buf_free(&out);
     free(id);
