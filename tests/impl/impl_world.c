@@ -30,6 +30,7 @@ static impl_world *world_new(const char *scenario_json, const char *tcp_host);
 impl_world *iw_new(const char *scenario_json) { return world_new(scenario_json, NULL); }
 impl_world *iw_new_tcp(const char *scenario_json, const char *tcp_host) { return world_new(scenario_json, tcp_host); }
 
+#ifndef IMPL_WORLD_MOCK_WORLD
 #define KCFG "KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
 static const char S1[] = KCFG " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null";
 static const char M1[] = KCFG " kubectl -n openshell get secret openshell-cli-client -o "
@@ -79,6 +80,8 @@ static cJSON *merged_docker(const cJSON *test)
     return base;
 }
 
+#endif
+
 /* The world a failed assertion left behind (cmocka jumps out of the test). */
 static impl_world *live_world;
 
@@ -87,6 +90,35 @@ int iw_teardown(void **state)
     iw_free(live_world);
     return 0;
 }
+
+#ifdef IMPL_WORLD_MOCK_WORLD
+/* The whole world (mocks/world: Docker mock, Kubernetes mock, k3s simulator): the scenario
+ * is used as it is, the simulator plays the cluster. */
+static void backend_start(impl_world *w, const cJSON *scenario, const char *tcp_host)
+{
+    mock_world_options opts = {.docker_tcp_host = tcp_host};
+    char *error = NULL;
+    w->world = mock_world_new(scenario, &opts, &error);
+    if (!w->world)
+        fail_msg("mock_world_new: %s", error ? error : "?");
+}
+#else
+static void backend_start(impl_world *w, const cJSON *scenario, const char *tcp_host)
+{
+    cJSON *docker = merged_docker(cJSON_GetObjectItem(scenario, "docker"));
+    char *error = NULL;
+    w->docker = mock_docker_new(docker, &error);
+    cJSON_Delete(docker);
+    if (!w->docker)
+        fail_msg("mock_docker_new: %s", error ? error : "?");
+    char *sock = osh_str_printf("%s/docker.sock", w->tmp);
+    if (mock_docker_listen_unix(w->docker, sock, &error) != 0)
+        fail_msg("listen: %s", error);
+    free(sock);
+    if (tcp_host && mock_docker_listen_tcp(w->docker, tcp_host, 0, NULL, &error) != 0)
+        fail_msg("listen tcp: %s", error);
+}
+#endif
 
 static impl_world *world_new(const char *scenario_json, const char *tcp_host)
 {
@@ -105,22 +137,19 @@ static impl_world *world_new(const char *scenario_json, const char *tcp_host)
     cJSON *scenario = scenario_json ? cJSON_Parse(scenario_json) : NULL;
     if (scenario_json && !scenario)
         fail_msg("scenario is not JSON: %s", scenario_json);
-    cJSON *docker = merged_docker(cJSON_GetObjectItem(scenario, "docker"));
+    backend_start(w, scenario, tcp_host);
     cJSON_Delete(scenario);
-    char *error = NULL;
-    w->docker = mock_docker_new(docker, &error);
-    cJSON_Delete(docker);
-    if (!w->docker)
-        fail_msg("mock_docker_new: %s", error ? error : "?");
-    char *sock = osh_str_printf("%s/docker.sock", w->tmp);
-    if (mock_docker_listen_unix(w->docker, sock, &error) != 0)
-        fail_msg("listen: %s", error);
-    free(sock);
-    if (tcp_host && mock_docker_listen_tcp(w->docker, tcp_host, 0, NULL, &error) != 0)
-        fail_msg("listen tcp: %s", error);
     return w;
 }
 
+#ifdef IMPL_WORLD_MOCK_WORLD
+const char *iw_docker_url(impl_world *w, const char *scheme)
+{
+    const char *url = strcmp(scheme, "tcp://") == 0 ? mock_world_docker_tcp_url(w->world)
+                                                    : mock_world_docker_unix_url(w->world);
+    return url;
+}
+#else
 const char *iw_docker_url(impl_world *w, const char *scheme)
 {
     for (size_t i = 0; mock_docker_url(w->docker, i); i++)
@@ -128,6 +157,7 @@ const char *iw_docker_url(impl_world *w, const char *scheme)
             return mock_docker_url(w->docker, i);
     return NULL;
 }
+#endif
 
 void iw_free(impl_world *w)
 {
@@ -135,7 +165,11 @@ void iw_free(impl_world *w)
         return;
     if (w == live_world)
         live_world = NULL;
+#ifdef IMPL_WORLD_MOCK_WORLD
+    mock_world_free(w->world);
+#else
     mock_docker_free(w->docker);
+#endif
     char *cmd = osh_str_printf("rm -rf '%s'", w->tmp);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", w->tmp);
@@ -194,7 +228,11 @@ int iw_run(impl_world *w, const char *const *args, const char *const *env_extra)
     return w->exit_code;
 }
 
+#ifdef IMPL_WORLD_MOCK_WORLD
+cJSON *iw_journal(impl_world *w) { return mock_world_journal(w->world, "docker"); }
+#else
 cJSON *iw_journal(impl_world *w) { return mock_http_journal_json(mock_docker_http(w->docker)); }
+#endif
 
 static const char *unversioned(const char *path)
 {
@@ -280,12 +318,16 @@ char *iw_journal_lines(impl_world *w)
     return osh_buf_detach(&b);
 }
 
+#ifdef IMPL_WORLD_MOCK_WORLD
+cJSON *iw_state(impl_world *w) { return mock_world_state(w->world); }
+#else
 cJSON *iw_state(impl_world *w)
 {
     cJSON *s = cJSON_CreateObject();
     cJSON_AddItemToObject(s, "docker", mock_docker_state_json(w->docker));
     return s;
 }
+#endif
 
 static bool name_matches(const cJSON *v, const char *name)
 {

@@ -5,7 +5,10 @@
  * Scenario documents use the scenario format (docs/scenarios.md); only the "docker" section
  * is read. Its arrays are added to a base world (the cluster image with a HEALTHCHECK that
  * turns healthy at the second inspect, S1 listing `openshell-t`, M1 answering a bundle);
- * the test's exec answers come first, so they win. */
+ * the test's exec answers come first, so they win.
+ *
+ * Built with IMPL_WORLD_MOCK_WORLD, the harness uses the whole mock world instead
+ * (mocks/world: the k3s simulator plays the cluster) and passes the scenario unchanged. */
 #ifndef IMPL_WORLD_H
 #define IMPL_WORLD_H
 
@@ -14,11 +17,19 @@
 
 #include <cjson/cJSON.h>
 
+#ifdef IMPL_WORLD_MOCK_WORLD
+#include "mock_world.h"
+#else
 #include "mock_docker.h"
+#endif
 #include "osh_buf.h"
 
 typedef struct impl_world {
+#ifdef IMPL_WORLD_MOCK_WORLD
+    mock_world *world;
+#else
     mock_docker *docker;
+#endif
     char *tmp;            /* private temp dir: home/, config/ */
     char *config_root;    /* {tmp}/config/openshell */
     osh_buf out, err;     /* of the last run */
