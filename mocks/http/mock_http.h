@@ -50,7 +50,9 @@ typedef int (*mock_http_stream_fn)(void *ctx, osh_buf *out);
 
 /* A hijacked connection after a 101 answer. fd is the raw socket (do not close it: the
  * server closes it when the callback returns); extra holds bytes the client sent after its
- * request head, to be treated as already read from fd. */
+ * request head, to be treated as already read from fd. The callback starts once the client
+ * has read the 101 head (unix sockets; on TCP once acknowledged plus a short grace), because
+ * clients such as docker-py switch to the raw socket after a buffered read of the head. */
 typedef void (*mock_http_upgrade_fn)(void *ctx, int fd, const char *extra, size_t extra_len);
 
 /* Frees a stream or upgrade ctx once the server is done with it (may be NULL). */

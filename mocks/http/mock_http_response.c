@@ -2,7 +2,10 @@
  * bodies, streams fed by a callback (optionally truncated), and 101 upgrades. */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "mock_http_internal.h"
 #include "osh_str.h"
@@ -189,16 +192,41 @@ static stream_state *stream_new(mock_http_server *s, long truncate_after)
 /* ---- Upgrades ---------------------------------------------------------------------- */
 
 typedef struct upgrade_state {
+    mock_http_server *server;
     mock_http_upgrade_fn fn;
     void *ctx;
     mock_http_free_fn free_ctx;
 } upgrade_state;
+
+/* Some clients (docker-py) parse the 101 head with a buffered reader and then read the raw
+ * socket, losing whatever came in the same read. dockerd's output comes later, once the
+ * process runs; the mock's is ready at once. So wait until the client has consumed the head:
+ * on a unix socket SIOCOUTQ counts what the peer has not read yet; on TCP it counts what is
+ * unacknowledged, so a short grace follows. Bounded, and cut short when the server stops. */
+static void wait_head_consumed(mock_http_server *s, int sock)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    bool is_unix = getsockname(sock, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX;
+    struct timespec pause = {0, 1000000L};
+    for (int i = 0; i < 500 && !mock_http_server_stopping(s); i++) {
+        int pending = 0;
+        if (ioctl(sock, SIOCOUTQ, &pending) != 0 || pending == 0)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    if (!is_unix) {
+        struct timespec grace = {0, 20000000L};
+        nanosleep(&grace, NULL);
+    }
+}
 
 static void upgrade_run(void *cls, struct MHD_Connection *conn, void *con_cls,
                         const char *extra_in, size_t extra_in_size, MHD_socket sock,
                         struct MHD_UpgradeResponseHandle *urh)
 {
     upgrade_state *u = cls;
+    wait_head_consumed(u->server, sock);
     u->fn(u->ctx, sock, extra_in, extra_in_size);
     shutdown(sock, SHUT_RDWR);
     MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -222,6 +250,7 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_res
         upgrade_state *u = calloc(1, sizeof *u);
         if (!u)
             abort();
+        u->server = s;
         u->fn = res->upgrade_fn;
         u->ctx = res->ctx;
         u->free_ctx = res->free_ctx;

@@ -1,0 +1,81 @@
+"""python_docker_test.py MOCKD: python3-docker (docker-py) drives a short lifecycle against
+openshell-mockd. Exits 77 when the docker module is missing."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+try:
+    import docker
+except ImportError:
+    print("SKIP: python3-docker is not installed for /usr/bin/python3")
+    sys.exit(77)
+
+SCENARIO = '{"docker": {"images": [{"ref": "busy:1", "config": {"Cmd": ["sh"]}}]}}'
+
+
+def main(mockd):
+    tmp = tempfile.mkdtemp(prefix="dkpy.")
+    scen = os.path.join(tmp, "s.json")
+    with open(scen, "w") as f:
+        f.write(SCENARIO)
+    sock = os.path.join(tmp, "docker.sock")
+    proc = subprocess.Popen([mockd, "--docker", "unix://" + sock, "--scenario", scen],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if line.strip() == "ready":
+                break
+        client = docker.DockerClient(base_url="unix://" + sock, version="auto")
+        assert client.ping() is True
+        assert client.version()["ApiVersion"] == "1.41"
+        image = client.images.get("busy:1")
+        assert image.id.startswith("sha256:")
+        vol = client.volumes.create("pyvol")
+        net = client.networks.create("pynet", driver="bridge")
+        c = client.containers.create("busy:1", ["sh", "-c", "echo from-python; sleep 100"],
+                                     name="pyc", hostname="pyhost",
+                                     volumes={"pyvol": {"bind": "/data", "mode": "rw"}},
+                                     network="pynet", ports={"30051/tcp": 28080})
+        c.start()
+        c.reload()
+        assert c.status == "running", c.status
+        assert c.attrs["Config"]["Hostname"] == "pyhost"
+        code, out = c.exec_run(["hostname"])
+        assert (code, out) == (0, b"pyhost\n"), (code, out)
+        code, out = c.exec_run(["sh", "-c", "echo err >&2; exit 4"])
+        assert code == 4 and out == b"err\n", (code, out)
+        assert b"from-python" in c.logs(), c.logs()
+        assert [x.name for x in client.containers.list(filters={"name": "pyc"})] == ["pyc"]
+        c.stop()
+        c.reload()
+        assert c.status == "exited", c.status
+        assert c.wait()["StatusCode"] == 0
+        c.remove(force=True)
+        try:
+            client.containers.get("pyc")
+            raise AssertionError("container still there")
+        except docker.errors.NotFound as e:
+            assert "No such container: pyc" in str(e), str(e)
+        net.remove()
+        vol.remove()
+        try:
+            client.containers.create("nosuch:1", ["true"])
+            raise AssertionError("created from a missing image")
+        except docker.errors.ImageNotFound as e:
+            assert "No such image: nosuch:1" in str(e), str(e)
+        client.close()
+        print("python3-docker lifecycle passed")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=20)
+        subprocess.run(["rm", "-rf", tmp])
+    if rc != 0:
+        print("FAIL: mockd exit status %d" % rc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
