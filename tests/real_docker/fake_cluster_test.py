@@ -275,6 +275,26 @@ def test_knobs(d, url, prefix, image, privileged):
           "FAKE_K3S_DNS_FAIL=1: entrypoint and healthcheck markers on the log stream")
     d.call("DELETE", "/containers/" + c, [("force", "1")])
 
+    # Knobs from the volume file (wins over the env): a Deployment instead of the
+    # StatefulSet, and a secret whose values are not base64.
+    c = prefix + "-volenv"
+    d.call("POST", "/volumes/create", body={"Name": prefix + "-vol2"}, want=201)
+    body = create_body(image, "openshell-v", prefix, port, privileged)
+    body["HostConfig"]["Binds"] = [prefix + "-vol2:/var/lib/rancher/k3s"]
+    d.call("POST", "/containers/create", [("name", c)], body, want=201)
+    env_file = "FAKE_K3S_WORKLOAD=deployment\nFAKE_K3S_SECRET_BROKEN=1\nFAKE_K3S_SECRET_SECONDS=0\n"
+    r = d.c.request("PUT", "/containers/%s/archive" % c, [("path", "/var/lib/rancher/k3s")],
+                    dockerapi.make_tar([{"name": "fake-k3s.env", "data": env_file}]), {"Content-Type": "application/x-tar"})
+    check(r.status == 200, "env file uploaded onto the volume of a created container (%d)" % r.status)
+    d.call("POST", "/containers/%s/start" % c, want=204)
+    out, code = d.wait_for("M1", lambda: (lambda r: r if r[1] == 0 else None)(d.exec(c, ["sh", "-c", M1]))) or ("", -1)
+    check(code == 0 and out.split("\n")[0] == "not base64!", "FAKE_K3S_SECRET_BROKEN=1 from the volume file: %r" % out)
+    out, code = d.exec(c, ["sh", "-c", W1])
+    check((out, code) == ("", 1), "W1 fails without a StatefulSet (%r, %d)" % (out, code))
+    out, code = d.exec(c, ["sh", "-c", W2])
+    check((out, code) == ("deployment.apps/openshell\n", 0), "FAKE_K3S_WORKLOAD=deployment: W2 %r" % out)
+    d.call("DELETE", "/containers/" + c, [("force", "1")])
+
     nohc = prefix + "-nohc:dev"
     build(url, nohc, "--no-healthcheck")
     c = prefix + "-nohc"
