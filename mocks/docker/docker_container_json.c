@@ -367,12 +367,14 @@ cJSON *dk_container_inspect_json(mock_docker *d, dk_container *c)
     cJSON_AddStringToObject(o, "Image", c->image_id);
     const char *files[][2] = {{"ResolvConfPath", "resolv.conf"}, {"HostnamePath", "hostname"},
                               {"HostsPath", "hosts"}};
+    /* dockerd sets these paths when the container first starts */
+    bool ran = c->started_ns > 0;
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "/var/lib/docker/containers/%s/%s", c->id, files[i][1]);
-        cJSON_AddStringToObject(o, files[i][0], path);
+        cJSON_AddStringToObject(o, files[i][0], ran ? path : "");
     }
     snprintf(path, sizeof path, "/var/lib/docker/containers/%s/%s-json.log", c->id, c->id);
-    cJSON_AddStringToObject(o, "LogPath", path);
+    cJSON_AddStringToObject(o, "LogPath", ran ? path : "");
     snprintf(path, sizeof path, "/%s", c->name);
     cJSON_AddStringToObject(o, "Name", path);
     cJSON_AddNumberToObject(o, "RestartCount", c->restart_count);

@@ -283,6 +283,8 @@ void dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
 /* Log the lines a simple command would print at start (see dk_startup_output). */
 static void startup_logs(mock_docker *d, dk_container *c)
 {
+    if (c->script.log_count > 0)
+        return; /* the scenario says what this container prints */
     const cJSON *img_cfg = NULL;
     dk_image *img = dk_find_image_by_id(d, c->image_id);
     if (img)
