@@ -50,10 +50,15 @@ static int fail_with_ring(const gw_log_ring *ring, gw_error *err, const char *te
 
 static int fail_with_logs(health_state *h, gw_error *err, const char *text) { return fail_with_ring(&h->ring, err, text); }
 
+static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The conditions named by the pressure lines of the ring, each once, sorted. The healthcheck
+ * logs one line per condition on every run, so the ring repeats them; the spec joins the
+ * conditions, and its example ("DiskPressure, MemoryPressure") is the sorted set. */
 static char *pressure_conditions(const gw_log_ring *r)
 {
-    osh_buf b = OSH_BUF_INIT;
     const char *marker = "HEALTHCHECK_NODE_PRESSURE";
+    gw_strv conds = {0};
     for (size_t i = 0; i < r->count; i++) {
         const char *at = strstr(gw_log_ring_at(r, i), marker);
         if (!at)
@@ -62,12 +67,18 @@ static char *pressure_conditions(const gw_log_ring *r)
         while (*at == ':')
             at++;
         char *cond = osh_str_trim_dup(at);
-        if (*cond)
-            osh_buf_appendf(&b, "%s%s", b.len ? ", " : "", cond);
+        if (*cond && !gw_strv_contains(&conds, cond))
+            gw_strv_push(&conds, cond);
         free(cond);
     }
+    if (conds.len > 1)
+        qsort(conds.items, conds.len, sizeof(char *), compare_strings);
+    osh_buf b = OSH_BUF_INIT;
+    for (size_t i = 0; i < conds.len; i++)
+        osh_buf_appendf(&b, "%s%s", i ? ", " : "", conds.items[i]);
     if (!b.len)
         osh_buf_append_str(&b, "unknown pressure condition");
+    gw_strv_free(&conds);
     return osh_buf_detach(&b);
 }
 

@@ -234,6 +234,14 @@ static void markers_dns_pressure_supervisor(void **state)
                                     "resource pressure. The kubelet is evicting pods and rejecting new scheduling.\n"
                                     "container logs:\n"));
     gw_log_ring_free(&r);
+    /* The healthcheck repeats its lines on every run: each condition is named once. */
+    for (int i = 0; i < 7; i++) {
+        gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE: MemoryPressure");
+        gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE: DiskPressure");
+    }
+    assert_int_equal(attempts_until_failure(&r, 50, &err), 8);
+    assert_true(osh_str_starts_with(gw_error_text(&err), "HEALTHCHECK_NODE_PRESSURE: DiskPressure, MemoryPressure\n"));
+    gw_log_ring_free(&r);
     gw_log_ring_push(&r, "HEALTHCHECK_NODE_PRESSURE:");
     assert_int_equal(attempts_until_failure(&r, 50, &err), 8);
     assert_non_null(strstr(gw_error_text(&err), "HEALTHCHECK_NODE_PRESSURE: unknown pressure condition\n"));
