@@ -176,7 +176,7 @@ static int parse_markers(const cJSON *v, k3s_config *c, char **error)
     if (!v)
         return 0;
     const char *keys[] = {"dns_probe_failed", "dns_failure", "node_pressure", "missing_supervisor", "from_inspect",
-                          "dns_host", NULL};
+                          "dns_host", "repeat", NULL};
     if (!cJSON_IsObject(v))
         return fail(error, "markers", "expected object");
     if (!only_keys(v, keys, "markers", error))
@@ -185,6 +185,7 @@ static int parse_markers(const cJSON *v, k3s_config *c, char **error)
         get_bool(v, "dns_failure", "markers.dns_failure", &c->dns_failure, error) ||
         get_bool(v, "missing_supervisor", "markers.missing_supervisor", &c->missing_supervisor, error) ||
         get_long(v, "from_inspect", "markers.from_inspect", &c->markers_from_inspect, error) ||
+        get_bool(v, "repeat", "markers.repeat", &c->markers_repeat, error) ||
         get_string(v, "dns_host", "markers.dns_host", &c->dns_host, error) ||
         get_strings(cJSON_GetObjectItemCaseSensitive(v, "node_pressure"), "markers.node_pressure", &c->pressure,
                     &c->n_pressure, error))
@@ -247,6 +248,7 @@ int k3s_config_parse(const cJSON *cluster, k3s_config *c, char **error)
     c->healthy_after_inspects = 2;
     c->markers_from_inspect = 1;
     c->workload = osh_str_dup("statefulset");
+    c->boot_log = true;
     *error = NULL;
     if (!cluster || cJSON_IsNull(cluster))
         return 0;
@@ -255,7 +257,7 @@ int k3s_config_parse(const cJSON *cluster, k3s_config *c, char **error)
         return -1;
     }
     const char *keys[] = {"containers", "api_ready_after_s1", "health", "healthy_after_inspects", "exit", "logs",
-                          "markers", "secret", "workload", "exit_code_null", "dns_fails", "volumes", "comment", NULL};
+                          "markers", "secret", "workload", "exit_code_null", "dns_fails", "boot_log", "volumes", "comment", NULL};
     if (!only_keys(cluster, keys, NULL, error))
         return -1;
     const cJSON *health = cJSON_GetObjectItemCaseSensitive(cluster, "health");
@@ -271,7 +273,8 @@ int k3s_config_parse(const cJSON *cluster, k3s_config *c, char **error)
         parse_secret(cJSON_GetObjectItemCaseSensitive(cluster, "secret"), c, error) ||
         get_string(cluster, "workload", "workload", &c->workload, error) ||
         parse_exit_code_null(cJSON_GetObjectItemCaseSensitive(cluster, "exit_code_null"), c, error) ||
-        get_bool(cluster, "dns_fails", "dns_fails", &c->dns_fails, error))
+        get_bool(cluster, "dns_fails", "dns_fails", &c->dns_fails, error) ||
+        get_bool(cluster, "boot_log", "boot_log", &c->boot_log, error))
         return -1;
     for (size_t i = 0; i < c->n_health; i++) {
         const char *h = c->health[i];

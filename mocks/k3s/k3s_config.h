@@ -34,6 +34,7 @@ typedef struct k3s_config {
     char **pressure;
     size_t n_pressure;
     long markers_from_inspect;
+    bool markers_repeat;         /* healthcheck markers at every inspect, not once */
     char *dns_host;
     long secret_after_m1;        /* 0: created at bring-up */
     bool secret_never;
@@ -41,6 +42,7 @@ typedef struct k3s_config {
     char *workload;              /* statefulset, deployment, none */
     bool exit_code_null[K3S_CMD_HOSTNAME + 1];
     bool dns_fails;
+    bool boot_log;               /* k3s logs a line at the first inspect (default true) */
     cJSON *volumes;              /* {"<volume>": store document (+ "legacy_node", "images")} */
 } k3s_config;
 

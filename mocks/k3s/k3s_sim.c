@@ -12,6 +12,7 @@
 #include "k3s_config.h"
 #include "k3s_controllers.h"
 #include "k3s_shell.h"
+#include "kube_meta.h"
 #include "osh_str.h"
 
 #define K3S_DATA_DIR "/var/lib/rancher/k3s"
@@ -334,17 +335,19 @@ static void volume_removed(void *ctx, mock_docker *d, const char *volume)
 
 /* ---- inspect: health, markers, logs, exits ---- */
 
-/* Returns true when it logged anything. */
+/* The SPEC 11.3 markers, at inspect `from_inspect` (and every later one with `repeat`).
+ * Once is the default: the client's 15-line ring keeps a line until 15 others push it out,
+ * and SPEC 12.5 expects each pressure condition listed once. Returns true when it logged. */
 static bool emit_markers(k3s_sim *sim, const char *id, long count)
 {
     const k3s_config *cfg = &sim->cfg;
-    if (count < cfg->markers_from_inspect)
+    if (count < cfg->markers_from_inspect || (count > cfg->markers_from_inspect && !cfg->markers_repeat))
         return false;
-    bool logged = cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor ||
-                  (cfg->dns_probe_failed && count == cfg->markers_from_inspect);
+    bool first = count == cfg->markers_from_inspect;
+    bool logged = cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || (cfg->dns_probe_failed && first);
     const char *host = cfg->dns_host ? cfg->dns_host : "ghcr.io";
     char *line;
-    if (cfg->dns_probe_failed && count == cfg->markers_from_inspect) {
+    if (cfg->dns_probe_failed && first) {
         line = osh_str_printf("DNS_PROBE_FAILED: cannot resolve %s after DNS proxy setup", host);
         mock_docker_append_log(sim->d, id, 1, line);
         free(line);
@@ -403,6 +406,15 @@ static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         return;
     }
     bool logged = emit_markers(sim, id, count);
+    if (count == 1 && sim->cfg.boot_log) {
+        /* k3s never stops talking; a follower opened before the first inspect sees this */
+        char *now = kube_meta_now();
+        char *line = osh_str_printf("time=\"%s\" level=info msg=\"k3s is up and running\"", now);
+        mock_docker_append_log(d, id, 2, line);
+        free(line);
+        free(now);
+        logged = true;
+    }
     for (size_t i = 0; i < sim->cfg.n_logs; i++) {
         const k3s_log_rule *r = &sim->cfg.logs[i];
         for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++) {

@@ -222,11 +222,9 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
         bool known;
         kube_patch_type type = patch_type_of(req, &known);
         if (!known) {
-            const char *ct = mock_http_request_header(req, "Content-Type");
             char *msg = osh_str_printf("the body of the request was in an unknown format - accepted media types "
                                        "include: application/json-patch+json, application/merge-patch+json, "
-                                       "application/apply-patch+yaml (got %s)",
-                                       ct ? ct : "no Content-Type");
+                                       "application/apply-patch+yaml, application/strategic-merge-patch+json");
             out = (kube_result){415, kube_status_failure(415, "UnsupportedMediaType", msg, NULL)};
             free(msg);
         } else if ((body = decode_body(req, &out))) {

@@ -313,6 +313,9 @@ static void test_knob_markers_logs_exit_code_null(void **state)
     assert_non_null(memmem(out.data, out.len, "HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io", 47));
     assert_non_null(memmem(out.data, out.len, "HEALTHCHECK_NODE_PRESSURE: DiskPressure", 39));
     assert_non_null(memmem(out.data, out.len, "line 3", 6));
+    /* once, not at every inspect (no "repeat") */
+    const char *first = memmem(out.data, out.len, "HEALTHCHECK_NODE_PRESSURE", 25);
+    assert_null(memmem(first + 1, out.len - (size_t)(first + 1 - out.data), "HEALTHCHECK_NODE_PRESSURE", 25));
     assert_int_equal(wc_sh(w, id, S1, &out), -2);
     osh_buf_free(&out);
     free(id);
