@@ -137,6 +137,48 @@ static void stored_host_is_reused(void **state)
     iw_free(w);
 }
 
+static void write_metadata(impl_world *w, const char *json)
+{
+    char *cmd = osh_str_printf("mkdir -p '%s/gateways' && printf '%%s' '%s' > '%s/gateways/t_metadata.json'",
+                               w->config_root, json, w->config_root);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+static char *host_port(impl_world *w)
+{
+    cJSON *body = iw_body(w, "POST", "/containers/create");
+    const cJSON *b = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(body, "HostConfig"), "PortBindings"), "30051/tcp"), 0);
+    char *port = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(b, "HostPort")));
+    cJSON_Delete(body);
+    return port;
+}
+
+/* SPEC 4.2 stored defaults: the stored port wins over --port unless --recreate. */
+static void stored_port_replaces_the_flag(void **state)
+{
+    const char *meta = "{\"name\": \"t\", \"gateway_endpoint\": \"https://127.0.0.1:9191\", "
+                       "\"is_remote\": false, \"gateway_port\": 9191}";
+    impl_world *w = iw_new(NULL);
+    write_metadata(w, meta);
+    iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--port", "9999"), NULL);
+    assert_exit(w, 0);
+    char *port = host_port(w);
+    assert_string_equal(port, "9191");
+    free(port);
+    iw_assert_contains(osh_buf_str(&w->err), "Endpoint: https://127.0.0.1:9191");
+    iw_free(w);
+    w = iw_new(NULL);
+    write_metadata(w, meta);
+    iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--port", "9999", "--recreate"), NULL);
+    assert_exit(w, 0);
+    port = host_port(w);
+    assert_string_equal(port, "9999");
+    free(port);
+    iw_free(w);
+}
+
 /* DEP-GWHOST, DEP-PORT, DEP-REGISTRY, DEP-IMAGEREF */
 static void create_body_follows_flags_and_environment(void **state)
 {
@@ -184,6 +226,7 @@ int main(void)
         cmocka_unit_test_teardown(stale_network_endpoints_are_disconnected, iw_teardown),
         cmocka_unit_test_teardown(existing_container_is_reused, iw_teardown),
         cmocka_unit_test_teardown(stored_host_is_reused, iw_teardown),
+        cmocka_unit_test_teardown(stored_port_replaces_the_flag, iw_teardown),
         cmocka_unit_test_teardown(create_body_follows_flags_and_environment, iw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
