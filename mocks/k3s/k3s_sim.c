@@ -43,6 +43,7 @@ struct k3s_sim {
     k3s_config cfg;
     cluster *clusters;
     container *containers;
+    cJSON *docker_health_scripts; /* names (or "*") whose health the Docker mock scripts */
 };
 
 /* ---- clusters ---- */
@@ -395,6 +396,21 @@ static const char *computed_health(k3s_sim *sim, container *c, long count)
     return "starting";
 }
 
+static bool docker_scripts_health(k3s_sim *sim, const char *id)
+{
+    if (sim->cfg.n_health > 0 || !sim->docker_health_scripts)
+        return false;
+    char *name = mock_docker_container_name(sim->d, id);
+    bool scripted = false;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, sim->docker_health_scripts)
+    {
+        scripted = scripted || strcmp(n->valuestring, "*") == 0 || (name && strcmp(n->valuestring, name) == 0);
+    }
+    free(name);
+    return scripted;
+}
+
 static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
 {
     k3s_sim *sim = ctx;
@@ -425,7 +441,7 @@ static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
     if (sim->cfg.exit_at_inspect == count) {
         mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
         on_stop(sim, id);
-    } else if (st.health[0]) {
+    } else if (st.health[0] && !docker_scripts_health(sim, id)) {
         mock_docker_set_health(d, id, computed_health(sim, c, count));
     }
     pthread_mutex_unlock(&sim->lock);
@@ -593,10 +609,25 @@ k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster_secti
     return sim;
 }
 
+void k3s_sim_note_docker_scripts(k3s_sim *sim, const cJSON *scripts)
+{
+    pthread_mutex_lock(&sim->lock);
+    cJSON_Delete(sim->docker_health_scripts);
+    sim->docker_health_scripts = cJSON_CreateArray();
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, scripts)
+    {
+        if (cJSON_GetObjectItemCaseSensitive(sc, "health") || cJSON_GetObjectItemCaseSensitive(sc, "health_by_seconds"))
+            cJSON_AddItemToArray(sim->docker_health_scripts, cJSON_CreateString(sc->string));
+    }
+    pthread_mutex_unlock(&sim->lock);
+}
+
 void k3s_sim_free(k3s_sim *sim)
 {
     if (!sim)
         return;
+    cJSON_Delete(sim->docker_health_scripts);
     if (sim->d)
         mock_docker_set_hooks(sim->d, NULL);
     while (sim->clusters) {

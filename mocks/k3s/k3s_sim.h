@@ -22,6 +22,10 @@ typedef struct k3s_sim k3s_sim;
  * scenario's "cluster" object (NULL = defaults). NULL and *error ("cluster.health[2]:
  * expected string") when the section is invalid. */
 k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster, char **error);
+/* docker.scripts of the scenario: containers whose script sets `health` keep the Docker
+ * mock's scripted health (the simulator then leaves health alone unless cluster.health is
+ * given). */
+void k3s_sim_note_docker_scripts(k3s_sim *sim, const cJSON *scripts);
 /* Removes the hooks and frees everything. NULL is fine. */
 void k3s_sim_free(k3s_sim *sim);
 

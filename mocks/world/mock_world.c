@@ -257,6 +257,8 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
     w->sim = k3s_sim_new(w->docker, w->kube, cJSON_GetObjectItemCaseSensitive(scenario, "cluster"), error);
     if (!w->sim)
         goto fail;
+    k3s_sim_note_docker_scripts(w->sim, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(scenario, "docker"),
+                                                                         "scripts"));
     if (listen_docker(w, o, error) != 0)
         goto fail;
     return w;

@@ -297,6 +297,18 @@ static void test_knob_health_and_exit(void **state)
     mock_world_free(w);
 }
 
+static void test_docker_scripted_health_is_kept(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"docker\": {\"scripts\": {\"openshell-cluster-t\": {\"health\": [\"starting\", \"unhealthy\"]}}}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    expect_health(w, id, "starting");
+    expect_health(w, id, "unhealthy");
+    expect_health(w, id, "unhealthy");
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_knob_markers_logs_exit_code_null(void **state)
 {
     (void)state;
@@ -436,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_knob_secret),
         cmocka_unit_test(test_knob_health_and_exit),
         cmocka_unit_test(test_knob_markers_logs_exit_code_null),
+        cmocka_unit_test(test_docker_scripted_health_is_kept),
         cmocka_unit_test(test_adopts_running_scenario_container),
         cmocka_unit_test(test_push_flow_exec_answers),
         cmocka_unit_test(test_scenario_errors),
