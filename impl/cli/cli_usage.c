@@ -46,7 +46,11 @@ static const char start[] =
     "      --remote USER@HOST        Deploy on a remote Docker host over ssh\n"
     "      --ssh-key PATH            ssh identity file for --remote\n"
     "  -g, --gateway NAME            Gateway name fallback\n"
-    "  -h, --help                    Print help\n";
+    "  -h, --help                    Print help\n"
+    "\n"
+    "Environment: DOCKER_HOST, OPENSHELL_CLUSTER_IMAGE, IMAGE_TAG, OPENSHELL_REGISTRY_*,\n"
+    "OPENSHELL_PUSH_IMAGES, NAV_GATEWAY_TLS_ENABLED, OPENSHELL_POLL_INTERVAL_MS;\n"
+    "OPENSHELL_VERBOSE=1 also prints progress details.\n";
 
 static const char stop[] =
     "Usage: openshell gateway stop [--name NAME] [--remote USER@HOST] [--ssh-key PATH]\n"
