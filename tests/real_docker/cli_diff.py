@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""cli_diff.py: the installed docker CLI against the real dockerd and against the mock, the
+same command list on both; exit codes, stderr and (where deterministic) stdout must agree
+after the run's names and IDs are replaced by placeholders. Differences are failures unless
+known_differences.json lists them (step names here are "cli:N:COMMAND").
+Usage: cli_diff.py --known FILE --mockd PATH. Exit 0, 1, or 77 (no daemon, CLI or mock)."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docker_diff as dd  # noqa: E402
+import sides  # noqa: E402
+
+# (command, compare stdout?) ; ${P} and ${IMAGE} are substituted; each runs on both sides.
+COMMANDS = [
+    ("version --format {{.Server.APIVersion}}", True),
+    ("info --format {{.ServerVersion}}", False),
+    ("image inspect --format {{.Os}}/{{.Architecture}} ${IMAGE}", True),
+    ("image inspect ${P}-nosuch:1", True),
+    ("inspect ${P}-nosuch", True),
+    ("volume create ${P}-v", True),
+    ("volume inspect --format {{.Name}} {{.Driver}} {{.Scope}} ${P}-v", True),
+    ("volume ls -q --filter name=${P}-v", True),
+    ("network create ${P}-n", False),
+    ("network create ${P}-n", True),
+    ("network inspect --format {{.Name}} {{.Driver}} {{.Scope}} ${P}-n", True),
+    ("create --name ${P}-c --hostname ${P}-h -p 127.0.0.1::30051 -v ${P}-v:/data --privileged "
+     "--restart unless-stopped --add-host h.example:10.0.0.9 --network ${P}-n --label osh-diff=${P} "
+     "${IMAGE} sh -c 'echo hi; echo err >&2; trap \"exit 0\" TERM; while :; do sleep 1; done'", False),
+    ("create --name ${P}-c ${IMAGE} true", True),
+    ("create --name ${P}/bad ${IMAGE} true", True),
+    ("inspect --format {{.Config.Hostname}} {{.HostConfig.Privileged}} {{.HostConfig.RestartPolicy.Name}} "
+     "{{.HostConfig.ExtraHosts}} {{.HostConfig.Binds}} {{.State.Status}} ${P}-c", True),
+    ("start ${P}-c", True),
+    ("start ${P}-c", True),
+    ("ps --filter name=${P}-c --format {{.Names}} {{.Image}} {{.Status}}", False),
+    ("ps -a --filter label=osh-diff=${P} --filter status=running --format {{.Names}} {{.State}}", True),
+    ("exec ${P}-c hostname", True),
+    ("exec ${P}-c sh -c 'exit 7'", True),
+    ("exec ${P}-c cat /nonexistent", False),
+    ("cp ${P}-c:/nonexistent /tmp/oshcli-none", True),
+    ("network connect ${P}-n ${P}-c", True),
+    ("network rm ${P}-n", True),
+    ("volume rm ${P}-v", True),
+    ("rm ${P}-c", True),
+    ("stop -t 5 ${P}-c", True),
+    ("stop ${P}-c", True),
+    ("kill ${P}-c", True),
+    ("logs ${P}-nosuch", True),
+    ("exec ${P}-c true", True),
+    ("rm ${P}-c", True),
+    ("rm ${P}-c", True),
+    ("volume rm ${P}-v", True),
+    ("volume rm ${P}-v", True),
+    ("network rm ${P}-n", True),
+    ("network rm ${P}-n", True),
+    ("image rm ${P}-nosuch:1", True),
+]
+
+
+def run_all(side, url):
+    env = dict(os.environ, DOCKER_HOST=url)
+    env.pop("DOCKER_CONTEXT", None)
+    out = []
+    for cmd, _ in COMMANDS:
+        line = dd.subst(cmd, side.vars)
+        r = subprocess.run("docker " + line, shell=True, env=env, capture_output=True, text=True, timeout=120)
+        out.append((r.returncode, dd.unsubst_text(r.stdout, side.vars), dd.unsubst_text(r.stderr, side.vars)))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--known", required=True)
+    ap.add_argument("--mockd", required=True)
+    args = ap.parse_args()
+    url = sides.find_real_daemon()
+    if not url:
+        print("SKIP: no real dockerd reachable (OSH_REAL_DOCKER_HOST / scripts/real-dockerd.sh)")
+        return 77
+    if not shutil.which("docker"):
+        print("SKIP: the docker CLI is not installed")
+        return 77
+    if not os.access(args.mockd, os.X_OK):
+        print("SKIP: %s is not built" % args.mockd)
+        return 77
+    prefix = "oshcli-%d-%s" % (os.getpid(), os.urandom(3).hex())
+    real, mock = sides.RealSide(url, prefix), sides.MockSide(args.mockd, prefix)
+    try:
+        real.setup()
+        rres = run_all(real, url)
+        mock.setup()
+        mres = run_all(mock, mock.client.url)
+    except sides.ScriptError as e:
+        print("cli_diff: %s" % e)
+        return 1
+    finally:
+        real.cleanup()
+        mock.cleanup()
+    known = dd.load_known(args.known)
+    unexplained, counts = [], {"accepted": 0, "mock_bugs": 0}
+    for i, ((cmd, cmp_out), r, m) in enumerate(zip(COMMANDS, rres, mres)):
+        step = "cli:%d:%s" % (i, cmd.split(" --")[0][:40])
+        diffs = []
+        if r[0] != m[0]:
+            diffs.append("exit: real %d, mock %d" % (r[0], m[0]))
+        if r[2] != m[2]:
+            diffs.append("stderr: real %r, mock %r" % (r[2].strip(), m[2].strip()))
+        if cmp_out and r[1] != m[1]:
+            diffs.append("stdout: real %r, mock %r" % (r[1].strip(), m[1].strip()))
+        for d in diffs:
+            section = dd.classify("%s: %s" % (step, d), known)
+            if section:
+                counts[section] += 1
+            else:
+                unexplained.append("%s: %s" % (step, d))
+    print("docker CLI, %d commands on both daemons: %d accepted, %d known mock bugs, %d unexplained" % (
+        len(COMMANDS), counts["accepted"], counts["mock_bugs"], len(unexplained)))
+    for d in unexplained:
+        print("DIFF " + d)
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
