@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "impl_world.h"
 #include "osh_str.h"
 
@@ -218,6 +224,62 @@ static void create_body_follows_flags_and_environment(void **state)
     iw_free(w);
 }
 
+/* Read from the pty until needle shows up or it closes; returns what was read. */
+static void pty_read_until(int fd, osh_buf *out, const char *needle)
+{
+    for (int rounds = 0; rounds < 600; rounds++) {
+        if (needle && strstr(osh_buf_str(out), needle))
+            return;
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        char chunk[4096];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n <= 0)
+            return; /* EIO once the child has gone */
+        osh_buf_append(out, chunk, (size_t)n);
+    }
+}
+
+/* SPEC 3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
+static void interactive_prompt_recreates(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    char *docker_host = osh_str_printf("DOCKER_HOST=%s", iw_docker_url(w, "unix://"));
+    char *xdg = osh_str_printf("XDG_CONFIG_HOME=%s", w->config_root);
+    xdg[strlen(xdg) - strlen("/openshell")] = '\0';
+    char *path = osh_str_printf("PATH=%s", getenv("PATH"));
+    char *env[] = {docker_host, xdg, path, "HOME=/nonexistent", "OPENSHELL_POLL_INTERVAL_MS=0",
+                   "ASAN_OPTIONS=detect_leaks=1", NULL};
+    char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "t", NULL};
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execve(argv[0], argv, env);
+        _exit(127);
+    }
+    osh_buf out = OSH_BUF_INIT;
+    pty_read_until(master, &out, "Destroy and recreate it? [y/N] ");
+    iw_assert_contains(osh_buf_str(&out), "Gateway 't' already exists. Destroy and recreate it? [y/N] ");
+    assert_int_equal(write(master, "y\n", 2), 2);
+    pty_read_until(master, &out, NULL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(master);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    iw_assert_contains(osh_buf_str(&out), "Removing existing gateway");
+    iw_assert_not_contains(osh_buf_str(&out), "\x1b[");
+    assert_int_equal(iw_count(w, "POST", "/containers/create"), 2);
+    osh_buf_free(&out);
+    free(docker_host);
+    free(xdg);
+    free(path);
+    iw_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +289,7 @@ int main(void)
         cmocka_unit_test_teardown(existing_container_is_reused, iw_teardown),
         cmocka_unit_test_teardown(stored_host_is_reused, iw_teardown),
         cmocka_unit_test_teardown(stored_port_replaces_the_flag, iw_teardown),
+        cmocka_unit_test_teardown(interactive_prompt_recreates, iw_teardown),
         cmocka_unit_test_teardown(create_body_follows_flags_and_environment, iw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
