@@ -412,6 +412,76 @@ static void test_push_flow_exec_answers(void **state)
     mock_world_free(w);
 }
 
+static void test_node_name_sources(void **state)
+{
+    (void)state;
+    osh_buf out = OSH_BUF_INIT;
+    /* no Hostname, no OPENSHELL_NODE_NAME: Docker's default hostname, the 12-hex ID prefix */
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("", ""));
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    char *want = osh_str_printf("%.12s\n", id);
+    assert_string_equal(osh_buf_str(&out), want);
+    free(want);
+    free(id);
+    mock_world_free(w);
+    /* --node-name in Cmd wins over the env and the hostname */
+    w = world(NULL);
+    id = start_gateway(w, "{\"Image\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"Hostname\": \"h\","
+                          " \"Cmd\": [\"server\", \"--node-name=from-flag\"], \"Env\": [\"OPENSHELL_NODE_NAME=from-env\"],"
+                          " \"HostConfig\": {\"Binds\": [\"openshell-cluster-t:/var/lib/rancher/k3s\"]}}");
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "from-flag\n");
+    /* hostname answers the container hostname, not the node name */
+    const char *hostname[] = {"hostname"};
+    assert_int_equal(wc_exec(w, id, hostname, 1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "h\n");
+    free(id);
+    mock_world_free(w);
+    osh_buf_free(&out);
+}
+
+static void test_no_healthcheck_image(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"docker\": {\"images\": [{\"ref\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"config\": {\"Cmd\": [\"server\"]}}]}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    expect_health(w, id, "");
+    expect_health(w, id, "");
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
+static void test_scripted_exec_and_kube_faults(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"docker\": {\"execs\": [{\"script\": \"" "KUBECONFIG=/etc/rancher/k3s/k3s.yaml echo 'a b'" "\", \"exit_code\": 3}]},"
+                          " \"cluster\": {\"workload\": \"deployment\", \"dns_fails\": true},"
+                          " \"kube\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/api/v1/nodes\", \"status\": 503, \"body\": \"busy\"}]}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    osh_buf out = OSH_BUF_INIT;
+    const char *doc_exec[] = {"sh", "-lc", "KUBECONFIG=/etc/rancher/k3s/k3s.yaml echo 'a b'"};
+    assert_int_equal(wc_exec(w, id, doc_exec, 3, &out), 3);
+    assert_int_equal(wc_sh(w, id, KC " kubectl get statefulset/openshell -n openshell -o name 2>/dev/null", &out), 1);
+    assert_int_equal(wc_sh(w, id, KC " kubectl get deployment/openshell -n openshell -o name 2>/dev/null", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "deployment.apps/openshell\n");
+    expect_health(w, id, "starting");
+    expect_health(w, id, "healthy");
+    const char *ns[] = {"nslookup", "ghcr.io"};
+    assert_int_equal(wc_exec(w, id, ns, 2, &out), 1);
+    assert_int_equal(wc_kube(w, "/api/v1/nodes", &out), 503);
+    assert_int_equal(wc_kube(w, "/api/v1/namespaces", &out), 200);
+    cJSON *journal = mock_world_journal(w, "kube");
+    assert_int_equal(cJSON_GetArraySize(journal), 2);
+    cJSON_Delete(journal);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -451,6 +521,9 @@ int main(void)
         cmocka_unit_test(test_docker_scripted_health_is_kept),
         cmocka_unit_test(test_adopts_running_scenario_container),
         cmocka_unit_test(test_push_flow_exec_answers),
+        cmocka_unit_test(test_node_name_sources),
+        cmocka_unit_test(test_no_healthcheck_image),
+        cmocka_unit_test(test_scripted_exec_and_kube_faults),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
