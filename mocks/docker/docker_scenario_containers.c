@@ -169,6 +169,20 @@ static int load_one(mock_docker *d, const cJSON *o, const char *where, char **er
     c->restart_count = rc ? rc->valueint : 0;
     const char *state = str(o, "state");
     if (state && strcmp(state, "created") != 0) {
+        /* it ran: its endpoints name existing networks by ID, as dockerd records them */
+        for (size_t i = 0; i < c->endpoint_count; i++) {
+            dk_endpoint *ep = &c->endpoints[i];
+            for (size_t k = 0; !ep->network_id[0] && k < d->network_count; k++)
+                if (strcmp(d->networks[k]->name, ep->network_name) == 0 ||
+                    strcmp(d->networks[k]->id, ep->network_name) == 0)
+                    snprintf(ep->network_id, sizeof ep->network_id, "%s", d->networks[k]->id);
+            if (!ep->network_id[0]) {
+                *error = osh_str_printf("%s.create.HostConfig.NetworkMode: no network %s in "
+                                        "docker.networks (a container that ran needs it)",
+                                        where, ep->network_name);
+                return -1;
+            }
+        }
         dk_container_set_running(d, c);
         if (strcmp(state, "exited") == 0) {
             const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "exit_code");

@@ -45,6 +45,9 @@ static void test_scenario_errors(void **state)
         {"{\"cdi_spec_dirs\":\"x\"}", "docker.cdi_spec_dirs: expected array of strings or null"},
         {"{\"volumes\":[{\"name\":\"v1\"},{\"name\":\"v1\"}]}", "docker.volumes[1]: name: duplicate volume"},
         {"{\"networks\":[{\"driver\":\"bridge\"}]}", "docker.networks[0]: name: required"},
+        {"{\"images\":[{\"ref\":\"a:1\",\"config\":{\"Cmd\":[\"sh\"]}}],\"containers\":[{\"name\":\"ok1\","
+         "\"create\":{\"Image\":\"a:1\",\"HostConfig\":{\"NetworkMode\":\"gone\"}},\"state\":\"running\"}]}",
+         "docker.containers[0].create.HostConfig.NetworkMode: no network gone in docker.networks"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cJSON *s = cJSON_Parse(cases[i][0]);
@@ -107,6 +110,7 @@ static void test_preexisting_world(void **state)
     assert_string_equal(dk_jstr(r.json, "Name"), "/openshell-cluster-t");
     assert_string_equal(dk_jstr(r.json, "State.Status"), "running");
     assert_string_equal(dk_jstr(r.json, "Config.Hostname"), "aaaaaaaaaaaa");
+    assert_true(osh_str_starts_with(dk_jstr(r.json, "NetworkSettings.Networks.openshell-cluster-t.IPAddress"), "172."));
     dk_reply_free(&r);
     r = CALL(t, "GET", "/networks/openshell-cluster-t", NULL);
     assert_non_null(dk_jget(dk_jget(r.json, "Containers"),
