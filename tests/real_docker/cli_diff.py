@@ -6,10 +6,12 @@ known_differences.json lists them (step names here are "cli:N:COMMAND").
 Usage: cli_diff.py --known FILE --mockd PATH. Exit 0, 1, or 77 (no daemon, CLI or mock)."""
 
 import argparse
+import filecmp
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import docker_diff as dd  # noqa: E402
@@ -17,43 +19,52 @@ import sides  # noqa: E402
 
 # (command, compare stdout?) ; ${P} and ${IMAGE} are substituted; each runs on both sides.
 COMMANDS = [
-    ("version --format {{.Server.APIVersion}}", True),
-    ("info --format {{.ServerVersion}}", False),
-    ("image inspect --format {{.Os}}/{{.Architecture}} ${IMAGE}", True),
+    ("version --format '{{.Server.APIVersion}}'", True),
+    ("info --format '{{.OSType}} {{.Driver}}'", True),
+    ("image inspect --format '{{.Os}}/{{.Architecture}}' ${IMAGE}", True),
     ("image inspect ${P}-nosuch:1", True),
     ("inspect ${P}-nosuch", True),
     ("volume create ${P}-v", True),
-    ("volume inspect --format {{.Name}} {{.Driver}} {{.Scope}} ${P}-v", True),
+    ("volume inspect --format '{{.Name}} {{.Driver}} {{.Scope}}' ${P}-v", True),
     ("volume ls -q --filter name=${P}-v", True),
     ("network create ${P}-n", False),
     ("network create ${P}-n", True),
-    ("network inspect --format {{.Name}} {{.Driver}} {{.Scope}} ${P}-n", True),
-    ("create --name ${P}-c --hostname ${P}-h -p 127.0.0.1::30051 -v ${P}-v:/data --privileged "
+    ("network inspect --format '{{.Name}} {{.Driver}} {{.Scope}} {{.Attachable}}' ${P}-n", True),
+    ("network ls --filter name=${P}-n --format '{{.Name}} {{.Driver}}'", True),
+    ("create --name ${P}-c1 --hostname ${P}-h -p 127.0.0.1:${PORT}:30051 -v ${P}-v:/data --privileged "
      "--restart unless-stopped --add-host h.example:10.0.0.9 --network ${P}-n --label osh-diff=${P} "
-     "${IMAGE} sh -c 'echo hi; echo err >&2; trap \"exit 0\" TERM; while :; do sleep 1; done'", False),
-    ("create --name ${P}-c ${IMAGE} true", True),
+     "${IMAGE} sh -c 'echo hello; echo oops >&2; trap \"exit 0\" TERM; while :; do sleep 1; done'", False),
+    ("create --name ${P}-c1 ${IMAGE} true", True),
     ("create --name ${P}/bad ${IMAGE} true", True),
-    ("inspect --format {{.Config.Hostname}} {{.HostConfig.Privileged}} {{.HostConfig.RestartPolicy.Name}} "
-     "{{.HostConfig.ExtraHosts}} {{.HostConfig.Binds}} {{.State.Status}} ${P}-c", True),
-    ("start ${P}-c", True),
-    ("start ${P}-c", True),
-    ("ps --filter name=${P}-c --format {{.Names}} {{.Image}} {{.Status}}", False),
-    ("ps -a --filter label=osh-diff=${P} --filter status=running --format {{.Names}} {{.State}}", True),
-    ("exec ${P}-c hostname", True),
-    ("exec ${P}-c sh -c 'exit 7'", True),
-    ("exec ${P}-c cat /nonexistent", False),
-    ("cp ${P}-c:/nonexistent /tmp/oshcli-none", True),
-    ("network connect ${P}-n ${P}-c", True),
+    ("inspect --format '{{.Config.Hostname}} {{.HostConfig.Privileged}} {{.HostConfig.RestartPolicy.Name}} "
+     "{{.HostConfig.ExtraHosts}} {{.HostConfig.Binds}} {{.State.Status}}' ${P}-c1", True),
+    ("start ${P}-c1", True),
+    ("start ${P}-c1", True),
+    ("ps --filter name=${P}-c1 --format '{{.Names}} {{.Image}} {{.Ports}}'", True),
+    ("ps -a --filter label=osh-diff=${P} --filter status=running --format '{{.Names}} {{.State}}'", True),
+    ("exec ${P}-c1 hostname", True),
+    ("exec ${P}-c1 sh -c 'exit 7'", True),
+    ("exec ${P}-c1 cat /nonexistent", True),
+    ("port ${P}-c1", True),
+    ("logs ${P}-c1", True),
+    ("cp " + os.path.abspath(__file__) + " ${P}-c1:/tmp/copied.py", True),
+    ("exec ${P}-c1 cat /tmp/copied.py", True),
+    ("cp ${P}-c1:/tmp/copied.py ${TMP}/out.py", True),
+    ("cp ${P}-c1:/nonexistent ${TMP}/none", True),
+    ("save -o ${TMP}/img.tar ${IMAGE}", True),
+    ("load -i ${TMP}/img.tar", True),
+    ("network connect ${P}-n ${P}-c1", True),
     ("network rm ${P}-n", True),
     ("volume rm ${P}-v", True),
-    ("rm ${P}-c", True),
-    ("stop -t 5 ${P}-c", True),
-    ("stop ${P}-c", True),
-    ("kill ${P}-c", True),
+    ("rm ${P}-c1", True),
+    ("image rm ${IMAGE}", True),
+    ("stop -t 5 ${P}-c1", True),
+    ("stop ${P}-c1", True),
+    ("kill ${P}-c1", True),
+    ("exec ${P}-c1 true", True),
     ("logs ${P}-nosuch", True),
-    ("exec ${P}-c true", True),
-    ("rm ${P}-c", True),
-    ("rm ${P}-c", True),
+    ("rm ${P}-c1", True),
+    ("rm ${P}-c1", True),
     ("volume rm ${P}-v", True),
     ("volume rm ${P}-v", True),
     ("network rm ${P}-n", True),
@@ -62,7 +73,9 @@ COMMANDS = [
 ]
 
 
-def run_all(side, url):
+def run_all(side, url, tmp):
+    side.vars["TMP"] = tmp
+    os.makedirs(tmp, exist_ok=True)
     env = dict(os.environ, DOCKER_HOST=url)
     env.pop("DOCKER_CONTEXT", None)
     out = []
@@ -90,20 +103,31 @@ def main():
         return 77
     prefix = "oshcli-%d-%s" % (os.getpid(), os.urandom(3).hex())
     real, mock = sides.RealSide(url, prefix), sides.MockSide(args.mockd, prefix)
+    tmp = None
     try:
         real.setup()
-        rres = run_all(real, url)
+        tmp = tempfile.mkdtemp(prefix="oshcli-")
+        rres = run_all(real, url, tmp + "/real")
+        mock.vars["PORT"] = real.vars["PORT"]
         mock.setup()
-        mres = run_all(mock, mock.client.url)
+        mres = run_all(mock, mock.client.url, tmp + "/mock")
+        same = filecmp.cmp(tmp + "/real/out.py", tmp + "/mock/out.py", shallow=False) if \
+            os.path.exists(tmp + "/mock/out.py") and os.path.exists(tmp + "/real/out.py") else False
+        if not same:
+            rres.append((0, "copied out", ""))
+            mres.append((1, "missing or different", ""))
     except sides.ScriptError as e:
         print("cli_diff: %s" % e)
         return 1
     finally:
         real.cleanup()
         mock.cleanup()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
     known = dd.load_known(args.known)
     unexplained, counts = [], {"accepted": 0, "mock_bugs": 0}
-    for i, ((cmd, cmp_out), r, m) in enumerate(zip(COMMANDS, rres, mres)):
+    commands = COMMANDS + [("(compare the files copied out)", True)]
+    for i, ((cmd, cmp_out), r, m) in enumerate(zip(commands, rres, mres)):
         step = "cli:%d:%s" % (i, cmd.split(" --")[0][:40])
         diffs = []
         if r[0] != m[0]:
