@@ -159,7 +159,9 @@ static void archive_put(mock_docker *d, dk_container *c, const char *ref, const 
     for (size_t i = 0; i < p.count; i++) {
         pending_entry *pe = &p.items[i];
         dk_file *f = dk_file_put(c, pe->path, pe->type, pe->mode);
-        osh_buf_append(&f->data, pe->data.data, pe->data.len);
+        osh_buf_free(&f->data);
+        f->data = pe->data; /* moved: image tars can be large */
+        memset(&pe->data, 0, sizeof pe->data);
         f->link = osh_str_dup(pe->link);
     }
     pending_free(&p);

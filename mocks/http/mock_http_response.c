@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -193,6 +196,7 @@ static stream_state *stream_new(mock_http_server *s, long truncate_after)
 
 typedef struct upgrade_state {
     mock_http_server *server;
+    long truncate_after;      /* -1 = off */
     mock_http_upgrade_fn fn;
     void *ctx;
     mock_http_free_fn free_ctx;
@@ -221,13 +225,71 @@ static void wait_head_consumed(mock_http_server *s, int sock)
     }
 }
 
+/* A truncated upgrade: the callback writes into a socket pair on its own thread; this thread
+ * relays the first truncate_after bytes to the client, then closes. The callback's later
+ * writes fail (EPIPE, with SIGPIPE blocked on its thread) and it returns. */
+typedef struct truncated_run {
+    upgrade_state *u;
+    int fd;
+    const char *extra;
+    size_t extra_len;
+} truncated_run;
+
+static void *truncated_thread(void *p)
+{
+    truncated_run *t = p;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    t->u->fn(t->u->ctx, t->fd, t->extra, t->extra_len);
+    shutdown(t->fd, SHUT_RDWR);
+    return NULL;
+}
+
+static void run_truncated(upgrade_state *u, int sock, const char *extra, size_t extra_len)
+{
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        return;
+    truncated_run t = {u, pair[1], extra, extra_len};
+    pthread_t th;
+    if (pthread_create(&th, NULL, truncated_thread, &t) != 0) {
+        close(pair[0]);
+        close(pair[1]);
+        return;
+    }
+    long left = u->truncate_after;
+    char buf[4096];
+    while (left > 0) {
+        ssize_t n = read(pair[0], buf, sizeof buf < (size_t)left ? sizeof buf : (size_t)left);
+        if (n <= 0)
+            break;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = send(sock, buf + done, (size_t)(n - done), MSG_NOSIGNAL);
+            if (w <= 0) {
+                left = 0;
+                break;
+            }
+            done += w;
+        }
+        left -= n;
+    }
+    close(pair[0]);
+    pthread_join(th, NULL);
+    close(pair[1]);
+}
+
 static void upgrade_run(void *cls, struct MHD_Connection *conn, void *con_cls,
                         const char *extra_in, size_t extra_in_size, MHD_socket sock,
                         struct MHD_UpgradeResponseHandle *urh)
 {
     upgrade_state *u = cls;
     wait_head_consumed(u->server, sock);
-    u->fn(u->ctx, sock, extra_in, extra_in_size);
+    if (u->truncate_after >= 0)
+        run_truncated(u, sock, extra_in, extra_in_size);
+    else
+        u->fn(u->ctx, sock, extra_in, extra_in_size);
     shutdown(sock, SHUT_RDWR);
     MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
@@ -251,6 +313,7 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_res
         if (!u)
             abort();
         u->server = s;
+        u->truncate_after = truncate_after;
         u->fn = res->upgrade_fn;
         u->ctx = res->ctx;
         u->free_ctx = res->free_ctx;

@@ -364,6 +364,31 @@ static void test_upgrade(void **state)
     osh_buf_free(&got);
 }
 
+static void add_rules(mock_http_server *s, const char *json);
+
+/* truncate_after applies to upgraded connections too (an exec stream cut mid-frame) */
+static void test_upgrade_truncated(void **state)
+{
+    fixture *f = *state;
+    add_rules(f->s, "{\"path\":\"/upgrade\",\"truncate_after\":5}");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strcpy(addr.sun_path, f->sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    const char req[] = "POST /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    osh_buf got = OSH_BUF_INIT;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        osh_buf_append(&got, buf, (size_t)n);
+    close(fd);
+    assert_true(osh_str_starts_with(osh_buf_str(&got), "HTTP/1.1 101"));
+    assert_true(osh_str_ends_with(osh_buf_str(&got), "\r\n\r\nraw h"));
+    osh_buf_free(&got);
+}
+
 static void test_no_answer_is_500(void **state)
 {
     fixture *f = *state;
@@ -635,6 +660,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_wake, setup, teardown),
         cmocka_unit_test(test_stop_ends_stream),
         cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_answer_is_500, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_binary_body, setup, teardown),
