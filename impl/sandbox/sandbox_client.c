@@ -36,7 +36,9 @@ int sandbox_create(k8s_client *client, const char *namespace_, const cJSON *obje
     if (rc == 0 && is_success(resp.status)) {
         *created = cJSON_Parse(osh_buf_str(&resp.body));
         if (!*created) {
-            k8s_error_set(err, (int)resp.status, "InternalError", "the created object is not valid JSON");
+            char *message = osh_str_printf("malformed JSON in the Kubernetes API's answer to POST %s", path);
+            k8s_error_set(err, 0, NULL, message); /* no API error: the answer itself is broken */
+            free(message);
             rc = -1;
         }
     } else if (rc == 0) {

@@ -108,7 +108,7 @@ static int list_all(k8s_client *client, watch_state *s, k8s_error *err)
     cJSON *list = rc == 0 ? cJSON_Parse(osh_buf_str(&resp.body)) : NULL;
     k8s_response_free(&resp);
     if (rc == 0 && !cJSON_IsObject(list)) {
-        k8s_error_set(err, 500, "InternalError", "the sandbox list is not a JSON object");
+        k8s_error_set(err, 0, NULL, "malformed JSON in the Kubernetes API's answer to the sandbox list");
         rc = -1;
     }
     if (rc == 0) {

@@ -240,6 +240,23 @@ static void errors_keep_code_reason_message(void **state)
     k8s_client_free(client);
 }
 
+static void malformed_answers_are_named(void **state)
+{
+    fixture *f = *state;
+    static const canned answers[] = {{201, "{\"metadata\": "}};
+    play(f, answers, 1);
+    k8s_client *client = client_for(f);
+    k8s_error err = {0};
+    cJSON *object = cJSON_CreateObject(), *created = NULL;
+    assert_int_equal(sandbox_create(client, "ns", object, &created, &err), -1);
+    assert_int_equal(err.code, 0);
+    assert_string_equal(err.message, "malformed JSON in the Kubernetes API's answer to POST "
+                                     "/apis/agents.x-k8s.io/v1alpha1/namespaces/ns/sandboxes");
+    k8s_error_clear(&err);
+    cJSON_Delete(object);
+    k8s_client_free(client);
+}
+
 static void stalled_api_times_out_with_504(void **state)
 {
     fixture *f = *state;
@@ -451,6 +468,25 @@ static void watch_resumes_after_a_broken_stream(void **state)
     mock_http_fault_clear(f->server);
 }
 
+static void watch_malformed_list_is_named(void **state)
+{
+    fixture *f = *state;
+    static const canned answers[] = {{200, "[1, 2"}};
+    play(f, answers, 1);
+    k8s_client *client = client_for(f);
+    recorder r = {.limit = 10};
+    sandbox_watch_options options = {.namespace_ = "ns", .on_event = record_event, .on_warning = record_warning, .user = &r};
+    k8s_error err = {0};
+    assert_int_equal(sandbox_watch_run(client, &options, &err), -1);
+    assert_int_equal(err.code, 0);
+    assert_string_equal(err.message, "malformed JSON in the Kubernetes API's answer to the sandbox list");
+    assert_int_equal(r.count, 0);
+    k8s_error_clear(&err);
+    osh_buf_free(&r.lines);
+    osh_buf_free(&r.warnings);
+    k8s_client_free(client);
+}
+
 static void watch_gives_up_after_failures(void **state)
 {
     fixture *f = *state;
@@ -575,10 +611,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(create_posts_the_object_with_token, setup, teardown),
         cmocka_unit_test_setup_teardown(delete_and_pod_ip_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_keep_code_reason_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_answers_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(stalled_api_times_out_with_504, setup, teardown),
         cmocka_unit_test(unreachable_server_is_not_an_api_error),
         cmocka_unit_test_setup_teardown(watch_lists_resumes_and_relists, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_resumes_after_a_broken_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(watch_malformed_list_is_named, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_gives_up_after_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(watch_list_failure_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_watch_prints_lines, setup, teardown),
