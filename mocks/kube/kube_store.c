@@ -141,6 +141,34 @@ static void record_event(kube_store *s, const char *type, const kube_resource *r
     e->r = r;
     e->obj = cJSON_Duplicate(obj, true);
     pthread_cond_broadcast(&s->changed);
+    for (size_t i = 0; i < sizeof(s->listeners) / sizeof(s->listeners[0]); i++)
+        if (s->listeners[i].fn)
+            s->listeners[i].fn(s->listeners[i].user);
+}
+
+int kube_store_add_listener(kube_store *s, kube_store_listener fn, void *user)
+{
+    pthread_mutex_lock(&s->lock);
+    int id = -1;
+    for (size_t i = 0; i < sizeof(s->listeners) / sizeof(s->listeners[0]) && id < 0; i++) {
+        if (s->listeners[i].fn)
+            continue;
+        id = ++s->next_listener_id;
+        s->listeners[i].id = id;
+        s->listeners[i].fn = fn;
+        s->listeners[i].user = user;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return id; /* -1: full; the watch then relies on its stream's periodic poll */
+}
+
+void kube_store_remove_listener(kube_store *s, int id)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < sizeof(s->listeners) / sizeof(s->listeners[0]); i++)
+        if (s->listeners[i].fn && s->listeners[i].id == id)
+            s->listeners[i].fn = NULL;
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Gives obj the next resourceVersion. */

@@ -63,6 +63,12 @@ bool kube_store_wait_change(kube_store *s, long long rv, int timeout_ms);
 /* Drops the event history (what etcd compaction does): a watch from an older version gets 410. */
 void kube_store_compact(kube_store *s);
 
+/* Listeners are told of every change (with the store's lock held: they must not call the
+ * store). A watch registers one to wake its stream. Returns an id for removal. */
+typedef void (*kube_store_listener)(void *user);
+int kube_store_add_listener(kube_store *s, kube_store_listener fn, void *user);
+void kube_store_remove_listener(kube_store *s, int id);
+
 /* Called after every successful mutation, outside the store's lock, on the mutating thread.
  * Mutations made by the hook itself do not call it again (controllers run to a fixpoint). */
 typedef void (*kube_store_hook)(kube_store *s, void *user);

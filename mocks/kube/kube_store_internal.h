@@ -31,6 +31,12 @@ struct kube_store {
     size_t n_events, cap_events;
     kube_store_hook hook;
     void *hook_user;
+    struct {
+        int id;
+        kube_store_listener fn;
+        void *user;
+    } listeners[16];
+    int next_listener_id;
 };
 
 kube_store *kube_store_new_empty(void);

@@ -20,11 +20,16 @@ typedef struct watch_ctx {
     bool end_after_pending;
     struct timespec deadline;
     bool has_deadline;
+    int listener;
 } watch_ctx;
+
+static void wake_stream(void *server) { mock_http_server_wake(server); }
 
 static void watch_free(void *p)
 {
     watch_ctx *w = p;
+    if (w->listener >= 0)
+        kube_store_remove_listener(w->store, w->listener);
     kube_store_unref(w->store);
     free(w->ns);
     free(w->label_selector);
@@ -131,6 +136,7 @@ void kube_watch_respond(mock_http_response *res, const mock_http_request *req, k
     w->include_object = osh_str_dup(mock_http_request_query_value(req, "includeObject"));
     w->as_table = as_table;
     w->pending = cJSON_CreateArray();
+    w->listener = kube_store_add_listener(s, wake_stream, mock_http_request_server(req));
     const char *timeout = mock_http_request_query_value(req, "timeoutSeconds");
     if (timeout && atoi(timeout) > 0) {
         clock_gettime(CLOCK_MONOTONIC, &w->deadline);

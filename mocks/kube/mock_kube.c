@@ -195,6 +195,30 @@ static void delete_options(const mock_http_request *req, const cJSON *body, kube
         o->dry_run = true;
 }
 
+/* deletecollection: every object the selectors match; answers the list of what went. */
+static kube_result delete_collection(kube_store *s, const mock_http_request *req, const route *rt,
+                                     const kube_delete_opts *o)
+{
+    kube_result list = kube_store_list(s, rt->r, rt->ns, mock_http_request_query_value(req, "labelSelector"),
+                                       mock_http_request_query_value(req, "fieldSelector"));
+    if (list.code != 200)
+        return list;
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(list.body, "items");
+    cJSON *deleted = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+        kube_result d = kube_store_delete(s, rt->r, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "namespace")),
+                                          cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "name")), o);
+        if (d.code == 200)
+            cJSON_AddItemToArray(deleted, cJSON_Duplicate(it, true));
+        cJSON_Delete(d.body);
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(list.body, "items", deleted);
+    return list;
+}
+
 static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http_response *res, const route *rt)
 {
     const char *method = mock_http_request_method(req);
@@ -229,6 +253,14 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
             free(msg);
         } else if ((body = decode_body(req, &out))) {
             out = kube_store_patch(s, rt->r, rt->ns, rt->name, type, body, rt->status, is_dry_run(req));
+        }
+    } else if (strcmp(method, "DELETE") == 0 && !rt->name) {
+        size_t len;
+        mock_http_request_body(req, &len);
+        if (len == 0 || (body = decode_body(req, &out))) {
+            kube_delete_opts o;
+            delete_options(req, body, &o);
+            out = delete_collection(s, req, rt, &o);
         }
     } else if (strcmp(method, "DELETE") == 0 && rt->name && !rt->status) {
         size_t len;
