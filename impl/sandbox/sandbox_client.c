@@ -93,7 +93,14 @@ int sandbox_pod_ip(k8s_client *client, const char *namespace_, const char *pod, 
     int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     if (rc == 0 && resp.status == 200) {
         cJSON *json = cJSON_Parse(osh_buf_str(&resp.body));
-        *ip = sandbox_parse_pod_ip(json);
+        if (cJSON_IsObject(json)) {
+            *ip = sandbox_parse_pod_ip(json);
+        } else {
+            char *message = osh_str_printf("malformed JSON in the Kubernetes API's answer to GET %s", path);
+            k8s_error_set(err, 0, NULL, message);
+            free(message);
+            rc = -1;
+        }
         cJSON_Delete(json);
     } else if (rc == 0 && resp.status != 404) {
         k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
