@@ -60,7 +60,10 @@ int conf_request_send(const cJSON *req, const char *base_url, int timeout_ms,
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(req, "body");
     char *body = !b ? NULL : cJSON_IsString(b) ? osh_str_dup(b->valuestring) : cJSON_PrintUnformatted(b);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(req, "content_type");
+    char *ct_header = osh_str_printf("Content-Type: %s", cJSON_IsString(ct) ? ct->valuestring : "application/json");
+    struct curl_slist *headers = curl_slist_append(NULL, ct_header);
+    free(ct_header);
     osh_buf out = OSH_BUF_INIT;
     curl_easy_setopt(c, CURLOPT_URL, url);
     if (sock)

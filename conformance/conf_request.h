@@ -10,7 +10,8 @@
 
 #include "conf_proc.h"
 
-/* req: {"method", "path", "query"?, "body"? (JSON value or string), "which"?}. base_url is
+/* req: {"method", "path", "query"?, "body"? (JSON value or string), "content_type"?
+ * (default application/json), "which"?}. base_url is
  * "unix:///path", "tcp://host:port" or "http://host:port". Returns 0, or -1 with *error. */
 int conf_request_send(const cJSON *req, const char *base_url, int timeout_ms,
                       conf_proc_result *res, char **error);

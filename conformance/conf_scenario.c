@@ -362,14 +362,14 @@ static char *check_env(const cJSON *env, const char *path)
 
 static char *check_request(const cJSON *q, const char *path)
 {
-    static const char *const keys[] = {"method", "path", "query", "body", "which", NULL};
+    static const char *const keys[] = {"method", "path", "query", "body", "content_type", "which", NULL};
     char *r = check_keys(q, path, keys);
     if (r)
         return r;
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(q, "path");
     if (!cJSON_IsString(p) || p->valuestring[0] != '/')
         return osh_str_printf("%s.path: expected a string starting with '/'", path);
-    static const char *const strs[] = {"method", "query", NULL};
+    static const char *const strs[] = {"method", "query", "content_type", NULL};
     for (int i = 0; strs[i]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(q, strs[i]);
         if (v && !cJSON_IsString(v))
