@@ -119,7 +119,10 @@ static bool parse_label_term(kube_selector *s, const char *t, char **error)
     if (t[0] == '!') {
         r->key = osh_str_trim_dup(t + 1);
         r->op = OP_NOT_EXISTS;
-        return r->key[0] != '\0' || (*error = osh_str_dup("unable to parse requirement: missing key")) == NULL;
+        if (r->key[0] != '\0')
+            return true;
+        *error = osh_str_dup("unable to parse requirement: missing key");
+        return false;
     }
     const char *op = strpbrk(t, "=!");
     const char *sp = strchr(t, ' ');

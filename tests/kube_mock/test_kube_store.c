@@ -139,6 +139,9 @@ static void test_selectors(void **state)
     free(error);
     assert_null(kube_label_selector_parse("app in web", &error));
     free(error);
+    assert_null(kube_label_selector_parse("!", &error));
+    assert_string_equal(error, "unable to parse requirement: missing key");
+    free(error);
     cJSON_Delete(o);
 }
 
