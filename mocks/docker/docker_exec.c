@@ -72,10 +72,18 @@ static bool run_scripted(mock_docker *d, const char *container_id, const char *c
     bool found = false;
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container_by_id(d, container_id);
-    for (size_t i = 0; c && i < d->scripted_exec_count && !found; i++) {
-        const dk_scripted_exec *s = &d->scripted_execs[i];
+    for (size_t i = 0; c && i < d->scripted_exec_count; i++) {
+        dk_scripted_exec *s = &d->scripted_execs[i];
         if (!scripted_matches(s, c->name, argv, argc))
             continue;
+        /* every matching rule counts the call; it answers only for its selected calls */
+        long n = ++s->calls;
+        if (found || (s->nth && n != s->nth) || (s->first && n > s->first) || (s->from && n < s->from))
+            continue;
+        if (s->truncate_after >= 0) {
+            res->truncate = true;
+            res->truncate_after = (size_t)s->truncate_after;
+        }
         osh_buf_append_str(&res->out, s->out ? s->out : "");
         osh_buf_append_str(&res->err, s->err ? s->err : "");
         res->exit_code = s->exit_code;
@@ -149,6 +157,7 @@ void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *re
 
 typedef struct exec_output {
     osh_buf bytes;       /* framed (or raw for TTY) output */
+    bool cut;            /* close without ending the stream (truncated output) */
 } exec_output;
 
 static void exec_output_free(void *p)
@@ -163,7 +172,7 @@ static int send_once(void *ctx, osh_buf *out)
     exec_output *o = ctx;
     osh_buf_append(out, o->bytes.data, o->bytes.len);
     osh_buf_reset(&o->bytes);
-    return MOCK_HTTP_STREAM_END;
+    return o->cut ? MOCK_HTTP_STREAM_ABORT : MOCK_HTTP_STREAM_END;
 }
 
 static void write_all(int fd, const char *p, size_t len)
@@ -205,7 +214,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     e->pid = d->next_pid++;
     pthread_mutex_unlock(&d->lock);
 
-    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false};
+    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0};
     dk_exec_run(d, container_id, cmd, &r);
     cJSON_Delete(cmd);
 
@@ -218,6 +227,11 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     if (err_on && r.err.len)
         tty ? osh_buf_append(&o->bytes, r.err.data, r.err.len)
             : dk_frame_append(&o->bytes, 2, r.err.data, r.err.len);
+    if (r.truncate) {
+        o->cut = true;
+        if (o->bytes.len > r.truncate_after)
+            o->bytes.len = r.truncate_after;
+    }
     pthread_mutex_lock(&d->lock);
     e = dk_find_exec(d, exec_id);
     if (e) {

@@ -147,6 +147,9 @@ typedef struct dk_scripted_exec {
     char *out, *err;
     int exit_code;
     bool exit_null;
+    long nth, first, from; /* which matching calls it answers (as fault rules); 0 = all */
+    long calls;            /* matching calls so far */
+    long truncate_after;   /* >= 0: cut the output stream after that many bytes */
 } dk_scripted_exec;
 
 typedef struct dk_named_script {

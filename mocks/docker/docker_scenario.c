@@ -272,7 +272,8 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
         char where[64];
         snprintf(where, sizeof where, "docker.execs[%zu]", i);
         const char *keys[] = {"argv", "script", "container", "stdout", "stderr", "exit_code",
-                              "exit_code_null", "comment", NULL};
+                              "exit_code_null", "nth", "first", "from", "truncate_after",
+                              "comment", NULL};
         if (check_keys(o, where, keys, error) || want(o, "argv", cJSON_Array, where, error) ||
             want(o, "script", cJSON_String, where, error) ||
             want(o, "container", cJSON_String, where, error) ||
@@ -280,6 +281,25 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
             want(o, "exit_code", cJSON_Number, where, error) ||
             want(o, "exit_code_null", cJSON_True, where, error))
             return -1;
+        const char *counts[] = {"nth", "first", "from", "truncate_after"};
+        long values[4] = {0, 0, 0, -1};
+        int selectors = 0;
+        for (size_t k = 0; k < 4; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, counts[k]);
+            if (!v)
+                continue;
+            if (!cJSON_IsNumber(v) || v->valuedouble < (k == 3 ? 0 : 1) ||
+                v->valuedouble != (double)(long)v->valuedouble) {
+                char *at = osh_str_printf("%s.%s", where, counts[k]);
+                bad(error, at, k == 3 ? "expected an integer >= 0" : "expected an integer >= 1");
+                free(at);
+                return -1;
+            }
+            values[k] = (long)v->valuedouble;
+            selectors += k < 3;
+        }
+        if (selectors > 1)
+            return bad(error, where, "nth, first and from exclude each other");
         const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
         if (!argv == !str(o, "script"))
             return bad(error, where, "exactly one of argv and script is required");
@@ -294,6 +314,10 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "exit_code");
         s->exit_code = code ? code->valueint : 0;
         s->exit_null = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "exit_code_null"));
+        s->nth = values[0];
+        s->first = values[1];
+        s->from = values[2];
+        s->truncate_after = values[3];
     }
     return 0;
 }

@@ -40,12 +40,14 @@ typedef void (*mock_http_handler_fn)(void *ctx, const mock_http_request *req,
 
 /* A streamed body. Called repeatedly on the connection's thread; appends zero or more bytes
  * to out and returns MOCK_HTTP_STREAM_MORE to be called again or MOCK_HTTP_STREAM_END when
- * done (what it appended in that call is still sent). When it appends nothing and returns
+ * done (what it appended in that call is still sent), or MOCK_HTTP_STREAM_ABORT to send what
+ * it appended and then close the connection without ending the body (a cut stream, as a
+ * crashing daemon would leave it). When it appends nothing and returns
  * MORE, the server waits until mock_http_server_wake() (or a short safety timeout) before
  * calling again, so a callback never needs to block itself; it may block, but then must
  * give up when mock_http_server_stopping() turns true. The stream is cut when the server
  * stops or the client goes away. */
-enum { MOCK_HTTP_STREAM_END = 0, MOCK_HTTP_STREAM_MORE = 1 };
+enum { MOCK_HTTP_STREAM_ABORT = -1, MOCK_HTTP_STREAM_END = 0, MOCK_HTTP_STREAM_MORE = 1 };
 typedef int (*mock_http_stream_fn)(void *ctx, osh_buf *out);
 
 /* A hijacked connection after a 101 answer. fd is the raw socket (do not close it: the

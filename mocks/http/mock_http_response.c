@@ -163,7 +163,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (mock_http_server_stopping(st->server))
             return MHD_CONTENT_READER_END_WITH_ERROR;
-        if (st->fn(st->ctx, &st->pending) == MOCK_HTTP_STREAM_END)
+        int r = st->fn(st->ctx, &st->pending);
+        if (r == MOCK_HTTP_STREAM_ABORT) {
+            st->ended = true;
+            if (st->remaining < 0 || (long)st->pending.len < st->remaining)
+                st->remaining = (long)st->pending.len; /* send it, then cut */
+            if (st->remaining == 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        } else if (r == MOCK_HTTP_STREAM_END)
             st->ended = true;
         else if (st->pending.len == 0 && !mock_http_wait_wake(st->server, &st->generation, 200))
             return MHD_CONTENT_READER_END_WITH_ERROR;

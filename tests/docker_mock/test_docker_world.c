@@ -41,6 +41,8 @@ static void test_scenario_errors(void **state)
         {"{\"scripts\":{\"c1\":{\"health\":[\"great\"]}}}", "docker.scripts.c1.health[0]: expected"},
         {"{\"scripts\":{\"c1\":{\"exit\":{\"code\":1}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer >= 1"},
         {"{\"execs\":[{\"stdout\":\"x\"}]}", "docker.execs[0]: exactly one of argv and script is required"},
+        {"{\"execs\":[{\"argv\":[\"x\"],\"nth\":1,\"from\":2}]}", "docker.execs[0]: nth, first and from exclude each other"},
+        {"{\"execs\":[{\"argv\":[\"x\"],\"truncate_after\":-1}]}", "docker.execs[0].truncate_after: expected an integer >= 0"},
         {"{\"faults\":[{\"status\":500}]}", "docker.faults[0].path: required"},
         {"{\"cdi_spec_dirs\":\"x\"}", "docker.cdi_spec_dirs: expected array of strings or null"},
         {"{\"volumes\":[{\"name\":\"v1\"},{\"name\":\"v1\"}]}", "docker.volumes[1]: name: duplicate volume"},
@@ -272,6 +274,43 @@ static void test_scripted_execs(void **state)
     osh_buf_free(&err);
 }
 
+/* Scripted answers select calls like fault rules, and can cut the output mid-frame. */
+static void test_scripted_exec_counts_and_cut(void **state)
+{
+    dk_test *t = dk_test_start(
+        "{\"images\":[{\"ref\":\"img:1\",\"config\":{\"Cmd\":[\"x\"]}}],"
+        " \"containers\":[{\"name\":\"box\",\"state\":\"running\",\"create\":{\"Image\":\"img:1\"}}],"
+        " \"execs\":[{\"argv\":[\"probe\"],\"first\":2,\"exit_code\":1},"
+        "   {\"argv\":[\"probe\"],\"stdout\":\"ready\\n\"},"
+        "   {\"argv\":[\"secret\"],\"stdout\":\"Y2E=\\nY3J0\\na2V5\\n\",\"truncate_after\":11}]}");
+    osh_buf out = OSH_BUF_INIT, err = OSH_BUF_INIT;
+    const cJSON *code;
+    dk_reply ins;
+    int want[] = {1, 1, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        osh_buf_reset(&out);
+        char *id = run_exec(t, "box", "[\"probe\"]", &out, &err, &code, &ins);
+        assert_int_equal(code->valueint, want[i]);
+        assert_string_equal(osh_buf_str(&out), want[i] ? "" : "ready\n");
+        dk_reply_free(&ins);
+        free(id);
+    }
+    /* the cut stream: 8-byte header + 3 payload bytes, then the connection closes */
+    dk_reply r = CALL(t, "POST", "/containers/box/exec", "{\"AttachStdout\":true,\"Cmd\":[\"secret\"]}");
+    char *start = osh_str_printf("/exec/%s/start", dk_jstr(r.json, "Id"));
+    dk_reply_free(&r);
+    r = CALL(t, "POST", start, "{\"Detach\":false,\"Tty\":false}");
+    assert_int_equal(r.status, 200);
+    assert_int_not_equal(r.rc, CURLE_OK);
+    assert_int_equal(r.body.len, 11);
+    assert_false(dk_demux(r.body.data, r.body.len, &out, &err));
+    dk_reply_free(&r);
+    free(start);
+    osh_buf_free(&out);
+    osh_buf_free(&err);
+    dk_test_stop(t);
+}
+
 /* ---- Hooks ------------------------------------------------------------------------------- */
 
 typedef struct recorder {
@@ -487,6 +526,7 @@ int main(void)
         T(test_health_sequence),
         T(test_scripts_for_created_containers),
         T(test_scripted_execs),
+        cmocka_unit_test(test_scripted_exec_counts_and_cut),
         cmocka_unit_test(test_hooks),
         T(test_c_api),
         cmocka_unit_test(test_faults_from_scenario),
