@@ -7,6 +7,7 @@ docs/docker-fidelity.md); a side that cannot run is reported and left out.
 Usage: deploy_bench.py --openshell PATH --mockd PATH [--poll-ms 300]"""
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -74,12 +75,25 @@ def real_side(args, prefix):
         side.cleanup()
 
 
+def scripted_cluster(name):
+    """openshell-mockd serves the Docker mock alone (no k3s simulator), so the cluster's part
+    is scripted: the default pullable image, a health sequence (starting twice, then healthy)
+    and the exec answers of S1, hostname and M1 (docs/scenarios.md, "docker")."""
+    node = "openshell-" + name.lower()
+    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n").decode()
+    return {"docker": {
+        "scripts": {"openshell-cluster-" + name: {"health": ["starting", "starting", "healthy"]}},
+        "execs": [{"script": fct.S1, "stdout": node + "\n"},
+                  {"argv": ["hostname"], "stdout": node + "\n"},
+                  {"script": fct.M1, "stdout": "%s\n%s\n%s" % (ca, ca, ca)}]}}
+
+
 def mock_side(args, prefix):
     if not os.access(args.mockd, os.X_OK):
         print("mock: %s is not built" % args.mockd)
         return None
     mock = sides.MockSide(args.mockd, prefix)
-    mock.scenario = lambda: {"docker": {}}  # the default world (docs/scenarios.md)
+    mock.scenario = lambda: scripted_cluster(prefix)
     try:
         mock.setup()
 
