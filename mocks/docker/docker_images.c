@@ -149,12 +149,61 @@ static dk_pullable *find_pullable(mock_docker *d, const char *ref)
     return NULL;
 }
 
+/* The image a pullable ref yields: an existing one with its ID, or a new one (lock held). */
+static dk_image *pulled_image(mock_docker *d, const dk_pullable *p)
+{
+    char *full = p->id && !osh_str_starts_with(p->id, "sha256:") ? osh_str_printf("sha256:%s", p->id)
+                                                                 : osh_str_dup(p->id);
+    dk_image *img = full ? dk_find_image_by_id(d, full) : NULL;
+    free(full);
+    if (img)
+        return img;
+    img = dk_add_image(d, p->id);
+    if (p->config) {
+        cJSON_Delete(img->config);
+        img->config = cJSON_Duplicate(p->config, true);
+    }
+    if (p->architecture) {
+        free(img->architecture);
+        img->architecture = osh_str_dup(p->architecture);
+    }
+    return img;
+}
+
+/* The layer lines of a download; false when the scenario makes the stream fail. */
+static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *fallback_id)
+{
+    char layer[13];
+    const char *id = p->id ? (osh_str_starts_with(p->id, "sha256:") ? p->id + 7 : p->id) : fallback_id;
+    snprintf(layer, sizeof layer, "%.12s", id);
+    progress_line(out, "Pulling fs layer", layer, 0, 0);
+    if (p->stream_error) {
+        error_line(out, p->stream_error);
+        return false;
+    }
+    long total = 52428800;
+    progress_line(out, "Downloading", layer, total / 2, total);
+    progress_line(out, "Downloading", layer, total, total);
+    progress_line(out, "Verifying Checksum", layer, 0, 0);
+    progress_line(out, "Download complete", layer, 0, 0);
+    progress_line(out, "Extracting", layer, total, total);
+    progress_line(out, "Pull complete", layer, 0, 0);
+    return true;
+}
+
+static char *unknown_ref_message(const char *repo, const char *ref)
+{
+    if (has_registry_host(repo))
+        return osh_str_printf("manifest for %s not found: manifest unknown: manifest unknown", ref);
+    return osh_str_printf("pull access denied for %s, repository does not exist or may require "
+                          "'docker login': denied: requested access to the resource is denied", repo);
+}
+
 /* Builds the progress stream (lock held); returns the status to answer or 0 = stream. */
 static int pull_locked(mock_docker *d, const char *repo, const char *tag, osh_buf *out,
                        char **message)
 {
     char *ref = osh_str_printf("%s:%s", repo, tag);
-    char *remote = remote_name(repo);
     dk_pullable *p = find_pullable(d, ref);
     dk_image *have = dk_find_image(d, ref);
     int status = 0;
@@ -162,16 +211,13 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, osh_bu
         *message = osh_str_dup(p->error_message ? p->error_message : "pull failed");
         status = p->error_status;
     } else if (!p && !have) {
-        *message = has_registry_host(repo)
-                       ? osh_str_printf("manifest for %s not found: manifest unknown: manifest unknown", ref)
-                       : osh_str_printf("pull access denied for %s, repository does not exist or may "
-                                        "require 'docker login': denied: requested access to the "
-                                        "resource is denied", repo);
+        *message = unknown_ref_message(repo, ref);
         status = 404;
     } else {
         char digest[DK_ID_LEN + 1];
         dk_random_hex(d, digest, DK_ID_LEN);
         /* dockerd puts the repository in the first line's status and the tag as its id */
+        char *remote = remote_name(repo);
         char *first = osh_str_printf("Pulling from %s", remote);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "status", first);
@@ -181,51 +227,20 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, osh_bu
         cJSON_free(text);
         cJSON_Delete(o);
         free(first);
-        if (p && !have) {
-            char layer[13];
-            snprintf(layer, sizeof layer, "%.12s", p->id ? (osh_str_starts_with(p->id, "sha256:") ? p->id + 7 : p->id) : digest);
-            progress_line(out, "Pulling fs layer", layer, 0, 0);
-            if (p->stream_error) {
-                error_line(out, p->stream_error);
-                free(ref);
-                free(remote);
-                return 0;
-            }
-            long total = 52428800;
-            progress_line(out, "Downloading", layer, total / 2, total);
-            progress_line(out, "Downloading", layer, total, total);
-            progress_line(out, "Verifying Checksum", layer, 0, 0);
-            progress_line(out, "Download complete", layer, 0, 0);
-            progress_line(out, "Extracting", layer, total, total);
-            progress_line(out, "Pull complete", layer, 0, 0);
-            dk_image *img = p->id ? dk_find_image_by_id(d, osh_str_starts_with(p->id, "sha256:") ? p->id : "") : NULL;
-            if (!img && p->id && !osh_str_starts_with(p->id, "sha256:")) {
-                char *full = osh_str_printf("sha256:%s", p->id);
-                img = dk_find_image_by_id(d, full);
-                free(full);
-            }
-            if (!img) {
-                img = dk_add_image(d, p->id);
-                if (p->config) {
-                    cJSON_Delete(img->config);
-                    img->config = cJSON_Duplicate(p->config, true);
-                }
-                if (p->architecture) {
-                    free(img->architecture);
-                    img->architecture = osh_str_dup(p->architecture);
-                }
-            }
-            dk_image_add_tag(d, img, ref);
+        free(remote);
+        bool ok = true;
+        if (p && !have && (ok = layer_lines(out, p, digest)))
+            dk_image_add_tag(d, pulled_image(d, p), ref);
+        if (ok) {
+            char *line = osh_str_printf("Digest: sha256:%s", digest);
+            progress_line(out, line, NULL, 0, 0);
+            free(line);
+            line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
+            progress_line(out, line, NULL, 0, 0);
+            free(line);
         }
-        char *line = osh_str_printf("Digest: sha256:%s", digest);
-        progress_line(out, line, NULL, 0, 0);
-        free(line);
-        line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
-        progress_line(out, line, NULL, 0, 0);
-        free(line);
     }
     free(ref);
-    free(remote);
     return status;
 }
 
