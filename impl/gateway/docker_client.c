@@ -25,6 +25,7 @@ typedef struct ssh_relay ssh_relay;
 static ssh_relay *relay_start(char **argv);
 static void relay_stop(ssh_relay *r);
 static const char *relay_path(const ssh_relay *r);
+static int relay_spawn_errno(ssh_relay *r);
 
 struct docker_client {
     docker_endpoint ep;   /* a private copy */
@@ -117,6 +118,7 @@ typedef struct ssh_relay {
     pid_t *pids;
     size_t n_pids;
     char **argv;
+    atomic_int spawn_errno;  /* why the last ssh could not be started, 0 if it could */
 } ssh_relay;
 
 static void relay_reap(ssh_relay *r, bool wait_all)
@@ -151,6 +153,7 @@ static void *relay_main(void *arg)
         int rc = posix_spawnp(&pid, r->argv[0], &fa, NULL, r->argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         close(fd);
+        atomic_store(&r->spawn_errno, rc);
         relay_reap(r, false);
         if (rc == 0) {
             pthread_mutex_lock(&r->lock);
@@ -182,6 +185,7 @@ static ssh_relay *relay_start(char **argv)
     r->dir = dir;
     r->path = osh_str_printf("%s/docker.sock", dir);
     r->argv = argv;
+    atomic_init(&r->spawn_errno, 0);
     pthread_mutex_init(&r->lock, NULL);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     r->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -206,6 +210,8 @@ static ssh_relay *relay_start(char **argv)
 }
 
 static const char *relay_path(const ssh_relay *r) { return r ? r->path : "/nonexistent/openshell-ssh-relay.sock"; }
+
+static int relay_spawn_errno(ssh_relay *r) { return r ? atomic_load(&r->spawn_errno) : 0; }
 
 static void relay_stop(ssh_relay *r)
 {
@@ -355,6 +361,10 @@ static int transfer_result(transfer *t, CURLcode rc, gw_error *err)
     if (t->callback_aborted)
         return gw_fail(err, GW_E_STREAM, "stream aborted while reading %s %s", t->req->method, t->req->path);
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+    int spawn = t->dc->ep.transport == DOCKER_TRANSPORT_SSH ? relay_spawn_errno(t->dc->relay) : 0;
+    if (spawn)
+        return gw_fail(err, GW_E_TRANSPORT, "could not run ssh to reach the Docker daemon on %s: %s",
+                       t->dc->ep.address, strerror(spawn));
     if (code == 0)
         return gw_fail(err, GW_E_TRANSPORT, "error trying to connect to the Docker daemon (%s %s): %s",
                        endpoint_label(&t->dc->ep), t->dc->ep.address, detail);

@@ -208,6 +208,13 @@ static void preflight_failures(void **state)
     contains(&f->r.err, "Failed to create Docker client");
     contains(&f->r.err, "unsupported DOCKER_HOST scheme");
     contains(&f->r.err, "Verify Docker is working with: docker info");
+    impl_env_set(&f->env, "PATH=/nonexistent");
+    assert_int_equal(run(f, "gateway", "start", "--remote", "me@box", NULL), 1);
+    contains(&f->r.err, "Deploying remote gateway openshell...");
+    contains(&f->r.err, "could not run ssh to reach the Docker daemon on me@box: No such file or directory");
+    char *path = osh_str_printf("PATH=%s", getenv("PATH"));
+    impl_env_set(&f->env, path);
+    free(path);
     impl_env_set(&f->env, "NAV_GATEWAY_TLS_ENABLED=maybe");
     assert_int_equal(run(f, "gateway", "start", NULL), 1);
     contains(&f->r.err, "NAV_GATEWAY_TLS_ENABLED must be true or false");
