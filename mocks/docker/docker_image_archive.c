@@ -72,68 +72,79 @@ static void write_image(dk_tar_writer *w, const dk_image *img, int64_t mtime)
     osh_buf_free(&empty);
 }
 
-void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
-                     mock_http_response *res)
+/* One manifest.json entry; the tag it was exported by also goes into `repositories`. */
+static cJSON *manifest_entry(const dk_image *img, const char *name, cJSON *repositories)
 {
-    size_t n = single ? 1 : mock_http_request_query_count(req, "names");
-    pthread_mutex_lock(&d->lock);
-    dk_image **imgs = calloc(n ? n : 1, sizeof *imgs);
-    if (!imgs)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        const char *name = single ? single : mock_http_request_query_nth(req, "names", i);
-        imgs[i] = dk_find_image(d, name);
-        if (!imgs[i]) {
-            pthread_mutex_unlock(&d->lock);
-            free(imgs);
-            dk_error(res, 404, "reference does not exist");
-            return;
-        }
+    char layer[DK_ID_LEN + 1], cfg_name[200], layer_tar[200];
+    layer_hex(img, layer);
+    snprintf(cfg_name, sizeof cfg_name, "%s.json", img->id + 7);
+    snprintf(layer_tar, sizeof layer_tar, "%s/layer.tar", layer);
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "Config", cfg_name);
+    cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
+    char *norm = dk_normalize_ref(name);
+    for (size_t t = 0; t < img->tag_count; t++) {
+        if (strcmp(img->tags[t], norm) != 0)
+            continue;
+        cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
+        char *colon = strrchr(norm, ':');
+        char *repo = osh_str_ndup(norm, (size_t)(colon - norm));
+        cJSON *r = cJSON_GetObjectItemCaseSensitive(repositories, repo);
+        if (!r)
+            r = cJSON_AddObjectToObject(repositories, repo);
+        cJSON_AddStringToObject(r, colon + 1, layer);
+        free(repo);
     }
-    osh_buf tar = OSH_BUF_INIT;
-    dk_tar_writer *w = dk_tar_writer_new(&tar);
+    free(norm);
+    cJSON_AddItemToObject(entry, "Layers", cJSON_CreateStringArray((const char *[]){layer_tar}, 1));
+    return entry;
+}
+
+/* The docker-archive of the named images (lock held); false when a name is unknown. */
+static bool export_locked(mock_docker *d, const char *const *names, size_t n, osh_buf *tar)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!dk_find_image(d, names[i]))
+            return false;
+    dk_tar_writer *w = dk_tar_writer_new(tar);
     cJSON *manifest = cJSON_CreateArray();
     cJSON *repositories = cJSON_CreateObject();
     int64_t mtime = dk_now_ns() / 1000000000LL;
     for (size_t i = 0; i < n; i++) {
-        const char *name = single ? single : mock_http_request_query_nth(req, "names", i);
+        dk_image *img = dk_find_image(d, names[i]);
         bool seen = false;
         for (size_t k = 0; k < i; k++)
-            seen = seen || imgs[k] == imgs[i];
-        char layer[DK_ID_LEN + 1], cfg_name[200], layer_tar[200];
-        layer_hex(imgs[i], layer);
-        snprintf(cfg_name, sizeof cfg_name, "%s.json", imgs[i]->id + 7);
-        snprintf(layer_tar, sizeof layer_tar, "%s/layer.tar", layer);
+            seen = seen || dk_find_image(d, names[k]) == img;
         if (!seen)
-            write_image(w, imgs[i], mtime);
-        cJSON *entry = cJSON_CreateObject();
-        cJSON_AddStringToObject(entry, "Config", cfg_name);
-        cJSON *tags = cJSON_AddArrayToObject(entry, "RepoTags");
-        char *norm = dk_normalize_ref(name);
-        for (size_t t = 0; t < imgs[i]->tag_count; t++) {
-            if (strcmp(imgs[i]->tags[t], norm) != 0)
-                continue;
-            cJSON_AddItemToArray(tags, cJSON_CreateString(norm));
-            char *colon = strrchr(norm, ':');
-            char *repo = osh_str_ndup(norm, (size_t)(colon - norm));
-            cJSON *r = cJSON_GetObjectItemCaseSensitive(repositories, repo);
-            if (!r)
-                r = cJSON_AddObjectToObject(repositories, repo);
-            cJSON_AddStringToObject(r, colon + 1, layer);
-            free(repo);
-        }
-        free(norm);
-        cJSON_AddItemToObject(entry, "Layers", cJSON_CreateStringArray((const char *[]){layer_tar}, 1));
-        cJSON_AddItemToArray(manifest, entry);
+            write_image(w, img, mtime);
+        cJSON_AddItemToArray(manifest, manifest_entry(img, names[i], repositories));
     }
-    pthread_mutex_unlock(&d->lock);
     add_json_file(w, "manifest.json", manifest, 0);
     add_json_file(w, "repositories", repositories, 0);
     dk_tar_finish(w);
     cJSON_Delete(manifest);
     cJSON_Delete(repositories);
-    free(imgs);
-    dk_respond_chunked(res, 200, "application/x-tar", tar.data, tar.len);
+    return true;
+}
+
+void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
+                     mock_http_response *res)
+{
+    size_t n = single ? 1 : mock_http_request_query_count(req, "names");
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    if (!names)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        names[i] = single ? single : mock_http_request_query_nth(req, "names", i);
+    osh_buf tar = OSH_BUF_INIT;
+    pthread_mutex_lock(&d->lock);
+    bool ok = export_locked(d, names, n, &tar);
+    pthread_mutex_unlock(&d->lock);
+    free(names);
+    if (ok)
+        dk_respond_chunked(res, 200, "application/x-tar", tar.data, tar.len);
+    else
+        dk_error(res, 404, "reference does not exist");
     osh_buf_free(&tar);
 }
 
