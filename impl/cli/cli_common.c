@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gw_spec.h"
 #include "osh_str.h"
@@ -77,8 +78,38 @@ char *cli_remote_for(const cli_args *a, const char *config_root, const char *nam
     return remote;
 }
 
+/* On a terminal, [progress] lines are shown on one transient line that the next line
+ * overwrites (carriage return and erase-to-end-of-line); elsewhere they are dropped. */
+static bool progress_shown;
+
+static void clear_progress(void)
+{
+    if (progress_shown) {
+        fputs("\r\x1b[K", stderr);
+        progress_shown = false;
+    }
+}
+
+static void show_progress(const char *text)
+{
+    const char *shown = osh_str_starts_with(text, "[progress] ") ? text + 11 : text;
+    fputs("\r\x1b[K  ", stderr);
+    cli_write_clean(stderr, shown);
+    progress_shown = true;
+}
+
+void cli_end_progress(void) { clear_progress(); }
+
 void cli_render_event(void *ud, gw_event kind, const char *text)
 {
+    bool verbose = getenv("OPENSHELL_VERBOSE") && *getenv("OPENSHELL_VERBOSE");
+    if (kind == GW_EVENT_PROGRESS && !verbose) {
+        if (isatty(STDERR_FILENO))
+            show_progress(text);
+        fflush(stderr);
+        return;
+    }
+    clear_progress();
     switch (kind) {
     case GW_EVENT_STATUS:
         fputs("  ", stderr);
@@ -97,7 +128,7 @@ void cli_render_event(void *ud, gw_event kind, const char *text)
         break;
     case GW_EVENT_PROGRESS:
     case GW_EVENT_VERBOSE:
-        if (getenv("OPENSHELL_VERBOSE") && *getenv("OPENSHELL_VERBOSE")) {
+        if (verbose) {
             fputs("  ", stderr);
             cli_write_clean(stderr, text);
             fputc('\n', stderr);

@@ -24,6 +24,8 @@ void cli_write_clean(FILE *f, const char *text);
 /* "error: {text}" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The event sink used by every command (SPEC 3.4 rendering). */
+/* Call before printing a final line so a transient progress line is erased first. */
+void cli_end_progress(void);
 void cli_render_event(void *ud, gw_event kind, const char *text);
 
 int cli_gateway_start(const cli_args *a);

@@ -78,7 +78,9 @@ static int deploy(const cli_args *a, const char *root, const char *name, bool fe
     gw_deploy_result r;
     gw_error err = GW_ERROR_INIT;
     int code = 0;
-    if (gw_deploy(&o, &r, &err) != 0) {
+    int rc = gw_deploy(&o, &r, &err);
+    cli_end_progress();
+    if (rc != 0) {
         fprintf(stderr, "x Gateway failed: %s\n", name);
         cli_write_clean(stderr, gw_error_text(&err));
         fputc('\n', stderr);

@@ -384,6 +384,9 @@ static void push_images(void **state)
     iw_run(w, START_T, env);
     assert_exit(w, 0);
     iw_assert_contains(osh_buf_str(&w->err), "  Deploying components\n  Starting gateway\n");
+    /* Not a terminal: [progress] lines are dropped, no escape sequence is written. */
+    iw_assert_not_contains(osh_buf_str(&w->err), "Uploaded to gateway");
+    iw_assert_not_contains(osh_buf_str(&w->err), "\x1b");
     int get = iw_find(w, 0, "GET", "/images/get");
     int put = iw_find(w, get, "PUT", "/containers/" C "/archive");
     assert_true(get > 0 && put > get);

@@ -241,19 +241,17 @@ static void pty_read_until(int fd, osh_buf *out, const char *needle)
     }
 }
 
-/* SPEC 3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
-static void interactive_prompt_recreates(void **state)
+/* Run openshell on a pseudo-terminal (stdin, stdout, stderr); answer is written once
+ * `question` shows up (NULL: never). Returns the exit status; out gets everything. */
+static int pty_run(impl_world *w, char *const *argv, const char *extra_env, const char *question, const char *answer,
+                   osh_buf *out)
 {
-    impl_world *w = iw_new(NULL);
-    iw_run(w, START_T, NULL);
-    assert_exit(w, 0);
     char *docker_host = osh_str_printf("DOCKER_HOST=%s", iw_docker_url(w, "unix://"));
     char *xdg = osh_str_printf("XDG_CONFIG_HOME=%s", w->config_root);
     xdg[strlen(xdg) - strlen("/openshell")] = '\0';
     char *path = osh_str_printf("PATH=%s", getenv("PATH"));
     char *env[] = {docker_host, xdg, path, "HOME=/nonexistent", "OPENSHELL_POLL_INTERVAL_MS=0",
-                   "ASAN_OPTIONS=detect_leaks=1", NULL};
-    char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "t", NULL};
+                   "ASAN_OPTIONS=detect_leaks=1", (char *)extra_env, NULL};
     int master;
     pid_t pid = forkpty(&master, NULL, NULL, NULL);
     assert_true(pid >= 0);
@@ -261,22 +259,54 @@ static void interactive_prompt_recreates(void **state)
         execve(argv[0], argv, env);
         _exit(127);
     }
-    osh_buf out = OSH_BUF_INIT;
-    pty_read_until(master, &out, "Destroy and recreate it? [y/N] ");
-    iw_assert_contains(osh_buf_str(&out), "Gateway 't' already exists. Destroy and recreate it? [y/N] ");
-    assert_int_equal(write(master, "y\n", 2), 2);
-    pty_read_until(master, &out, NULL);
+    if (question) {
+        pty_read_until(master, out, question);
+        iw_assert_contains(osh_buf_str(out), question);
+        assert_int_equal(write(master, answer, strlen(answer)), (ssize_t)strlen(answer));
+    }
+    pty_read_until(master, out, NULL);
     int status = 0;
     waitpid(pid, &status, 0);
     close(master);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(docker_host);
+    free(xdg);
+    free(path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* SPEC 3.4: on a terminal, [progress] lines show on one transient line. */
+static void progress_on_a_terminal(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"images\": [{\"ref\": \"a/gateway:dev\"}], \"execs\": ["
+                           "{\"argv\": [\"ctr\", \"-a\", \"/run/k3s/containerd/containerd.sock\", \"-n\", \"k8s.io\", "
+                           "\"images\", \"import\", \"/tmp/openshell-images.tar\"]}, "
+                           "{\"script\": \"KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get statefulset/openshell -n openshell "
+                           "-o name 2>/dev/null\"}, {\"script\": \"KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl rollout restart "
+                           "statefulset/openshell -n openshell\"}, {\"script\": \"KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl "
+                           "rollout status statefulset/openshell -n openshell --timeout=180s\"}]}}");
+    char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "t", "--recreate", NULL};
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(pty_run(w, argv, "OPENSHELL_PUSH_IMAGES=a/gateway:dev", NULL, NULL, &out), 0);
+    iw_assert_contains(osh_buf_str(&out), "\r\x1b[K  Uploaded to gateway");
+    iw_assert_contains(osh_buf_str(&out), "Gateway t ready.");
+    osh_buf_free(&out);
+    iw_free(w);
+}
+
+/* SPEC 3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
+static void interactive_prompt_recreates(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "t", NULL};
+    osh_buf out = OSH_BUF_INIT;
+    int code = pty_run(w, argv, NULL, "Gateway 't' already exists. Destroy and recreate it? [y/N] ", "y\n", &out);
+    assert_int_equal(code, 0);
     iw_assert_contains(osh_buf_str(&out), "Removing existing gateway");
     iw_assert_not_contains(osh_buf_str(&out), "\x1b[");
     assert_int_equal(iw_count(w, "POST", "/containers/create"), 2);
     osh_buf_free(&out);
-    free(docker_host);
-    free(xdg);
-    free(path);
     iw_free(w);
 }
 
@@ -290,6 +320,7 @@ int main(void)
         cmocka_unit_test_teardown(stored_host_is_reused, iw_teardown),
         cmocka_unit_test_teardown(stored_port_replaces_the_flag, iw_teardown),
         cmocka_unit_test_teardown(interactive_prompt_recreates, iw_teardown),
+        cmocka_unit_test_teardown(progress_on_a_terminal, iw_teardown),
         cmocka_unit_test_teardown(create_body_follows_flags_and_environment, iw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
