@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "impl_world.h"
 #include "osh_str.h"
@@ -545,6 +547,46 @@ static void doctor_exec_exit_code(void **state)
     iw_free(w);
 }
 
+/* Stops the container once a follow=1 log request has been made (driven by the journal). */
+static void *stop_when_followed(void *arg)
+{
+    impl_world *w = arg;
+    for (int i = 0; i < 20000; i++) {
+        cJSON *j = iw_journal(w);
+        bool followed = false;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, j)
+        {
+            const char *q = cJSON_GetStringValue(cJSON_GetObjectItem(e, "query"));
+            if (q && strstr(q, "follow=1&tail=0") && strstr(q, "timestamps=1"))
+                followed = true;
+        }
+        cJSON_Delete(j);
+        if (followed) {
+            mock_docker_append_log(w->docker, C, 1, "after the follow started");
+            mock_docker_container_exit(w->docker, C, 0, NULL, false);
+            return NULL;
+        }
+        usleep(1000);
+    }
+    return NULL;
+}
+
+/* doctor logs --follow streams until the container stops (SPEC 9.5). */
+static void doctor_logs_follow(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, stop_when_followed, w), 0);
+    iw_run(w, IW_ARGS("doctor", "logs", "--name", "t", "--follow"), NULL);
+    pthread_join(t, NULL);
+    assert_exit(w, 0);
+    iw_assert_contains(osh_buf_str(&w->out), " after the follow started\n");
+    iw_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +609,7 @@ int main(void)
         cmocka_unit_test_teardown(destroy_image_409_and_volume_error, iw_teardown),
         cmocka_unit_test_teardown(stop_tolerances, iw_teardown),
         cmocka_unit_test_teardown(doctor_exec_exit_code, iw_teardown),
+        cmocka_unit_test_teardown(doctor_logs_follow, iw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
