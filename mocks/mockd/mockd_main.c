@@ -1,23 +1,25 @@
-/* mockd_main.c: openshell-mockd: serves the mock daemons of one scenario until SIGINT or
- * SIGTERM. Prints each endpoint's final address ("docker: unix:///...") and then "ready".
+/* mockd_main.c: openshell-mockd: serves the mock world of one scenario (mocks/world: the
+ * Docker mock, the k3s simulator, with --kube the Kubernetes API) until SIGINT or SIGTERM.
+ * Prints each endpoint's final address ("docker: unix:///...", "kube: http://...") and
+ * then "ready".
  * Argument parsing and scenario loading are in mockd_options.c; this file only runs. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mock_docker.h"
+#include "mock_world.h"
 #include "mockd_options.h"
 
-static int serve(const mockd_options *o)
+/* Listens on every --docker endpoint and prints them (the world's private socket, its
+ * endpoint 0, is not printed), then "kube: URL". Returns 0 or 1. */
+static int listen_and_print(mock_world *w, const mockd_options *o)
 {
     char *error = NULL;
-    mock_docker *d = mock_docker_new(o->docker_scenario, &error);
-    if (!d) {
-        fprintf(stderr, "openshell-mockd: %s: %s\n", o->scenario_path, error);
-        free(error);
-        return 2;
-    }
+    mock_docker *d = mock_world_docker(w);
     for (size_t i = 0; i < o->endpoint_count; i++) {
         const mockd_endpoint *e = &o->endpoints[i];
         int rc = e->unix_path ? mock_docker_listen_unix(d, e->unix_path, &error)
@@ -25,12 +27,44 @@ static int serve(const mockd_options *o)
         if (rc != 0) {
             fprintf(stderr, "openshell-mockd: cannot serve docker on %s: %s\n", e->spec, error);
             free(error);
-            mock_docker_free(d);
             return 1;
         }
     }
-    for (size_t i = 0; mock_docker_url(d, i); i++)
+    for (size_t i = 1; mock_docker_url(d, i); i++)
         printf("docker: %s\n", mock_docker_url(d, i));
+    if (o->kube) {
+        printf("kube: %s\n", mock_world_kube_url(w));
+        if (o->kubeconfig_out && mock_world_write_kubeconfig(w, o->kubeconfig_out, &error) != 0) {
+            fprintf(stderr, "openshell-mockd: %s\n", error);
+            free(error);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int serve(const mockd_options *o)
+{
+    char *error = NULL;
+    mock_world_options wo = {.kube_enabled = o->kube, .kube_port = o->kube_port};
+    mock_world *w = mock_world_new(o->scenario, &wo, &error);
+    if (!w) {
+        /* a scenario error names its section; anything else is the API's port */
+        const char *sections[] = {"scenario", "docker", "cluster", "kube.", "defaults"};
+        bool scenario_error = false;
+        for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+            scenario_error = scenario_error || strncmp(error, sections[i], strlen(sections[i])) == 0;
+        if (scenario_error)
+            fprintf(stderr, "openshell-mockd: %s: %s\n", o->scenario_path, error);
+        else
+            fprintf(stderr, "openshell-mockd: cannot serve kube on http://127.0.0.1:%d: %s\n", o->kube_port, error);
+        free(error);
+        return scenario_error ? 2 : 1;
+    }
+    if (listen_and_print(w, o) != 0) {
+        mock_world_free(w);
+        return 1;
+    }
     printf("ready\n");
     fflush(stdout);
 
@@ -40,7 +74,7 @@ static int serve(const mockd_options *o)
     sigaddset(&set, SIGTERM);
     int sig;
     sigwait(&set, &sig);
-    mock_docker_free(d);
+    mock_world_free(w);
     return 0;
 }
 

@@ -10,9 +10,31 @@
 
 const char mockd_usage[] =
     "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
-    "                       [--scenario FILE]\n"
-    "Serves the mock Docker Engine until SIGINT/SIGTERM. Prints \"docker: URL\" per endpoint,\n"
-    "then \"ready\". TCP port 0 picks a free port. Scenario format: docs/scenarios.md.\n";
+    "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
+    "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
+    "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
+    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
+    "writes a kubeconfig for the API. Scenario format: docs/scenarios.md.\n";
+
+/* --kube http://127.0.0.1:PORT (the API listens on loopback only). */
+static int parse_kube(const char *spec, mockd_options *o, char **error)
+{
+    const char *prefixes[] = {"http://127.0.0.1:", "http://localhost:"};
+    for (size_t i = 0; i < 2; i++) {
+        if (!osh_str_starts_with(spec, prefixes[i]))
+            continue;
+        const char *digits = spec + strlen(prefixes[i]);
+        char *end = NULL;
+        long port = strtol(digits, &end, 10);
+        if (*digits && end && (*end == '\0' || strcmp(end, "/") == 0) && port >= 0 && port <= 65535) {
+            o->kube = true;
+            o->kube_port = (int)port;
+            return 0;
+        }
+    }
+    *error = osh_str_printf("--kube %s: expected http://127.0.0.1:PORT", spec);
+    return -1;
+}
 
 static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
 {
@@ -62,7 +84,7 @@ static int read_scenario(mockd_options *o, char **error)
     }
     osh_buf_free(&text);
     /* The world format: Docker objects under "docker"; other mocks' sections are theirs. */
-    static const char *const known[] = {"docker", "cluster", "clusters", "kube", "name",
+    static const char *const known[] = {"docker", "cluster", "clusters", "kube", "defaults", "name",
                                         "description", "comment", NULL};
     for (const cJSON *k = o->scenario->child; k; k = k->next) {
         bool ok = false;
@@ -89,13 +111,18 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         }
         const char *value = NULL;
         bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
+        bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
         if (osh_str_starts_with(a, "--docker="))
             docker = true, value = a + 9;
         else if (osh_str_starts_with(a, "--scenario="))
             scenario = true, value = a + 11;
-        else if ((docker || scenario) && i + 1 < argc)
+        else if (osh_str_starts_with(a, "--kube="))
+            kube = true, value = a + 7;
+        else if (osh_str_starts_with(a, "--kubeconfig-out="))
+            kubeconfig = true, value = a + 17;
+        else if ((docker || scenario || kube || kubeconfig) && i + 1 < argc)
             value = argv[++i];
-        if (!docker && !scenario) {
+        if (!docker && !scenario && !kube && !kubeconfig) {
             *error = osh_str_printf("unknown argument: %s", a);
             mockd_options_free(o);
             return 2;
@@ -105,7 +132,15 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             mockd_options_free(o);
             return 2;
         }
-        if (scenario) {
+        if (kube || kubeconfig) {
+            if (kubeconfig) {
+                free(o->kubeconfig_out);
+                o->kubeconfig_out = osh_str_dup(value);
+            } else if (parse_kube(value, o, error) != 0) {
+                mockd_options_free(o);
+                return 2;
+            }
+        } else if (scenario) {
             free(o->scenario_path);
             o->scenario_path = osh_str_dup(value);
         } else if (o->endpoint_count == MOCKD_MAX_ENDPOINTS) {
@@ -119,6 +154,11 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
     }
     if (o->endpoint_count == 0) {
         *error = osh_str_dup("at least one --docker endpoint is required");
+        mockd_options_free(o);
+        return 2;
+    }
+    if (o->kubeconfig_out && !o->kube) {
+        *error = osh_str_dup("--kubeconfig-out needs --kube");
         mockd_options_free(o);
         return 2;
     }
@@ -142,6 +182,7 @@ void mockd_options_free(mockd_options *o)
         free(o->endpoints[i].host);
     }
     free(o->scenario_path);
+    free(o->kubeconfig_out);
     cJSON_Delete(o->scenario);
     memset(o, 0, sizeof *o);
 }

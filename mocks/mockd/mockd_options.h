@@ -21,6 +21,9 @@ typedef struct mockd_options {
     char *scenario_path;      /* "(none)" when no --scenario */
     cJSON *scenario;          /* the whole document ({} without --scenario) */
     const cJSON *docker_scenario; /* its "docker" object, or NULL */
+    bool kube;                /* --kube given: serve the Kubernetes API too */
+    int kube_port;            /* its port (0 = ephemeral) */
+    char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
     bool help;
 } mockd_options;
 
