@@ -309,6 +309,52 @@ static void test_create_namespace_and_secret(void **state)
     kube_store_unref(s);
 }
 
+static void test_command_line_errors(void **state)
+{
+    (void)state;
+    kube_store *s = seeded_store();
+    struct {
+        const char *line, *err;
+    } cases[] = {
+        {"kubectl get pods -o bogus", "unable to match a printer suitable for the output format \"bogus\""},
+        {"kubectl get pods -n", "flag needs an argument: 'n' in -n"},
+        {"kubectl get", "error: you must specify the type of resource to get."},
+        {"kubectl delete pods", "error: resource(s) were provided, but no name was specified"},
+        {"kubectl create configmap x", "the simulated kubectl supports"},
+        {"kubectl apply -f /nowhere.yaml", "error: the path \"/nowhere.yaml\" does not exist"},
+        {"kubectl apply", "error: must specify one of -f and -k"},
+        {"kubectl frob", "error: unknown command \"frob\" for \"kubectl\""},
+        {"kubectl get nodes -o custom-columns=NAME", "expected <header>:<json-path-expr>"},
+        {"kubectl rollout undo statefulset/openshell", "supports `rollout restart` and `rollout status`"},
+        {"kubectl get pods --field-selector=spec.foo=1", "Error from server (BadRequest): field label not supported: spec.foo"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_result r = run_kubectl(s, cases[i].line);
+        assert_true(r.handled);
+        assert_int_equal(r.code, 1);
+        if (!strstr(osh_buf_str(&r.err), cases[i].err))
+            fail_msg("%s: stderr \"%s\" lacks \"%s\"", cases[i].line, osh_buf_str(&r.err), cases[i].err);
+        run_free(&r);
+    }
+    /* the forms of flags kubectl accepts */
+    run_result r = run_kubectl(s, "kubectl get --namespace=openshell secrets -oname");
+    assert_string_equal(osh_buf_str(&r.out), "secret/openshell-cli-client\n");
+    run_free(&r);
+    r = run_kubectl(s, "kubectl get pods --all-namespaces=true -l missing --no-headers");
+    assert_string_equal(osh_buf_str(&r.err), "No resources found\n");
+    run_free(&r);
+    r = run_kubectl(s, "kubectl delete pod web -n default --force --grace-period=0");
+    assert_int_equal(r.code, 0);
+    assert_string_equal(osh_buf_str(&r.out), "pod \"web\" force deleted\n");
+    assert_non_null(strstr(osh_buf_str(&r.err), "Warning: Immediate deletion does not wait"));
+    run_free(&r);
+    r = run_kubectl(s, "kubectl get pod web --ignore-not-found -n default");
+    assert_int_equal(r.code, 0);
+    assert_string_equal(osh_buf_str(&r.out), "");
+    run_free(&r);
+    kube_store_unref(s);
+}
+
 static void test_jsonpath(void **state)
 {
     (void)state;
@@ -362,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_builtins),
         cmocka_unit_test(test_get_formats),
         cmocka_unit_test(test_create_namespace_and_secret),
+        cmocka_unit_test(test_command_line_errors),
         cmocka_unit_test(test_jsonpath),
         cmocka_unit_test(test_normalize),
     };
