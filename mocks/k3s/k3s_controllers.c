@@ -223,7 +223,7 @@ static void create_pod(kube_store *s, const cJSON *owner, const char *kind, cons
     cJSON_AddItemToObject(meta, "labels", labels);
     cJSON *refs = cJSON_AddArrayToObject(meta, "ownerReferences");
     cJSON *ref = cJSON_CreateObject();
-    cJSON_AddStringToObject(ref, "apiVersion", "apps/v1");
+    cJSON_AddStringToObject(ref, "apiVersion", strcmp(kind, "Sandbox") == 0 ? "agents.x-k8s.io/v1alpha1" : "apps/v1");
     cJSON_AddStringToObject(ref, "kind", kind);
     cJSON_AddStringToObject(ref, "name", kube_meta_get(owner, "name"));
     cJSON_AddStringToObject(ref, "uid", kube_meta_get(owner, "uid"));
@@ -239,12 +239,15 @@ static void create_pod(kube_store *s, const cJSON *owner, const char *kind, cons
     cJSON_Delete(pod);
 }
 
-static void set_pod_status(kube_store *s, const cJSON *pod, bool ready, int index)
+static unsigned fnv(const char *s, long generation);
+
+/* Running, with a pod IP derived from the name (stable across reconciles). */
+static void set_pod_status(kube_store *s, const cJSON *pod, bool ready)
 {
     cJSON *status = cJSON_CreateObject();
     cJSON_AddStringToObject(status, "phase", "Running");
     char ip[32];
-    snprintf(ip, sizeof(ip), "10.42.0.%d", 10 + index % 200);
+    snprintf(ip, sizeof(ip), "10.42.0.%u", 10 + fnv(kube_meta_get(pod, "name"), 0) % 240);
     cJSON_AddStringToObject(status, "podIP", ip);
     cJSON_AddStringToObject(status, "hostIP", "172.18.0.2");
     cJSON *conds = ready_conditions(ready ? "True" : "False", ready ? "" : "ContainersNotReady", "");
@@ -326,7 +329,7 @@ static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSO
                                                                                  sts ? "controller-revision-hash" : "pod-template-hash"));
         updated = hash && strcmp(hash, revision) == 0;
         if (!kube_meta_get(current, "deletionTimestamp") && ready_node)
-            set_pod_status(s, current, ready, 0);
+            set_pod_status(s, current, ready);
     }
     cJSON_Delete(pods.body);
     cJSON *status = cJSON_CreateObject();
@@ -379,10 +382,69 @@ static bool reconcile_workloads(kube_store *s, const char *plural, const char *r
     return changed;
 }
 
+/* ---- sandboxes (the agent-sandbox controller, reduced to what clients observe) ---- */
+
+/* A Sandbox gets a pod of its name from its podTemplate on the Ready node, and the
+ * condition Ready=True once that pod runs. */
+static bool reconcile_sandbox(kube_store *s, const cJSON *sb, const char *ready_node)
+{
+    const char *ns = kube_meta_get(sb, "namespace"), *name = kube_meta_get(sb, "name");
+    kube_result pod = kube_store_get(s, res("pods"), ns, name);
+    bool changed = false;
+    if (pod.code == 404 && ready_node && node_ready_in(s, ready_node)) {
+        cJSON *owner = cJSON_Duplicate(sb, true);
+        /* create_pod reads spec.template; a Sandbox names it spec.podTemplate */
+        cJSON *spec = cJSON_GetObjectItemCaseSensitive(owner, "spec");
+        cJSON *tpl = cJSON_DetachItemFromObjectCaseSensitive(spec, "podTemplate");
+        if (spec && tpl)
+            cJSON_AddItemToObject(spec, "template", tpl);
+        else
+            cJSON_Delete(tpl);
+        create_pod(s, owner, "Sandbox", ns, name, "sandbox", ready_node);
+        cJSON_Delete(owner);
+        cJSON_Delete(pod.body);
+        pod = kube_store_get(s, res("pods"), ns, name);
+        changed = true;
+    }
+    bool ready = pod.code == 200 && pod_ready(s, pod.body);
+    if (pod.code == 200 && !kube_meta_get(pod.body, "deletionTimestamp") && ready_node)
+        set_pod_status(s, pod.body, ready);
+    cJSON_Delete(pod.body);
+    const cJSON *old = cJSON_GetArrayItem(at(sb, "status", "conditions"), 0);
+    const char *old_status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "status"));
+    const char *want = ready ? "True" : "False";
+    if (old_status && strcmp(old_status, want) == 0)
+        return changed;
+    cJSON *patch = cJSON_CreateObject();
+    cJSON *st = cJSON_AddObjectToObject(patch, "status");
+    cJSON *conds = ready_conditions(want, ready ? "DependenciesReady" : "DependenciesNotReady",
+                                    ready ? "Pod is Ready" : "Pod is not ready");
+    cJSON_AddItemToObject(st, "conditions", conds);
+    kube_result u = kube_store_patch(s, res("sandboxes"), ns, name, KUBE_PATCH_MERGE, patch, true, false);
+    cJSON_Delete(u.body);
+    cJSON_Delete(patch);
+    return true;
+}
+
+static bool reconcile_sandboxes(kube_store *s, const char *ready_node)
+{
+    bool changed = false;
+    kube_result list = kube_store_list(s, res("sandboxes"), NULL, NULL, NULL);
+    const cJSON *sb;
+    cJSON_ArrayForEach(sb, cJSON_GetObjectItemCaseSensitive(list.body, "items"))
+    {
+        if (!kube_meta_get(sb, "deletionTimestamp"))
+            changed |= reconcile_sandbox(s, sb, ready_node);
+    }
+    cJSON_Delete(list.body);
+    return changed;
+}
+
 void k3s_reconcile(kube_store *s, const char *ready_node)
 {
     for (int round = 0; round < 6; round++) {
-        bool changed = reconcile_pods(s, ready_node);
+        bool changed = reconcile_sandboxes(s, ready_node);
+        changed |= reconcile_pods(s, ready_node);
         changed |= reconcile_workloads(s, "statefulsets", ready_node);
         changed |= reconcile_workloads(s, "deployments", ready_node);
         if (!changed)

@@ -482,6 +482,35 @@ static void test_scripted_exec_and_kube_faults(void **state)
     mock_world_free(w);
 }
 
+static void test_sandbox_controller(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
+    osh_buf out = OSH_BUF_INIT;
+    const char *manifest = "apiVersion: agents.x-k8s.io/v1alpha1\nkind: Sandbox\nmetadata:\n  name: sb1\n  namespace: openshell\n"
+                           "spec:\n  podTemplate:\n    spec:\n      containers:\n      - name: agent\n        image: busybox\n";
+    char *path = osh_str_printf("/containers/%s/archive?path=/tmp", id);
+    osh_buf tar = OSH_BUF_INIT;
+    tar_one(&tar, "sb.yaml", manifest, strlen(manifest));
+    assert_int_equal(wc_put_tar(w, path, tar.data, tar.len), 200);
+    free(path);
+    osh_buf_free(&tar);
+    assert_int_equal(wc_sh(w, id, KC " kubectl apply -f /tmp/sb.yaml", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/sb1 created\n");
+    assert_int_equal(wc_kube(w, "/api/v1/namespaces/openshell/pods/sb1", &out), 200);
+    cJSON *pod = cJSON_Parse(osh_buf_str(&out));
+    assert_true(osh_str_starts_with(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "status"), "podIP")->valuestring, "10.42.0."));
+    cJSON_Delete(pod);
+    assert_int_equal(wc_sh(w, id, KC " kubectl get sandbox sb1 -n openshell -o jsonpath={.status.conditions[0].type}={.status.conditions[0].status}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "Ready=True");
+    assert_int_equal(wc_sh(w, id, KC " kubectl delete sandbox sb1 -n openshell", &out), 0);
+    assert_int_equal(wc_kube(w, "/api/v1/namespaces/openshell/pods/sb1", &out), 404);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -524,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_node_name_sources),
         cmocka_unit_test(test_no_healthcheck_image),
         cmocka_unit_test(test_scripted_exec_and_kube_faults),
+        cmocka_unit_test(test_sandbox_controller),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
