@@ -295,6 +295,19 @@ def test_knobs(d, url, prefix, image, privileged):
     check((out, code) == ("deployment.apps/openshell\n", 0), "FAKE_K3S_WORKLOAD=deployment: W2 %r" % out)
     d.call("DELETE", "/containers/" + c, [("force", "1")])
 
+    # DISABLE_TLS=true (what --plaintext puts in the env): healthy without the CLI secret.
+    c = prefix + "-plain"
+    d.call("POST", "/volumes/create", body={"Name": prefix + "-vol3"}, want=201)
+    body = create_body(image, "openshell-p", prefix, port, privileged,
+                       env=["DISABLE_TLS=true", "FAKE_K3S_SECRET_SECONDS=100000"])
+    body["HostConfig"]["Binds"] = [prefix + "-vol3:/var/lib/rancher/k3s"]  # a fresh cluster
+    run_container(d, c, body)
+    h = d.wait_for("healthy", lambda: health_status(d, c) == "healthy" and "healthy")
+    out, code = d.exec(c, ["sh", "-c", M1])
+    check(h == "healthy" and code == 1 and "NotFound" in out,
+          "DISABLE_TLS=true: healthy while the secret is absent (%s, M1 exit %d)" % (health_status(d, c), code))
+    d.call("DELETE", "/containers/" + c, [("force", "1")])
+
     nohc = prefix + "-nohc:dev"
     build(url, nohc, "--no-healthcheck")
     c = prefix + "-nohc"

@@ -157,6 +157,24 @@ def test_push(d, url, openshell, prefix, cfg):
     check(r.returncode == 0, "destroy after the push deploy")
 
 
+def test_plaintext(d, url, openshell, prefix, cfg):
+    """--plaintext: DISABLE_TLS in the env, no mTLS step (the fake never publishes the
+    secret here), http:// endpoint."""
+    name = prefix + "q"
+    image = name + "/cluster:dev"
+    fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms",
+              "--env", "FAKE_K3S_SECRET_SECONDS=100000")
+    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 9) % 20000, cfg)
+    r = gw.run("gateway", "start", "--name", name, "--port", str(gw.port), "--image", image, "--plaintext")
+    check(r.returncode == 0 and "Endpoint: http://127.0.0.1:%d" % gw.port in r.stderr,
+          "--plaintext deploy succeeds without the secret (%s)" % r.stderr.strip()[-200:])
+    env = d.inspect("openshell-cluster-" + name)["Config"]["Env"]
+    check("DISABLE_TLS=true" in env and "DISABLE_GATEWAY_AUTH=true" in env, "--plaintext env: %r" % env[-3:])
+    check(not os.path.exists(os.path.join(cfg, "openshell", "gateways", name, "mtls")), "--plaintext: no mTLS bundle")
+    r = gw.run("gateway", "destroy", "--name", name)
+    check(r.returncode == 0, "destroy after the plaintext deploy")
+
+
 def test_health_timeout(d, url, openshell, prefix, cfg):
     """A HEALTHCHECK that keeps failing stays `starting` (60 retries at 1 s) for longer than
     180 polls at 50 ms: the deploy times out, and the cleanup removes everything."""
@@ -231,6 +249,7 @@ def main():
         image_id = test_recreate_with_new_image(d, url, gw, image_id)
         test_destroy(d, url, gw, image_id)
         test_push(d, url, args.openshell, prefix, cfg)
+        test_plaintext(d, url, args.openshell, prefix, cfg)
         test_health_exit(d, url, args.openshell, prefix, cfg)
         test_health_timeout(d, url, args.openshell, prefix, cfg)
     except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
