@@ -175,6 +175,21 @@ def test_plaintext(d, url, openshell, prefix, cfg):
     check(r.returncode == 0, "destroy after the plaintext deploy")
 
 
+def test_long_name(d, url, openshell, prefix, cfg):
+    """SPEC 2's known limitation on a real daemon: a node name over 64 bytes is the hostname,
+    so the start fails with sethostname; the fresh-deploy cleanup removes everything."""
+    name = (prefix + "l" * 60)[:55]
+    image = name + "/cluster:dev"
+    fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
+    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 11) % 20000, cfg)
+    r = gw.start()
+    check(r.returncode == 1 and "failed to start gateway container" in r.stderr and "sethostname: invalid argument" in r.stderr,
+          "65-byte node name: start fails with sethostname (%s)" % r.stderr.strip()[-200:])
+    c = "openshell-cluster-" + name
+    check(containers_named(d, c) == [] and d.call("GET", "/volumes/" + c).status == 404
+          and d.call("GET", "/networks/" + c).status == 404, "long name: cleanup removed everything")
+
+
 def test_health_timeout(d, url, openshell, prefix, cfg):
     """A HEALTHCHECK that keeps failing stays `starting` (60 retries at 1 s) for longer than
     180 polls at 50 ms: the deploy times out, and the cleanup removes everything."""
@@ -250,6 +265,7 @@ def main():
         test_destroy(d, url, gw, image_id)
         test_push(d, url, args.openshell, prefix, cfg)
         test_plaintext(d, url, args.openshell, prefix, cfg)
+        test_long_name(d, url, args.openshell, prefix, cfg)
         test_health_exit(d, url, args.openshell, prefix, cfg)
         test_health_timeout(d, url, args.openshell, prefix, cfg)
     except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
