@@ -338,7 +338,7 @@ static void health_markers(void **state)
 static void truncated_log_stream_is_reported_and_survived(void **state)
 {
     osh_buf health = OSH_BUF_INIT;
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 170; i++) /* healthy at the 171st of the 180 attempts */
         osh_buf_append_str(&health, "\"starting\", ");
     char *scenario = osh_str_printf("{\"docker\": {\"scripts\": {\"*\": {\"health\": [%s\"healthy\"], "
                                     "\"logs\": [{\"text\": \"a long enough first line\", \"at_inspect\": 1}]}}, "
