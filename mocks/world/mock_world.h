@@ -52,6 +52,9 @@ int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **er
  *  state:   {"docker": {...containers, images, networks, volumes...},
  *            "clusters": {"<volume name>": {...kubernetes objects by kind...}},
  *            "kube": {...objects the API server holds outside any cluster volume...}}
+ *           Kubernetes objects are listed by resource plural ("nodes": [...], "pods": [...])
+ *           with "resourceVersion"; a cluster also lists the "images" imported with ctr. A
+ *           cluster container without a volume appears as "container:<id>".
  *  journal: [{"seq", "method", "path", "query", "body", "status", ...}, ...] in arrival order,
  *           for which = "docker" or "kube". */
 cJSON *mock_world_state(mock_world *w);
