@@ -209,6 +209,20 @@ static void test_rollout_restart_and_status(void **state)
     osh_buf_free(&out);
 }
 
+static void test_explain_from_openapi(void **state)
+{
+    (void)state;
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(sh("kubectl explain sandbox.spec.podTemplate", &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "KIND:       Sandbox"));
+    assert_non_null(strstr(osh_buf_str(&out), "FIELD: podTemplate <Object>"));
+    assert_int_equal(sh("kubectl explain statefulsets.spec.replicas", &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "FIELD: replicas <integer>"));
+    assert_int_equal(sh("kubectl explain pods.spec.nodeName", &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "FIELD: nodeName <string>"));
+    osh_buf_free(&out);
+}
+
 static void test_delete_node(void **state)
 {
     (void)state;
@@ -296,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_sandbox_apply_get_delete),
         cmocka_unit_test(test_rollout_restart_and_status),
         cmocka_unit_test(test_get_watch_sees_event),
+        cmocka_unit_test(test_explain_from_openapi),
         cmocka_unit_test(test_delete_node),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
