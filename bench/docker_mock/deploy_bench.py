@@ -65,7 +65,7 @@ def real_side(args, prefix):
         tmp = tempfile.mkdtemp(prefix="oshbench-relay-")
         relay = request_counter.RequestCounter(url[len("unix://"):], os.path.join(tmp, "docker.sock"))
         rows = deploy_and_destroy(args.openshell, "unix://" + relay.path, prefix, image,
-                                  20000 + os.getpid() % 20000, args.poll_ms, lambda: relay.count)
+                                  sides.free_port(), args.poll_ms, lambda: relay.count)
         if args.verbose:
             print("\n".join("real request: " + line for line in relay.lines))
         return rows

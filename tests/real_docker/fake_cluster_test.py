@@ -182,7 +182,7 @@ def test_lifecycle(d, url, prefix, privileged):
     d.call("POST", "/networks/create", body={"Name": prefix + "-net", "Driver": "bridge", "Attachable": True}, want=201)
     node1, node2 = "openshell-" + prefix + "-a", "openshell-" + prefix + "-b"
     c = prefix + "-cluster"
-    port = 20000 + os.getpid() % 20000
+    port = sides.free_port()
     run_container(d, c, create_body(image, node1, prefix, port, privileged))
     h = d.wait_for("healthy", lambda: health_status(d, c) == "healthy" and "healthy")
     check(h == "healthy", "container health turns healthy (last: %s)" % health_status(d, c))
@@ -230,7 +230,7 @@ def test_lifecycle(d, url, prefix, privileged):
 
 
 def test_knobs(d, url, prefix, image, privileged):
-    port = 20000 + (os.getpid() + 1) % 20000
+    port = sides.free_port()
     c = prefix + "-exit"
     body = create_body(image, "openshell-x", prefix, port, privileged,
                        env=["FAKE_K3S_EXIT_CODE=3", "FAKE_K3S_EXIT_AFTER=0"])

@@ -146,7 +146,7 @@ def test_push(d, url, openshell, prefix, cfg):
     name = prefix + "p"
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
-    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 3) % 20000, cfg)
+    gw = Gateway(openshell, url, name, image, sides.free_port(), cfg)
     gw.env["OPENSHELL_PUSH_IMAGES"] = prefix + "-base:1"
     r = gw.start()
     check(r.returncode == 0 and "Deploying components" in r.stderr, "deploy with OPENSHELL_PUSH_IMAGES succeeds (%s)" % r.stderr.strip()[-300:])
@@ -164,7 +164,7 @@ def test_plaintext(d, url, openshell, prefix, cfg):
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms",
               "--env", "FAKE_K3S_SECRET_SECONDS=100000")
-    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 9) % 20000, cfg)
+    gw = Gateway(openshell, url, name, image, sides.free_port(), cfg)
     r = gw.run("gateway", "start", "--name", name, "--port", str(gw.port), "--image", image, "--plaintext")
     check(r.returncode == 0 and "Endpoint: http://127.0.0.1:%d" % gw.port in r.stderr,
           "--plaintext deploy succeeds without the secret (%s)" % r.stderr.strip()[-200:])
@@ -181,7 +181,7 @@ def test_long_name(d, url, openshell, prefix, cfg):
     name = (prefix + "l" * 60)[:55]
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
-    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 11) % 20000, cfg)
+    gw = Gateway(openshell, url, name, image, sides.free_port(), cfg)
     r = gw.start()
     check(r.returncode == 1 and "failed to start gateway container" in r.stderr and "sethostname: invalid argument" in r.stderr,
           "65-byte node name: start fails with sethostname (%s)" % r.stderr.strip()[-200:])
@@ -196,7 +196,7 @@ def test_health_timeout(d, url, openshell, prefix, cfg):
     name = prefix + "t"
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms", "--env", "FAKE_K3S_NEVER_HEALTHY=1")
-    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 5) % 20000, cfg)
+    gw = Gateway(openshell, url, name, image, sides.free_port(), cfg)
     gw.env["OPENSHELL_POLL_INTERVAL_MS"] = "50"
     r = gw.start()
     check(r.returncode == 1 and "timed out waiting for gateway health check" in r.stderr,
@@ -215,7 +215,7 @@ def test_health_exit(d, url, openshell, prefix, cfg):
     image = name + "/cluster:dev"
     fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms",
               "--env", "FAKE_K3S_EXIT_CODE=3", "--env", "FAKE_K3S_EXIT_AFTER=1")
-    gw = Gateway(openshell, url, name, image, 20000 + (os.getpid() + 7) % 20000, cfg)
+    gw = Gateway(openshell, url, name, image, sides.free_port(), cfg)
     gw.env["OPENSHELL_POLL_INTERVAL_MS"] = "50"
     r = gw.start()
     # Which of the two depends on where the restart backoff is at the 180th poll.
@@ -256,7 +256,7 @@ def main():
             return 77
         image = prefix + "/cluster:dev"
         image_id = fct.build(url, image, "--health-interval", "1s", "--health-start-period", "1ms")
-        gw = Gateway(args.openshell, url, prefix, image, 20000 + os.getpid() % 20000, cfg)
+        gw = Gateway(args.openshell, url, prefix, image, sides.free_port(), cfg)
         node = "openshell-" + prefix
         test_fresh_deploy(d, gw, node)
         test_rerun_and_resume(d, gw)

@@ -8,9 +8,9 @@ MockSide: an openshell-mockd process with a generated scenario holding the same 
 import io
 import json
 import os
-import random
 import shutil
 import signal
+import socket
 import subprocess
 import tarfile
 import tempfile
@@ -24,6 +24,14 @@ BUSYBOX_APPLETS = ["sh", "echo", "sleep", "hostname", "cat", "ls", "true", "fals
 
 class ScriptError(Exception):
     pass
+
+
+def free_port():
+    """A host port nobody holds now, picked by the kernel (tests running at the same time on
+    one daemon then rarely collide, unlike fixed or random numbers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("0.0.0.0", 0))
+        return s.getsockname()[1]
 
 
 def find_real_daemon():
@@ -61,7 +69,7 @@ class Side:
         self.name = name
         self.prefix = prefix
         self.vars = {"P": prefix, "IMAGE": prefix + "-base:1",
-                     "PORT": str(random.randint(20000, 40000))}
+                     "PORT": str(free_port())}
         self.client = None
 
     def setup(self):
