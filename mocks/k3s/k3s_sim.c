@@ -485,7 +485,7 @@ static void image_imported(void *user, const char *ref)
 
 /* Scenario counters before an S1 or M1 runs. Returns false when the call must fail as if
  * the API were down. */
-static bool count_call(k3s_sim *sim, container *c, const char *id, k3s_command_kind kind)
+static bool count_call(k3s_sim *sim, container *c, k3s_command_kind kind)
 {
     const k3s_config *cfg = &sim->cfg;
     if (kind == K3S_CMD_S1) {
@@ -504,7 +504,6 @@ static bool count_call(k3s_sim *sim, container *c, const char *id, k3s_command_k
                 k3s_bringup_secret(c->cl->store, cfg);
             cJSON_Delete(r.body);
         }
-        (void)id;
     }
     return true;
 }
@@ -520,7 +519,7 @@ static int exec_hook(void *ctx, mock_docker *d, const char *id, const char *cons
         return MOCK_DOCKER_EXEC_DECLINED;
     }
     k3s_command_kind kind = k3s_shell_classify(argv, argc);
-    bool api = count_call(sim, c, id, kind);
+    bool api = count_call(sim, c, kind);
     exec_files files = {d, id, c->cl};
     k3s_shell_env env = {.store = api && c->api_ready && c->cl ? c->cl->store : NULL,
                          .hostname = c->hostname,
