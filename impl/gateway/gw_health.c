@@ -172,6 +172,8 @@ int gw_health_wait(gw_ctx *ctx, gw_error *err)
         return -1;
     int result = 0;
     for (int i = 0; i < GW_HEALTH_ATTEMPTS && result == 0; i++) {
+        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Waiting for the gateway to become healthy (%d/%d)", i + 1,
+                GW_HEALTH_ATTEMPTS);
         result = attempt(&h, i, err);
         if (result == 0)
             gw_sleep_nominal(GW_HEALTH_SLEEP_MS);

@@ -173,6 +173,8 @@ int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err)
     char *dir = gw_mtls_dir(config_root, ctx->name);
     int rc = 1; /* 1 = not yet */
     for (int attempt = 1; attempt <= GW_MTLS_ATTEMPTS && rc == 1; attempt++) {
+        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Waiting for the CLI mTLS secret (%d/%d)", attempt,
+                GW_MTLS_ATTEMPTS);
         if (check_running(ctx, err) != 0) {
             rc = -1;
             break;
