@@ -105,6 +105,12 @@ static void reap(pid_t pid, double deadline, bool *timed_out, int *status)
 int conf_proc_run(char *const argv[], char *const envp[], const char *cwd, int timeout_ms,
                   conf_proc_result *res, char **error)
 {
+    return conf_proc_run_pid(argv, envp, cwd, timeout_ms, res, error, NULL);
+}
+
+int conf_proc_run_pid(char *const argv[], char *const envp[], const char *cwd, int timeout_ms,
+                      conf_proc_result *res, char **error, volatile int *pid_out)
+{
     memset(res, 0, sizeof *res);
     res->exit_code = -1;
     int out_p[2], err_p[2];
@@ -122,6 +128,8 @@ int conf_proc_run(char *const argv[], char *const envp[], const char *cwd, int t
     double deadline = start + timeout_ms / 1000.0;
     pid_t pid;
     int rc = spawn_child(argv, envp, cwd, out_p[1], err_p[1], &pid);
+    if (rc == 0 && pid_out)
+        *pid_out = (int)pid;
     close(out_p[1]);
     close(err_p[1]);
     if (rc != 0) {

@@ -24,6 +24,11 @@ typedef struct conf_proc_result {
 int conf_proc_run(char *const argv[], char *const envp[], const char *cwd, int timeout_ms,
                   conf_proc_result *res, char **error);
 
+/* The same, for a process run on another thread: *pid is set (under no lock; an int store)
+ * right after the spawn, so the owner can kill the process group early. */
+int conf_proc_run_pid(char *const argv[], char *const envp[], const char *cwd, int timeout_ms,
+                      conf_proc_result *res, char **error, volatile int *pid);
+
 void conf_proc_result_free(conf_proc_result *res);
 
 #endif

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +159,25 @@ static char *printable_command(char *const argv[])
     return osh_buf_detach(&b);
 }
 
+/* A step started with "background": it runs on its own thread until a "wait" step. */
+typedef struct bg_job {
+    char *label;
+    char *command;
+    char **argv, **envp;
+    const char *cwd;
+    int timeout_ms;
+    pthread_t thread;
+    volatile int pid;
+    int rc;
+    char *err;
+    conf_proc_result p;
+    int docker_from, kube_from;
+    bool joined;
+} bg_job;
+
 typedef struct run_ctx {
+    bg_job *bg;
+    int n_bg;
     const conf_run_config *cfg;
     const conf_scenario *s;
     conf_result *r;
@@ -336,6 +356,11 @@ static char *step_label(const cJSON *step, int i)
         free(t);
         return l;
     }
+    const cJSON *wait = cJSON_GetObjectItemCaseSensitive(step, "wait");
+    if (wait)
+        return osh_str_printf("step %d (wait for %s)", i + 1, wait->valuestring);
+    if (cJSON_GetObjectItemCaseSensitive(step, "await"))
+        return osh_str_printf("step %d (await a request)", i + 1);
     osh_buf b = OSH_BUF_INIT;
     osh_buf_appendf(&b, "step %d (", i + 1);
     int k = 0;
@@ -373,64 +398,187 @@ static const char *request_base(run_ctx *c, const cJSON *req)
     return c->world && cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Returns false when the scenario must stop (a failure without --keep-going). */
-static bool run_step(run_ctx *c, const cJSON *step, int i)
+/* Record what a step produced and evaluate its expectations. Takes ownership of err. */
+static void finish_step(run_ctx *c, const cJSON *expect, const char *where, char *command, int rc,
+                        conf_proc_result *p, char *err, conf_observation *obs)
 {
     conf_result *r = c->r;
-    char *where = step_label(step, i);
-    char *err = write_setup_files(cJSON_GetObjectItemCaseSensitive(step, "files"));
-    if (err) {
-        conf_result_add_failure(r, where, err, NULL, NULL);
-        free(where);
-        return c->cfg->keep_going;
-    }
-    cJSON *env = cJSON_Duplicate(c->env, true);
-    apply_env(env, cJSON_GetObjectItemCaseSensitive(step, "env"));
-    char **envp = env_array(env);
-    const cJSON *req = cJSON_GetObjectItemCaseSensitive(step, "request");
-    char **argv = req ? NULL : step_argv(c, step);
-    conf_observation obs = {.backend = c->world ? c->cfg->backend : NULL, .world = c->world,
-                            .docker_from = journal_length(c, "docker"),
-                            .kube_from = c->kube ? journal_length(c, "kube") : 0};
-    conf_proc_result p;
-    int rc = req ? conf_request_send(req, request_base(c, req), step_timeout(c, step), &p, &err)
-                 : conf_proc_run(argv, envp, c->tmp, step_timeout(c, step), &p, &err);
     r->steps = realloc(r->steps, sizeof *r->steps * (size_t)(r->n_steps + 1));
     conf_step_record *rec = &r->steps[r->n_steps++];
     memset(rec, 0, sizeof *rec);
     rec->name = osh_str_dup(where);
-    rec->command = req ? request_text(req) : printable_command(argv);
+    rec->command = command;
     if (rc != 0) {
         rec->exit_code = -1;
         rec->out = osh_str_dup("");
         rec->err = osh_str_dup(err);
         conf_result_add_failure(r, where, err, NULL, NULL);
-    } else {
-        rec->exit_code = p.exit_code;
-        rec->signal = p.signal;
-        rec->timed_out = p.timed_out;
-        rec->out = osh_str_dup(p.out);
-        rec->err = osh_str_dup(p.err);
-        rec->seconds = p.seconds;
-        obs.proc = &p;
-        const cJSON *expect = cJSON_GetObjectItemCaseSensitive(step, "expect");
-        cJSON *defaulted = NULL;
-        if (!cJSON_GetObjectItemCaseSensitive(expect, "exit")) {
-            /* A step without an "exit" expectation must succeed. */
-            defaulted = expect ? cJSON_Duplicate(expect, true) : cJSON_CreateObject();
-            cJSON_AddNumberToObject(defaulted, "exit", 0);
-            expect = defaulted;
-        }
-        conf_check_block(expect, &obs, where, r);
-        cJSON_Delete(defaulted);
-        conf_observation_release(&obs);
-        conf_proc_result_free(&p);
+        return;
     }
-    free_strv(argv);
-    free_strv(envp);
-    cJSON_Delete(env);
+    rec->exit_code = p->exit_code;
+    rec->signal = p->signal;
+    rec->timed_out = p->timed_out;
+    rec->out = osh_str_dup(p->out);
+    rec->err = osh_str_dup(p->err);
+    rec->seconds = p->seconds;
+    obs->proc = p;
+    cJSON *defaulted = NULL;
+    if (!cJSON_GetObjectItemCaseSensitive(expect, "exit")) {
+        /* A step without an "exit" expectation must succeed. */
+        defaulted = expect ? cJSON_Duplicate(expect, true) : cJSON_CreateObject();
+        cJSON_AddNumberToObject(defaulted, "exit", 0);
+        expect = defaulted;
+    }
+    conf_check_block(expect, obs, where, r);
+    cJSON_Delete(defaulted);
+    conf_observation_release(obs);
+    conf_proc_result_free(p);
+}
+
+static conf_observation observe_from_now(run_ctx *c)
+{
+    conf_observation obs = {.backend = c->world ? c->cfg->backend : NULL, .world = c->world,
+                            .docker_from = journal_length(c, "docker"),
+                            .kube_from = c->kube ? journal_length(c, "kube") : 0};
+    return obs;
+}
+
+static void *bg_main(void *arg)
+{
+    bg_job *j = arg;
+    j->rc = conf_proc_run_pid(j->argv, j->envp, j->cwd, j->timeout_ms, &j->p, &j->err, &j->pid);
+    return NULL;
+}
+
+/* "background": start the command; its checks run at the matching "wait" step. */
+static void start_background(run_ctx *c, const cJSON *step, char **argv, char **envp)
+{
+    c->bg = realloc(c->bg, sizeof *c->bg * (size_t)(c->n_bg + 1));
+    bg_job *j = &c->bg[c->n_bg++];
+    memset(j, 0, sizeof *j);
+    j->label = osh_str_dup(cJSON_GetObjectItemCaseSensitive(step, "background")->valuestring);
+    j->command = printable_command(argv);
+    j->argv = argv;
+    j->envp = envp;
+    j->cwd = c->tmp;
+    j->timeout_ms = step_timeout(c, step);
+    conf_observation obs = observe_from_now(c);
+    j->docker_from = obs.docker_from;
+    j->kube_from = obs.kube_from;
+    pthread_create(&j->thread, NULL, bg_main, j);
+}
+
+static void join_background(bg_job *j, bool kill_it)
+{
+    if (j->joined)
+        return;
+    if (kill_it && j->pid > 0)
+        kill(-j->pid, SIGKILL);
+    pthread_join(j->thread, NULL);
+    j->joined = true;
+}
+
+static void free_background(run_ctx *c)
+{
+    for (int i = 0; i < c->n_bg; i++) {
+        bg_job *j = &c->bg[i];
+        join_background(j, true);
+        if (j->rc == 0)
+            conf_proc_result_free(&j->p);
+        free(j->err);
+        free(j->label);
+        free(j->command);
+        free_strv(j->argv);
+        free_strv(j->envp);
+    }
+    free(c->bg);
+}
+
+/* "wait": the background command's end, judged with this step's expectations over the
+ * requests made since it started. */
+static void wait_background(run_ctx *c, const cJSON *step, const char *where)
+{
+    const char *label = cJSON_GetObjectItemCaseSensitive(step, "wait")->valuestring;
+    for (int i = 0; i < c->n_bg; i++) {
+        bg_job *j = &c->bg[i];
+        if (strcmp(j->label, label) != 0 || j->joined)
+            continue;
+        join_background(j, false);
+        conf_observation obs = {.backend = c->world ? c->cfg->backend : NULL, .world = c->world,
+                                .docker_from = j->docker_from, .kube_from = j->kube_from};
+        char *err = j->err;
+        j->err = NULL; /* finish_step owns it now */
+        finish_step(c, cJSON_GetObjectItemCaseSensitive(step, "expect"), where, osh_str_dup(j->command),
+                    j->rc, &j->p, err, &obs);
+        j->rc = -1; /* its result is consumed */
+        return;
+    }
+    conf_result_add_failure(c->r, where, osh_str_printf("no background step '%s' to wait for", label), NULL, NULL);
+}
+
+/* "await": wait until the journal holds `count` requests matching `match` (the way a
+ * scenario synchronises with a background command, by requests, not by time). */
+static void await_journal(run_ctx *c, const cJSON *step, const char *where)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(step, "await");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(a, "which");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(a, "match");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "count");
+    const char *which = w ? w->valuestring : "docker";
+    int want = n ? n->valueint : 1, limit_ms = step_timeout(c, step);
+    for (int waited = 0; c->world; waited += 2) {
+        cJSON *j = c->cfg->backend->journal(c->world, which);
+        int hits = 0;
+        for (const cJSON *e = j ? j->child : NULL; e; e = e->next)
+            hits += conf_check_entry_matches(m, e);
+        cJSON_Delete(j);
+        if (hits >= want)
+            return;
+        if (waited >= limit_ms)
+            break;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    char *t = conf_check_matcher_text(m);
+    conf_result_add_failure(c->r, where,
+                            osh_str_printf("await: fewer than %d %s request(s) matching %s within %d ms", want, which, t, limit_ms),
+                            NULL, NULL);
+    free(t);
+}
+
+/* Returns false when the scenario must stop (a failure without --keep-going). */
+static bool run_step(run_ctx *c, const cJSON *step, int i)
+{
+    char *where = step_label(step, i);
+    char *err = write_setup_files(cJSON_GetObjectItemCaseSensitive(step, "files"));
+    if (err) {
+        conf_result_add_failure(c->r, where, err, NULL, NULL);
+    } else if (cJSON_GetObjectItemCaseSensitive(step, "wait")) {
+        wait_background(c, step, where);
+    } else if (cJSON_GetObjectItemCaseSensitive(step, "await")) {
+        await_journal(c, step, where);
+    } else {
+        cJSON *env = cJSON_Duplicate(c->env, true);
+        apply_env(env, cJSON_GetObjectItemCaseSensitive(step, "env"));
+        char **envp = env_array(env);
+        cJSON_Delete(env);
+        const cJSON *req = cJSON_GetObjectItemCaseSensitive(step, "request");
+        char **argv = req ? NULL : step_argv(c, step);
+        if (cJSON_GetObjectItemCaseSensitive(step, "background")) {
+            start_background(c, step, argv, envp); /* owns argv and envp now */
+        } else {
+            conf_observation obs = observe_from_now(c);
+            conf_proc_result p;
+            int rc = req ? conf_request_send(req, request_base(c, req), step_timeout(c, step), &p, &err)
+                         : conf_proc_run(argv, envp, c->tmp, step_timeout(c, step), &p, &err);
+            finish_step(c, cJSON_GetObjectItemCaseSensitive(step, "expect"), where,
+                        req ? request_text(req) : printable_command(argv), rc, &p, err, &obs);
+            free_strv(argv);
+            free_strv(envp);
+        }
+    }
     free(where);
-    return r->status != CONF_FAIL || c->cfg->keep_going;
+    return c->r->status != CONF_FAIL || c->cfg->keep_going;
 }
 
 static void keep_evidence(run_ctx *c)
@@ -502,6 +650,7 @@ void conf_run_scenario(const conf_run_config *cfg, const conf_scenario *s, conf_
     run_ctx c = {.cfg = cfg, .s = s, .r = r, .vars = cJSON_CreateObject()};
     if (setup_temp(&c))
         run_all_steps(&c);
+    free_background(&c);
     if (r->status == CONF_FAIL)
         keep_evidence(&c);
     if (c.world)

@@ -381,24 +381,104 @@ static char *check_request(const cJSON *q, const char *path)
     return NULL;
 }
 
+static char *check_await(const cJSON *a, const char *path)
+{
+    static const char *const keys[] = {"which", "match", "count", NULL};
+    char *r = check_keys(a, path, keys);
+    if (r)
+        return r;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(a, "which");
+    if (w && (!cJSON_IsString(w) || (strcmp(w->valuestring, "docker") && strcmp(w->valuestring, "kube"))))
+        return osh_str_printf("%s.which: expected \"docker\" or \"kube\"", path);
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "count");
+    if (n && (!cJSON_IsNumber(n) || n->valueint < 1))
+        return osh_str_printf("%s.count: expected a positive number", path);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(a, "match");
+    if (!m)
+        return osh_str_printf("%s.match: required", path);
+    char *sub = osh_str_printf("%s.match", path);
+    r = check_matcher(m, sub);
+    free(sub);
+    return r;
+}
+
+/* A step is one of: a command (args, maybe "background"), a request, a "wait" for a
+ * background command, or an "await" of a request in the journal. */
+static char *check_step_kind(const cJSON *s, const char *path)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "args");
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(s, "request");
+    const cJSON *wait = cJSON_GetObjectItemCaseSensitive(s, "wait");
+    const cJSON *aw = cJSON_GetObjectItemCaseSensitive(s, "await");
+    const cJSON *bg = cJSON_GetObjectItemCaseSensitive(s, "background");
+    if ((a != NULL) + (req != NULL) + (wait != NULL) + (aw != NULL) != 1)
+        return osh_str_printf("%s: exactly one of \"args\", \"request\", \"wait\" or \"await\"", path);
+    if (bg && (!a || !cJSON_IsString(bg) || !*bg->valuestring))
+        return osh_str_printf("%s.background: a non-empty label, on a step with \"args\"", path);
+    if (bg && cJSON_GetObjectItemCaseSensitive(s, "expect"))
+        return osh_str_printf("%s: a background step has no \"expect\"; put it on its \"wait\" step", path);
+    if (wait && (!cJSON_IsString(wait) || cJSON_GetObjectItemCaseSensitive(s, "env") ||
+                 cJSON_GetObjectItemCaseSensitive(s, "files")))
+        return osh_str_printf("%s.wait: expected the label of an earlier background step (and no env or files)", path);
+    if (aw) {
+        char *sub = osh_str_printf("%s.await", path);
+        char *r = check_await(aw, sub);
+        free(sub);
+        return r;
+    }
+    return NULL;
+}
+
+/* Every "wait" names an earlier background step, and every background step is waited for. */
+static char *check_background_labels(const cJSON *steps)
+{
+    int i = 0;
+    for (const cJSON *s = steps->child; s; s = s->next, i++) {
+        const cJSON *bg = cJSON_GetObjectItemCaseSensitive(s, "background");
+        const cJSON *wait = cJSON_GetObjectItemCaseSensitive(s, "wait");
+        if (bg) {
+            int waits = 0;
+            for (const cJSON *t = s->next; t; t = t->next) {
+                const cJSON *w = cJSON_GetObjectItemCaseSensitive(t, "wait");
+                waits += cJSON_IsString(w) && strcmp(w->valuestring, bg->valuestring) == 0;
+                const cJSON *b2 = cJSON_GetObjectItemCaseSensitive(t, "background");
+                if (cJSON_IsString(b2) && strcmp(b2->valuestring, bg->valuestring) == 0)
+                    return osh_str_printf("scenario.steps[%d].background: label '%s' is used twice", i, bg->valuestring);
+            }
+            if (waits != 1)
+                return osh_str_printf("scenario.steps[%d].background: '%s' needs exactly one later \"wait\" step", i, bg->valuestring);
+        }
+        if (wait) {
+            bool found = false;
+            for (const cJSON *t = steps->child; t != s; t = t->next) {
+                const cJSON *b = cJSON_GetObjectItemCaseSensitive(t, "background");
+                found = found || (cJSON_IsString(b) && strcmp(b->valuestring, wait->valuestring) == 0);
+            }
+            if (!found)
+                return osh_str_printf("scenario.steps[%d].wait: no earlier background step '%s'", i, wait->valuestring);
+        }
+    }
+    return NULL;
+}
+
 static char *check_step(const cJSON *s, const char *path)
 {
-    static const char *const keys[] = {"name", "args", "request", "env", "files", "timeout_ms",
-                                       "expect", NULL};
+    static const char *const keys[] = {"name", "args", "request", "background", "wait", "await",
+                                       "env", "files", "timeout_ms", "expect", NULL};
     char *r = check_keys(s, path, keys);
     if (r)
         return r;
+    if ((r = check_step_kind(s, path)))
+        return r;
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(s, "args");
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(s, "request");
-    if (a && req)
-        return osh_str_printf("%s: \"args\" and \"request\" exclude each other", path);
     if (req) {
         char *sub = osh_str_printf("%s.request", path);
         r = check_request(req, sub);
         free(sub);
         if (r)
             return r;
-    } else if (!is_string_array(a)) {
+    } else if (a && !is_string_array(a)) {
         return osh_str_printf("%s.args: expected array of strings", path);
     }
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, "name");
@@ -480,7 +560,7 @@ static char *check_top(const cJSON *doc)
     v = cJSON_GetObjectItemCaseSensitive(doc, "steps");
     if (!cJSON_IsArray(v) || !v->child)
         return osh_str_dup("scenario.steps: expected a non-empty array");
-    if ((r = check_list(v, "scenario.steps", check_step)))
+    if ((r = check_list(v, "scenario.steps", check_step)) || (r = check_background_labels(v)))
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(doc, "expect")) &&
         (r = check_expect(v, "scenario.expect", false)))
@@ -560,6 +640,15 @@ static char *resolve_all_refs(cJSON *doc)
         named, "scenario.expect.journal");
     int i = 0;
     for (cJSON *s = cJSON_GetObjectItemCaseSensitive(doc, "steps")->child; s && !r; s = s->next, i++) {
+        cJSON *aw = cJSON_GetObjectItemCaseSensitive(s, "await");
+        cJSON *am = aw ? cJSON_GetObjectItemCaseSensitive(aw, "match") : NULL;
+        if (am) {
+            char *sub = osh_str_printf("scenario.steps[%d].await.match", i);
+            r = resolve_ref(aw, am, named, sub);
+            free(sub);
+            if (r)
+                break;
+        }
         char *sub = osh_str_printf("scenario.steps[%d].expect.journal", i);
         r = resolve_journal_refs(
             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "expect"), "journal"),

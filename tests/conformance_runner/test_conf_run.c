@@ -427,7 +427,7 @@ static void request_steps_need_a_reachable_world(void **state)
     assert_true(has_failure(&o.r, "request step POST http://localhost/_mock/faults"));
     done(&o);
     char *e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'args': [], 'request': {'path': '/x'}}]}");
-    assert_non_null(strstr(e, "exclude each other"));
+    assert_non_null(strstr(e, "exactly one of"));
     free(e);
     e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'request': {'path': 'x'}}]}");
     assert_non_null(strstr(e, "scenario.steps[0].request.path"));
@@ -435,6 +435,52 @@ static void request_steps_need_a_reachable_world(void **state)
     e = validate("{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'request': {'path': '/x', 'which': 'k8s'}}]}");
     assert_non_null(strstr(e, "scenario.steps[0].request.which"));
     free(e);
+}
+
+static void background_steps_run_alongside_and_are_judged_at_wait(void **state)
+{
+    outcome o;
+    run_text(&o, "BG",
+             "{'id': 'BG', 'rule': 'r', 'spec': '§3',"
+             " 'steps': [{'background': 'w', 'args': ['req', 'GET', '/watch', '', '200', 'null', 'sleep', '0.2', 'out', 'bg done']},"
+             "           {'await': {'match': {'path': '/watch'}}},"
+             "           {'args': ['req', 'POST', '/create', '', '201', 'null']},"
+             "           {'wait': 'w', 'expect': {'stdout': {'equals': 'bg done\\n'},"
+             "                                    'journal': [{'sequence': [{'path': '/watch'}, {'path': '/create'}]}]}}]}",
+             NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
+    assert_int_equal(o.r.n_steps, 2); /* the command step and the wait step are recorded */
+    assert_non_null(strstr(o.r.steps[1].name, "wait for w"));
+    done(&o);
+    /* an await that never sees its request fails at its time limit (the background job is
+     * then killed rather than waited for, so this test does not take 30 s) */
+    run_text(&o, "BG2",
+             "{'id': 'BG2', 'rule': 'r', 'spec': '§3',"
+             " 'steps': [{'background': 'w', 'args': ['sleep', '30']},"
+             "           {'await': {'match': {'path': '/never'}}, 'timeout_ms': 50},"
+             "           {'wait': 'w'}]}",
+             NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_true(has_failure(&o.r, "await: fewer than 1 docker request(s) matching * /never within 50 ms"));
+    done(&o);
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'background': 'w', 'args': []}]}", "needs exactly one later"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'wait': 'w'}]}", "no earlier background step 'w'"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'background': 'w', 'args': [], 'expect': {'exit': 0}}, {'wait': 'w'}]}",
+         "a background step has no"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'background': 'w', 'request': {'path': '/x'}}, {'wait': 'w'}]}", "background"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'await': {'count': 2}}]}", "scenario.steps[0].await.match: required"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'steps': [{'await': {'match': {'pth': '/x'}}}]}", "scenario.steps[0].await.match.pth: unknown key"},
+        {NULL, NULL}};
+    for (int i = 0; bad[i].text; i++) {
+        char *e = validate(bad[i].text);
+        if (!e || !strstr(e, bad[i].error))
+            fail_msg("case %d: expected an error containing '%s', got '%s'", i, bad[i].error, e ? e : "(none)");
+        free(e);
+    }
 }
 
 int main(void)
@@ -452,6 +498,7 @@ int main(void)
         cmocka_unit_test(validation_names_the_bad_path),
         cmocka_unit_test(loading_checks_id_and_matcher_names),
         cmocka_unit_test(request_steps_need_a_reachable_world),
+        cmocka_unit_test(background_steps_run_alongside_and_are_judged_at_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
