@@ -152,8 +152,9 @@ static void *relay_main(void *arg)
         pid_t pid;
         int rc = posix_spawnp(&pid, r->argv[0], &fa, NULL, r->argv, environ);
         posix_spawn_file_actions_destroy(&fa);
-        close(fd);
+        /* Recorded before the close that curl will see, so its error can name the cause. */
         atomic_store(&r->spawn_errno, rc);
+        close(fd);
         relay_reap(r, false);
         if (rc == 0) {
             pthread_mutex_lock(&r->lock);
