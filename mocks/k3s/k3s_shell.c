@@ -3,6 +3,7 @@
  * the simulated kubectl; every other line must be simple commands joined by ; && ||. */
 #include "k3s_shell.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,7 +209,7 @@ static void run_s4(const k3s_shell_env *env, osh_buf *out, int *exit_code)
 
 /* ---- simple command lines ---- */
 
-typedef enum { OP_END, OP_SEQ, OP_AND, OP_OR } joiner;
+typedef enum { OP_END, OP_SEQ, OP_AND, OP_OR, OP_PIPE } joiner;
 
 typedef struct simple_cmd {
     char **words;
@@ -289,11 +290,10 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
             in_word = true;
             continue;
         }
-        if (ch == '$' || ch == '`' || (ch == '|' && p[1] != '|') || ch == '(' || ch == ')' || ch == '<' ||
-            (ch == '{' && !in_word))
+        if (ch == '$' || ch == '`' || ch == '(' || ch == ')' || ch == '<' || (ch == '{' && !in_word))
             goto fail;
         bool sep = ch == '\0' || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || (ch == '&' && p[1] == '&') ||
-                   (ch == '|' && p[1] == '|');
+                   ch == '|';
         if (!sep) {
             osh_buf_append_char(&w, ch);
             in_word = true;
@@ -308,8 +308,9 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
         if (ch == '\0')
             break;
         if (ch == ';' || ch == '&' || ch == '|') {
-            c->next = ch == ';' ? OP_SEQ : ch == '&' ? OP_AND : OP_OR;
-            if (ch != ';')
+            bool pipe = ch == '|' && p[1] != '|';
+            c->next = ch == ';' ? OP_SEQ : ch == '&' ? OP_AND : pipe ? OP_PIPE : OP_OR;
+            if (ch != ';' && !pipe)
                 p++;
             cmds = realloc(cmds, (n + 1) * sizeof(*cmds));
             memset(&cmds[n], 0, sizeof(*cmds));
@@ -338,7 +339,8 @@ static bool is_assignment(const char *w)
 
 static bool known_command(const char *name)
 {
-    const char *known[] = {"kubectl", "hostname", "ctr", "rm", "nslookup", "echo", "true", "false", "exit", "export"};
+    const char *known[] = {"kubectl", "hostname", "ctr", "rm", "nslookup", "echo", "true", "false", "exit", "export",
+                           "head", "tail", "grep", "wc", "sort", "cat"};
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcmp(known[i], name) == 0)
             return true;
@@ -375,10 +377,138 @@ static int run_nslookup(const k3s_shell_env *env, const char *const *w, size_t n
     return 0;
 }
 
-/* Runs one simple command (words without assignments). */
-static int run_words(const k3s_shell_env *env, const char *const *w, size_t n, osh_buf *out, osh_buf *err)
+/* ---- filters at the end of a pipe: head, tail, grep, wc -l, sort, cat ---- */
+
+typedef struct lines {
+    char **v;
+    size_t n;
+} lines;
+
+static lines split_lines(const char *text)
+{
+    lines l = {NULL, 0};
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        l.v = realloc(l.v, (l.n + 1) * sizeof(char *));
+        l.v[l.n++] = osh_str_ndup(p, len);
+        p += len + (nl ? 1 : 0);
+    }
+    return l;
+}
+
+static void free_lines(lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+/* -n N, -nN or -N (default 10). */
+static long count_arg(const char *const *w, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(w[i], "-n") == 0 && i + 1 < n)
+            return atol(w[i + 1]);
+        if (osh_str_starts_with(w[i], "-n"))
+            return atol(w[i] + 2);
+        if (w[i][0] == '-' && w[i][1] >= '0' && w[i][1] <= '9')
+            return atol(w[i] + 1);
+    }
+    return 10;
+}
+
+static int compare_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int grep_lines(const lines *l, const char *const *w, size_t n, osh_buf *out, osh_buf *err)
+{
+    bool invert = false, quiet = false, count = false, icase = false, extended = false, fixed = false;
+    const char *pattern = NULL;
+    for (size_t i = 1; i < n; i++) {
+        if (w[i][0] == '-' && w[i][1] && !pattern) {
+            for (const char *f = w[i] + 1; *f; f++) {
+                invert |= *f == 'v', quiet |= *f == 'q', count |= *f == 'c';
+                icase |= *f == 'i', extended |= *f == 'E', fixed |= *f == 'F';
+            }
+        } else if (!pattern) {
+            pattern = w[i];
+        }
+    }
+    if (!pattern) {
+        osh_buf_append_str(err, "Usage: grep [OPTION]... PATTERNS [FILE]...\n");
+        return 2;
+    }
+    regex_t re;
+    if (!fixed && regcomp(&re, pattern, REG_NOSUB | (extended ? REG_EXTENDED : 0) | (icase ? REG_ICASE : 0)) != 0) {
+        osh_buf_appendf(err, "grep: Invalid regular expression\n");
+        return 2;
+    }
+    size_t hits = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        bool match = fixed ? strstr(l->v[i], pattern) != NULL : regexec(&re, l->v[i], 0, NULL, 0) == 0;
+        if (match == invert)
+            continue;
+        hits++;
+        if (!quiet && !count)
+            osh_buf_appendf(out, "%s\n", l->v[i]);
+    }
+    if (!fixed)
+        regfree(&re);
+    if (count && !quiet)
+        osh_buf_appendf(out, "%zu\n", hits);
+    return hits ? 0 : 1;
+}
+
+static int run_filter(const k3s_shell_env *env, const char *const *w, size_t n, const char *input, osh_buf *out,
+                      osh_buf *err)
+{
+    if (strcmp(w[0], "cat") == 0 && n > 1) {
+        int rc = 0;
+        for (size_t i = 1; i < n; i++) {
+            size_t len = 0;
+            char *data = env->read_file ? env->read_file(env->user, w[i], &len) : NULL;
+            if (!data) {
+                osh_buf_appendf(err, "cat: %s: No such file or directory\n", w[i]);
+                rc = 1;
+                continue;
+            }
+            osh_buf_append(out, data, len);
+            free(data);
+        }
+        return rc;
+    }
+    lines l = split_lines(input ? input : "");
+    int rc = 0;
+    if (strcmp(w[0], "head") == 0 || strcmp(w[0], "tail") == 0) {
+        size_t k = (size_t)count_arg(w, n);
+        size_t from = strcmp(w[0], "head") == 0 ? 0 : (l.n > k ? l.n - k : 0);
+        for (size_t i = from; i < l.n && i < from + k; i++)
+            osh_buf_appendf(out, "%s\n", l.v[i]);
+    } else if (strcmp(w[0], "grep") == 0) {
+        rc = grep_lines(&l, w, n, out, err);
+    } else if (strcmp(w[0], "wc") == 0) {
+        osh_buf_appendf(out, "%zu\n", l.n);
+    } else if (strcmp(w[0], "sort") == 0) {
+        qsort(l.v, l.n, sizeof(char *), compare_lines);
+        for (size_t i = 0; i < l.n; i++)
+            osh_buf_appendf(out, "%s\n", l.v[i]);
+    } else {
+        osh_buf_append_str(out, input ? input : "");
+    }
+    free_lines(&l);
+    return rc;
+}
+
+/* Runs one simple command (words without assignments); input is the pipe's data or NULL. */
+static int run_words(const k3s_shell_env *env, const char *const *w, size_t n, const char *input, osh_buf *out,
+                     osh_buf *err)
 {
     const char *name = w[0];
+    const char *filters[] = {"head", "tail", "grep", "wc", "sort", "cat"};
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+        if (strcmp(name, filters[i]) == 0)
+            return run_filter(env, w, n, input, out, err);
     if (strcmp(name, "kubectl") == 0)
         return kubectl_words(env, w, n, out, err);
     if (strcmp(name, "hostname") == 0) {
@@ -423,9 +553,12 @@ static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, o
     }
     int rc = 0;
     joiner prev = OP_SEQ;
+    osh_buf pipe = OSH_BUF_INIT;
+    bool piped = false;
     for (size_t i = 0; i < n; i++) {
         simple_cmd *c = &cmds[i];
-        bool run = prev == OP_SEQ || (prev == OP_AND && rc == 0) || (prev == OP_OR && rc != 0);
+        bool run = prev == OP_SEQ || prev == OP_PIPE || (prev == OP_AND && rc == 0) || (prev == OP_OR && rc != 0);
+        bool reads_pipe = prev == OP_PIPE;
         prev = c->next;
         size_t first = 0;
         while (first < c->n && is_assignment(c->words[first]))
@@ -436,9 +569,17 @@ static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, o
             continue;
         }
         osh_buf o = OSH_BUF_INIT, e = OSH_BUF_INIT;
-        rc = run_words(env, (const char *const *)c->words + first, c->n - first, &o, &e);
-        if (!c->drop_out)
+        char *input = reads_pipe && piped ? osh_buf_detach(&pipe) : NULL;
+        piped = false;
+        rc = run_words(env, (const char *const *)c->words + first, c->n - first, reads_pipe ? (input ? input : "") : NULL,
+                       &o, &e);
+        free(input);
+        if (c->next == OP_PIPE && !c->drop_out) {
+            osh_buf_append(&pipe, o.data, o.len); /* to the next command, not the output */
+            piped = true;
+        } else if (!c->drop_out) {
             osh_buf_append(out, o.data, o.len);
+        }
         if (c->err_to_out && !c->drop_out)
             osh_buf_append(out, e.data, e.len);
         else if (!c->drop_err && !c->err_to_out)
@@ -448,6 +589,7 @@ static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, o
         if (strcmp(c->words[first], "exit") == 0)
             break;
     }
+    osh_buf_free(&pipe);
     cmds_free(cmds, n);
     *exit_code = rc;
     return true;
@@ -472,6 +614,6 @@ bool k3s_shell_run(const k3s_shell_env *env, const char *const *argv, size_t arg
     }
     if (!known_command(argv[0]))
         return false;
-    *exit_code = run_words(env, argv, argc, out, err);
+    *exit_code = run_words(env, argv, argc, NULL, out, err);
     return true;
 }

@@ -1,8 +1,9 @@
 /* k3s_shell.h: what `docker exec` runs inside the simulated k3s container: the `sh -c`
  * scripts of SPEC sections 5-8 (S1-S4, M1, W1/W2, rollout), general command lines of
  * simple commands (kubectl, hostname, ctr images import, rm -f, nslookup, echo, true,
- * false, exit, export) joined by ;, && and ||, with VAR=value prefixes and the redirections
- * 2>/dev/null, >/dev/null, 2>&1. */
+ * false, exit, export, cat FILE) joined by ;, && and ||, piped into the filters head, tail,
+ * grep, wc -l, sort and cat, with VAR=value prefixes and the redirections 2>/dev/null,
+ * >/dev/null, 2>&1. */
 #ifndef K3S_SHELL_H
 #define K3S_SHELL_H
 

@@ -355,6 +355,33 @@ static void test_command_line_errors(void **state)
     kube_store_unref(s);
 }
 
+static void test_pipes_and_filters(void **state)
+{
+    (void)state;
+    kube_store *s = seeded_store();
+    run_result r = run_sh(s, KC " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null | head -1");
+    assert_int_equal(r.code, 0);
+    assert_string_equal(osh_buf_str(&r.out), "3f9a1c2b4d5e\n");
+    run_free(&r);
+    r = run_sh(s, "kubectl get pods -A --no-headers | grep -c Running");
+    assert_string_equal(osh_buf_str(&r.out), "2\n");
+    run_free(&r);
+    r = run_sh(s, "kubectl get pods -A --no-headers | grep -q Pending || echo none pending");
+    assert_string_equal(osh_buf_str(&r.out), "none pending\n");
+    run_free(&r);
+    r = run_sh(s, "kubectl get ns -o name | sort | tail -n 2 | wc -l");
+    assert_string_equal(osh_buf_str(&r.out), "2\n");
+    run_free(&r);
+    r = run_sh(s, "kubectl get ns -o name | grep -v kube- | grep -E '^namespace/(default|openshell)$'");
+    assert_string_equal(osh_buf_str(&r.out), "namespace/default\nnamespace/openshell\n");
+    run_free(&r);
+    r = run_sh(s, "cat /nowhere");
+    assert_int_equal(r.code, 1);
+    assert_string_equal(osh_buf_str(&r.err), "cat: /nowhere: No such file or directory\n");
+    run_free(&r);
+    kube_store_unref(s);
+}
+
 static void test_jsonpath(void **state)
 {
     (void)state;
@@ -409,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_get_formats),
         cmocka_unit_test(test_create_namespace_and_secret),
         cmocka_unit_test(test_command_line_errors),
+        cmocka_unit_test(test_pipes_and_filters),
         cmocka_unit_test(test_jsonpath),
         cmocka_unit_test(test_normalize),
     };
