@@ -511,6 +511,33 @@ static void test_sandbox_controller(void **state)
     mock_world_free(w);
 }
 
+static void test_marked_container_probe_marker_and_health_delay(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"containers\": [\"openshell-cluster-t\"], \"healthy_after_inspects\": 4,"
+                          " \"markers\": {\"dns_probe_failed\": true, \"dns_host\": \"registry.local\"}}}");
+    /* not "server": a cluster container only because the scenario names it */
+    char *id = start_gateway(w, "{\"Image\": \"ghcr.io/nvidia/openshell/cluster:dev\", \"Hostname\": \"n1\", \"Cmd\": [\"agent\"],"
+                                " \"HostConfig\": {\"Binds\": [\"openshell-cluster-t:/var/lib/rancher/k3s\"]}}");
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, S1, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "n1\n");
+    expect_health(w, id, "starting");
+    expect_health(w, id, "starting");
+    expect_health(w, id, "starting");
+    expect_health(w, id, "healthy"); /* DNS_PROBE_FAILED does not stop k3s */
+    char *path = osh_str_printf("/containers/%s/logs?stdout=1&stderr=1", id);
+    assert_int_equal(wc_docker(w, "GET", path, NULL, &out), 200);
+    free(path);
+    const char *probe = "DNS_PROBE_FAILED: cannot resolve registry.local after DNS proxy setup";
+    const char *first = memmem(out.data, out.len, probe, strlen(probe));
+    assert_non_null(first);
+    assert_null(memmem(first + 1, out.len - (size_t)(first + 1 - out.data), probe, strlen(probe)));
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -554,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_no_healthcheck_image),
         cmocka_unit_test(test_scripted_exec_and_kube_faults),
         cmocka_unit_test(test_sandbox_controller),
+        cmocka_unit_test(test_marked_container_probe_marker_and_health_delay),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
