@@ -77,7 +77,10 @@ static cJSON *docker_section(const cJSON *scenario)
         cJSON_AddItemToObject(img, "config", cluster_image_config());
         cJSON_AddItemToArray(images, img);
     }
-    cJSON *pullable = array_in(d, "pullable");
+    /* a scenario that lists what is pullable (even `[]`) decides alone */
+    if (cJSON_GetObjectItemCaseSensitive(d, "pullable"))
+        want_pullable = false;
+    cJSON *pullable = want_pullable ? array_in(d, "pullable") : NULL;
     const char *refs[] = {"ghcr.io/nvidia/openshell/cluster:dev", "ghcr.io/nvidia/openshell/cluster:latest",
                           "ghcr.io/nvidia/openshell/gateway:dev", "ghcr.io/nvidia/openshell/gateway:latest"};
     for (size_t i = 0; want_pullable && pullable && i < sizeof(refs) / sizeof(refs[0]); i++) {

@@ -538,6 +538,25 @@ static void test_marked_container_probe_marker_and_health_delay(void **state)
     mock_world_free(w);
 }
 
+static void test_default_images_and_pullable(void **state)
+{
+    (void)state;
+    osh_buf out = OSH_BUF_INIT;
+    mock_world *w = world(NULL);
+    assert_int_equal(wc_docker(w, "GET", "/images/ghcr.io/nvidia/openshell/cluster:dev/json", NULL, &out), 200);
+    assert_non_null(strstr(osh_buf_str(&out), "cluster-healthcheck.sh"));
+    assert_int_equal(wc_docker(w, "POST", "/images/create?fromImage=ghcr.io/nvidia/openshell/gateway&tag=dev", NULL, &out), 200);
+    assert_int_equal(wc_docker(w, "GET", "/images/ghcr.io/nvidia/openshell/gateway:dev/json", NULL, &out), 200);
+    mock_world_free(w);
+    /* the scenario's own pullable list (even empty) decides; defaults can drop the image */
+    w = world("{\"docker\": {\"pullable\": []}, \"defaults\": {\"cluster_image\": false}}");
+    assert_int_equal(wc_docker(w, "GET", "/images/ghcr.io/nvidia/openshell/cluster:dev/json", NULL, &out), 404);
+    wc_docker(w, "POST", "/images/create?fromImage=ghcr.io/nvidia/openshell/gateway&tag=dev", NULL, &out);
+    assert_int_equal(wc_docker(w, "GET", "/images/ghcr.io/nvidia/openshell/gateway:dev/json", NULL, &out), 404);
+    mock_world_free(w);
+    osh_buf_free(&out);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -549,6 +568,7 @@ static void test_scenario_errors(void **state)
         {"{\"cluster\": {\"exit\": {\"code\": 1}}}", "cluster.exit: needs at_inspect or at_m1"},
         {"{\"kube\": {\"objects\": {\"widgets\": []}}}", "kube.objects.widgets: unknown resource"},
         {"{\"bogus\": 1}", "scenario: bogus: unknown key"},
+        {"{\"defaults\": {\"image\": false}}", "defaults.image: expected cluster_image or pullable"},
         {"{\"docker\": {\"containers\": [{\"name\": 5}]}}", "docker.containers[0]"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -582,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_scripted_exec_and_kube_faults),
         cmocka_unit_test(test_sandbox_controller),
         cmocka_unit_test(test_marked_container_probe_marker_and_health_delay),
+        cmocka_unit_test(test_default_images_and_pullable),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
