@@ -441,10 +441,25 @@ static void remote_deploy_over_ssh(void **state)
     const char *url = iw_docker_url(w, "unix://");
     char *sock = osh_str_printf("FAKE_SSH_SOCKET=%s", url + strlen("unix://"));
     char *path = osh_str_printf("PATH=%s:%s", FAKE_BIN_DIR, getenv("PATH"));
-    const char *env[] = {sock, path, "FAKE_SSH_RESOLVED=10.9.8.7", "IMAGE_TAG=dev", NULL};
+    const char *env[] = {sock, path, "FAKE_SSH_RESOLVED=10.9.8.7", "IMAGE_TAG=dev", "OPENSHELL_VERBOSE=1", NULL};
     iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--remote", "me@box"), env);
     /* The remote pull needs /version Arch and Os and the tagged reference. */
     assert_exit(w, 0);
+    iw_assert_contains(osh_buf_str(&w->err), "[progress] Pulling linux/amd64 image");
+    iw_assert_contains(osh_buf_str(&w->err), "[progress] Image ready");
+    assert_int_equal(iw_count(w, "POST", "/images/create"), 1);
+    assert_int_equal(iw_count(w, "POST", "/images/ghcr.io/nvidia/openshell/cluster:dev/tag"), 1);
+    cJSON *j = iw_journal(w);
+    bool platform = false;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *q = cJSON_GetStringValue(cJSON_GetObjectItem(e, "query"));
+        if (q && strstr(q, "fromImage=ghcr.io%2Fnvidia%2Fopenshell%2Fcluster&tag=dev&platform=linux%2Famd64"))
+            platform = true;
+    }
+    cJSON_Delete(j);
+    assert_true(platform);
     iw_assert_contains(osh_buf_str(&w->err), "Deploying remote gateway t...");
     char *meta = iw_file(w, "gateways/t_metadata.json");
     iw_assert_contains(meta, "\"is_remote\": true");
