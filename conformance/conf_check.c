@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "conf_json.h"
+#include "osh_base64.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 
@@ -187,7 +188,35 @@ static void check_file_content(const cJSON *f, const char *path, const char *whe
     free(data);
 }
 
-static void check_file(const cJSON *f, const char *where, conf_result *r)
+static cJSON *get_state(conf_observation *obs);
+
+/* "base64_of": the file's bytes, base64-encoded, equal the string at a state path (the
+ * mTLS files are the decoded secret of the cluster). */
+static void check_file_base64_of(const cJSON *f, const char *path, conf_observation *obs,
+                                 const char *where, conf_result *r)
+{
+    const cJSON *sp = cJSON_GetObjectItemCaseSensitive(f, "base64_of");
+    if (!sp)
+        return;
+    cJSON *state = get_state(obs);
+    const cJSON *want = state ? conf_json_find(state, sp->valuestring, NULL) : NULL;
+    if (!cJSON_IsString(want)) {
+        fail_msg(r, where, osh_str_printf("%s: base64_of: no string at state path %s", path, sp->valuestring));
+        return;
+    }
+    size_t len = 0;
+    char *data = slurp(path, &len);
+    osh_buf enc = OSH_BUF_INIT;
+    osh_base64_encode(&enc, data ? data : "", len);
+    if (strcmp(osh_buf_str(&enc), want->valuestring) != 0)
+        conf_result_add_failure(r, where,
+                                osh_str_printf("%s: content is not the base64-decoded value at %s", path, sp->valuestring),
+                                osh_str_dup(want->valuestring), osh_str_dup(osh_buf_str(&enc)));
+    osh_buf_free(&enc);
+    free(data);
+}
+
+static void check_file(const cJSON *f, conf_observation *obs, const char *where, conf_result *r)
 {
     const char *path = cJSON_GetObjectItemCaseSensitive(f, "path")->valuestring;
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(f, "exists");
@@ -215,8 +244,10 @@ static void check_file(const cJSON *f, const char *where, conf_result *r)
             fail_msg(r, where, osh_str_printf("%s: mode %04lo, expected %04lo", path,
                                               (unsigned long)(st.st_mode & 07777), want));
     }
-    if (!is_dir)
+    if (!is_dir) {
         check_file_content(f, path, where, r);
+        check_file_base64_of(f, path, obs, where, r);
+    }
 }
 
 /* ---- state ---- */
@@ -590,7 +621,7 @@ void conf_check_block(const cJSON *expect, conf_observation *obs, const char *wh
         check_text(v, p->err, p->err_len, "stderr", where, r);
     if ((v = cJSON_GetObjectItemCaseSensitive(expect, "files")))
         for (const cJSON *f = v->child; f; f = f->next)
-            check_file(f, where, r);
+            check_file(f, obs, where, r);
     if ((v = cJSON_GetObjectItemCaseSensitive(expect, "state")))
         check_state(v, obs, where, r);
     if ((v = cJSON_GetObjectItemCaseSensitive(expect, "journal")))

@@ -140,7 +140,7 @@ static char *check_file_check(const cJSON *f, const char *path)
 {
     static const char *const keys[] = {"path", "what", "exists", "type", "content", "contains",
                                        "not_contains", "json", "json_subset", "json_paths",
-                                       "mode", "same_as", NULL};
+                                       "mode", "same_as", "base64_of", NULL};
     char *r = check_keys(f, path, keys);
     if (r)
         return r;
@@ -163,6 +163,11 @@ static char *check_file_check(const cJSON *f, const char *path)
     v = cJSON_GetObjectItemCaseSensitive(f, "same_as");
     if (v && !cJSON_IsString(v))
         return osh_str_printf("%s.same_as: expected string", path);
+    v = cJSON_GetObjectItemCaseSensitive(f, "base64_of");
+    if (v && (!cJSON_IsString(v) || (r = conf_json_path_error(v->valuestring)))) {
+        free(r);
+        return osh_str_printf("%s.base64_of: expected a state path", path);
+    }
     for (const char *k = "contains"; k; k = strcmp(k, "contains") == 0 ? "not_contains" : NULL) {
         v = cJSON_GetObjectItemCaseSensitive(f, k);
         if (v && !cJSON_IsString(v) && !is_string_array(v))

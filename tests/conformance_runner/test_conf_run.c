@@ -152,6 +152,23 @@ static void failing_checks_are_each_reported(void **state)
     done(&o);
 }
 
+static void files_can_be_the_decoded_value_of_a_state_field(void **state)
+{
+    outcome o;
+    run_text(&o, "B64",
+             "{'id': 'B64', 'rule': 'r', 'spec': '§8', 'world': {'state': {'s': {'data': {'ok.crt': 'aGVsbG8=', 'bad.crt': 'd29ybGQ='}}}},"
+             " 'steps': [{'args': ['write', '${TMP}/f', 'hello']}],"
+             " 'expect': {'files': [{'path': '${TMP}/f', 'base64_of': 's.data[\\'ok.crt\\']'},"
+             "                      {'path': '${TMP}/f', 'base64_of': 's.data[\\'bad.crt\\']'},"
+             "                      {'path': '${TMP}/f', 'base64_of': 's.data.none'}]}}",
+             NULL, true);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_int_equal(o.r.n_failures, 2);
+    assert_true(has_failure(&o.r, "content is not the base64-decoded value at s.data[\"bad.crt\"]"));
+    assert_true(has_failure(&o.r, "base64_of: no string at state path s.data.none"));
+    done(&o);
+}
+
 static void a_failed_step_stops_the_scenario_unless_keep_going(void **state)
 {
     const char *text = "{'id': 'STOP', 'rule': 'r', 'spec': '§1', 'world': false,"
@@ -489,6 +506,7 @@ int main(void)
         cmocka_unit_test(passing_scenario_with_every_check_kind),
         cmocka_unit_test(failing_checks_are_each_reported),
         cmocka_unit_test(a_failed_step_stops_the_scenario_unless_keep_going),
+        cmocka_unit_test(files_can_be_the_decoded_value_of_a_state_field),
         cmocka_unit_test(journal_windows_per_step_and_anchors),
         cmocka_unit_test(matchers_on_queries_bodies_and_versions),
         cmocka_unit_test(environment_is_the_contract_and_nothing_else),
