@@ -484,6 +484,25 @@ static void remote_deploy_over_ssh(void **state)
     iw_free(w);
 }
 
+/* SPEC 4.3 remote step 4: the pulled image must match the host's architecture. */
+static void remote_architecture_mismatch(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/images/*/json\", "
+                           "\"json_set\": {\"Architecture\": \"arm64\"}}]}}");
+    const char *url = iw_docker_url(w, "unix://");
+    char *sock = osh_str_printf("FAKE_SSH_SOCKET=%s", url + strlen("unix://"));
+    char *path = osh_str_printf("PATH=%s:%s", FAKE_BIN_DIR, getenv("PATH"));
+    const char *env[] = {sock, path, NULL};
+    iw_run(w, IW_ARGS("gateway", "start", "--name", "t", "--remote", "ssh://me@box:2222"), env);
+    assert_exit(w, 1);
+    iw_assert_contains(osh_buf_str(&w->err), "architecture mismatch: pulled image ghcr.io/nvidia/openshell/cluster:dev "
+                                             "is arm64 but remote host is amd64");
+    assert_int_equal(iw_count(w, "POST", "/containers/create"), 0);
+    free(sock);
+    free(path);
+    iw_free(w);
+}
+
 /* DOC-LOGS, DOC-EXEC */
 static void doctor_commands(void **state)
 {
@@ -565,6 +584,7 @@ int main(void)
         cmocka_unit_test_teardown(plaintext_and_tls_env, iw_teardown),
         cmocka_unit_test_teardown(tcp_docker_host, iw_teardown),
         cmocka_unit_test_teardown(remote_deploy_over_ssh, iw_teardown),
+        cmocka_unit_test_teardown(remote_architecture_mismatch, iw_teardown),
         cmocka_unit_test_teardown(doctor_commands, iw_teardown),
         cmocka_unit_test_teardown(cleanup_failure_keeps_original_error, iw_teardown),
     };
