@@ -192,6 +192,21 @@ static void mtls_timeout(void **state)
     free(m1);
 }
 
+/* BAD-EXECTRUNC: the M1 exec stream (the second exec start) is cut mid-frame. */
+static void mtls_exec_stream_truncated(void **state)
+{
+    impl_world *w = iw_new("{\"docker\": {\"faults\": [{\"method\": \"POST\", \"path\": \"/exec/*/start\", "
+                           "\"nth\": 2, \"truncate_after\": 5}]}}");
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 1);
+    iw_assert_contains(osh_buf_str(&w->err), "failed to fetch CLI mTLS secret openshell-cli-client: "
+                                             "malformed multiplexed stream: truncated frame\ncontainer logs:");
+    assert_false(iw_docker_has(w, "containers", C));
+    assert_false(iw_docker_has(w, "volumes", C));
+    assert_false(iw_exists(w, "gateways/t/mtls"));
+    iw_free(w);
+}
+
 static void write_old_bundle(impl_world *w)
 {
     char *dir = osh_str_printf("%s/gateways/t/mtls", w->config_root);
@@ -597,6 +612,7 @@ int main(void)
         cmocka_unit_test_teardown(stale_exec_error_is_a_warning, iw_teardown),
         cmocka_unit_test_teardown(mtls_timeout, iw_teardown),
         cmocka_unit_test_teardown(mtls_bad_base64_keeps_old_bundle, iw_teardown),
+        cmocka_unit_test_teardown(mtls_exec_stream_truncated, iw_teardown),
         cmocka_unit_test_teardown(mtls_replaces_old_bundle, iw_teardown),
         cmocka_unit_test_teardown(mtls_container_exits, iw_teardown),
         cmocka_unit_test_teardown(health_log_ring_keeps_last_15, iw_teardown),
