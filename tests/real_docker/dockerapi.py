@@ -146,7 +146,8 @@ def make_tar(entries):
                 ti.mode = e.get("mode", 0o755)
                 tf.addfile(ti)
             else:
-                data = e.get("data", "").encode()
+                data = e.get("data", "")
+                data = data if isinstance(data, bytes) else data.encode()
                 ti.size = len(data)
                 ti.mode = e.get("mode", 0o644)
                 tf.addfile(ti, io.BytesIO(data))

@@ -1,0 +1,105 @@
+/* world_serve.c: serves one mock world (Docker mock + k3s simulator + Kubernetes mock,
+ * mocks/world/mock_world.h) on a unix socket until SIGINT/SIGTERM, for the differential test
+ * of the k3s simulator against the fake cluster image on a real dockerd (sim_diff.py).
+ * openshell-mockd serves the Docker mock alone, without the simulator behind it.
+ *
+ * Usage: osh-world-serve --docker-unix PATH [--scenario FILE]
+ * Prints "docker: unix://PATH" and "ready" on stdout, exits 0 on a signal, 2 on bad
+ * arguments, 1 when the world cannot start (with the reason on stderr). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "mock_world.h"
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = grown;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (!buf)
+        buf = calloc(1, 1);
+    else
+        buf[len] = '\0';
+    return buf;
+}
+
+static cJSON *load_scenario(const char *path)
+{
+    if (!path)
+        return cJSON_CreateObject();
+    char *text = read_file(path);
+    if (!text) {
+        fprintf(stderr, "osh-world-serve: %s: cannot read\n", path);
+        return NULL;
+    }
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    if (!doc)
+        fprintf(stderr, "osh-world-serve: %s: not valid JSON\n", path);
+    return doc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *unix_path = NULL, *scenario_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--docker-unix") == 0)
+            unix_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--scenario") == 0)
+            scenario_path = argv[++i];
+        else {
+            fprintf(stderr, "osh-world-serve: unknown or incomplete argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!unix_path) {
+        fprintf(stderr, "osh-world-serve: --docker-unix PATH is required\n");
+        return 2;
+    }
+    cJSON *scenario = load_scenario(scenario_path);
+    if (!scenario)
+        return 1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* before the servers start their threads */
+
+    mock_world_options opts = {.docker_unix_path = unix_path, .kube_enabled = true};
+    char *error = NULL;
+    mock_world *w = mock_world_new(scenario, &opts, &error);
+    cJSON_Delete(scenario);
+    if (!w) {
+        fprintf(stderr, "osh-world-serve: %s\n", error ? error : "cannot start the world");
+        free(error);
+        return 1;
+    }
+    printf("docker: %s\nready\n", mock_world_docker_unix_url(w));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    mock_world_free(w);
+    return 0;
+}
