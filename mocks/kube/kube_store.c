@@ -622,6 +622,18 @@ kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char 
         pthread_mutex_unlock(&s->lock);
         return kube_err_not_found(r, name);
     }
+    if (strcmp(r->plural, "namespaces") == 0 &&
+        (strcmp(name, "default") == 0 || strcmp(name, "kube-system") == 0 || strcmp(name, "kube-public") == 0)) {
+        pthread_mutex_unlock(&s->lock);
+        /* the NamespaceLifecycle admission plugin protects these */
+        char *msg = osh_str_printf("namespaces \"%s\" is forbidden: this namespace may not be deleted", name);
+        cJSON *details = cJSON_CreateObject();
+        cJSON_AddStringToObject(details, "name", name);
+        cJSON_AddStringToObject(details, "kind", "namespaces");
+        kube_result res = {403, kube_status_failure(403, "Forbidden", msg, details)};
+        free(msg);
+        return res;
+    }
     cJSON *obj = s->entries[i].obj;
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers");
     const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));

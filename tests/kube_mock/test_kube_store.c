@@ -233,6 +233,8 @@ static void test_delete_semantics(void **state)
     d = kube_store_delete(s, R("namespaces"), NULL, "team", &graceful);
     cJSON_Delete(d.body);
     expect(kube_store_get(s, R("secrets"), "team", "s"), 404, NULL);
+    expect(kube_store_delete(s, R("namespaces"), NULL, "kube-system", &graceful), 403,
+           "namespaces \"kube-system\" is forbidden: this namespace may not be deleted");
     kube_delete_opts bad = {-1, "Sideways", false};
     expect(kube_store_delete(s, R("nodes"), NULL, "gone-node", &bad), 422, NULL);
     kube_store_unref(s);
