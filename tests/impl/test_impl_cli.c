@@ -185,6 +185,17 @@ static void ssh_endpoint(void **state)
     char *host = gw_ssh_host_of("ssh://me@box:22");
     assert_string_equal(host, "box:22");
     free(host);
+    host = gw_ssh_host_of("plainhost");
+    assert_string_equal(host, "plainhost");
+    free(host);
+    /* Without a working `ssh -G` the host resolves to itself (SPEC 4.6). */
+    char *saved = strdup(getenv("PATH"));
+    setenv("PATH", "/nonexistent", 1);
+    host = gw_ssh_resolve_host("box");
+    assert_string_equal(host, "box");
+    free(host);
+    setenv("PATH", saved, 1);
+    free(saved);
 }
 
 static void query_encoding(void **state)
