@@ -1,50 +1,21 @@
-/* k3s_sim.c: the simulator's state (clusters by volume, cluster containers) and the Docker
- * hooks that drive it (see k3s_sim.h). What gets deployed is in k3s_bringup.c, the
- * controllers in k3s_controllers.c, the exec answers in k3s_shell.c. */
-#include "k3s_sim.h"
+/* k3s_sim.c: the simulator's state (clusters by volume, cluster containers), the container
+ * lifecycle hooks (start: node registration and bring-up; stop; remove; volume removal) and
+ * the public API (see k3s_sim.h). Inspects are handled in k3s_sim_inspect.c, execs in
+ * k3s_sim_exec.c; what gets deployed is in k3s_bringup.c, the controllers in
+ * k3s_controllers.c. */
+#include "k3s_sim_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "k3s_bringup.h"
 #include "k3s_config.h"
 #include "k3s_controllers.h"
 #include "k3s_shell.h"
-#include "kube_meta.h"
 #include "osh_str.h"
 
 #define K3S_DATA_DIR "/var/lib/rancher/k3s"
-
-typedef struct cluster {
-    char *volume;              /* volume name, or "container:<id>" without a volume */
-    kube_store *store;
-    cJSON *images;             /* refs imported with ctr */
-    pthread_mutex_t lock;      /* guards ready_node (read by the store hook) */
-    char *ready_node;          /* node of the running k3s, NULL when stopped */
-    struct cluster *next;
-} cluster;
-
-typedef struct container {
-    char *id;
-    cluster *cl;
-    char *node, *hostname;
-    bool tls;
-    bool api_ready;
-    long s1_calls, m1_calls;
-    struct container *next;
-} container;
-
-struct k3s_sim {
-    pthread_mutex_t lock;
-    mock_docker *d;
-    mock_kube *kube;
-    k3s_config cfg;
-    cluster *clusters;
-    container *containers;
-    cJSON *docker_health_scripts; /* names (or "*") whose health the Docker mock scripts */
-};
 
 /* ---- clusters ---- */
 
@@ -123,7 +94,7 @@ static void cluster_remove(k3s_sim *sim, cluster *gone)
 
 /* ---- containers ---- */
 
-static container *container_find(k3s_sim *sim, const char *id)
+container *k3s_container_find(k3s_sim *sim, const char *id)
 {
     for (container *c = sim->containers; c; c = c->next)
         if (strcmp(c->id, id) == 0)
@@ -223,7 +194,7 @@ static void serve_cluster(k3s_sim *sim, cluster *cl)
 }
 
 /* The API becomes ready: deploy, reconcile, and let the API server serve the cluster. */
-static void api_up(k3s_sim *sim, container *c)
+void k3s_api_up(k3s_sim *sim, container *c)
 {
     c->api_ready = true;
     if (!c->cl)
@@ -237,7 +208,7 @@ static void on_start(k3s_sim *sim, const char *id)
 {
     if (!is_cluster_container(sim, id))
         return;
-    container *c = container_find(sim, id);
+    container *c = k3s_container_find(sim, id);
     if (!c) {
         c = calloc(1, sizeof(*c));
         c->id = osh_str_dup(id);
@@ -277,12 +248,12 @@ static void on_start(k3s_sim *sim, const char *id)
     cluster_set_ready_node(cl, c->node);
     k3s_register_node(cl->store, c->node);
     if (sim->cfg.api_ready_after_s1 == 0 || sim->cfg.api_ready_after_s1 < 0)
-        api_up(sim, c);
+        k3s_api_up(sim, c);
 }
 
-static void on_stop(k3s_sim *sim, const char *id)
+void k3s_on_stop(k3s_sim *sim, const char *id)
 {
-    container *c = container_find(sim, id);
+    container *c = k3s_container_find(sim, id);
     if (!c || !c->cl)
         return;
     c->api_ready = false;
@@ -317,7 +288,7 @@ static void container_event(void *ctx, mock_docker *d, const char *id, mock_dock
     if (event == MOCK_DOCKER_EVENT_START)
         on_start(sim, id);
     else if (event == MOCK_DOCKER_EVENT_DIE || event == MOCK_DOCKER_EVENT_STOP || event == MOCK_DOCKER_EVENT_KILL)
-        on_stop(sim, id);
+        k3s_on_stop(sim, id);
     else if (event == MOCK_DOCKER_EVENT_REMOVE)
         on_remove(sim, id);
     pthread_mutex_unlock(&sim->lock);
@@ -332,217 +303,6 @@ static void volume_removed(void *ctx, mock_docker *d, const char *volume)
     if (cl)
         cluster_remove(sim, cl);
     pthread_mutex_unlock(&sim->lock);
-}
-
-/* ---- inspect: health, markers, logs, exits ---- */
-
-/* The SPEC 11.3 markers, at inspect `from_inspect` (and every later one with `repeat`).
- * Once is the default: the client's 15-line ring keeps a line until 15 others push it out,
- * and SPEC 12.5 expects each pressure condition listed once. Returns true when it logged. */
-static bool emit_markers(k3s_sim *sim, const char *id, long count)
-{
-    const k3s_config *cfg = &sim->cfg;
-    if (count < cfg->markers_from_inspect || (count > cfg->markers_from_inspect && !cfg->markers_repeat))
-        return false;
-    bool first = count == cfg->markers_from_inspect;
-    bool logged = cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || (cfg->dns_probe_failed && first);
-    const char *host = cfg->dns_host ? cfg->dns_host : "ghcr.io";
-    char *line;
-    if (cfg->dns_probe_failed && first) {
-        line = osh_str_printf("DNS_PROBE_FAILED: cannot resolve %s after DNS proxy setup", host);
-        mock_docker_append_log(sim->d, id, 1, line);
-        free(line);
-    }
-    if (cfg->dns_failure) {
-        line = osh_str_printf("HEALTHCHECK_DNS_FAILURE: cannot resolve %s", host);
-        mock_docker_append_log(sim->d, id, 1, line);
-        free(line);
-    }
-    for (size_t i = 0; i < cfg->n_pressure; i++) {
-        line = osh_str_printf("HEALTHCHECK_NODE_PRESSURE: %s", cfg->pressure[i]);
-        mock_docker_append_log(sim->d, id, 1, line);
-        free(line);
-    }
-    if (cfg->missing_supervisor)
-        mock_docker_append_log(sim->d, id, 1,
-                               "HEALTHCHECK_MISSING_SUPERVISOR: /opt/openshell/bin/openshell-sandbox not found");
-    return logged;
-}
-
-/* Lines logged during an inspect reach a log follower on another connection; this short
- * pause lets that connection send them before the inspect answer goes out, so a client
- * that drains its follower right after the inspect sees them (SPEC 7.2 counts sightings per
- * attempt). It paces delivery only: no behaviour depends on the time. */
-static void let_followers_catch_up(void)
-{
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-}
-
-static const char *computed_health(k3s_sim *sim, container *c, long count)
-{
-    const k3s_config *cfg = &sim->cfg;
-    if (cfg->n_health > 0)
-        return cfg->health[(size_t)count <= cfg->n_health ? (size_t)count - 1 : cfg->n_health - 1];
-    /* failing healthchecks, and a container the scenario is about to kill, never pass */
-    if (cfg->dns_failure || cfg->n_pressure || cfg->missing_supervisor || cfg->exit_at_inspect > 0 || !c->api_ready ||
-        !c->cl)
-        return "starting";
-    /* a scenario that damages or delays the secret is about the M1 loop, which runs after
-     * the health wait: the secret is not part of its healthcheck */
-    bool need_secret = c->tls && !cfg->secret_never && cfg->secret_after_m1 == 0 && !cfg->missing_key && !cfg->broken_key;
-    if (count >= cfg->healthy_after_inspects && k3s_healthcheck_passes(c->cl->store, cfg, need_secret))
-        return "healthy";
-    return "starting";
-}
-
-static bool docker_scripts_health(k3s_sim *sim, const char *id)
-{
-    if (sim->cfg.n_health > 0 || !sim->docker_health_scripts)
-        return false;
-    char *name = mock_docker_container_name(sim->d, id);
-    bool scripted = false;
-    const cJSON *n;
-    cJSON_ArrayForEach(n, sim->docker_health_scripts)
-    {
-        scripted = scripted || strcmp(n->valuestring, "*") == 0 || (name && strcmp(n->valuestring, name) == 0);
-    }
-    free(name);
-    return scripted;
-}
-
-static void inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
-{
-    k3s_sim *sim = ctx;
-    pthread_mutex_lock(&sim->lock);
-    container *c = container_find(sim, id);
-    mock_docker_container_state st;
-    if (!c || count < 1 || mock_docker_container_state_get(d, id, &st) != 0 || !st.running) {
-        pthread_mutex_unlock(&sim->lock);
-        return;
-    }
-    bool logged = emit_markers(sim, id, count);
-    if (count == 1 && sim->cfg.boot_log) {
-        /* k3s never stops talking; a follower opened before the first inspect sees this */
-        char *now = kube_meta_now();
-        char *line = osh_str_printf("time=\"%s\" level=info msg=\"k3s is up and running\"", now);
-        mock_docker_append_log(d, id, 2, line);
-        free(line);
-        free(now);
-        logged = true;
-    }
-    for (size_t i = 0; i < sim->cfg.n_logs; i++) {
-        const k3s_log_rule *r = &sim->cfg.logs[i];
-        for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++) {
-            mock_docker_append_log(d, id, r->stream, r->lines[j]);
-            logged = true;
-        }
-    }
-    if (sim->cfg.exit_at_inspect == count) {
-        mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
-        on_stop(sim, id);
-    } else if (st.health[0] && !docker_scripts_health(sim, id)) {
-        mock_docker_set_health(d, id, computed_health(sim, c, count));
-    }
-    pthread_mutex_unlock(&sim->lock);
-    if (logged)
-        let_followers_catch_up();
-}
-
-/* ---- exec ---- */
-
-typedef struct exec_files {
-    mock_docker *d;
-    const char *id;
-    cluster *cl;
-} exec_files;
-
-static char *read_file(void *user, const char *path, size_t *len)
-{
-    exec_files *f = user;
-    osh_buf b = OSH_BUF_INIT;
-    if (mock_docker_file_read(f->d, f->id, path, &b) != 0) {
-        osh_buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    char *data = osh_buf_detach(&b);
-    return data ? data : osh_str_dup("");
-}
-
-static int remove_file(void *user, const char *path)
-{
-    exec_files *f = user;
-    return mock_docker_file_remove(f->d, f->id, path);
-}
-
-static void image_imported(void *user, const char *ref)
-{
-    exec_files *f = user;
-    if (f->cl)
-        cJSON_AddItemToArray(f->cl->images, cJSON_CreateString(ref));
-}
-
-/* Scenario counters before an S1 or M1 runs. Returns false when the call must fail as if
- * the API were down. */
-static bool count_call(k3s_sim *sim, container *c, k3s_command_kind kind)
-{
-    const k3s_config *cfg = &sim->cfg;
-    if (kind == K3S_CMD_S1) {
-        c->s1_calls++;
-        if (cfg->api_ready_after_s1 < 0)
-            return false;
-        if (c->s1_calls <= cfg->api_ready_after_s1)
-            return false;
-        if (!c->api_ready)
-            api_up(sim, c);
-    } else if (kind == K3S_CMD_M1 && c->cl && c->api_ready) {
-        c->m1_calls++;
-        if (cfg->secret_after_m1 > 0 && c->m1_calls >= cfg->secret_after_m1 && !cfg->secret_never) {
-            kube_result r = kube_store_get(c->cl->store, kube_resource_by_user_name("secrets"), "openshell", "openshell-cli-client");
-            if (r.code != 200)
-                k3s_bringup_secret(c->cl->store, cfg);
-            cJSON_Delete(r.body);
-        }
-    }
-    return true;
-}
-
-static int exec_hook(void *ctx, mock_docker *d, const char *id, const char *const *argv, size_t argc,
-                     mock_docker_exec_result *res)
-{
-    k3s_sim *sim = ctx;
-    pthread_mutex_lock(&sim->lock);
-    container *c = container_find(sim, id);
-    if (!c) {
-        pthread_mutex_unlock(&sim->lock);
-        return MOCK_DOCKER_EXEC_DECLINED;
-    }
-    k3s_command_kind kind = k3s_shell_classify(argv, argc);
-    bool api = count_call(sim, c, kind);
-    exec_files files = {d, id, c->cl};
-    k3s_shell_env env = {.store = api && c->api_ready && c->cl ? c->cl->store : NULL,
-                         .hostname = c->hostname,
-                         .dns_fails = sim->cfg.dns_fails,
-                         .user = &files,
-                         .read_file = read_file,
-                         .remove_file = remove_file,
-                         .image_imported = image_imported};
-    int code = 0;
-    bool handled = k3s_shell_run(&env, argv, argc, &res->out, &res->err, &code);
-    if (handled) {
-        res->exit_code = code;
-        res->exit_code_null = sim->cfg.exit_code_null[kind];
-    }
-    /* exit.at_m1 = N: M1 call N never runs, the container exits right after answering call
-     * N-1 (after the first call when N is 1) */
-    long exit_after = sim->cfg.exit_at_m1 > 1 ? sim->cfg.exit_at_m1 - 1 : 1;
-    if (kind == K3S_CMD_M1 && sim->cfg.exit_at_m1 > 0 && c->m1_calls == exit_after) {
-        mock_docker_container_exit(d, id, sim->cfg.exit_code, sim->cfg.exit_error, sim->cfg.exit_oom_killed);
-        on_stop(sim, id);
-    }
-    pthread_mutex_unlock(&sim->lock);
-    return handled ? MOCK_DOCKER_EXEC_HANDLED : MOCK_DOCKER_EXEC_DECLINED;
 }
 
 /* ---- public ---- */
@@ -601,8 +361,8 @@ k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster_secti
     mock_docker_hooks hooks = {.ctx = sim,
                                .container_event = container_event,
                                .volume_removed = volume_removed,
-                               .exec = exec_hook,
-                               .inspect = inspect_hook};
+                               .exec = k3s_exec_hook,
+                               .inspect = k3s_inspect_hook};
     mock_docker_set_hooks(d, &hooks);
     adopt_running(sim);
     return sim;
