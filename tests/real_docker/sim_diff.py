@@ -35,7 +35,10 @@ CTR = ["ctr", "-a", "/run/k3s/containerd/containerd.sock", "-n", "k8s.io", "imag
 
 
 def mask(text):
+    """Generated names, and kubectl table layout: column widths (tabwriter) and AGE."""
     text = re.sub(r"pvc-[0-9a-f-]{6,}", "pvc-<id>", text)
+    text = re.sub(r" {2,}", " ", text)
+    text = re.sub(r"\b\d+(s|m|h|d)$", "<age>", text, flags=re.M)
     text = re.sub(r"sha256:[0-9a-f]{64}", "sha256:<digest>", text)
     return text
 
@@ -68,6 +71,9 @@ class Driver:
 
     def create(self, c, node):
         body = fct.create_body(self.image, node, self.prefix, 0, True)
+        # The fake boots for 3 s so that the first execs surely come before its API is up.
+        body["Env"] = [e.replace("FAKE_K3S_BOOT_SECONDS=1", "FAKE_K3S_BOOT_SECONDS=3")
+                       .replace("FAKE_K3S_SECRET_SECONDS=2", "FAKE_K3S_SECRET_SECONDS=5") for e in body["Env"]]
         body["HostConfig"]["PortBindings"] = {"30051/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(sides.free_port())}]}
         fct.run_container(self.d, c, body)
 
@@ -85,6 +91,10 @@ class Driver:
         self.d.call("POST", "/networks/create", body={"Name": self.prefix + "-net", "Driver": "bridge",
                                                       "Attachable": True}, want=201)
         self.create(c, node_a)
+        self.record("M1 before the API is ready", *self.d.exec(c, ["sh", "-c", fct.M1]))
+        self.record("W1 before the API is ready", *self.d.exec(c, ["sh", "-c", fct.W1]))
+        self.record("kubectl get nodes before the API is ready",
+                    *self.d.exec(c, ["sh", "-c", KC + "kubectl get nodes"]))
         out, code, first = self.exec_until_ok(c, ["sh", "-c", fct.S1])
         self.record("S1 before the API is ready", *(first or ("(ready at once)", 0)))
         self.record("S1", out, code)
@@ -117,6 +127,10 @@ class Driver:
         self.record("S3", *self.d.exec(c, ["sh", "-c", fct.S3]))
         self.record("S4", *self.d.exec(c, ["sh", "-c", fct.S4]))
         self.record("S1 after the cleanup", *self.d.exec(c, ["sh", "-c", fct.S1]))
+        self.record("delete of a missing node", *self.d.exec(c, ["sh", "-c", KC + "kubectl delete node nosuch"]))
+        self.record("secret with a missing key", *self.d.exec(c, ["sh", "-c", KC +
+                    "kubectl -n openshell get secret openshell-cli-client -o jsonpath='{.data.nosuch}'"]))
+        self.record("doctor exec style (sh -lc)", *self.d.exec(c, ["sh", "-lc", KC + "kubectl get pods -A --no-headers"]))
         self.record("health after the cleanup", self.health(c, "healthy") or "none", 0)
         self.d.call("DELETE", "/containers/" + c, [("force", "1")], want=204)
 
@@ -151,6 +165,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--world-serve", required=True)
     ap.add_argument("--known", required=True)
+    ap.add_argument("--verbose", "-v", action="store_true", help="print both sides' answers")
     args = ap.parse_args()
     url = sides.find_real_daemon()
     if not url:
@@ -194,6 +209,8 @@ def main():
     known = dd.load_known(args.known)
     unexplained, counts = [], {"accepted": 0, "mock_bugs": 0}
     for (step, rout, rcode), (_, mout, mcode) in zip(real.results, mock.results):
+        if args.verbose:
+            print("%-40s real %d %s\n%-40s mock %d %s" % (step, rcode, json.dumps(rout)[:150], "", mcode, json.dumps(mout)[:150]))
         diffs = []
         if rcode != mcode:
             diffs.append("exit: real %d, mock %d" % (rcode, mcode))
