@@ -100,7 +100,13 @@ def mock_side(args, prefix):
         def count():
             r = mock.client.json("GET", "/_mock/journal")
             return len(r.json()) if r.status == 200 else -1
-        return deploy_and_destroy(args.openshell, mock.client.url, prefix, None, 8080, args.poll_ms, count)
+        rows = deploy_and_destroy(args.openshell, mock.client.url, prefix, None, 8080, args.poll_ms, count)
+        if args.verbose:
+            journal = mock.client.json("GET", "/_mock/journal").json()
+            for e in journal[1:] if journal and journal[0]["path"] == "/info" else journal:  # [0]: setup's
+                q = ("?" + e["query"]) if e.get("query") else ""
+                print("mock request: %s %s%s" % (e["method"], e["path"], q))
+        return rows
     finally:
         mock.cleanup()
 
@@ -110,7 +116,7 @@ def main():
     ap.add_argument("--openshell", required=True)
     ap.add_argument("--mockd", required=True)
     ap.add_argument("--poll-ms", type=int, default=300)
-    ap.add_argument("--verbose", "-v", action="store_true", help="list the real side's requests")
+    ap.add_argument("--verbose", "-v", action="store_true", help="list both sides' requests")
     args = ap.parse_args()
     if not os.access(args.openshell, os.X_OK):
         print("SKIP: %s is not built" % args.openshell)
