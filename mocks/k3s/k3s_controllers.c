@@ -278,74 +278,85 @@ static void set_pod_status(kube_store *s, const cJSON *pod, bool ready)
     }
 }
 
-/* Brings one workload to one replica at its current revision; true when something changed. */
-static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSON *w, const char *ready_node)
-{
-    bool sts = strcmp(r->plural, "statefulsets") == 0;
-    const char *ns = kube_meta_get(w, "namespace"), *name = kube_meta_get(w, "name");
-    long gen = generation_of(w);
+/* What a workload controller works with: names derived from the workload's generation. */
+typedef struct workload {
+    const kube_resource *r;
+    const cJSON *obj;
+    bool sts;
+    const char *ns, *name;
+    long generation;
     char revision[64], pod_name[300];
-    snprintf(revision, sizeof(revision), sts ? "%s-%08x" : "%.0s%08x", name, fnv(name, gen));
-    if (!sts)
-        snprintf(revision, sizeof(revision), "%x", fnv(name, gen) & 0xfffffff);
-    if (sts)
-        snprintf(pod_name, sizeof(pod_name), "%s-0", name);
-    else
-        snprintf(pod_name, sizeof(pod_name), "%s-%s-%05x", name, revision, fnv(revision, 7) & 0xfffff);
-    bool changed = false;
-    /* find the pods this workload owns */
-    kube_result pods = kube_store_list(s, res("pods"), ns, NULL, NULL);
+} workload;
+
+static void workload_init(workload *wl, const kube_resource *r, const cJSON *obj)
+{
+    wl->r = r;
+    wl->obj = obj;
+    wl->sts = strcmp(r->plural, "statefulsets") == 0;
+    wl->ns = kube_meta_get(obj, "namespace");
+    wl->name = kube_meta_get(obj, "name");
+    wl->generation = generation_of(obj);
+    unsigned h = fnv(wl->name, wl->generation);
+    if (wl->sts) {
+        snprintf(wl->revision, sizeof(wl->revision), "%s-%08x", wl->name, h);
+        snprintf(wl->pod_name, sizeof(wl->pod_name), "%s-0", wl->name);
+    } else {
+        snprintf(wl->revision, sizeof(wl->revision), "%x", h & 0xfffffff);
+        snprintf(wl->pod_name, sizeof(wl->pod_name), "%s-%s-%05x", wl->name, wl->revision, fnv(wl->revision, 7) & 0xfffff);
+    }
+}
+
+static const char *pod_revision(const workload *wl, const cJSON *pod)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        at(pod, "metadata", "labels"), wl->sts ? "controller-revision-hash" : "pod-template-hash"));
+}
+
+/* Deletes owned pods of an old revision on the Ready node; returns the pod that stands for the
+ * workload now (up to date, or old and not replaceable yet), or NULL. */
+static const cJSON *owned_pod(kube_store *s, const workload *wl, const cJSON *pods, const char *ready_node,
+                              bool *changed)
+{
     const cJSON *p, *current = NULL;
-    const char *uid = kube_meta_get(w, "uid");
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pods.body, "items"))
+    const char *uid = kube_meta_get(wl->obj, "uid");
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pods, "items"))
     {
         const cJSON *ref = cJSON_GetArrayItem(at(p, "metadata", "ownerReferences"), 0);
         const char *ruid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref, "uid"));
-        bool owned = (ruid && uid && strcmp(ruid, uid) == 0) || (sts && strcmp(kube_meta_get(p, "name"), pod_name) == 0);
+        bool owned = (ruid && uid && strcmp(ruid, uid) == 0) || (wl->sts && strcmp(kube_meta_get(p, "name"), wl->pod_name) == 0);
         if (!owned)
             continue;
-        const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(at(p, "metadata", "labels"),
-                                                                     sts ? "controller-revision-hash" : "pod-template-hash"));
-        bool outdated = !hash || strcmp(hash, revision) != 0;
+        const char *hash = pod_revision(wl, p);
         const char *on = cJSON_GetStringValue(at(p, "spec", "nodeName"));
+        bool outdated = !hash || strcmp(hash, wl->revision) != 0;
         bool on_ready_node = ready_node && on && strcmp(on, ready_node) == 0;
         if (outdated && !kube_meta_get(p, "deletionTimestamp") && on_ready_node) {
             kube_delete_opts o = {-1, NULL, false};
-            kube_result d = kube_store_delete(s, res("pods"), ns, kube_meta_get(p, "name"), &o);
+            kube_result d = kube_store_delete(s, res("pods"), wl->ns, kube_meta_get(p, "name"), &o);
             cJSON_Delete(d.body);
-            changed = true;
+            *changed = true;
         } else {
-            current = p; /* up to date, or old and not replaceable yet: it blocks a new one */
+            current = p;
         }
     }
-    if (!current && ready_node && node_ready_in(s, ready_node)) {
-        create_pod(s, w, sts ? "StatefulSet" : "Deployment", ns, pod_name, revision, ready_node);
-        changed = true;
-    }
-    bool ready = false, updated = false;
-    if (current) {
-        ready = pod_ready(s, current);
-        const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(at(current, "metadata", "labels"),
-                                                                                 sts ? "controller-revision-hash" : "pod-template-hash"));
-        updated = hash && strcmp(hash, revision) == 0;
-        if (!kube_meta_get(current, "deletionTimestamp") && ready_node)
-            set_pod_status(s, current, ready);
-    }
-    cJSON_Delete(pods.body);
+    return current;
+}
+
+/* Writes the workload's status when it differs; true when it did. */
+static bool write_workload_status(kube_store *s, const workload *wl, bool exists, bool ready, bool updated)
+{
     cJSON *status = cJSON_CreateObject();
-    cJSON_AddNumberToObject(status, "observedGeneration", (double)gen);
-    cJSON_AddNumberToObject(status, "replicas", current ? 1 : 0);
+    cJSON_AddNumberToObject(status, "observedGeneration", (double)wl->generation);
+    cJSON_AddNumberToObject(status, "replicas", exists ? 1 : 0);
     cJSON_AddNumberToObject(status, "readyReplicas", ready ? 1 : 0);
     cJSON_AddNumberToObject(status, "updatedReplicas", updated ? 1 : 0);
-    if (sts) {
+    cJSON_AddNumberToObject(status, "availableReplicas", ready ? 1 : 0);
+    if (wl->sts) {
         cJSON_AddNumberToObject(status, "currentReplicas", updated ? 1 : 0);
-        cJSON_AddNumberToObject(status, "availableReplicas", ready ? 1 : 0);
-        cJSON_AddStringToObject(status, "currentRevision", revision);
-        cJSON_AddStringToObject(status, "updateRevision", revision);
-    } else {
-        cJSON_AddNumberToObject(status, "availableReplicas", ready ? 1 : 0);
+        cJSON_AddStringToObject(status, "currentRevision", wl->revision);
+        cJSON_AddStringToObject(status, "updateRevision", wl->revision);
     }
-    const cJSON *old = cJSON_GetObjectItemCaseSensitive(w, "status");
+    const cJSON *old = cJSON_GetObjectItemCaseSensitive(wl->obj, "status");
     cJSON *merged = cJSON_Duplicate(old ? old : status, true);
     const cJSON *f;
     cJSON_ArrayForEach(f, status)
@@ -353,17 +364,42 @@ static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSO
         cJSON_DeleteItemFromObjectCaseSensitive(merged, f->string);
         cJSON_AddItemToObject(merged, f->string, cJSON_Duplicate(f, true));
     }
-    if (!old || !cJSON_Compare(old, merged, true)) {
-        cJSON *patch = cJSON_CreateObject();
-        cJSON_AddItemToObject(patch, "status", status);
-        status = NULL;
-        kube_result u = kube_store_patch(s, r, ns, name, KUBE_PATCH_MERGE, patch, true, false);
-        cJSON_Delete(u.body);
-        cJSON_Delete(patch);
+    bool differs = !old || !cJSON_Compare(old, merged, true);
+    cJSON_Delete(merged);
+    if (!differs) {
+        cJSON_Delete(status);
+        return false;
+    }
+    cJSON *patch = cJSON_CreateObject();
+    cJSON_AddItemToObject(patch, "status", status);
+    kube_result u = kube_store_patch(s, wl->r, wl->ns, wl->name, KUBE_PATCH_MERGE, patch, true, false);
+    cJSON_Delete(u.body);
+    cJSON_Delete(patch);
+    return true;
+}
+
+/* Brings one workload to one replica at its current revision; true when something changed. */
+static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSON *w, const char *ready_node)
+{
+    workload wl;
+    workload_init(&wl, r, w);
+    bool changed = false;
+    kube_result pods = kube_store_list(s, res("pods"), wl.ns, NULL, NULL);
+    const cJSON *current = owned_pod(s, &wl, pods.body, ready_node, &changed);
+    if (!current && ready_node && node_ready_in(s, ready_node)) {
+        create_pod(s, w, wl.sts ? "StatefulSet" : "Deployment", wl.ns, wl.pod_name, wl.revision, ready_node);
         changed = true;
     }
-    cJSON_Delete(merged);
-    cJSON_Delete(status);
+    bool ready = false, updated = false;
+    if (current) {
+        ready = pod_ready(s, current);
+        const char *hash = pod_revision(&wl, current);
+        updated = hash && strcmp(hash, wl.revision) == 0;
+        if (!kube_meta_get(current, "deletionTimestamp") && ready_node)
+            set_pod_status(s, current, ready);
+    }
+    changed |= write_workload_status(s, &wl, current != NULL, ready, updated);
+    cJSON_Delete(pods.body);
     return changed;
 }
 
