@@ -12,6 +12,8 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
                    mock_http_response *res);
 bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
                       const mock_http_request *req, mock_http_response *res);
+void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
+               mock_http_response *res);
 void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *req,
                     mock_http_response *res);
 
@@ -277,14 +279,16 @@ static bool start_checks(mock_docker *d, dk_container *c, mock_http_response *re
     return true;
 }
 
-void dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
+bool dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
                        mock_docker_exec_result *res);
 
-/* Log the lines a simple command would print at start (see dk_startup_output). */
-static void startup_logs(mock_docker *d, dk_container *c)
+/* Log the lines a simple command would print at start (see dk_startup_output); a command
+ * made only of such steps (`echo hi`) has then finished: the container exits with its
+ * status. Returns true when it exited. Lock held. */
+static bool startup_logs(mock_docker *d, dk_container *c)
 {
     if (c->script.log_count > 0)
-        return; /* the scenario says what this container prints */
+        return false; /* the scenario says what this container prints */
     const cJSON *img_cfg = NULL;
     dk_image *img = dk_find_image_by_id(d, c->image_id);
     if (img)
@@ -299,7 +303,7 @@ static void startup_logs(mock_docker *d, dk_container *c)
             if (cJSON_IsString(v))
                 argv[argc++] = v->valuestring;
     mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0};
-    dk_startup_output(d, argv, argc, &r);
+    bool finished = argc > 0 && dk_startup_output(d, argv, argc, &r);
     for (int stream = 1; stream <= 2; stream++) {
         osh_buf *b = stream == 1 ? &r.out : &r.err;
         char *save = NULL;
@@ -310,6 +314,9 @@ static void startup_logs(mock_docker *d, dk_container *c)
     }
     osh_buf_free(&r.out);
     osh_buf_free(&r.err);
+    if (finished)
+        dk_container_set_exited(d, c, r.exit_code, NULL, false);
+    return finished;
 }
 
 void dk_container_set_running(mock_docker *d, dk_container *c)
@@ -354,12 +361,16 @@ static void container_start(mock_docker *d, const char *ref, mock_http_response 
         return;
     }
     dk_container_set_running(d, c);
-    startup_logs(d, c);
+    bool exited = startup_logs(d, c);
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     pthread_mutex_unlock(&d->lock);
     mock_http_server_wake(d->http);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_START);
+    if (exited) {
+        dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
+        dk_after_exit(d, id);
+    }
     mock_http_respond_empty(res, 204);
 }
 
@@ -375,10 +386,33 @@ void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const ch
     c->oom_killed = oom;
     c->finished_ns = dk_now_ns();
     c->pid = 0;
+    c->exits++;
     for (size_t i = 0; i < d->exec_count; i++)
         if (strcmp(d->execs[i]->container_id, c->id) == 0)
             d->execs[i]->running = false;
     pthread_cond_broadcast(&d->changed);
+}
+
+/* After a container stopped running: HostConfig.AutoRemove (docker run --rm) removes it, as
+ * dockerd does. Lock NOT held; fires REMOVE. */
+void dk_after_exit(mock_docker *d, const char *id)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_container *c = dk_find_container_by_id(d, id);
+    bool remove = c && c->status != DK_RUNNING && cJSON_IsTrue(dk_body_get(dk_host_config(c), "AutoRemove"));
+    if (remove && c->attached > 0) {
+        c->remove_on_detach = true; /* the last attach stream removes it (docker_attach.c) */
+        remove = false;
+    }
+    if (remove) {
+        dk_remove_container(d, c);
+        pthread_cond_broadcast(&d->changed);
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (remove) {
+        mock_http_server_wake(d->http);
+        dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);
+    }
 }
 
 /* Stop or kill; returns the HTTP status it answered with. */
@@ -411,6 +445,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     mock_http_server_wake(d->http);
     dk_fire_event(d, id, kill ? MOCK_DOCKER_EVENT_KILL : MOCK_DOCKER_EVENT_STOP);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
+    dk_after_exit(d, id);
     mock_http_respond_empty(res, 204);
     return 204;
 }
@@ -437,9 +472,10 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
     pthread_mutex_lock(&d->lock);
     c = dk_find_container_by_id(d, id);
     bool ok = c && start_checks(d, c, res);
+    bool exited = false;
     if (ok) {
         dk_container_set_running(d, c);
-        startup_logs(d, c);
+        exited = startup_logs(d, c);
     }
     pthread_mutex_unlock(&d->lock);
     mock_http_server_wake(d->http);
@@ -448,6 +484,8 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
     if (!ok)
         return;
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_START);
+    if (exited)
+        dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
     mock_http_respond_empty(res, 204);
 }
 
@@ -495,9 +533,9 @@ static void container_remove(mock_docker *d, const char *ref, const mock_http_re
 typedef struct wait_stream {
     mock_docker *d;
     char id[DK_ID_LEN + 1];
-    bool next_exit;      /* condition=next-exit: wait for a stop even if not running now */
+    bool next_exit;      /* condition=next-exit: wait for the next stop even if not running */
     bool removed;        /* condition=removed */
-    bool saw_running;
+    long exits_at_start; /* the container's exit count when the wait began */
 } wait_stream;
 
 static int wait_next(void *ctx, osh_buf *out)
@@ -511,12 +549,10 @@ static int wait_next(void *ctx, osh_buf *out)
         done = !c;
     else if (!c)
         done = true;
-    else if (c->status == DK_RUNNING) {
-        w->saw_running = true;
-        done = false;
-    } else {
-        done = !w->next_exit || w->saw_running;
-    }
+    else if (w->next_exit)
+        done = c->exits > w->exits_at_start && c->status != DK_RUNNING;
+    else
+        done = c->status != DK_RUNNING;
     pthread_mutex_unlock(&w->d->lock);
     if (!done)
         return MOCK_HTTP_STREAM_MORE;
@@ -547,7 +583,7 @@ static void container_wait(mock_docker *d, const char *ref, const mock_http_requ
     snprintf(w->id, sizeof w->id, "%s", c->id);
     w->next_exit = cond && strcmp(cond, "next-exit") == 0;
     w->removed = cond && strcmp(cond, "removed") == 0;
-    w->saw_running = c->status == DK_RUNNING;
+    w->exits_at_start = c->exits;
     pthread_mutex_unlock(&d->lock);
     /* dockerd sends the headers at once and the body when the condition is met. */
     mock_http_respond_stream(res, 200, "application/json", wait_next, w, free);
@@ -579,9 +615,10 @@ static void container_inspect(mock_docker *d, const char *ref, mock_http_respons
     bool died = was_running && c->status != DK_RUNNING;
     cJSON *doc = c ? dk_container_inspect_json(d, c) : NULL;
     pthread_mutex_unlock(&d->lock);
+    mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
     if (died) {
-        mock_http_server_wake(d->http);
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
+        dk_after_exit(d, id);
     }
     if (!doc) {
         dk_error(res, 404, "No such container: %s", ref);
@@ -760,6 +797,8 @@ bool dk_route_containers(mock_docker *d, const char *method, const char *path,
         dk_exec_create(d, ref, req, res);
     else if (strcmp(action, "logs") == 0 && strcmp(method, "GET") == 0)
         handled = dk_route_logs(d, ref, req, res);
+    else if (strcmp(action, "attach") == 0 && strcmp(method, "POST") == 0)
+        dk_attach(d, ref, req, res);
     else if (strcmp(action, "archive") == 0)
         handled = dk_route_archive(d, method, ref, req, res);
     else

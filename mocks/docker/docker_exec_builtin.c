@@ -231,44 +231,60 @@ void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const
     free(copy);
 }
 
-/* What a container prints as it starts, for the log: the leading echo commands of its
- * `sh -c` script (or a bare echo command). The mock runs no process; this lets simple
- * containers (`sh -c 'echo hello; echo oops >&2; ...'`) show their first lines as dockerd's
- * would. Stops at the first command that is not echo, true, :, trap or set. Lock held. */
-void dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
+/* What a container prints as it starts, for the log: the leading simple commands of its
+ * `sh -c` script (or a bare command). The mock runs no process; this lets simple containers
+ * (`sh -c 'echo hello; echo oops >&2; ...'`) show their first lines as dockerd's would.
+ * Runs echo, true, false, :, trap and set (no effect) and exit N; stops at the first other
+ * command. Returns true when that consumed the whole command line, so the container would
+ * have exited (res->exit_code is its status). Lock held. */
+static bool startup_command(exec_env *env, char **argv, size_t n, int *status)
+{
+    const char *cmd = argv[0];
+    if (strcmp(cmd, "echo") == 0 || strcmp(cmd, "true") == 0 || strcmp(cmd, "false") == 0 ||
+        strcmp(cmd, ":") == 0 || strcmp(cmd, "exit") == 0) {
+        *status = run_with_redirects(env, argv, n);
+        return true;
+    }
+    return strcmp(cmd, "trap") == 0 || strcmp(cmd, "set") == 0;
+}
+
+bool dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
                        mock_docker_exec_result *res)
 {
     exec_env env = {d, "", res, false};
     bool shell = argc >= 3 && (strcmp(argv[0], "sh") == 0 || strcmp(argv[0], "/bin/sh") == 0) &&
                  strcmp(argv[1], "-c") == 0;
+    int status = 0;
     if (!shell) {
-        if (argc >= 1 && strcmp(argv[0], "echo") == 0) {
-            char **copy = calloc(argc + 1, sizeof *copy);
-            if (!copy)
-                abort();
-            for (size_t i = 0; i < argc; i++)
-                copy[i] = (char *)argv[i];
-            run_with_redirects(&env, copy, argc);
-            free(copy);
-        }
-        return;
+        char **copy = calloc(argc + 1, sizeof *copy);
+        if (!copy)
+            abort();
+        for (size_t i = 0; i < argc; i++)
+            copy[i] = (char *)argv[i];
+        bool done = argc >= 1 && strcmp(argv[0], "trap") != 0 && strcmp(argv[0], "set") != 0 &&
+                    startup_command(&env, copy, argc, &status);
+        free(copy);
+        res->exit_code = status;
+        return done;
     }
     words w = tokenize(argv[2]);
     size_t start = 0;
-    for (size_t i = 0; i <= w.n; i++) {
+    bool done = true;
+    for (size_t i = 0; i <= w.n && !env.exited; i++) {
         if (i < w.n && !is_operator(w.v[i]))
             continue;
-        if (i > start) {
-            const char *cmd = w.v[start];
-            if (strcmp(cmd, "echo") == 0)
-                run_with_redirects(&env, &w.v[start], i - start);
-            else if (strcmp(cmd, "true") != 0 && strcmp(cmd, ":") != 0 &&
-                     strcmp(cmd, "trap") != 0 && strcmp(cmd, "set") != 0)
-                break;
-        }
-        if (i < w.n && strcmp(w.v[i], ";") != 0 && strcmp(w.v[i], "&&") != 0)
+        if (i > start && !startup_command(&env, &w.v[start], i - start, &status)) {
+            done = false;
             break;
+        }
+        bool sequence = i < w.n && (strcmp(w.v[i], ";") == 0 || strcmp(w.v[i], "&&") == 0);
+        if (i < w.n && (!sequence || (strcmp(w.v[i], "&&") == 0 && status != 0))) {
+            done = false; /* a pipe, a background job, || or a failed &&: not followed */
+            break;
+        }
         start = i + 1;
     }
     words_free(&w);
+    res->exit_code = status;
+    return done;
 }

@@ -93,6 +93,9 @@ typedef struct dk_container {
     size_t file_count;
     long seq;            /* creation order */
     bool start_attempted; /* dockerd fills HostConfig defaults (Runtime) at the first start */
+    long exits;          /* how many times it stopped running (wait condition=next-exit) */
+    int attached;        /* open attach streams */
+    bool remove_on_detach; /* AutoRemove waits for the attach streams to get the output */
 } dk_container;
 
 typedef struct dk_image {
@@ -265,6 +268,7 @@ cJSON *dk_container_summary_json(mock_docker *d, dk_container *c);
 void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const char *error,
                              bool oom);
 void dk_fire_event(mock_docker *d, const char *id, mock_docker_event ev);
+void dk_after_exit(mock_docker *d, const char *id);
 /* Called with the lock held at each inspect: health and exit scripts. */
 void dk_apply_inspect_script(mock_docker *d, dk_container *c);
 void dk_apply_start_script(mock_docker *d, dk_container *c);

@@ -15,6 +15,7 @@ void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const 
     l->stream = stream;
     l->time_ns = dk_now_ns();
     l->text = osh_str_ends_with(text, "\n") ? osh_str_dup(text) : osh_str_printf("%s\n", text);
+    pthread_cond_broadcast(&d->changed); /* attached clients wait on it */
 }
 
 const dk_script *dk_script_for_name(mock_docker *d, const char *name)

@@ -329,12 +329,16 @@ int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
 {
     WITH_CONTAINER(d, ref, -1, {
         int rc = -1;
+        char id[DK_ID_LEN + 1];
+        snprintf(id, sizeof id, "%s", c->id);
         if (c->status == DK_RUNNING) {
             dk_container_set_exited(d, c, exit_code, error, oom_killed);
             rc = 0;
         }
         pthread_mutex_unlock(&d->lock);
         mock_http_server_wake(d->http);
+        if (rc == 0)
+            dk_after_exit(d, id);
         return rc;
     });
 }

@@ -134,7 +134,8 @@ int mock_docker_container_state_get(mock_docker *d, const char *ref,
  * any scripted health sequence of the container. -1 when the container has no healthcheck. */
 int mock_docker_set_health(mock_docker *d, const char *ref, const char *status);
 /* Make a running container exit now (State: exited, ExitCode, Error, OOMKilled; DIE hook
- * is NOT called for this, as the caller is the one making it die). -1 when not running. */
+ * is NOT called for this, as the caller is the one making it die; an AutoRemove container is
+ * removed and REMOVE is called). -1 when not running. */
 int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
                                const char *error, bool oom_killed);
 /* Append one log line (a '\n' is added when missing) to stdout (stream 1) or stderr (2);

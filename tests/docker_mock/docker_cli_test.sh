@@ -83,6 +83,13 @@ expect_out "rm -f" "c1" docker rm -f c1
 expect_rc "inspect after rm" 1 docker inspect c1
 expect_out "volume rm" "v1" docker volume rm v1
 expect_out "network rm" "n1" docker network rm n1
+expect_out "run --rm (attach, start, wait removed)" "hi" timeout 30 docker run --rm busy:1 echo hi
+expect_rc "run --rm removed the container" 0 sh -c '[ -z "$(docker ps -aq)" ]'
+expect_rc "run propagates the exit code" 3 timeout 30 docker run --name quick busy:1 sh -c 'echo a; exit 3'
+expect_out "the exited container" "Exited (3)" docker ps -a --filter name=quick
+out=$(timeout 30 docker start -a quick 2>&1); rc=$?
+[ $rc -eq 3 ] && [ "$out" = "a" ] && echo "ok: start -a runs it again" || fail "start -a: exit $rc: $out"
+expect_out "rm" "quick" docker rm quick
 expect_out "image inspect" "sha256:" docker image inspect -f '{{.Id}}' busy:1
 expect_out "image save" "" docker image save busy:1 -o "$DIR/img.tar"
 tar tf "$DIR/img.tar" | grep -q manifest.json && echo "ok: saved archive has manifest.json" || fail "save archive"

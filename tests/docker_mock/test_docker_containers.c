@@ -540,6 +540,50 @@ static void test_logs_follow(void **state)
     free(id);
 }
 
+static void *attach_thread(void *p)
+{
+    follower *f = p;
+    f->r = CALL(f->t, "POST", "/containers/att/attach?stream=1&stdout=1&stderr=1", NULL);
+    return NULL;
+}
+
+/* attach (as docker run does it: before start) gets the output and ends at the exit; a
+ * command made only of echo/exit finishes at once with its status */
+static void test_attach_and_short_commands(void **state)
+{
+    dk_test *t = *state;
+    char *id = dk_create(t, "att", "{\"Image\":\"busy:1\",\"Cmd\":[\"sh\",\"-c\",\"echo hi; echo err >&2; exit 2\"]}", false);
+    follower f = {t, {0}};
+    pthread_t th;
+    pthread_create(&th, NULL, attach_thread, &f);
+    while (mock_http_journal_count(mock_docker_http(t->d), "POST", "/containers/att/attach") == 0)
+        usleep(1000);
+    assert_int_equal(post_status(t, "/containers/%s/start", "att", NULL, 0), 204);
+    pthread_join(th, NULL);
+    assert_int_equal(f.r.status, 200);
+    osh_buf out = OSH_BUF_INIT, err = OSH_BUF_INIT;
+    assert_true(dk_demux(f.r.body.data, f.r.body.len, &out, &err));
+    assert_string_equal(osh_buf_str(&out), "hi\n");
+    assert_string_equal(osh_buf_str(&err), "err\n");
+    dk_reply_free(&f.r);
+    dk_reply r = CALL(t, "GET", "/containers/att/json", NULL);
+    assert_string_equal(dk_jstr(r.json, "State.Status"), "exited");
+    assert_int_equal(dk_jget(r.json, "State.ExitCode")->valueint, 2);
+    dk_reply_free(&r);
+    r = CALL(t, "POST", "/containers/nosuch/attach?stream=1&stdout=1", NULL);
+    assert_int_equal(r.status, 404);
+    dk_reply_free(&r);
+    /* AutoRemove (docker run --rm): gone once it exits */
+    char *rm = dk_create(t, "autorm", "{\"Image\":\"busy:1\",\"Cmd\":[\"echo\",\"x\"],\"HostConfig\":{\"AutoRemove\":true}}", true);
+    r = CALL(t, "GET", "/containers/autorm/json", NULL);
+    assert_int_equal(r.status, 404);
+    dk_reply_free(&r);
+    osh_buf_free(&out);
+    osh_buf_free(&err);
+    free(rm);
+    free(id);
+}
+
 /* ---- Archive ---------------------------------------------------------------------------- */
 
 static void test_archive(void **state)
@@ -798,6 +842,7 @@ int main(void)
         T(test_logs),
         T(test_logs_tty_raw),
         T(test_logs_follow),
+        T(test_attach_and_short_commands),
         T(test_archive),
         T(test_exec_plain_stream),
         T(test_exec_upgrade),

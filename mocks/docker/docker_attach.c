@@ -1,0 +1,137 @@
+/* docker_attach.c: POST /containers/{c}/attach: the container's output (its log, since the
+ * mock runs no process) as a raw or framed stream, after a 101 upgrade or as a plain 200
+ * stream, until the container stops. stdin is accepted and ignored. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docker_internal.h"
+#include "osh_str.h"
+
+typedef struct attach_state {
+    mock_docker *d;
+    char id[DK_ID_LEN + 1];
+    bool out, err, tty, stream;
+    size_t next;         /* next log line to send */
+    long exits_at_attach; /* the stream lasts until the container's next exit */
+} attach_state;
+
+/* Appends what is new; returns true while more may come. Takes the lock. */
+static bool collect(attach_state *a, osh_buf *out)
+{
+    pthread_mutex_lock(&a->d->lock);
+    dk_container *c = dk_find_container_by_id(a->d, a->id);
+    bool more = false;
+    if (c) {
+        for (; a->next < c->log_count; a->next++) {
+            const dk_log_line *l = &c->logs[a->next];
+            if ((l->stream == 1 && !a->out) || (l->stream == 2 && !a->err))
+                continue;
+            if (a->tty)
+                osh_buf_append_str(out, l->text);
+            else
+                dk_frame_append(out, l->stream, l->text, strlen(l->text));
+        }
+        /* clients attach before they start (docker run, start -a): wait for the next exit */
+        more = a->stream && (c->status == DK_RUNNING || c->exits == a->exits_at_attach);
+    }
+    pthread_mutex_unlock(&a->d->lock);
+    return more;
+}
+
+/* The stream is over: an AutoRemove container that waited for it goes now. */
+static void detach(void *ctx)
+{
+    attach_state *a = ctx;
+    mock_docker *d = a->d;
+    pthread_mutex_lock(&d->lock);
+    dk_container *c = dk_find_container_by_id(d, a->id);
+    bool remove = false;
+    if (c && --c->attached == 0 && c->remove_on_detach) {
+        dk_remove_container(d, c);
+        pthread_cond_broadcast(&d->changed);
+        remove = true;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (remove) {
+        mock_http_server_wake(d->http);
+        dk_fire_event(d, a->id, MOCK_DOCKER_EVENT_REMOVE);
+    }
+    free(a);
+}
+
+static int attach_next(void *ctx, osh_buf *out)
+{
+    return collect(ctx, out) ? MOCK_HTTP_STREAM_MORE : MOCK_HTTP_STREAM_END;
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_len)
+{
+    attach_state *a = ctx;
+    osh_buf out = OSH_BUF_INIT;
+    for (;;) {
+        bool more = collect(a, &out);
+        write_all(fd, out.data, out.len);
+        osh_buf_reset(&out);
+        if (!more || mock_http_server_stopping(a->d->http))
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_mutex_lock(&a->d->lock);
+        pthread_cond_timedwait(&a->d->changed, &a->d->lock, &until);
+        pthread_mutex_unlock(&a->d->lock);
+    }
+    osh_buf_free(&out);
+}
+
+void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
+               mock_http_response *res)
+{
+    attach_state *a = calloc(1, sizeof *a);
+    if (!a)
+        abort();
+    a->d = d;
+    a->out = dk_query_bool(req, "stdout");
+    a->err = dk_query_bool(req, "stderr");
+    a->stream = dk_query_bool(req, "stream");
+    bool logs = dk_query_bool(req, "logs");
+    pthread_mutex_lock(&d->lock);
+    dk_container *c = dk_find_container(d, ref);
+    if (c) {
+        c->attached++;
+        a->exits_at_attach = c->exits;
+        snprintf(a->id, sizeof a->id, "%s", c->id);
+        a->tty = cJSON_IsTrue(dk_body_get(c->body, "Tty"));
+        a->next = logs ? 0 : c->log_count;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (!c) {
+        free(a);
+        dk_error(res, 404, "No such container: %s", ref);
+        return;
+    }
+    const char *conn = mock_http_request_header(req, "Connection");
+    const char *up = mock_http_request_header(req, "Upgrade");
+    const char *ct = "application/vnd.docker.raw-stream"; /* API 1.41: also when framed */
+    if (conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0)
+        mock_http_respond_upgrade(res, "tcp", ct, attach_upgraded, a, detach);
+    else
+        mock_http_respond_stream(res, 200, ct, attach_next, a, detach);
+}
