@@ -548,6 +548,40 @@ static void check_sequence(const cJSON *c, const cJSON *j, int from, int to, con
     }
 }
 
+/* When a matcher with body conditions matched nothing, the request with the same method and
+ * path is usually there with a wrong body: show that body, as a diff against body_equals when
+ * the matcher has one, so the report says what differs rather than only "0 times". */
+static void closest_request(const cJSON *m, const cJSON *j, int from, int to, char **expected, char **actual)
+{
+    const cJSON *beq = cJSON_GetObjectItemCaseSensitive(m, "body_equals");
+    if (!beq && !cJSON_GetObjectItemCaseSensitive(m, "body"))
+        return;
+    cJSON *loose = cJSON_CreateObject();
+    static const char *const keep[] = {"method", "path", NULL};
+    for (int k = 0; keep[k]; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, keep[k]);
+        if (v)
+            cJSON_AddItemToObject(loose, keep[k], cJSON_Duplicate(v, true));
+    }
+    int i = find_entry(j, from, to, loose, false);
+    cJSON_Delete(loose);
+    if (i < 0)
+        return;
+    cJSON *owned;
+    const cJSON *body = entry_body(cJSON_GetArrayItem(j, i), &owned);
+    if (beq) {
+        *expected = conf_json_pretty(beq);
+        *actual = conf_json_pretty(body);
+    } else {
+        char *pretty = conf_json_pretty(body);
+        char *lines = conf_check_journal_lines(j, from);
+        *actual = osh_str_printf("closest request (#%d) body:\n%s\n\njournal:\n%s", i, pretty, lines);
+        free(pretty);
+        free(lines);
+    }
+    cJSON_Delete(owned);
+}
+
 static void check_count(const cJSON *c, const cJSON *j, int from, int to, const char *label,
                         const char *where, conf_result *r)
 {
@@ -569,10 +603,15 @@ static void check_count(const cJSON *c, const cJSON *j, int from, int to, const 
         osh_buf_appendf(&want, "%sat least %d", want.len ? ", " : "", lo->valueint);
     if (hi)
         osh_buf_appendf(&want, "%sat most %d", want.len ? ", " : "", hi->valueint);
+    char *expected = NULL, *actual = NULL;
+    if (n == 0 && m)
+        closest_request(m, j, from, to, &expected, &actual);
+    if (!actual)
+        actual = conf_check_journal_lines(j, from);
     conf_result_add_failure(r, where,
-                            osh_str_printf("%s: %s matched %d time(s), expected %s", label, t, n,
-                                           osh_buf_str(&want)),
-                            NULL, conf_check_journal_lines(j, from));
+                            osh_str_printf("%s: %s matched %d time(s), expected %s%s", label, t, n,
+                                           osh_buf_str(&want), expected ? " (diff against the closest request body)" : ""),
+                            expected, actual);
     osh_buf_free(&want);
     free(t);
 }

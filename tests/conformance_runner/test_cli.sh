@@ -19,6 +19,12 @@ check "skip reason shown" 'grep -q "^SKIP SKIP-ONE .*lacks capability .gpu." "$w
 check "failure detail shown" 'grep -q "stderr does not contain .Verify Docker is working." "$work/out"'
 check "junit counts" 'grep -q "<testsuites tests=\"3\" failures=\"1\" skipped=\"1\"" "$work/j.xml"'
 check "junit failure element" 'grep -q "<failure message=" "$work/j.xml"'
+if [ -x /usr/bin/python3 ]; then
+  check "junit is well-formed XML" '/usr/bin/python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$work/j.xml"'
+  check "html report parses" '/usr/bin/python3 -c "import sys, html.parser as h; p = h.HTMLParser(); p.feed(open(sys.argv[1]).read())" "$work/rep/index.html"'
+else
+  echo "note: /usr/bin/python3 missing, XML well-formedness not checked"
+fi
 check "html report written" 'grep -q "FAIL-ONE" "$work/rep/index.html" && grep -q "1 failed" "$work/rep/index.html"'
 
 "$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --filter 'PASS-*' > "$work/out2" 2>&1

@@ -169,6 +169,22 @@ static void files_can_be_the_decoded_value_of_a_state_field(void **state)
     done(&o);
 }
 
+static void a_body_mismatch_is_shown_as_a_diff_with_the_closest_request(void **state)
+{
+    outcome o;
+    run_text(&o, "DIFF",
+             "{'id': 'DIFF', 'rule': 'r', 'spec': '§4',"
+             " 'steps': [{'args': ['req', 'POST', '/containers/create', '', '201', '{\\'Image\\': \\'a:1\\', \\'Hostname\\': \\'h\\'}']}],"
+             " 'expect': {'journal': [{'match': {'method': 'POST', 'path': '/containers/create', 'body_equals': {'Image': 'a:2', 'Hostname': 'h'}}, 'count': 1}]}}",
+             NULL, false);
+    assert_int_equal(o.r.status, CONF_FAIL);
+    assert_int_equal(o.r.n_failures, 1);
+    assert_non_null(strstr(o.r.failures[0].message, "diff against the closest request body"));
+    assert_non_null(strstr(o.r.failures[0].expected, "\"Image\": \"a:2\""));
+    assert_non_null(strstr(o.r.failures[0].actual, "\"Image\": \"a:1\""));
+    done(&o);
+}
+
 static void a_failed_step_stops_the_scenario_unless_keep_going(void **state)
 {
     const char *text = "{'id': 'STOP', 'rule': 'r', 'spec': '§1', 'world': false,"
@@ -506,6 +522,7 @@ int main(void)
         cmocka_unit_test(passing_scenario_with_every_check_kind),
         cmocka_unit_test(failing_checks_are_each_reported),
         cmocka_unit_test(a_failed_step_stops_the_scenario_unless_keep_going),
+        cmocka_unit_test(a_body_mismatch_is_shown_as_a_diff_with_the_closest_request),
         cmocka_unit_test(files_can_be_the_decoded_value_of_a_state_field),
         cmocka_unit_test(journal_windows_per_step_and_anchors),
         cmocka_unit_test(matchers_on_queries_bodies_and_versions),
