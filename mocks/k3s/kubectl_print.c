@@ -205,71 +205,95 @@ void kubectl_print_table(osh_buf *out, const kube_resource *r, const cJSON *item
     cJSON_Delete(t);
 }
 
-int kubectl_print_custom_columns(osh_buf *out, const char *spec, const cJSON *items, bool no_headers, char **error)
-{
-    size_t n = 0;
+typedef struct custom_columns {
+    size_t n;
     char *names[32], *exprs[32];
+} custom_columns;
+
+static void custom_columns_free(custom_columns *cc)
+{
+    for (size_t i = 0; i < cc->n; i++) {
+        free(cc->names[i]);
+        free(cc->exprs[i]);
+    }
+}
+
+/* "NAME:.metadata.name,READY:{.status.x}" into headers and expressions without braces. */
+static int parse_custom_columns(const char *spec, custom_columns *cc, char **error)
+{
+    cc->n = 0;
     char *copy = osh_str_dup(spec);
-    for (char *save = NULL, *col = strtok_r(copy, ",", &save); col && n < 32; col = strtok_r(NULL, ",", &save)) {
+    int rc = 0;
+    for (char *save = NULL, *col = strtok_r(copy, ",", &save); col && cc->n < 32; col = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(col, ':');
         if (!colon) {
             *error = osh_str_printf("unexpected custom-columns spec: %s, expected <header>:<json-path-expr>", col);
-            for (size_t i = 0; i < n; i++) {
-                free(names[i]);
-                free(exprs[i]);
-            }
-            free(copy);
-            return -1;
+            rc = -1;
+            break;
         }
-        names[n] = osh_str_ndup(col, (size_t)(colon - col));
+        cc->names[cc->n] = osh_str_ndup(col, (size_t)(colon - col));
         const char *e = colon + 1;
         size_t el = strlen(e);
-        exprs[n] = e[0] == '{' && el > 1 && e[el - 1] == '}' ? osh_str_ndup(e + 1, el - 2) : osh_str_dup(e);
-        n++;
+        cc->exprs[cc->n] = e[0] == '{' && el > 1 && e[el - 1] == '}' ? osh_str_ndup(e + 1, el - 2) : osh_str_dup(e);
+        cc->n++;
     }
     free(copy);
+    if (rc)
+        custom_columns_free(cc);
+    return rc;
+}
+
+/* One cell: the expression's values joined by commas, <none> when there is none. */
+static void custom_cell(osh_buf *raw, const char *expr, const cJSON *item)
+{
+    char *err = NULL;
+    cJSON *vals = kubectl_jsonpath_eval(expr, item, &err);
+    free(err);
+    if (!vals || cJSON_GetArraySize(vals) == 0) {
+        osh_buf_append_str(raw, "<none>");
+        cJSON_Delete(vals);
+        return;
+    }
+    size_t k = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, vals)
+    {
+        if (k++)
+            osh_buf_append_char(raw, ',');
+        if (cJSON_IsString(v)) {
+            osh_buf_append_str(raw, v->valuestring);
+        } else {
+            char *text = cJSON_PrintUnformatted(v);
+            osh_buf_append_str(raw, text);
+            free(text);
+        }
+    }
+    cJSON_Delete(vals);
+}
+
+int kubectl_print_custom_columns(osh_buf *out, const char *spec, const cJSON *items, bool no_headers, char **error)
+{
+    custom_columns cc;
+    if (parse_custom_columns(spec, &cc, error) != 0)
+        return -1;
     osh_buf raw = OSH_BUF_INIT;
     if (!no_headers) {
-        for (size_t i = 0; i < n; i++)
-            osh_buf_appendf(&raw, "%s%s", i ? "\t" : "", names[i]);
+        for (size_t i = 0; i < cc.n; i++)
+            osh_buf_appendf(&raw, "%s%s", i ? "\t" : "", cc.names[i]);
         osh_buf_append_char(&raw, '\n');
     }
     const cJSON *item;
     cJSON_ArrayForEach(item, items)
     {
-        for (size_t i = 0; i < n; i++) {
-            char *err = NULL;
-            cJSON *vals = kubectl_jsonpath_eval(exprs[i], item, &err);
-            free(err);
+        for (size_t i = 0; i < cc.n; i++) {
             if (i)
                 osh_buf_append_char(&raw, '\t');
-            if (!vals || cJSON_GetArraySize(vals) == 0) {
-                osh_buf_append_str(&raw, "<none>");
-            } else {
-                size_t k = 0;
-                const cJSON *v;
-                cJSON_ArrayForEach(v, vals)
-                {
-                    if (k++)
-                        osh_buf_append_char(&raw, ',');
-                    if (cJSON_IsString(v)) {
-                        osh_buf_append_str(&raw, v->valuestring);
-                    } else {
-                        char *text = cJSON_PrintUnformatted(v);
-                        osh_buf_append_str(&raw, text);
-                        free(text);
-                    }
-                }
-            }
-            cJSON_Delete(vals);
+            custom_cell(&raw, cc.exprs[i], item);
         }
         osh_buf_append_char(&raw, '\n');
     }
     kubectl_tabwrite(out, osh_buf_str(&raw));
     osh_buf_free(&raw);
-    for (size_t i = 0; i < n; i++) {
-        free(names[i]);
-        free(exprs[i]);
-    }
+    custom_columns_free(&cc);
     return 0;
 }
