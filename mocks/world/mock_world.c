@@ -274,7 +274,12 @@ void mock_world_free(mock_world *w)
 {
     if (!w)
         return;
-    /* the Docker mock goes first: no hook may run into a freed simulator */
+    /* Both servers stop first (joining their connection threads): a Docker hook or an API
+     * request running the simulator's controllers must not run into a freed simulator. */
+    if (w->docker)
+        mock_http_server_stop(mock_docker_http(w->docker));
+    if (w->kube)
+        mock_http_server_stop(mock_kube_http(w->kube));
     if (w->docker)
         mock_docker_set_hooks(w->docker, NULL);
     k3s_sim_free(w->sim);
