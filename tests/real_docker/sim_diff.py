@@ -135,6 +135,46 @@ class Driver:
         self.d.call("DELETE", "/containers/" + c, [("force", "1")], want=204)
 
 
+MARKER_VARIANTS = [
+    ("dns", ["FAKE_K3S_DNS_FAIL=1"], {"markers": {"dns_probe_failed": True, "dns_failure": True}, "dns_fails": True}),
+    ("pressure", ["FAKE_K3S_NODE_PRESSURE=DiskPressure,MemoryPressure"],
+     {"markers": {"node_pressure": ["DiskPressure", "MemoryPressure"]}}),
+    ("supervisor", ["FAKE_K3S_MISSING_SUPERVISOR=1"], {"markers": {"missing_supervisor": True}}),
+]
+MARKER_WORDS = ("DNS_PROBE_FAILED", "HEALTHCHECK_DNS_FAILURE", "HEALTHCHECK_NODE_PRESSURE",
+                "HEALTHCHECK_MISSING_SUPERVISOR")
+
+
+def marker_lines(logs):
+    return sorted({line for line in logs.splitlines() if any(w in line for w in MARKER_WORDS)})
+
+
+def run_marker_variant(drv, variant, env, want_lines):
+    """Start a cluster container showing SPEC 11.3 markers; record the distinct marker lines
+    on its log stream, its health and nslookup's answer."""
+    c = "%s-m-%s" % (drv.prefix, variant)
+    vol = "%s-mvol-%s" % (drv.prefix, variant)
+    drv.d.call("POST", "/volumes/create", body={"Name": vol}, want=201)
+    drv.d.call("POST", "/networks/create", body={"Name": drv.prefix + "-net", "Driver": "bridge",
+                                                 "Attachable": True, "CheckDuplicate": True}, want=(201, 409))
+    body = fct.create_body(drv.image, "openshell-" + variant, drv.prefix, 0, True, env=env)
+    body["HostConfig"]["Binds"] = [vol + ":/var/lib/rancher/k3s"]
+    body["HostConfig"]["PortBindings"] = {"30051/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(sides.free_port())}]}
+    fct.run_container(drv.d, c, body)
+    lines = []
+    for _ in range(100):
+        drv.d.inspect(c)  # the simulator logs its markers at inspects; dockerd by time
+        lines = marker_lines(drv.d.logs(c))
+        if len(lines) >= want_lines:
+            break
+        time.sleep(drv.delay)
+    drv.record("markers %s: log lines" % variant, "\n".join(lines), 0)
+    drv.record("markers %s: health" % variant, fct.health_status(drv.d, c) or "none", 0)
+    if variant == "dns":
+        drv.record("markers dns: nslookup", *drv.d.exec(c, ["nslookup", "ghcr.io"]))
+    drv.d.call("DELETE", "/containers/" + c, [("force", "1")], want=204)
+
+
 def image_tar(d, ref):
     """SPEC 6's upload: one regular file openshell-images.tar holding `docker save` output."""
     r = d.c.request("GET", "/images/get", [("names", ref)])
@@ -148,11 +188,12 @@ def image_tar(d, ref):
 WORLD_SCENARIO = {"cluster": {"api_ready_after_s1": 2, "secret": {"after_m1": 2}}}
 
 
-def start_world(world_serve, tmp):
+def start_world(world_serve, tmp, scenario=None):
+    os.makedirs(tmp, exist_ok=True)
     sock = os.path.join(tmp, "docker.sock")
     scen = os.path.join(tmp, "scenario.json")
     with open(scen, "w") as f:
-        json.dump(WORLD_SCENARIO, f)
+        json.dump(scenario or WORLD_SCENARIO, f)
     proc = subprocess.Popen([world_serve, "--docker-unix", sock, "--scenario", scen], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     for line in proc.stdout:
@@ -197,6 +238,18 @@ def main():
         mock.d.call("POST", "/images/%s/tag" % "ghcr.io/nvidia/openshell/cluster:dev",
                     [("repo", prefix + "-base"), ("tag", "1")], want=201)
         mock.run(node_a, node_b, image_tar(mock.d, prefix + "-base:1"))
+        for variant, env, cluster in MARKER_VARIANTS:
+            want = {"dns": 2, "pressure": 2, "supervisor": 1}[variant]
+            run_marker_variant(real, variant, env, want)
+            vproc, vurl = start_world(args.world_serve, tmp + "/" + variant, {"cluster": cluster})
+            try:
+                vm = Driver("mock", vurl, "ghcr.io/nvidia/openshell/cluster:dev", prefix, 0)
+                vm.d.c.request("POST", "/images/create", [("fromImage", "ghcr.io/nvidia/openshell/cluster"), ("tag", "dev")])
+                run_marker_variant(vm, variant, [], want)
+                mock.results.extend(vm.results)
+            finally:
+                vproc.send_signal(signal.SIGTERM)
+                vproc.wait(10)
     except (RuntimeError, OSError, ValueError, KeyError) as e:
         print("sim_diff: %s" % e)
         return 1
