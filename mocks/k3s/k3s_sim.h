@@ -26,7 +26,9 @@ k3s_sim *k3s_sim_new(mock_docker *d, mock_kube *kube, const cJSON *cluster, char
  * mock's scripted health (the simulator then leaves health alone unless cluster.health is
  * given). */
 void k3s_sim_note_docker_scripts(k3s_sim *sim, const cJSON *scripts);
-/* Removes the hooks and frees everything. NULL is fine. */
+/* Removes the hooks and frees everything. NULL is fine. Stop the Docker and Kubernetes
+ * servers first (mock_http_server_stop): a hook or an API request may be running the
+ * simulator's code until then (mock_world_free does this). */
 void k3s_sim_free(k3s_sim *sim);
 
 /* {"<volume>": {...store export..., "images": [...]}} for every cluster state. */
