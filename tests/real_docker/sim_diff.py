@@ -140,7 +140,12 @@ MARKER_VARIANTS = [
     ("pressure", ["FAKE_K3S_NODE_PRESSURE=DiskPressure,MemoryPressure"],
      {"markers": {"node_pressure": ["DiskPressure", "MemoryPressure"]}}),
     ("supervisor", ["FAKE_K3S_MISSING_SUPERVISOR=1"], {"markers": {"missing_supervisor": True}}),
+    ("deployment", ["FAKE_K3S_WORKLOAD=deployment"], {"workload": "deployment"}),
 ]
+VARIANT_EXECS = {
+    "deployment": [fct.W1, fct.W2, KC + "kubectl rollout restart deployment/openshell -n openshell",
+                   KC + "kubectl rollout status deployment/openshell -n openshell --timeout=180s"],
+}
 MARKER_WORDS = ("DNS_PROBE_FAILED", "HEALTHCHECK_DNS_FAILURE", "HEALTHCHECK_NODE_PRESSURE",
                 "HEALTHCHECK_MISSING_SUPERVISOR")
 
@@ -168,10 +173,16 @@ def run_marker_variant(drv, variant, env, want_lines):
         if len(lines) >= want_lines:
             break
         time.sleep(drv.delay)
-    drv.record("markers %s: log lines" % variant, "\n".join(lines), 0)
-    drv.record("markers %s: health" % variant, fct.health_status(drv.d, c) or "none", 0)
+    if want_lines:
+        drv.record("markers %s: log lines" % variant, "\n".join(lines), 0)
+        drv.record("markers %s: health" % variant, fct.health_status(drv.d, c) or "none", 0)
     if variant == "dns":
         drv.record("markers dns: nslookup", *drv.d.exec(c, ["nslookup", "ghcr.io"]))
+    for i, cmd in enumerate(VARIANT_EXECS.get(variant, [])):
+        out, code, _ = drv.exec_until_ok(c, ["sh", "-c", cmd], tries=30) if i == 1 else (*drv.d.exec(c, ["sh", "-c", cmd]), None)
+        drv.record("%s: %s" % (variant, cmd.replace(KC, "")[:50]), out, code)
+    if variant in VARIANT_EXECS:
+        drv.record("%s: health" % variant, drv.health(c, "healthy"), 0)
     drv.d.call("DELETE", "/containers/" + c, [("force", "1")], want=204)
 
 
@@ -239,7 +250,7 @@ def main():
                     [("repo", prefix + "-base"), ("tag", "1")], want=201)
         mock.run(node_a, node_b, image_tar(mock.d, prefix + "-base:1"))
         for variant, env, cluster in MARKER_VARIANTS:
-            want = {"dns": 2, "pressure": 2, "supervisor": 1}[variant]
+            want = {"dns": 2, "pressure": 2, "supervisor": 1}.get(variant, 0)
             run_marker_variant(real, variant, env, want)
             vproc, vurl = start_world(args.world_serve, tmp + "/" + variant, {"cluster": cluster})
             try:
