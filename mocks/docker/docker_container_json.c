@@ -47,6 +47,29 @@ static cJSON *dup_or_null(const cJSON *v)
     return v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
 }
 
+/* dockerd reports every field of a device request: Driver, Count, DeviceIDs, Capabilities,
+ * Options (zero values as 0 / null). */
+static cJSON *device_requests_json(const cJSON *given)
+{
+    if (!cJSON_IsArray(given))
+        return cJSON_Duplicate(given, true);
+    cJSON *out = cJSON_CreateArray();
+    for (const cJSON *r = given->child; r; r = r->next) {
+        cJSON *e = cJSON_CreateObject();
+        const char *driver = dk_body_str(r, "Driver");
+        cJSON_AddStringToObject(e, "Driver", driver ? driver : "");
+        const cJSON *count = dk_body_get(r, "Count");
+        cJSON_AddNumberToObject(e, "Count", cJSON_IsNumber(count) ? count->valuedouble : 0);
+        const char *keys[] = {"DeviceIDs", "Capabilities", "Options"};
+        for (size_t k = 0; k < 3; k++) {
+            const cJSON *v = dk_body_get(r, keys[k]);
+            cJSON_AddItemToObject(e, keys[k], v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+        }
+        cJSON_AddItemToArray(out, e);
+    }
+    return out;
+}
+
 static cJSON *host_config_json(const dk_container *c)
 {
     cJSON *hc = cJSON_Parse(host_config_defaults);
@@ -67,7 +90,8 @@ static cJSON *host_config_json(const dk_container *c)
                 put(rp, f->string, cJSON_Duplicate(f, true));
             continue;
         }
-        put(hc, k->string, cJSON_Duplicate(k, true));
+        put(hc, k->string, strcmp(k->string, "DeviceRequests") == 0 ? device_requests_json(k)
+                                                                     : cJSON_Duplicate(k, true));
     }
     return hc;
 }

@@ -132,6 +132,9 @@ static void test_create_keeps_body(void **state)
     assert_string_equal(dk_jstr(r.json, "HostConfig.RestartPolicy.Name"), "unless-stopped");
     assert_int_equal(dk_jget(r.json, "HostConfig.RestartPolicy.MaximumRetryCount")->valueint, 0);
     assert_string_equal(dk_jstr(r.json, "HostConfig.DeviceRequests.0.DeviceIDs.0"), "nvidia.com/gpu=all");
+    assert_int_equal(dk_jget(r.json, "HostConfig.DeviceRequests.0.Count")->valueint, 0);
+    assert_true(cJSON_IsNull(dk_jget(r.json, "HostConfig.DeviceRequests.0.Capabilities")));
+    assert_true(cJSON_IsNull(dk_jget(r.json, "HostConfig.DeviceRequests.0.Options")));
     assert_string_equal(dk_jstr(r.json, "State.Status"), "created");
     assert_false(cJSON_IsTrue(dk_jget(r.json, "State.Running")));
     assert_null(dk_jget(r.json, "State.Health"));
