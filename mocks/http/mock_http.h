@@ -155,6 +155,7 @@ void mock_http_respond_upgrade(mock_http_response *res, const char *protocol,
 
 /* A JSON array, one object per request (not /_mock/ ones) in arrival order:
  *   {"seq": 1, "method": "GET", "path": "/v1.41/_ping", "query": "a=b",
+ *    "headers": {"Host": "docker", "X-Registry-Auth": "...", ...} (as received),
  *    "body": "..." (text bodies) or "body_base64": "..." (binary bodies),
  *    "status": 200, "content_type": "application/json" or null,
  *    "fault": "respond|drop|truncate|delay|json_set" (only when a rule acted)}

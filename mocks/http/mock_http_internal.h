@@ -24,6 +24,7 @@ typedef struct mock_http_journal_entry {
     int status;
     char *content_type;
     const char *fault;
+    cJSON *headers;      /* request headers, {name: value} */
 } mock_http_journal_entry;
 
 typedef struct mock_http_rule {
@@ -67,6 +68,7 @@ struct mock_http_request {
     char *query;
     mock_http_query_pair *pairs;
     size_t pair_count;
+    cJSON *headers;      /* request headers as received, for the journal */
     osh_buf body;
     long seq;
     void *upgrade; /* owned upgrade closure, freed with the request */

@@ -37,6 +37,7 @@ void mock_http_journal_record(mock_http_server *s, const mock_http_request *r, i
     e->status = status;
     e->content_type = osh_str_dup(content_type);
     e->fault = fault;
+    e->headers = r->headers ? cJSON_Duplicate(r->headers, true) : cJSON_CreateObject();
     s->journal_len++;
     pthread_mutex_unlock(&s->lock);
 }
@@ -48,6 +49,7 @@ static void entry_free(mock_http_journal_entry *e)
     free(e->query);
     free(e->body);
     free(e->content_type);
+    cJSON_Delete(e->headers);
 }
 
 void mock_http_journal_clear(mock_http_server *s)
@@ -92,6 +94,7 @@ static cJSON *entry_json(const mock_http_journal_entry *e)
     cJSON_AddStringToObject(o, "method", e->method);
     cJSON_AddStringToObject(o, "path", e->path);
     cJSON_AddStringToObject(o, "query", e->query);
+    cJSON_AddItemToObject(o, "headers", cJSON_Duplicate(e->headers, true));
     if (is_text(e->body, e->body_len)) {
         cJSON_AddStringToObject(o, "body", e->body);
     } else {

@@ -57,10 +57,22 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    cJSON *headers = cls;
+    if (cJSON_GetObjectItemCaseSensitive(headers, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(headers, key, cJSON_CreateString(value ? value : ""));
+    else
+        cJSON_AddStringToObject(headers, key, value ? value : "");
+    return MHD_YES;
+}
+
 static void request_free(mock_http_request *r)
 {
     if (!r)
         return;
+    cJSON_Delete(r->headers);
     free(r->method);
     free(r->path);
     free(r->query);
@@ -170,6 +182,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->method = osh_str_dup(method);
         r->path = osh_str_dup(url);
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        r->headers = cJSON_CreateObject();
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r->headers);
         pthread_mutex_lock(&s->lock);
         r->seq = s->next_seq++;
         pthread_mutex_unlock(&s->lock);

@@ -401,7 +401,7 @@ static void test_no_answer_is_500(void **state)
 static void test_journal(void **state)
 {
     fixture *f = *state;
-    reply r1 = call(f->url, "POST", "/v1.41/echo?x=1", "payload", NULL);
+    reply r1 = call(f->url, "POST", "/v1.41/echo?x=1", "payload", "X-Registry-Auth: abc");
     reply r2 = call(f->url, "GET", "/missing", NULL, NULL);
     reply r3 = call(f->url, "GET", "/_mock/journal", NULL, NULL); /* not journaled itself */
     assert_int_equal(r3.status, 200);
@@ -412,6 +412,7 @@ static void test_journal(void **state)
     assert_string_equal(jstr(e0, "path"), "/v1.41/echo");
     assert_string_equal(jstr(e0, "query"), "x=1");
     assert_string_equal(jstr(e0, "body"), "payload");
+    assert_string_equal(jstr(cJSON_GetObjectItem(e0, "headers"), "X-Registry-Auth"), "abc");
     assert_int_equal(cJSON_GetObjectItem(e0, "status")->valueint, 200);
     assert_string_equal(jstr(e0, "content_type"), "application/json");
     assert_true(cJSON_GetObjectItem(e1, "seq")->valueint > cJSON_GetObjectItem(e0, "seq")->valueint);
