@@ -591,7 +591,18 @@ static void container_wait(mock_docker *d, const char *ref, const mock_http_requ
 
 /* ---- Inspect and list --------------------------------------------------------------------- */
 
-static void container_inspect(mock_docker *d, const char *ref, mock_http_response *res)
+/* ?size=1: dockerd adds the writable layer's and the rootfs' sizes. */
+static void add_sizes(cJSON *o, mock_docker *d, const dk_container *c)
+{
+    long rw = 0;
+    for (size_t i = 0; i < c->file_count; i++)
+        rw += (long)c->files[i].data.len;
+    dk_image *img = dk_find_image_by_id(d, c->image_id);
+    cJSON_AddNumberToObject(o, "SizeRw", (double)rw);
+    cJSON_AddNumberToObject(o, "SizeRootFs", (double)(rw + (img ? img->size : 0)));
+}
+
+static void container_inspect(mock_docker *d, const char *ref, bool size, mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
@@ -614,6 +625,8 @@ static void container_inspect(mock_docker *d, const char *ref, mock_http_respons
         dk_apply_inspect_script(d, c);
     bool died = was_running && c->status != DK_RUNNING;
     cJSON *doc = c ? dk_container_inspect_json(d, c) : NULL;
+    if (doc && size)
+        add_sizes(doc, d, c);
     pthread_mutex_unlock(&d->lock);
     mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
     if (died) {
@@ -748,8 +761,12 @@ static void container_list(mock_docker *d, const mock_http_request *req, mock_ht
     for (size_t i = d->container_count; i-- > 0;) {
         if (limit > 0 && cJSON_GetArraySize(arr) >= limit)
             break;
-        if (listed(d, d->containers[i], filters, all))
-            cJSON_AddItemToArray(arr, dk_container_summary_json(d, d->containers[i]));
+        if (!listed(d, d->containers[i], filters, all))
+            continue;
+        cJSON *row = dk_container_summary_json(d, d->containers[i]);
+        if (dk_query_bool(req, "size"))
+            add_sizes(row, d, d->containers[i]);
+        cJSON_AddItemToArray(arr, row);
     }
     pthread_mutex_unlock(&d->lock);
     cJSON_Delete(filters);
@@ -782,7 +799,7 @@ bool dk_route_containers(mock_docker *d, const char *method, const char *path,
     else if (!*action && strcmp(method, "DELETE") == 0)
         container_remove(d, ref, req, res);
     else if (strcmp(action, "json") == 0 && strcmp(method, "GET") == 0)
-        container_inspect(d, ref, res);
+        container_inspect(d, ref, dk_query_bool(req, "size"), res);
     else if (strcmp(action, "start") == 0 && strcmp(method, "POST") == 0)
         container_start(d, ref, res);
     else if (strcmp(action, "stop") == 0 && strcmp(method, "POST") == 0)

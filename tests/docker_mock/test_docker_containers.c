@@ -160,6 +160,10 @@ static void test_hostname_defaults_to_short_id(void **state)
     assert_string_equal(dk_jstr(r.json, "Config.Cmd.0"), "sh"); /* from the image */
     assert_string_equal(dk_jstr(r.json, "HostConfig.NetworkMode"), "default");
     dk_reply_free(&r);
+    r = CALL(t, "GET", "/containers/plain/json?size=1", NULL);
+    assert_non_null(dk_jget(r.json, "SizeRw"));
+    assert_true(dk_jget(r.json, "SizeRootFs")->valuedouble > 0);
+    dk_reply_free(&r);
     /* found by a unique ID prefix too */
     char *target = osh_str_printf("/containers/%.10s/json", id);
     r = CALL(t, "GET", target, NULL);
