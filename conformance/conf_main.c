@@ -235,30 +235,56 @@ static int run_selected(options *o, conf_scenario **sel, int n)
     return rc ? rc : c.failed ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* Select by --filter, then list or run. Returns the exit status. */
+static int select_and_run(options *o, conf_scenario **all, int n)
+{
+    conf_scenario **sel = calloc((size_t)n + 1, sizeof *sel);
+    int k = 0, rc;
+    for (int i = 0; i < n; i++)
+        if (conf_scenario_filter_match(o->filter, all[i]->id))
+            sel[k++] = all[i];
+    if (k == 0 && o->filter) {
+        fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'\n", o->filter);
+        rc = 2;
+    } else if (o->list) {
+        for (int i = 0; i < k; i++)
+            printf("%s\t%s (SPEC %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
+        rc = 0;
+    } else {
+        rc = run_selected(o, sel, k);
+    }
+    free(sel);
+    return rc;
+}
+
+static void default_options(options *o)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    options o = {.jobs = cores > 0 ? (int)cores : 1, .scenarios = CONF_SCENARIOS_DIR};
-    o.run.backend = &conf_world_default_backend;
-    o.run.default_timeout_ms = 30000;
+    memset(o, 0, sizeof *o);
+    o->jobs = cores > 0 ? (int)cores : 1;
+    o->scenarios = CONF_SCENARIOS_DIR;
+    o->run.backend = &conf_world_default_backend;
+    o->run.default_timeout_ms = 30000;
     const char *tmp = getenv("TMPDIR");
-    o.run.temp_root = tmp && *tmp ? tmp : "/tmp";
+    o->run.temp_root = tmp && *tmp ? tmp : "/tmp";
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    default_options(&o);
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: request steps use libcurl */
     int rc = parse_options(argc, argv, &o);
-    if (rc >= 0) {
-        curl_global_cleanup();
-        free(o.impl);
-        return rc;
-    }
-    if (!o.impl)
+    if (rc < 0 && !o.impl)
         o.impl = default_impl();
     cJSON *caps = NULL;
     char *err = NULL;
-    int count = 0;
-    char **impl = conf_argv_split(o.impl, &count, &err);
+    int count = 0, n = -1;
+    char **impl = NULL;
     conf_scenario **all = NULL;
-    int n = -1;
-    if (!impl) {
+    if (rc >= 0) {
+        /* --help or a usage error: nothing else to do */
+    } else if (!(impl = conf_argv_split(o.impl, &count, &err))) {
         fprintf(stderr, "openshell-conformance: %s\n", err);
         rc = 2;
     } else if (o.caps_file && load_capabilities(o.caps_file, &caps) != 0) {
@@ -266,27 +292,11 @@ int main(int argc, char **argv)
     } else if ((n = conf_scenario_load_dir(o.scenarios, &all, &err)) < 0) {
         fprintf(stderr, "openshell-conformance: %s\n", err);
         rc = 2;
-    }
-    if (rc == -1) {
+    } else {
         absolutize_impl(impl);
         o.run.impl = impl;
         o.run.missing = cJSON_GetObjectItemCaseSensitive(caps, "missing");
-        conf_scenario **sel = calloc((size_t)n + 1, sizeof *sel);
-        int k = 0;
-        for (int i = 0; i < n; i++)
-            if (conf_scenario_filter_match(o.filter, all[i]->id))
-                sel[k++] = all[i];
-        if (k == 0 && o.filter) {
-            fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'\n", o.filter);
-            rc = 2;
-        } else if (o.list) {
-            for (int i = 0; i < k; i++)
-                printf("%s\t%s (SPEC %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
-            rc = 0;
-        } else {
-            rc = run_selected(&o, sel, k);
-        }
-        free(sel);
+        rc = select_and_run(&o, all, n);
     }
     free(err);
     if (n > 0)
