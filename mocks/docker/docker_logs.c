@@ -110,17 +110,18 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
     dk_apply_log_open_script(d, c);
     /* tail=N starts N matching lines before the end; "all" or absent = everything. */
     const char *tail = mock_http_request_query_value(req, "tail");
-    if (tail && *tail && strcmp(tail, "all") != 0) {
-        long n = atol(tail);
+    char *end = NULL;
+    long n = tail && *tail ? strtol(tail, &end, 10) : -1;
+    if (end && *end)
+        n = -1; /* "all" or anything unparsable: everything, as dockerd */
+    if (n >= 0) {
         size_t start = c->log_count;
         while (n > 0 && start > 0) {
             start--;
             if (wanted(ls, &c->logs[start]))
                 n--;
         }
-        ls->next = n < 0 ? 0 : start;
-        if (atol(tail) <= 0)
-            ls->next = c->log_count;
+        ls->next = start;
     }
     pthread_mutex_unlock(&d->lock);
     /* dockerd 20.10 sends logs without a Content-Type. */

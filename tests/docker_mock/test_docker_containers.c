@@ -478,6 +478,14 @@ static void test_logs(void **state)
     assert_int_equal(err.len, 0);
     dk_reply_free(&r);
     osh_buf_reset(&out);
+    r = CALL(t, "GET", "/containers/talker/logs?stdout=1&tail=0", NULL);
+    assert_int_equal(r.body.len, 0);
+    dk_reply_free(&r);
+    r = CALL(t, "GET", "/containers/talker/logs?stdout=1&tail=-1", NULL);
+    osh_buf_reset(&out);
+    assert_true(dk_demux(r.body.data, r.body.len, &out, &err));
+    assert_string_equal(osh_buf_str(&out), "hello\nthird\n");
+    dk_reply_free(&r);
     r = CALL(t, "GET", "/containers/talker/logs?stderr=1&timestamps=1", NULL);
     assert_true(dk_demux(r.body.data, r.body.len, &out, &err));
     assert_true(osh_str_ends_with(osh_buf_str(&err), "Z oops\n"));
