@@ -36,6 +36,9 @@ void k8s_config_free(k8s_config *c)
     free(c);
 }
 
+/* Credentials and kubeconfigs are small; a bigger "file" (/dev/zero...) is a mistake. */
+#define K8S_FILE_LIMIT (4L * 1024 * 1024)
+
 static char *read_whole_file(const char *path, char **error)
 {
     FILE *f = fopen(path, "rb");
@@ -46,11 +49,16 @@ static char *read_whole_file(const char *path, char **error)
     osh_buf b = OSH_BUF_INIT;
     char chunk[4096];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= (size_t)K8S_FILE_LIMIT)
         osh_buf_append(&b, chunk, n);
     fclose(f);
+    if (b.len > (size_t)K8S_FILE_LIMIT) {
+        osh_buf_free(&b);
+        *error = osh_str_printf("cannot read %s: larger than %ld bytes", path, K8S_FILE_LIMIT);
+        return NULL;
+    }
     osh_buf_append(&b, "", 0);
-    return b.data ? osh_buf_detach(&b) : osh_str_dup("");
+    return osh_buf_detach(&b);
 }
 
 /* The named entry's inner object of a kubeconfig list: clusters[i].cluster where
@@ -134,6 +142,10 @@ static bool read_cluster(k8s_config *c, const cJSON *cluster, const char *dir, c
     size_t len = strlen(c->server);
     while (len > 0 && c->server[len - 1] == '/')
         c->server[--len] = '\0'; /* paths are appended with their own leading slash */
+    if (len == 0) {
+        *error = osh_str_printf("%s: the cluster's server \"%s\" is not a URL", c->source, server);
+        return false;
+    }
     c->ca_file = resolve_path(dir, get_string(cluster, "certificate-authority"));
     c->tls_server_name = osh_str_dup(get_string(cluster, "tls-server-name"));
     c->proxy_url = osh_str_dup(get_string(cluster, "proxy-url"));

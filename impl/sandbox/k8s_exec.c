@@ -2,6 +2,7 @@
 #include "k8s_exec.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include "osh_str.h"
 
 extern char **environ;
+
+#define K8S_EXEC_OUTPUT_LIMIT (1024 * 1024)
 
 void k8s_exec_credential_clear(k8s_exec_credential *c)
 {
@@ -90,7 +93,8 @@ static void free_strings(char **list)
     free(list);
 }
 
-/* Run argv with stdout captured; returns the exit status (-1 when it could not run). */
+/* Run argv with stdout captured; returns the exit status, -1 when it could not run or died
+ * of a signal, -2 when it printed more than K8S_EXEC_OUTPUT_LIMIT (it is killed). */
 static int run_capture(char **argv, char **envp, osh_buf *out)
 {
     int fds[2];
@@ -112,12 +116,17 @@ static int run_capture(char **argv, char **envp, osh_buf *out)
     }
     char chunk[4096];
     ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
+    bool too_much = false;
+    while (!too_much && (n = read(fds[0], chunk, sizeof chunk)) > 0) {
         osh_buf_append(out, chunk, (size_t)n);
+        too_much = out->len > K8S_EXEC_OUTPUT_LIMIT;
+    }
+    if (too_much)
+        kill(pid, SIGKILL); /* a credential is small: this plugin is broken */
     close(fds[0]);
     int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-        return -1;
+    if (waitpid(pid, &status, 0) < 0 || too_much || !WIFEXITED(status))
+        return too_much ? -2 : -1;
     return WEXITSTATUS(status);
 }
 
@@ -161,7 +170,10 @@ int k8s_exec_run(const cJSON *exec, const char *dir, k8s_exec_credential *out, c
     osh_buf output = OSH_BUF_INIT;
     int status = run_capture(argv, envp, &output);
     int rc = 0;
-    if (status < 0) {
+    if (status == -2) {
+        *error = osh_str_printf("exec plugin %s: printed more than %d bytes", argv[0], K8S_EXEC_OUTPUT_LIMIT);
+        rc = -1;
+    } else if (status < 0) {
         *error = osh_str_printf("exec plugin %s: cannot run it", argv[0]);
         rc = -1;
     } else if (status != 0) {

@@ -218,6 +218,13 @@ static void context_errors_are_clear(void **state)
                       "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
                       "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n",
                       "auth-provider credentials are not supported");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n"
+                      "clusters: [{name: c, cluster: {server: '//'}}]\n",
+                      "the cluster's server \"//\" is not a URL");
+    assert_load_error("current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                      "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+                      "users: [{name: u, user: {tokenFile: /dev/zero}}]\n",
+                      "cannot read /dev/zero: larger than");
     assert_load_error("- just\n- a list\n", "not a kubeconfig");
     assert_load_error("key: [unclosed\n", "kubeconfig test: line");
 }
@@ -365,6 +372,7 @@ static void exec_plugin_failures_are_named(void **state)
     char *failing = write_plugin("fail.sh", "echo oops >&2\nexit 3\n");
     char *garbage = write_plugin("garbage.sh", "echo not-json\n");
     char *empty = write_plugin("empty.sh", "echo '{\"kind\": \"ExecCredential\", \"status\": {}}'\n");
+    char *flood = write_plugin("flood.sh", "exec cat /dev/zero\n");
     struct {
         const char *user, *phrase;
     } cases[] = {
@@ -373,6 +381,7 @@ static void exec_plugin_failures_are_named(void **state)
         {"    exec: {command: ./empty.sh}\n", "neither a token nor a client certificate"},
         {"    exec: {command: osh-no-such-plugin}\n", "exec plugin osh-no-such-plugin: cannot run it"},
         {"    exec: {args: [x]}\n", "exec plugin: command is missing"},
+        {"    exec: {command: ./flood.sh}\n", "flood.sh: printed more than 1048576 bytes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *error = NULL;
@@ -385,6 +394,7 @@ static void exec_plugin_failures_are_named(void **state)
     free(failing);
     free(garbage);
     free(empty);
+    free(flood);
 }
 
 static void yaml_reader_types(void **state)
