@@ -105,6 +105,27 @@ static void merge_into(cJSON *target, const cJSON *patch, bool strategic)
     }
 }
 
+/* Go's JSON decoder keeps the last of duplicate keys; values copied from a patch may carry
+ * duplicates, so the result keeps only the last of each, as the apiserver would. */
+static void keep_last_keys(cJSON *v)
+{
+    cJSON *c = v ? v->child : NULL;
+    while (c) {
+        cJSON *next = c->next;
+        if (cJSON_IsObject(v) && c->string) {
+            for (cJSON *later = next; later; later = later->next)
+                if (later->string && strcmp(later->string, c->string) == 0) {
+                    cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+                    c = NULL;
+                    break;
+                }
+        }
+        if (c)
+            keep_last_keys(c);
+        c = next;
+    }
+}
+
 static cJSON *merge_document(const cJSON *target, const cJSON *patch, bool strategic, char **error)
 {
     *error = NULL;
@@ -112,7 +133,9 @@ static cJSON *merge_document(const cJSON *target, const cJSON *patch, bool strat
         *error = osh_str_dup("patch must be a JSON object");
         return NULL;
     }
-    return merge_value(target, patch, strategic);
+    cJSON *out = merge_value(target, patch, strategic);
+    keep_last_keys(out);
+    return out;
 }
 
 cJSON *kube_merge_patch(const cJSON *target, const cJSON *patch, char **error)

@@ -175,6 +175,17 @@ static void test_patches(void **state)
     assert_string_equal(text, "{\"a\":5,\"m\":{\"x\":1,\"y\":2,\"k/v\":true},\"spec\":{\"containers\":[{\"name\":\"c2\",\"image\":\"i2\"}]},\"c\":5}");
     free(text);
     cJSON_Delete(patched);
+    /* duplicate keys: the last one counts, as in Go's decoder (merge patch stays idempotent) */
+    cJSON *dup = cJSON_Parse("{\"x\": [{\"k\": 1, \"k\": 2}]}");
+    merged = kube_merge_patch(doc, dup, &error);
+    text = cJSON_PrintUnformatted(cJSON_GetObjectItem(merged, "x"));
+    assert_string_equal(text, "[{\"k\":2}]");
+    free(text);
+    cJSON *twice = kube_merge_patch(merged, dup, &error);
+    assert_true(cJSON_Compare(twice, merged, true));
+    cJSON_Delete(twice);
+    cJSON_Delete(merged);
+    cJSON_Delete(dup);
     cJSON *bad = cJSON_Parse("[{\"op\": \"remove\", \"path\": \"/nope\"}]");
     assert_null(kube_json_patch(doc, bad, &error));
     assert_non_null(error);
