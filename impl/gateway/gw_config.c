@@ -102,9 +102,12 @@ int gw_metadata_parse(const char *text, gw_metadata *m, gw_error *err)
         if (remote && !cJSON_IsBool(remote))
             bad = true;
         m->is_remote = cJSON_IsTrue(remote);
-        if (port && !cJSON_IsNumber(port))
+        /* A port is an integer 0..65535 (serde's u16 in the reference CLI); casting 1e300 to
+         * long would be undefined behaviour. */
+        if (port && (!cJSON_IsNumber(port) || !(port->valuedouble >= 0 && port->valuedouble <= 65535) ||
+                     port->valuedouble != (double)(long)port->valuedouble))
             bad = true;
-        m->gateway_port = cJSON_IsNumber(port) ? (long)port->valuedouble : 0;
+        m->gateway_port = cJSON_IsNumber(port) && !bad ? (long)port->valuedouble : 0;
     }
     cJSON_Delete(doc);
     if (bad) {

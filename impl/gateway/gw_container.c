@@ -48,7 +48,7 @@ int gw_port_conflict_check(gw_ctx *ctx, int port, gw_error *err)
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "Ports"))
         {
             const cJSON *pub = cJSON_GetObjectItemCaseSensitive(p, "PublicPort");
-            if (!cJSON_IsNumber(pub) || (int)pub->valuedouble != port)
+            if (gw_json_long(pub, -1L) != port)
                 continue;
             char *label = container_label(c);
             osh_buf_appendf(&held, "%sport %d is held by container \"%s\"", held.len ? ", " : "", port, label);

@@ -2,6 +2,7 @@
  * small Docker helpers every flow uses. */
 #include "gw_internal.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,5 +109,18 @@ const char *gw_json_string(const cJSON *obj, const char *dotted_path)
     const cJSON *v = gw_json_path(obj, dotted_path);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
+
+long gw_double_to_long(double d)
+{
+    if (d != d)
+        return 0;
+    if (d >= (double)LONG_MAX)
+        return LONG_MAX;
+    if (d <= (double)LONG_MIN)
+        return LONG_MIN;
+    return (long)d;
+}
+
+long gw_json_long(const cJSON *v, long fallback) { return cJSON_IsNumber(v) ? gw_double_to_long(v->valuedouble) : fallback; }
 
 bool gw_state_running(const cJSON *inspect) { return cJSON_IsTrue(gw_json_path(inspect, "State.Running")); }

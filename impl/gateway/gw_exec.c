@@ -2,6 +2,7 @@
  * multiplexed output, and up to 20 exit-code polls. */
 #include "gw_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,8 +105,10 @@ static int exec_exit_code(gw_ctx *ctx, const char *id, int *code, gw_error *err)
             break;
         const cJSON *ec = cJSON_GetObjectItemCaseSensitive(doc, "ExitCode");
         bool have = cJSON_IsNumber(ec);
-        if (have)
-            *code = (int)ec->valuedouble;
+        if (have) {
+            long value = gw_json_long(ec, 1);
+            *code = value > INT_MAX ? INT_MAX : value < INT_MIN ? INT_MIN : (int)value;
+        }
         cJSON_Delete(doc);
         if (have)
             break;

@@ -120,7 +120,7 @@ static char *exit_text(const cJSON *inspect)
     const char *error = gw_json_string(inspect, "State.Error");
     osh_buf b = OSH_BUF_INIT;
     osh_buf_appendf(&b, "gateway container exited unexpectedly (exit_code=%ld",
-                    cJSON_IsNumber(code) ? (long)code->valuedouble : -1L);
+                    gw_json_long(code, -1L));
     if (error && *error)
         osh_buf_appendf(&b, ", error=%s", error);
     if (cJSON_IsTrue(gw_json_path(inspect, "State.OOMKilled")))

@@ -44,7 +44,8 @@ static void pull_progress(pull_state *p, const cJSON *obj)
     const cJSON *total = gw_json_path(obj, "progressDetail.total");
     if (status && cJSON_IsNumber(cur) && cJSON_IsNumber(total))
         gw_emit(p->ctx, GW_EVENT_PROGRESS, "[progress] %s: %ld/%ld MB", status,
-                (long)(cur->valuedouble / (1024.0 * 1024.0)), (long)(total->valuedouble / (1024.0 * 1024.0)));
+                gw_double_to_long(cur->valuedouble / (1024.0 * 1024.0)),
+                gw_double_to_long(total->valuedouble / (1024.0 * 1024.0)));
 }
 
 static void pull_line(void *ud, const char *line, size_t len)

@@ -39,6 +39,10 @@ int gw_inspect_container(gw_ctx *ctx, cJSON **out, gw_error *err);
 bool gw_state_running(const cJSON *inspect);
 const char *gw_json_string(const cJSON *obj, const char *dotted_path);
 const cJSON *gw_json_path(const cJSON *obj, const char *dotted_path);
+/* A JSON number as a long, clamped to LONG_MIN..LONG_MAX (a daemon may send 1e300: casting
+ * that is undefined behaviour); fallback when v is not a number. */
+long gw_json_long(const cJSON *v, long fallback);
+long gw_double_to_long(double d);
 
 /* SPEC 4.4 */
 int gw_network_force_remove(gw_ctx *ctx, gw_error *err);

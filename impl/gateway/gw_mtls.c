@@ -109,7 +109,7 @@ static int check_running(gw_ctx *ctx, gw_error *err)
     osh_buf_appendf(&b,
                     "gateway container is not running while waiting for mTLS secret: container exited "
                     "(status=%s, exit_code=%ld",
-                    status && *status ? status : "unknown", cJSON_IsNumber(code) ? (long)code->valuedouble : -1L);
+                    status && *status ? status : "unknown", gw_json_long(code, -1L));
     if (error && *error)
         osh_buf_appendf(&b, ", error=%s", error);
     if (cJSON_IsTrue(gw_json_path(inspect, "State.OOMKilled")))
