@@ -224,6 +224,8 @@ static void bad_spec_files_exit_2(void **state)
     char *not_json = osh_str_printf("%s/not.json", tmpdir);
     test_write_file(not_json, "log_level: debug\n");
     expect_usage_error((const char *[]){"create", "--name", "x", "--spec", not_json, NULL}, "not valid JSON");
+    expect_usage_error((const char *[]){"create", "--name", "x", "--spec", "/dev/zero", NULL}, "larger than");
+    expect_usage_error((const char *[]){"create", "--name", "x", "--spec", tmpdir, NULL}, "cannot read: Is a directory");
     char *missing = osh_str_printf("%s/missing.json", tmpdir);
     expect_usage_error((const char *[]){"create", "--name", "x", "--spec", missing, NULL}, "cannot read");
     free(bad_type);
