@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "docker_internal.h"
+#include "osh_base64.h"
 #include "osh_str.h"
 
 void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
@@ -199,15 +200,46 @@ static char *unknown_ref_message(const char *repo, const char *ref)
                           "'docker login': denied: requested access to the resource is denied", repo);
 }
 
+/* X-Registry-Auth is base64url JSON ({"username", "password", ...}), padded or not. */
+static bool auth_matches(const char *header, const dk_pullable *p)
+{
+    if (!header)
+        return false;
+    osh_buf std = OSH_BUF_INIT, json = OSH_BUF_INIT;
+    for (const char *c = header; *c; c++)
+        osh_buf_append_char(&std, *c == '-' ? '+' : *c == '_' ? '/' : *c);
+    while (std.len % 4)
+        osh_buf_append_char(&std, '=');
+    bool ok = false;
+    if (osh_base64_decode(&json, std.data ? std.data : "", std.len)) {
+        cJSON *doc = cJSON_ParseWithLength(osh_buf_str(&json), json.len);
+        const char *user = dk_body_str(doc, "username"), *pass = dk_body_str(doc, "password");
+        ok = user && pass && strcmp(user, p->auth_user) == 0 && strcmp(pass, p->auth_password) == 0;
+        cJSON_Delete(doc);
+    }
+    osh_buf_free(&std);
+    osh_buf_free(&json);
+    return ok;
+}
+
 /* Builds the progress stream (lock held); returns the status to answer or 0 = stream. */
-static int pull_locked(mock_docker *d, const char *repo, const char *tag, osh_buf *out,
-                       char **message)
+static int pull_locked(mock_docker *d, const char *repo, const char *tag, const char *auth,
+                       osh_buf *out, char **message)
 {
     char *ref = osh_str_printf("%s:%s", repo, tag);
     dk_pullable *p = find_pullable(d, ref);
     dk_image *have = dk_find_image(d, ref);
     int status = 0;
-    if (p && p->error_status > 0) {
+    if (p && p->auth_user && !auth_matches(auth, p)) {
+        const char *slash = strchr(repo, '/');
+        bool host = has_registry_host(repo);
+        char *remote = remote_name(repo);
+        *message = osh_str_printf("Head \"https://%.*s/v2/%s/manifests/%s\": unauthorized",
+                                  host ? (int)(slash - repo) : 20, host ? repo : "registry-1.docker.io",
+                                  remote, tag);
+        free(remote);
+        status = 500;
+    } else if (p && p->error_status > 0) {
         *message = osh_str_dup(p->error_message ? p->error_message : "pull failed");
         status = p->error_status;
     } else if (!p && !have) {
@@ -266,7 +298,8 @@ static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_r
     osh_buf out = OSH_BUF_INIT;
     char *message = NULL;
     pthread_mutex_lock(&d->lock);
-    int status = pull_locked(d, repo, use_tag, &out, &message);
+    int status = pull_locked(d, repo, use_tag, mock_http_request_header(req, "X-Registry-Auth"),
+                             &out, &message);
     pthread_mutex_unlock(&d->lock);
     if (status)
         dk_error(res, status, "%s", message);

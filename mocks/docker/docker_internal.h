@@ -117,6 +117,7 @@ typedef struct dk_pullable {
     int error_status;    /* > 0: the pull answers this status with error_message */
     char *error_message;
     char *stream_error;  /* non-NULL: the stream ends with this errorDetail */
+    char *auth_user, *auth_password; /* non-NULL: X-Registry-Auth must carry them */
 } dk_pullable;
 
 typedef struct dk_network {

@@ -168,7 +168,8 @@ static int load_pullable(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.pullable[%zu]", i);
-        const char *keys[] = {"ref", "id", "config", "architecture", "error", "stream_error", "comment", NULL};
+        const char *keys[] = {"ref", "id", "config", "architecture", "error", "stream_error", "auth",
+                              "comment", NULL};
         if (check_keys(o, where, keys, error) || want(o, "ref", cJSON_String, where, error) ||
             want(o, "config", cJSON_Object, where, error) ||
             want(o, "architecture", cJSON_String, where, error) ||
@@ -181,6 +182,9 @@ static int load_pullable(mock_docker *d, const cJSON *arr, char **error)
         const cJSON *status = err ? cJSON_GetObjectItemCaseSensitive(err, "status") : NULL;
         if (err && (!cJSON_IsNumber(status) || status->valuedouble < 400 || !str(err, "message")))
             return bad(error, where, "error: expected {\"status\": 4xx/5xx, \"message\": string}");
+        const cJSON *auth = cJSON_GetObjectItemCaseSensitive(o, "auth");
+        if (auth && (!str(auth, "username") || !str(auth, "password")))
+            return bad(error, where, "auth: expected {\"username\": string, \"password\": string}");
         DK_GROW(d->pullable, d->pullable_count);
         dk_pullable *p = &d->pullable[d->pullable_count++];
         memset(p, 0, sizeof *p);
@@ -192,6 +196,8 @@ static int load_pullable(mock_docker *d, const cJSON *arr, char **error)
         p->error_status = err ? status->valueint : 0;
         p->error_message = err ? osh_str_dup(str(err, "message")) : NULL;
         p->stream_error = osh_str_dup(str(o, "stream_error"));
+        p->auth_user = auth ? osh_str_dup(str(auth, "username")) : NULL;
+        p->auth_password = auth ? osh_str_dup(str(auth, "password")) : NULL;
     }
     return 0;
 }

@@ -89,6 +89,8 @@ void mock_docker_free(mock_docker *d)
         free(p->architecture);
         free(p->error_message);
         free(p->stream_error);
+        free(p->auth_user);
+        free(p->auth_password);
     }
     free(d->pullable);
     for (size_t i = 0; i < d->network_count; i++)

@@ -19,7 +19,8 @@ static const char *scenario =
     " \"pullable\":[{\"ref\":\"ghcr.io/nvidia/openshell/cluster:dev\",\"architecture\":\"arm64\","
     "   \"config\":{\"Cmd\":[\"server\"],\"Healthcheck\":{\"Test\":[\"CMD\",\"/hc\"]}}},"
     "  {\"ref\":\"ghcr.io/x/broken:1\",\"stream_error\":\"unexpected EOF while downloading\"},"
-    "  {\"ref\":\"ghcr.io/x/denied:1\",\"error\":{\"status\":500,\"message\":\"unauthorized: authentication required\"}}]}";
+    "  {\"ref\":\"ghcr.io/x/denied:1\",\"error\":{\"status\":500,\"message\":\"unauthorized: authentication required\"}},"
+    "  {\"ref\":\"ghcr.io/x/private:1\",\"auth\":{\"username\":\"__token__\",\"password\":\"tk\"}}]}";
 
 static int setup(void **state)
 {
@@ -239,6 +240,14 @@ static void test_image_pull(void **state)
            "denied: requested access to the resource is denied");
     expect(t, "POST", "/images/create?fromImage=ghcr.io/x/denied&tag=1", NULL, 500,
            "unauthorized: authentication required");
+    expect(t, "POST", "/images/create?fromImage=ghcr.io/x/private&tag=1", NULL, 500,
+           "Head \"https://ghcr.io/v2/x/private/manifests/1\": unauthorized");
+    /* base64url of {"username":"__token__","password":"tk","serveraddress":"ghcr.io"}, unpadded */
+    r = dk_call(t, "POST", "/images/create?fromImage=ghcr.io/x/private&tag=1", NULL,
+                "X-Registry-Auth: eyJ1c2VybmFtZSI6Il9fdG9rZW5fXyIsInBhc3N3b3JkIjoidGsiLCJzZXJ2ZXJhZGRyZXNzIjoiZ2hjci5pbyJ9");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(osh_buf_str(&r.body), "Downloaded newer image for ghcr.io/x/private:1"));
+    dk_reply_free(&r);
     r = CALL(t, "POST", "/images/create?fromImage=ghcr.io/x/broken&tag=1", NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(osh_buf_str(&r.body), "\"errorDetail\":{\"message\":\"unexpected EOF while downloading\"}"));
