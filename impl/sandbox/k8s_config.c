@@ -51,10 +51,12 @@ static char *read_whole_file(const char *path, char **error)
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= (size_t)K8S_FILE_LIMIT)
         osh_buf_append(&b, chunk, n);
+    int read_errno = ferror(f) ? errno : 0;
     fclose(f);
-    if (b.len > (size_t)K8S_FILE_LIMIT) {
+    if (read_errno || b.len > (size_t)K8S_FILE_LIMIT) {
         osh_buf_free(&b);
-        *error = osh_str_printf("cannot read %s: larger than %ld bytes", path, K8S_FILE_LIMIT);
+        *error = read_errno ? osh_str_printf("cannot read %s: %s", path, strerror(read_errno))
+                            : osh_str_printf("cannot read %s: larger than %ld bytes", path, K8S_FILE_LIMIT);
         return NULL;
     }
     osh_buf_append(&b, "", 0);

@@ -235,6 +235,9 @@ static void missing_file_is_named(void **state)
     assert_null(k8s_config_from_file("/nonexistent/kubeconfig", &error));
     assert_non_null(strstr(error, "/nonexistent/kubeconfig"));
     free(error);
+    assert_null(k8s_config_from_file(tmpdir, &error));
+    assert_non_null(strstr(error, "Is a directory"));
+    free(error);
 }
 
 static void in_cluster_reads_token_and_ca(void **state)
