@@ -370,7 +370,9 @@ int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
         return -1;
     if (bound_port)
         *bound_port = actual;
-    return start_daemon(s, fd, osh_str_printf("tcp://%s:%d", host, actual), NULL, error);
+    char *url = strchr(host, ':') ? osh_str_printf("tcp://[%s]:%d", host, actual)
+                                  : osh_str_printf("tcp://%s:%d", host, actual);
+    return start_daemon(s, fd, url, NULL, error);
 }
 
 const char *mock_http_server_url(const mock_http_server *s, size_t index)

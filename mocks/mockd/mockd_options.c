@@ -50,7 +50,9 @@ static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
         char *end = NULL;
         long port = colon ? strtol(colon + 1, &end, 10) : -1;
         if (colon && colon > hp && end && *end == '\0' && colon[1] && port >= 0 && port <= 65535) {
-            e->host = osh_str_ndup(hp, (size_t)(colon - hp));
+            bool bracketed = hp[0] == '[' && colon[-1] == ']'; /* tcp://[::1]:0 */
+            e->host = bracketed ? osh_str_ndup(hp + 1, (size_t)(colon - hp) - 2)
+                                : osh_str_ndup(hp, (size_t)(colon - hp));
             e->port = (int)port;
             return 0;
         }

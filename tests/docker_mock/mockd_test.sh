@@ -39,5 +39,17 @@ kill -INT $P1
 wait $P1; rc=$?
 [ $rc -eq 0 ] && echo "ok: exit 0 on SIGINT" || fail "exit $rc on SIGINT"
 
+# IPv6 loopback, bracketed as in DOCKER_HOST (skipped when the host has no ::1)
+if "$MOCKD" --docker 'tcp://[::1]:0' > "$DIR/v6" 2>&1 & then
+    P6=$!
+    i=0; while ! grep -q '^ready$' "$DIR/v6" && kill -0 $P6 2>/dev/null; do i=$((i+1)); [ $i -gt 500 ] && break; sleep 0.01; done
+    if grep -q '^ready$' "$DIR/v6"; then
+        grep -q '^docker: tcp://\[::1\]:[0-9][0-9]*$' "$DIR/v6" && echo "ok: IPv6 endpoint printed bracketed" || fail "IPv6 endpoint: $(cat "$DIR/v6")"
+        kill -TERM $P6; wait $P6
+    else
+        echo "note: no IPv6 loopback here: $(cat "$DIR/v6")"
+    fi
+fi
+
 [ $FAILS -eq 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo "all mockd checks passed"
