@@ -170,6 +170,7 @@ struct mock_docker {
     /* identity */
     char *api_version, *min_api_version, *max_api_version, *server_version;
     char *os, *arch, *kernel, *hostname;
+    char *builder_version;       /* Builder-Version on /_ping; NULL = not sent (20.10's default) */
     cJSON *cdi_spec_dirs;        /* NULL = not reported */
     bool experimental;
 

@@ -87,7 +87,7 @@ static void set_string(char **field, const char *value)
 static int load_identity(mock_docker *d, const cJSON *s, char **error)
 {
     const char *keys[] = {"api_version", "min_api_version", "max_api_version", "server_version",
-                          "os", "arch", "kernel", "hostname", NULL};
+                          "os", "arch", "kernel", "hostname", "builder_version", NULL};
     for (size_t i = 0; keys[i]; i++)
         if (want(s, keys[i], cJSON_String, "docker", error))
             return -1;
@@ -110,6 +110,7 @@ static int load_identity(mock_docker *d, const cJSON *s, char **error)
     set_string(&d->arch, str(s, "arch"));
     set_string(&d->kernel, str(s, "kernel"));
     set_string(&d->hostname, str(s, "hostname"));
+    set_string(&d->builder_version, str(s, "builder_version"));
     d->experimental = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "experimental"));
     return 0;
 }
@@ -357,7 +358,7 @@ int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error)
 static int scenario_load(mock_docker *d, const cJSON *scenario, char **error)
 {
     const char *keys[] = {"api_version", "min_api_version", "max_api_version", "server_version",
-                          "os", "arch", "kernel", "hostname", "experimental", "cdi_spec_dirs",
+                          "os", "arch", "kernel", "hostname", "builder_version", "experimental", "cdi_spec_dirs",
                           "images", "pullable", "networks", "volumes", "containers", "scripts",
                           "execs", "faults", "comment", NULL};
     if (check_keys(scenario, "docker", keys, error) || load_identity(d, scenario, error))

@@ -6,6 +6,8 @@
 
 static void ping(mock_docker *d, bool head, mock_http_response *res)
 {
+    if (d->builder_version)
+        mock_http_response_header(res, "Builder-Version", d->builder_version);
     mock_http_response_header(res, "Cache-Control", "no-cache, no-store, must-revalidate");
     mock_http_response_header(res, "Pragma", "no-cache");
     if (head) {

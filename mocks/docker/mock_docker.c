@@ -127,6 +127,7 @@ void mock_docker_free(mock_docker *d)
     free(d->arch);
     free(d->kernel);
     free(d->hostname);
+    free(d->builder_version);
     pthread_cond_destroy(&d->changed);
     pthread_mutex_destroy(&d->lock);
     free(d);

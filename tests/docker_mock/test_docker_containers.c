@@ -53,6 +53,7 @@ static void test_ping_and_version(void **state)
     h = dk_header(&r, "Server");
     assert_true(osh_str_starts_with(h, "Docker/20.10"));
     free(h);
+    assert_null(dk_header(&r, "Builder-Version")); /* dockerd 20.10 without BuildKit */
     dk_reply_free(&r);
     r = CALL(t, "HEAD", "/v1.41/_ping", NULL);
     assert_int_equal(r.status, 200);
@@ -90,7 +91,12 @@ static void test_ping_and_version(void **state)
 
 static void test_info_without_cdi(void **state)
 {
-    dk_test *t = dk_test_start("{}");
+    dk_test *t = dk_test_start("{\"builder_version\":\"2\"}");
+    dk_reply p = CALL(t, "GET", "/_ping", NULL);
+    char *bv = dk_header(&p, "Builder-Version");
+    assert_string_equal(bv, "2");
+    free(bv);
+    dk_reply_free(&p);
     dk_reply r = CALL(t, "GET", "/info", NULL);
     assert_int_equal(r.status, 200);
     assert_null(dk_jget(r.json, "CDISpecDirs"));
