@@ -10,7 +10,6 @@ Usage:
 Exit status: 0 pass, 1 differences/errors, 77 skipped (no real daemon or no mock binary)."""
 
 import argparse
-import fnmatch
 import json
 import os
 import re
@@ -166,7 +165,7 @@ def run_step(step, side):
         resp = send(step, side)
         if poll_done(step, resp):
             break
-        if side.name == "real":
+        if side.asynchronous:
             time.sleep(0.1)
     for var, path in (step.get("capture") or {}).items():
         if path == "@body":
@@ -346,9 +345,15 @@ def load_known(path):
     return entries
 
 
+def pattern_matches(pattern, text):
+    """`*` matches any text; every other character stands for itself (brackets included)."""
+    rx = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(rx, text, flags=re.S) is not None
+
+
 def classify(diff, known):
     for e in known:
-        if fnmatch.fnmatchcase(diff, e["match"]):
+        if pattern_matches(e["match"], diff):
             e["used"] = True
             return e["section"]
     return None
@@ -453,7 +458,7 @@ def report(steps, rviews, mviews, known):
         if e["section"] == "mock_bugs" and e["used"]:
             print("OPEN mock bug: %s  (%s)" % (e["match"], e["why"]))
     for e in known:
-        if not e["used"] and not e["match"].startswith("cli:"):  # cli: entries are cli_diff.py's
+        if not e["used"] and not e["match"].startswith(("cli:", "sim:", "gw:")):  # the other tools' entries
             print("NOTE: no longer seen (%s), remove from the list: %s" % (e["section"], e["match"]))
     for d in unexplained:
         print("DIFF %s" % d)

@@ -176,7 +176,7 @@ def test_lifecycle(d, url, prefix, privileged):
     check(image_id == d.call("GET", "/images/%s/json" % image).json()["Id"], "build-image.sh prints the image ID")
     check(cfg["Healthcheck"]["Test"] == ["CMD", "/usr/local/bin/cluster-healthcheck.sh"],
           "image HEALTHCHECK runs /usr/local/bin/cluster-healthcheck.sh")
-    check(cfg["Entrypoint"] == ["/usr/local/bin/fake-k3s-entrypoint"], "image entrypoint is the fake k3s")
+    check(cfg["Entrypoint"] == ["/usr/local/bin/cluster-entrypoint.sh"], "image entrypoint is the fake k3s under the cluster image's name")
 
     d.call("POST", "/volumes/create", body={"Name": prefix + "-vol"}, want=201)
     d.call("POST", "/networks/create", body={"Name": prefix + "-net", "Driver": "bridge", "Attachable": True}, want=201)

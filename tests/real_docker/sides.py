@@ -65,6 +65,8 @@ def busybox_rootfs_tar():
 
 
 class Side:
+    asynchronous = False  # the mock acts by request count: polls need no pause
+
     def __init__(self, name, prefix):
         self.name = name
         self.prefix = prefix
@@ -87,6 +89,8 @@ class Side:
 
 
 class RealSide(Side):
+    asynchronous = True  # a real daemon acts by time: polls wait between attempts
+
     def __init__(self, url, prefix):
         super().__init__("real", prefix)
         self.client = dockerapi.Client(url)
@@ -144,7 +148,9 @@ class MockSide(Side):
         # daemon, once per start) is scripted.
         logs = [{"text": "hello", "stream": "stdout"}, {"text": "oops", "stream": "stderr"}]
         return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}],
-                           "scripts": {self.prefix + "-c1": {"logs": logs}}}}
+                           "scripts": {self.prefix + "-c1": {"logs": logs},
+                                       # dockerd's first check passes within a second
+                                       self.prefix + "-hc2": {"health": ["healthy"]}}}}
 
     def setup(self):
         self.dir = tempfile.mkdtemp(prefix="oshdiff-mock-")

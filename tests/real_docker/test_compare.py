@@ -80,6 +80,11 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(dd.classify("info: json key missing in mock: $.Plugins.Log", known), "accepted")
         self.assertIsNone(dd.classify("info: json key missing in mock: $.Driver", known))
 
+    def test_patterns_take_brackets_literally(self):
+        self.assertTrue(dd.pattern_matches('s: mock ["a"]', 's: mock ["a"]'))
+        self.assertTrue(dd.pattern_matches("s: $.X[].Y *", "s: $.X[].Y missing"))
+        self.assertFalse(dd.pattern_matches('s: mock ["a"]', 's: mock a'))
+
 
 if __name__ == "__main__":
     unittest.main()
