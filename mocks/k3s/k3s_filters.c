@@ -128,7 +128,8 @@ int k3s_filter_run(const k3s_shell_env *env, const char *const *w, size_t n, con
     } else if (strcmp(w[0], "wc") == 0) {
         osh_buf_appendf(out, "%zu\n", l.n);
     } else if (strcmp(w[0], "sort") == 0) {
-        qsort(l.v, l.n, sizeof(char *), compare_lines);
+        if (l.n)
+            qsort(l.v, l.n, sizeof(char *), compare_lines);
         for (size_t i = 0; i < l.n; i++)
             osh_buf_appendf(out, "%s\n", l.v[i]);
     } else {

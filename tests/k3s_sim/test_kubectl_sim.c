@@ -375,6 +375,10 @@ static void test_pipes_and_filters(void **state)
     r = run_sh(s, "kubectl get ns -o name | grep -v kube- | grep -E '^namespace/(default|openshell)$'");
     assert_string_equal(osh_buf_str(&r.out), "namespace/default\nnamespace/openshell\n");
     run_free(&r);
+    r = run_sh(s, "kubectl get pods -n nowhere -o name | sort"); /* nothing to sort */
+    assert_int_equal(r.code, 0);
+    assert_string_equal(osh_buf_str(&r.out), "");
+    run_free(&r);
     r = run_sh(s, "cat /nowhere");
     assert_int_equal(r.code, 1);
     assert_string_equal(osh_buf_str(&r.err), "cat: /nowhere: No such file or directory\n");
