@@ -254,33 +254,61 @@ static bool redirection(simple_cmd *c, const char *w)
 }
 
 /* Splits a line into simple commands; NULL when it uses anything else. */
+/* '...' at *p (on the opening quote) into w; false when unterminated. */
+static bool read_single_quoted(const char **p, osh_buf *w)
+{
+    const char *e = strchr(*p + 1, '\'');
+    if (!e)
+        return false;
+    osh_buf_append(w, *p + 1, (size_t)(e - *p - 1));
+    *p = e;
+    return true;
+}
+
+/* "..." at *p into w with its backslash escapes; false when unterminated or when it needs
+ * expansion ($, `), which this shell does not do. */
+static bool read_double_quoted(const char **p, osh_buf *w)
+{
+    const char *q = *p + 1;
+    for (; *q && *q != '"'; q++) {
+        if (*q == '$' || *q == '`')
+            return false;
+        if (*q == '\\' && (q[1] == '"' || q[1] == '\\' || q[1] == '$' || q[1] == '`'))
+            q++;
+        osh_buf_append_char(w, *q);
+    }
+    *p = q;
+    return *q == '"';
+}
+
+/* Ends the command at *p and starts the next one; *p moves past a two-byte operator. */
+static simple_cmd *next_command(simple_cmd *cmds, size_t *n, const char **p)
+{
+    char ch = **p;
+    bool pipe = ch == '|' && (*p)[1] != '|';
+    cmds[*n - 1].next = ch == ';' ? OP_SEQ : ch == '&' ? OP_AND : pipe ? OP_PIPE : OP_OR;
+    if (ch != ';' && !pipe)
+        (*p)++;
+    cmds = realloc(cmds, (*n + 1) * sizeof(*cmds));
+    if (!cmds)
+        abort();
+    memset(&cmds[*n], 0, sizeof(*cmds));
+    (*n)++;
+    return cmds;
+}
+
+/* Splits a line into simple commands; NULL when it uses anything else (expansions,
+ * subshells, background jobs, redirections other than to /dev/null or 2>&1). */
 static simple_cmd *parse_line(const char *line, size_t *n_out)
 {
     simple_cmd *cmds = calloc(1, sizeof(*cmds));
     size_t n = 1;
     osh_buf w = OSH_BUF_INIT;
-    bool in_word = false, quoted_word = false;
+    bool in_word = false, quoted_word = false, redirect_chars = false;
     for (const char *p = line;; p++) {
-        simple_cmd *c = &cmds[n - 1];
         char ch = *p;
-        if (ch == '\'') {
-            const char *e = strchr(p + 1, '\'');
-            if (!e)
-                goto fail;
-            osh_buf_append(&w, p + 1, (size_t)(e - p - 1));
-            p = e;
-            in_word = quoted_word = true;
-            continue;
-        }
-        if (ch == '"') {
-            for (p++; *p && *p != '"'; p++) {
-                if (*p == '$' || *p == '`')
-                    goto fail;
-                if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$' || p[1] == '`'))
-                    p++;
-                osh_buf_append_char(&w, *p);
-            }
-            if (!*p)
+        if (ch == '\'' || ch == '"') {
+            if (!(ch == '\'' ? read_single_quoted(&p, &w) : read_double_quoted(&p, &w)))
                 goto fail;
             in_word = quoted_word = true;
             continue;
@@ -290,32 +318,29 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
             in_word = true;
             continue;
         }
-        if (ch == '$' || ch == '`' || ch == '(' || ch == ')' || ch == '<' || (ch == '{' && !in_word))
+        if (ch == '$' || ch == '`' || ch == '(' || ch == ')' || ch == '<' || (ch == '{' && !in_word) ||
+            (ch == '&' && p[1] != '&' && !(in_word && w.len && w.data[w.len - 1] == '>')))
             goto fail;
-        bool sep = ch == '\0' || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || (ch == '&' && p[1] == '&') ||
-                   ch == '|';
+        bool sep = ch == '\0' || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || (ch == '&' && p[1] == '&') || ch == '|';
         if (!sep) {
+            redirect_chars = redirect_chars || ch == '>';
             osh_buf_append_char(&w, ch);
             in_word = true;
             continue;
         }
         if (in_word) {
-            if (quoted_word || !redirection(c, osh_buf_str(&w)))
-                add_word(c, &w);
+            bool redirected = !quoted_word && redirection(&cmds[n - 1], osh_buf_str(&w));
+            if (!redirected && redirect_chars && !quoted_word)
+                goto fail;
+            if (!redirected)
+                add_word(&cmds[n - 1], &w);
             osh_buf_reset(&w);
-            in_word = quoted_word = false;
+            in_word = quoted_word = redirect_chars = false;
         }
         if (ch == '\0')
             break;
-        if (ch == ';' || ch == '&' || ch == '|') {
-            bool pipe = ch == '|' && p[1] != '|';
-            c->next = ch == ';' ? OP_SEQ : ch == '&' ? OP_AND : pipe ? OP_PIPE : OP_OR;
-            if (ch != ';' && !pipe)
-                p++;
-            cmds = realloc(cmds, (n + 1) * sizeof(*cmds));
-            memset(&cmds[n], 0, sizeof(*cmds));
-            n++;
-        }
+        if (ch == ';' || ch == '&' || ch == '|')
+            cmds = next_command(cmds, &n, &p);
     }
     osh_buf_free(&w);
     *n_out = n;

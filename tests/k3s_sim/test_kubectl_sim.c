@@ -237,6 +237,17 @@ static void test_unknown_and_builtins(void **state)
     assert_false(k3s_shell_run(&env, unknown, 2, &out, &err, &code));
     const char *sh_unknown[] = {"sh", "-c", "frobnicate x"};
     assert_false(k3s_shell_run(&env, sh_unknown, 3, &out, &err, &code));
+    /* what this shell does not do falls through rather than running half-understood */
+    const char *unsupported[] = {"echo x > /tmp/f", "hostname &", "echo $HOME", "echo \"$(hostname)\"", "(hostname)",
+                                 "echo 'open"};
+    for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+        const char *argv[] = {"sh", "-c", unsupported[i]};
+        assert_false(k3s_shell_run(&env, argv, 3, &out, &err, &code));
+    }
+    osh_buf_reset(&out);
+    const char *merged[] = {"sh", "-c", "kubectl get nodes nope 2>&1; echo \"done\""};
+    assert_true(k3s_shell_run(&env, merged, 3, &out, &err, &code));
+    assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): nodes \"nope\" not found\ndone\n");
     osh_buf_free(&out);
     osh_buf_free(&err);
     kube_store_unref(s);
