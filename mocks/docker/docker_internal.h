@@ -48,7 +48,8 @@ typedef struct dk_script {
     char **health;       /* per inspect since start; the last entry repeats */
     size_t health_len;
     bool health_by_seconds; /* entries are per second since start instead */
-    long exit_at_inspect;   /* 0 = never */
+    long exit_at_inspect;   /* 0 = never (or already done since the last start) */
+    long exit_at_inspect_set; /* as configured: restored at every start */
     int exit_code;
     char *exit_error;
     bool exit_oom;

@@ -110,10 +110,7 @@ void dk_apply_start_script(mock_docker *d, dk_container *c)
             l->done = false; /* due again after each start */
         }
     }
-    /* Restore a consumed exit for the next start from the named script, if any. */
-    const dk_script *orig = dk_script_for_name(d, c->name);
-    if (orig && s->exit_at_inspect == 0)
-        s->exit_at_inspect = orig->exit_at_inspect;
+    s->exit_at_inspect = s->exit_at_inspect_set; /* an exit is due once per start */
 }
 
 void dk_apply_log_open_script(mock_docker *d, dk_container *c)
@@ -184,6 +181,7 @@ static int parse_exit(const cJSON *o, const char *where, dk_script *s, char **er
     if (oom && !cJSON_IsBool(oom))
         return fail(error, "%s.exit.oom_killed: expected boolean%s", where, "");
     s->exit_at_inspect = (long)at->valuedouble;
+    s->exit_at_inspect_set = s->exit_at_inspect;
     s->exit_code = code ? code->valueint : 1;
     s->exit_error = err ? osh_str_dup(err->valuestring) : NULL;
     s->exit_oom = cJSON_IsTrue(oom);

@@ -343,7 +343,8 @@ void dk_script_copy(dk_script *dst, const dk_script *src)
         for (size_t i = 0; i < src->health_len; i++)
             dst->health[i] = osh_str_dup(src->health[i]);
     }
-    dst->exit_at_inspect = src->exit_at_inspect;
+    dst->exit_at_inspect = src->exit_at_inspect_set;
+    dst->exit_at_inspect_set = src->exit_at_inspect_set;
     dst->exit_code = src->exit_code;
     dst->exit_error = osh_str_dup(src->exit_error);
     dst->exit_oom = src->exit_oom;
