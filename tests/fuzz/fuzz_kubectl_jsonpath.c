@@ -1,8 +1,8 @@
 /* fuzz_kubectl_jsonpath.c: the k3s simulator's kubectl templates (mocks/k3s/kubectl_jsonpath.h,
  * kubectl_print.h): -o jsonpath=TEMPLATE and -o custom-columns=SPEC, as the gateway's exec
  * commands and a user's doctor exec send them. Input: the template, then after a NUL byte an
- * optional JSON document (a Secret-like List otherwise). Invariants: a failure has a message
- * and leaves nothing half-written in the output. */
+ * optional JSON document (a Secret-like List otherwise). Invariants: a failure has a message;
+ * eval gives an array. */
 #include <stdio.h>
 
 #include "fuzz_util.h"

@@ -140,3 +140,27 @@ put("docker_archive", "cut.tar", tar([("big", "f", b"y" * 2000)])[:700])
 for path in sorted(glob.glob(os.path.join(ROOT, "fixtures/scenarios/*.json"))):
     put("world_scenario", os.path.basename(path), open(path, "rb").read())
 put("world_scenario", "bad-type.json", '{"docker":{"containers":[{"name":7}]}}')
+
+put("kube_yaml", "sts.yaml", """apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: openshell
+  namespace: openshell
+  labels: {app: openshell, "on": "yes"}
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+      - name: openshell
+        image: ghcr.io/nvidia/openshell/server:dev
+        args: ["--port", "8080", '0x1F', 1e3, ~, true, no]
+        env:
+        - {name: A, value: "1"}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: x}
+""")
+put("kube_yaml", "scalars.yaml", 'a: |\n  multi\n  line\nb: >\n  folded text\nc: "quoted: \\u00e9"\nd: 0o17\ne: .inf\nf: -12.5\ng: null\nh: 2024-01-01\n')
+put("kube_yaml", "json.yaml", '{"kind":"Secret","data":{"ca.crt":"Q0E="},"n":[1,2,{"x":null}]}')
