@@ -305,6 +305,7 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
     size_t n = 1;
     osh_buf w = OSH_BUF_INIT;
     bool in_word = false, quoted_word = false, redirect_chars = false;
+    char *pending_redirect = NULL;
     for (const char *p = line;; p++) {
         char ch = *p;
         if (ch == '\'' || ch == '"') {
@@ -329,14 +330,32 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
             continue;
         }
         if (in_word) {
-            bool redirected = !quoted_word && redirection(&cmds[n - 1], osh_buf_str(&w));
-            if (!redirected && redirect_chars && !quoted_word)
+            /* "2> /dev/null": the operator and its target as two words */
+            const char *word = osh_buf_str(&w);
+            if (!quoted_word && !pending_redirect &&
+                (strcmp(word, ">") == 0 || strcmp(word, "1>") == 0 || strcmp(word, "2>") == 0)) {
+                pending_redirect = osh_str_dup(word);
+                osh_buf_reset(&w);
+                in_word = redirect_chars = false;
+                if (ch == ' ' || ch == '\t')
+                    continue;
+                goto fail; /* nothing follows the operator */
+            }
+            char *joined = pending_redirect ? osh_str_printf("%s%s", pending_redirect, word) : NULL;
+            bool redirected = !quoted_word && redirection(&cmds[n - 1], joined ? joined : word);
+            bool bad = (pending_redirect && !redirected) || (!redirected && redirect_chars && !quoted_word);
+            free(joined);
+            free(pending_redirect);
+            pending_redirect = NULL;
+            if (bad)
                 goto fail;
             if (!redirected)
                 add_word(&cmds[n - 1], &w);
             osh_buf_reset(&w);
             in_word = quoted_word = redirect_chars = false;
         }
+        if (pending_redirect && ch != ' ' && ch != '\t')
+            goto fail;
         if (ch == '\0')
             break;
         if (ch == ';' || ch == '&' || ch == '|')
@@ -346,6 +365,7 @@ static simple_cmd *parse_line(const char *line, size_t *n_out)
     *n_out = n;
     return cmds;
 fail:
+    free(pending_redirect);
     osh_buf_free(&w);
     cmds_free(cmds, n);
     return NULL;

@@ -83,6 +83,11 @@ int kubectl_targets(const kubectl_args *a, kubectl_target **out, size_t *n, osh_
         }
         free(types);
     }
+    if (k == 0) {
+        osh_buf_appendf(err, "error: the server doesn't have a resource type \"%s\"\n", a->pos[0]);
+        kubectl_targets_free(t, 0);
+        return -1;
+    }
     *out = t;
     *n = k;
     return 0;

@@ -248,6 +248,14 @@ static void test_unknown_and_builtins(void **state)
     const char *merged[] = {"sh", "-c", "kubectl get nodes nope 2>&1; echo \"done\""};
     assert_true(k3s_shell_run(&env, merged, 3, &out, &err, &code));
     assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): nodes \"nope\" not found\ndone\n");
+    osh_buf_reset(&out);
+    osh_buf_reset(&err);
+    const char *spaced[] = {"sh", "-c", "kubectl get nodes nope 2> /dev/null; hostname > /dev/null"};
+    assert_true(k3s_shell_run(&env, spaced, 3, &out, &err, &code));
+    assert_string_equal(osh_buf_str(&out), "");
+    assert_string_equal(osh_buf_str(&err), "");
+    const char *dangling[] = {"sh", "-c", "hostname 2>"};
+    assert_false(k3s_shell_run(&env, dangling, 3, &out, &err, &code));
     osh_buf_free(&out);
     osh_buf_free(&err);
     kube_store_unref(s);
@@ -330,6 +338,7 @@ static void test_command_line_errors(void **state)
         {"kubectl get pods -o bogus", "unable to match a printer suitable for the output format \"bogus\""},
         {"kubectl get pods -n", "flag needs an argument: 'n' in -n"},
         {"kubectl get", "error: you must specify the type of resource to get."},
+        {"kubectl get ,,,", "error: the server doesn't have a resource type \",,,\""},
         {"kubectl delete pods", "error: resource(s) were provided, but no name was specified"},
         {"kubectl create configmap x", "the simulated kubectl supports"},
         {"kubectl apply -f /nowhere.yaml", "error: the path \"/nowhere.yaml\" does not exist"},
