@@ -67,6 +67,10 @@ void conf_report_line(FILE *out, const conf_result *r, bool verbose)
             fprintf(out, "    docker journal:\n");
             indent_block(out, r->docker_journal, "      ");
         }
+        if (r->kube_journal && strcmp(r->kube_journal, "(no requests)\n") != 0) {
+            fprintf(out, "    kube journal:\n");
+            indent_block(out, r->kube_journal, "      ");
+        }
     }
     fflush(out);
 }
