@@ -110,7 +110,7 @@ static int collect(void *ctx, const dk_tar_entry *e, char **error)
             return 0; /* "./" itself */
         }
         free(norm);
-        *error = osh_str_printf("invalid path in archive: \"%s\" escapes the extraction directory", e->name);
+        *error = osh_str_printf("\"%s\" is outside of \"%s\"", e->name, *p->dest ? p->dest : "/");
         return -1;
     }
     DK_GROW(p->items, p->count);
@@ -143,7 +143,7 @@ static void archive_put(mock_docker *d, dk_container *c, const char *ref, const 
         return;
     }
     if (dir->type != 'd') {
-        dk_error(res, 400, "extraction point is not a directory");
+        dk_error(res, 500, "extraction point is not a directory");
         return;
     }
     size_t len;
@@ -179,13 +179,14 @@ bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
         dk_error(res, 400, "bad parameter: pathcannot be empty");
         return true;
     }
-    char *path = dk_path_normalize(raw);
+    /* dockerd resolves the path inside the container's root: ".." stops at "/" */
+    char *path = raw[0] == '/' ? dk_path_clamp(raw) : NULL;
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     if (!c) {
         dk_error(res, 404, "No such container: %s", ref);
     } else if (!path) {
-        dk_error(res, 400, "invalid path \"%s\": it escapes the container's root", raw);
+        dk_error(res, 404, "Could not find the file %s in container %s", raw, ref);
     } else if (!get && !head) {
         archive_put(d, c, ref, path, req, res);
     } else {

@@ -387,6 +387,8 @@ void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const ch
     c->finished_ns = dk_now_ns();
     c->pid = 0;
     c->exits++;
+    if (c->has_health)
+        snprintf(c->health, sizeof c->health, "unhealthy"); /* dockerd: no streak change */
     for (size_t i = 0; i < d->exec_count; i++)
         if (strcmp(d->execs[i]->container_id, c->id) == 0)
             d->execs[i]->running = false;

@@ -7,7 +7,19 @@
 #include "docker_internal.h"
 #include "osh_str.h"
 
+static char *normalize(const char *path, bool clamp);
+
 char *dk_path_normalize(const char *path)
+{
+    return normalize(path, false);
+}
+
+char *dk_path_clamp(const char *path)
+{
+    return normalize(path, true);
+}
+
+static char *normalize(const char *path, bool clamp)
 {
     if (!path || path[0] != '/')
         return NULL;
@@ -21,7 +33,7 @@ char *dk_path_normalize(const char *path)
             continue;
         if (strcmp(p, "..") == 0) {
             if (n == 0)
-                escaped = true;
+                escaped = !clamp;
             else
                 n--;
             continue;

@@ -289,6 +289,9 @@ dk_endpoint *dk_endpoint_find(dk_container *c, const dk_network *n);
 /* Normalize an absolute path ("/a/./b/../c" -> "/a/c"); NULL when it escapes the root or is
  * not absolute. malloc'd. */
 char *dk_path_normalize(const char *path);
+/* The same, but ".." at the root stays at the root ("/../etc" -> "/etc"), as dockerd
+ * resolves paths inside a container. */
+char *dk_path_clamp(const char *path);
 dk_file *dk_file_find(dk_container *c, const char *path);
 dk_file *dk_file_put(dk_container *c, const char *path, char type, unsigned mode);
 void dk_file_remove_tree(dk_container *c, const char *path);

@@ -58,17 +58,22 @@ static dk_network *resolve(mock_docker *d, const char *ref, ambiguity_text kind,
     return resolve_ex(d, ref, kind, res, answer_missing, &answered);
 }
 
-static bool endpoint_on(const dk_endpoint *ep, const dk_network *n)
+/* A running container's endpoint belongs to a network by ID. A stopped container's settings
+ * are keyed by network name, as dockerd keeps them: after its network was removed and
+ * recreated, the new network of that name finds (and can disconnect) the stale entry. */
+static bool endpoint_on(const dk_container *c, const dk_endpoint *ep, const dk_network *n)
 {
-    if (ep->network_id[0])
-        return strcmp(ep->network_id, n->id) == 0;
+    if (ep->network_id[0] && strcmp(ep->network_id, n->id) == 0)
+        return true;
+    if (ep->network_id[0] && c->status == DK_RUNNING)
+        return false;
     return strcmp(ep->network_name, n->name) == 0 || strcmp(ep->network_name, n->id) == 0;
 }
 
 dk_endpoint *dk_endpoint_find(dk_container *c, const dk_network *n)
 {
     for (size_t i = 0; i < c->endpoint_count; i++)
-        if (endpoint_on(&c->endpoints[i], n))
+        if (endpoint_on(c, &c->endpoints[i], n))
             return &c->endpoints[i];
     return NULL;
 }
@@ -90,7 +95,7 @@ void dk_endpoint_attach(mock_docker *d, dk_container *c, dk_network *n, const cJ
 bool dk_endpoint_detach(dk_container *c, const dk_network *n)
 {
     for (size_t i = 0; i < c->endpoint_count; i++) {
-        if (endpoint_on(&c->endpoints[i], n)) {
+        if (endpoint_on(c, &c->endpoints[i], n)) {
             cJSON_Delete(c->endpoints[i].config);
             free(c->endpoints[i].network_name);
             memmove(&c->endpoints[i], &c->endpoints[i + 1],

@@ -400,6 +400,18 @@ static void test_network_gone_at_start(void **state)
     char *want = osh_str_printf("network %s not found", net2);
     assert_string_equal(msg, want);
     free(want);
+    /* the bootstrap's reconcile (SPEC 4.8.1): disconnect by name drops the stale endpoint,
+     * connect attaches the new network, and the start works */
+    r = CALL(t, "GET", "/containers/gonenet/json", NULL);
+    assert_non_null(dk_jget(r.json, "NetworkSettings.Networks.gone"));
+    dk_reply_free(&r);
+    r = CALL(t, "POST", "/networks/gone/disconnect", "{\"Container\":\"gonenet\",\"Force\":true}");
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    r = CALL(t, "POST", "/networks/gone/connect", "{\"Container\":\"gonenet\",\"EndpointConfig\":{}}");
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    assert_int_equal(post_status(t, "/containers/%s/start", "gonenet", NULL, 0), 204);
     free(net1);
     free(net2);
     free(id);
@@ -634,6 +646,9 @@ static void test_archive(void **state)
     cJSON_Delete(st);
     free(stat);
     dk_reply_free(&r);
+    r = CALL(t, "HEAD", "/containers/files/archive?path=/../../tmp/d/a.txt", NULL); /* clamped at / */
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
     r = CALL(t, "HEAD", "/containers/files/archive?path=/tmp/d", NULL);
     stat = dk_header(&r, "X-Docker-Container-Path-Stat");
     osh_buf_reset(&decoded);
@@ -665,7 +680,8 @@ static void test_archive(void **state)
         {"HEAD", "/containers/files/archive?path=/nonexistent", 404, NULL},
         {"GET", "/containers/files/archive", 400, "bad parameter: pathcannot be empty"},
         {"GET", "/containers/nosuch/archive?path=/tmp", 404, "No such container: nosuch"},
-        {"GET", "/containers/files/archive?path=/../../etc", 400, NULL},
+        {"GET", "/containers/files/archive?path=/../../nonexistent", 404, "Could not find the file /../../nonexistent in container files"},
+        {"GET", "/containers/files/archive?path=relative", 404, NULL},
     };
     for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
         r = CALL(t, errors[i].method, errors[i].target, NULL);
@@ -690,6 +706,11 @@ static void test_archive(void **state)
     dk_tar_finish(w);
     r = dk_call_bin(t, "PUT", "/containers/files/archive?path=/tmp", evil.data, evil.len, "application/x-tar");
     assert_int_equal(r.status, 500);
+    assert_string_equal(dk_message(&r), "Error processing tar file(exit status 1): \"../../escape.txt\" is outside of \"/tmp\"");
+    dk_reply_free(&r);
+    r = dk_call_bin(t, "PUT", "/containers/files/archive?path=/tmp/d/a.txt", tar.data, tar.len, "application/x-tar");
+    assert_int_equal(r.status, 500);
+    assert_string_equal(dk_message(&r), "extraction point is not a directory");
     dk_reply_free(&r);
     osh_buf_reset(&content);
     assert_int_equal(mock_docker_file_read(t->d, "files", "/tmp/ok.txt", &content), -1);

@@ -74,6 +74,9 @@ static void test_path_normalize(void **state)
     assert_null(dk_path_normalize("/a/../../b"));
     assert_null(dk_path_normalize("relative/path"));
     assert_null(dk_path_normalize(NULL));
+    char *clamped = dk_path_clamp("/../../etc/./x/..");
+    assert_string_equal(clamped, "/etc");
+    free(clamped);
 }
 
 static void test_normalize_ref(void **state)

@@ -162,7 +162,14 @@ static void test_health_sequence(void **state)
     assert_int_equal(cJSON_GetArraySize(dk_jget(keep[3].json, "State.Health.Log")), 1);
     for (int i = 0; i < 4; i++)
         dk_reply_free(&keep[i]);
-    dk_reply r = CALL(t, "POST", "/containers/openshell-cluster-t/restart", NULL);
+    /* stopped: dockerd reports unhealthy (streak unchanged), starting again after a start */
+    dk_reply r = CALL(t, "POST", "/containers/openshell-cluster-t/stop", NULL);
+    assert_int_equal(r.status, 204);
+    dk_reply_free(&r);
+    assert_string_equal(inspect_health(t, "openshell-cluster-t", &keep[0]), "unhealthy");
+    assert_int_equal(dk_jget(keep[0].json, "State.Health.FailingStreak")->valueint, 0);
+    dk_reply_free(&keep[0]);
+    r = CALL(t, "POST", "/containers/openshell-cluster-t/restart", NULL);
     assert_int_equal(r.status, 204);
     dk_reply_free(&r);
     assert_string_equal(inspect_health(t, "openshell-cluster-t", &keep[0]), "starting");
