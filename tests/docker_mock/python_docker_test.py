@@ -58,6 +58,13 @@ def main(mockd):
             raise AssertionError("container still there")
         except docker.errors.NotFound as e:
             assert "No such container: pyc" in str(e), str(e)
+        # a short command runs to its end: run() waits for it and returns its output
+        assert client.containers.run("busy:1", ["sh", "-c", "echo ran"], remove=True) == b"ran\n"
+        try:
+            client.containers.run("busy:1", ["sh", "-c", "exit 5"], remove=True)
+            raise AssertionError("exit 5 not reported")
+        except docker.errors.ContainerError as e:
+            assert e.exit_status == 5, e.exit_status
         net.remove()
         vol.remove()
         try:
