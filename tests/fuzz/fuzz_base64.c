@@ -1,6 +1,7 @@
 /* fuzz_base64.c: the strict base64 decoder of common/ (osh_base64.h) that reads the cluster's
  * mTLS secret. Invariants: decode(encode(x)) == x; whatever decode accepts is canonical padded
- * text, i.e. it re-encodes to exactly the input; a refusal leaves the output untouched. */
+ * text, i.e. it re-encodes to exactly the input; a refusal leaves the output untouched (an
+ * empty buffer stays unallocated). */
 #include <stdio.h>
 
 #include "fuzz_util.h"
@@ -27,5 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(out.len == 4 && memcmp(out.data, "keep", 4) == 0);
     }
     osh_buf_free(&out);
+
+    /* "leaves out as it was" holds for an empty buffer too: nothing allocated on refusal
+     * (callers that drop a refused buffer without freeing it would leak). */
+    osh_buf empty = OSH_BUF_INIT;
+    if (!osh_base64_decode(&empty, (const char *)data, size))
+        FUZZ_CHECK(empty.data == NULL && empty.len == 0);
+    osh_buf_free(&empty);
     return 0;
 }
