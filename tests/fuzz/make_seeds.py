@@ -164,3 +164,11 @@ metadata: {name: x}
 """)
 put("kube_yaml", "scalars.yaml", 'a: |\n  multi\n  line\nb: >\n  folded text\nc: "quoted: \\u00e9"\nd: 0o17\ne: .inf\nf: -12.5\ng: null\nh: 2024-01-01\n')
 put("kube_yaml", "json.yaml", '{"kind":"Secret","data":{"ca.crt":"Q0E="},"n":[1,2,{"x":null}]}')
+
+for i, a in enumerate([["gateway", "start", "--name", "dev", "--port", "8080", "--gpu", "--recreate"],
+                       ["gateway", "start", "--remote", "ssh://me@box:22", "--ssh-key", "/k", "--image", "x:1"],
+                       ["doctor", "exec", "-g", "dev", "--", "kubectl", "get", "pods"], ["doctor", "logs", "--tail", "20", "-f"],
+                       ["gateway", "select", "prod"], ["--help"], ["gateway", "start", "--help"], ["gateway", "start", "--port", "0"],
+                       ["gateway", "start", "--port=65536"], ["sandbox", "create", "--spec", "x.json"],
+                       ["debug", "node-name", "A B"], ["--version"], ["8080"], ["00443"]]):
+    put("cli_args", "a%d" % i, "\0".join(a))
