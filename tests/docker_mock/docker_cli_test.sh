@@ -87,6 +87,8 @@ expect_out "run --rm (attach, start, wait removed)" "hi" timeout 30 docker run -
 expect_rc "run --rm removed the container" 0 sh -c '[ -z "$(docker ps -aq)" ]'
 expect_rc "run propagates the exit code" 3 timeout 30 docker run --name quick busy:1 sh -c 'echo a; exit 3'
 expect_out "the exited container" "Exited (3)" docker ps -a --filter name=quick
+expect_out "logs of what it printed" "a" docker logs quick
+expect_out "logs --timestamps" "Z a" docker logs --timestamps quick
 out=$(timeout 30 docker start -a quick 2>&1); rc=$?
 [ $rc -eq 3 ] && [ "$out" = "a" ] && echo "ok: start -a runs it again" || fail "start -a: exit $rc: $out"
 expect_out "rm" "quick" docker rm quick
