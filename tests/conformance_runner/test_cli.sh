@@ -37,6 +37,9 @@ check "tap failure" 'grep -qx "not ok 1 - FAIL-ONE" "$work/tap"'
 check "no capability file: the scenario runs (and fails)" 'grep -qx "not ok 3 - SKIP-ONE" "$work/tap"'
 check "tap summary on stderr" '[ "$(tail -n 1 "$work/tap.err")" = "1 passed, 2 failed, 0 skipped" ]'
 
+"$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --impl-capabilities "$work/caps.json" --tap > "$work/tap2" 2>/dev/null
+check "tap skip directive with the reason" 'grep -q "^ok 3 - SKIP-ONE # SKIP implementation lacks capability .gpu." "$work/tap2"'
+
 "$runner" --scenarios "$dir" --list > "$work/list"
 check "list" '[ "$(cut -f1 "$work/list" | tr "\n" " ")" = "FAIL-ONE PASS-ONE SKIP-ONE " ]'
 
