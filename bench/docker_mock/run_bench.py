@@ -6,6 +6,7 @@ Prints one line per side and a summary. Exit 77 when neither side can be measure
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 
@@ -41,6 +42,29 @@ def measure(client, side, cid, args):
     return float(fields.get("rps", 0)) if r.returncode == 0 else None
 
 
+def open_sides(args, prefix):
+    """[(side, container id)] for each daemon that can be measured."""
+    out = []
+    real_url = sides.find_real_daemon()
+    if real_url:
+        real = sides.RealSide(real_url, prefix)
+        out.append(real)
+        real.setup()
+    else:
+        print("real: no real dockerd reachable (OSH_REAL_DOCKER_HOST / scripts/real-dockerd.sh)")
+    if os.access(args.mockd, os.X_OK):
+        mock = sides.MockSide(args.mockd, prefix)
+        out.append(mock)
+        mock.setup()
+        ldd = subprocess.run(["ldd", args.mockd], capture_output=True, text=True).stdout
+        if "libasan" in ldd:
+            print("note: %s is built with AddressSanitizer; for representative figures build it "
+                  "without OSH_SANITIZE and pass --mockd" % args.mockd)
+    else:
+        print("mock: %s is not built" % args.mockd)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--client", required=True)
@@ -48,40 +72,30 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate the daemons this many times (the machine's load varies)")
     args = ap.parse_args()
     prefix = "oshbench-%d" % os.getpid()
+    opened = []
     results = {}
-    real_url = sides.find_real_daemon()
-    if real_url:
-        real = sides.RealSide(real_url, prefix)
-        try:
-            real.setup()
-            results["real"] = measure(args.client, real, make_container(real), args)
-        finally:
-            real.cleanup()
-    else:
-        print("real: no real dockerd reachable (OSH_REAL_DOCKER_HOST / scripts/real-dockerd.sh)")
-    if os.access(args.mockd, os.X_OK):
-        mock = sides.MockSide(args.mockd, prefix)
-        try:
-            mock.setup()
-            results["mock"] = measure(args.client, mock, make_container(mock), args)
-        finally:
-            mock.cleanup()
-    else:
-        print("mock: %s is not built" % args.mockd)
-    if os.access(args.mockd, os.X_OK):
-        ldd = subprocess.run(["ldd", args.mockd], capture_output=True, text=True).stdout
-        if "libasan" in ldd:
-            print("note: %s is built with AddressSanitizer; for representative figures build it "
-                  "without OSH_SANITIZE and pass --mockd" % args.mockd)
+    try:
+        opened = open_sides(args, prefix)
+        targets = [(side, make_container(side)) for side in opened]
+        for _ in range(args.rounds):
+            for side, cid in targets:
+                results.setdefault(side.name, []).append(measure(args.client, side, cid, args))
+    finally:
+        for side in opened:
+            side.cleanup()
     if not results:
         print("SKIP: nothing to measure")
         return 77
-    print("GET /containers/{id}/json, %d connections, up to %d requests or %d s per side: %s" % (
-        args.connections, args.requests, args.seconds,
-        ", ".join("%s %s req/s" % (k, "failed" if v is None else "%.0f" % v) for k, v in results.items())))
-    return 1 if None in results.values() else 0
+    failed = any(None in v for v in results.values())
+    print("GET /containers/{id}/json, %d connections, up to %d requests or %d s per run, median of %d: %s" % (
+        args.connections, args.requests, args.seconds, args.rounds,
+        ", ".join("%s %s req/s" % (k, "failed" if None in v else "%.0f" % statistics.median(v))
+                  for k, v in results.items())))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
