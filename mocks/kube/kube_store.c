@@ -272,6 +272,15 @@ static void prepare_for_create(const kube_resource *r, cJSON *obj)
     if (r->has_status && strcmp(r->plural, "nodes") != 0)
         cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
     if (strcmp(r->plural, "namespaces") == 0) {
+        /* the apiserver labels every namespace with its name (since 1.21) */
+        cJSON *meta = kube_meta_object(obj);
+        cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta, "labels");
+        if (!cJSON_IsObject(labels)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(meta, "labels");
+            labels = cJSON_AddObjectToObject(meta, "labels");
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(labels, "kubernetes.io/metadata.name");
+        cJSON_AddStringToObject(labels, "kubernetes.io/metadata.name", kube_meta_get(obj, "name"));
         cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
         if (!spec)
             spec = cJSON_AddObjectToObject(obj, "spec");

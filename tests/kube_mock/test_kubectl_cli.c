@@ -166,6 +166,21 @@ static void test_namespaces_and_secret(void **state)
     assert_string_equal(osh_buf_str(&out), "secret/s2 created\n");
     assert_int_equal(sh("kubectl get secret s2 -n team-b -o jsonpath={.data.k}", &out), 0);
     assert_string_equal(osh_buf_str(&out), "dg==");
+    /* PATCH through kubectl's own patch, label and annotate */
+    assert_int_equal(sh("kubectl patch secret s2 -n team-b -p '{\"metadata\":{\"labels\":{\"x\":\"y\"}}}'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "secret/s2 patched\n");
+    assert_int_equal(sh("kubectl patch secret s2 -n team-b --type=merge -p '{\"data\":{\"c\":\"ZA==\"}}'", &out), 0);
+    assert_int_equal(sh("kubectl patch secret s2 -n team-b --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/k\"}]'", &out), 0);
+    assert_int_equal(sh("kubectl get secret s2 -n team-b -o jsonpath='{.metadata.labels.x} {.data}'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "y {\"c\":\"ZA==\"}");
+    assert_int_equal(sh("kubectl label namespace team-b team=b", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "namespace/team-b labeled\n");
+    assert_int_equal(sh("kubectl get namespaces -l team=b -o name", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "namespace/team-b\n");
+    assert_int_equal(sh("kubectl get namespace team-b -o jsonpath='{.metadata.labels.kubernetes\\.io/metadata\\.name}'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "team-b");
+    assert_int_equal(sh("kubectl delete namespace default", &out), 1);
+    assert_string_equal(osh_buf_str(&out), "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted\n");
     assert_int_equal(sh("kubectl delete namespace team-b", &out), 0);
     assert_int_equal(sh("kubectl delete namespace team-a", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace \"team-a\" deleted\n");
