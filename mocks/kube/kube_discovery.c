@@ -111,7 +111,8 @@ static cJSON *resource_entry(const kube_resource *r, bool status)
         for (size_t i = 0; r->short_names[i]; i++)
             cJSON_AddItemToArray(sn, cJSON_CreateString(r->short_names[i]));
     }
-    if (!status && strcmp(r->plural, "pods") == 0) {
+    if (!status && (strcmp(r->plural, "pods") == 0 || strcmp(r->plural, "statefulsets") == 0 ||
+                    strcmp(r->plural, "deployments") == 0)) {
         cJSON *cat = cJSON_AddArrayToObject(e, "categories");
         cJSON_AddItemToArray(cat, cJSON_CreateString("all"));
     }

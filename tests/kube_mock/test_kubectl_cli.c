@@ -215,6 +215,10 @@ static void test_rollout_restart_and_status(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
+    /* the "all" category of discovery: pods and statefulsets */
+    assert_int_equal(sh("kubectl get all -n openshell -o name", &out), 0);
+    assert_non_null(strstr(osh_buf_str(&out), "statefulset.apps/openshell\n"));
+    assert_non_null(strstr(osh_buf_str(&out), "pod/openshell-0\n"));
     assert_int_equal(sh("kubectl rollout restart statefulset/openshell -n openshell", &out), 0);
     assert_string_equal(osh_buf_str(&out), "statefulset.apps/openshell restarted\n");
     assert_int_equal(sh("kubectl rollout status statefulset/openshell -n openshell --timeout=60s", &out), 0);
