@@ -623,14 +623,17 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
     pthread_mutex_lock(&d->lock);
     c = dk_find_container_by_id(d, id);
     bool was_running = c && c->status == DK_RUNNING;
+    size_t logs_before = c ? c->log_count : 0;
     if (c)
         dk_apply_inspect_script(d, c);
+    bool logged = c && c->log_count != logs_before;
     bool died = was_running && c->status != DK_RUNNING;
     cJSON *doc = c ? dk_container_inspect_json(d, c) : NULL;
     if (doc && size)
         add_sizes(doc, d, c);
     pthread_mutex_unlock(&d->lock);
-    mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
+    if (logged || died)
+        mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
     if (died) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
         dk_after_exit(d, id);

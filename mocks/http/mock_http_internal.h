@@ -112,7 +112,8 @@ void mock_http_apply_json_set(osh_buf *body, const cJSON *set);
 void mock_http_rules_free(mock_http_server *s);
 
 /* mock_http_journal.c */
-void mock_http_journal_record(mock_http_server *s, const mock_http_request *r, int status,
+/* Takes over the request's headers. */
+void mock_http_journal_record(mock_http_server *s, mock_http_request *r, int status,
                               const char *content_type, const char *fault);
 void mock_http_journal_free(mock_http_server *s);
 void mock_http_builtin_route(mock_http_server *s, const mock_http_request *r,

@@ -8,7 +8,7 @@
 #include "osh_base64.h"
 #include "osh_str.h"
 
-void mock_http_journal_record(mock_http_server *s, const mock_http_request *r, int status,
+void mock_http_journal_record(mock_http_server *s, mock_http_request *r, int status,
                               const char *content_type, const char *fault)
 {
     pthread_mutex_lock(&s->lock);
@@ -37,7 +37,8 @@ void mock_http_journal_record(mock_http_server *s, const mock_http_request *r, i
     e->status = status;
     e->content_type = osh_str_dup(content_type);
     e->fault = fault;
-    e->headers = r->headers ? cJSON_Duplicate(r->headers, true) : cJSON_CreateObject();
+    e->headers = r->headers ? r->headers : cJSON_CreateObject(); /* taken over */
+    r->headers = NULL;
     s->journal_len++;
     pthread_mutex_unlock(&s->lock);
 }
