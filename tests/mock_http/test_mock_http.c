@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,18 @@ static int count_down(void *ctx, osh_buf *out)
     return MOCK_HTTP_STREAM_MORE;
 }
 
-/* A stream that waits (through the server's wake-ups) until the test releases it. */
-static volatile int release_gate;
+/* A stream that says "open", then waits (through the server's wake-ups) until the test
+ * releases it. body_seen turns 1 once the client received bytes. */
+static atomic_int release_gate, body_seen;
 static int gated(void *ctx, osh_buf *out)
 {
-    if (!release_gate)
+    int *opened = ctx;
+    if (!*opened) {
+        *opened = 1;
+        osh_buf_append_str(out, "open\n");
+        return MOCK_HTTP_STREAM_MORE;
+    }
+    if (!atomic_load(&release_gate))
         return MOCK_HTTP_STREAM_MORE;
     osh_buf_append_str(out, "released\n");
     return MOCK_HTTP_STREAM_END;
@@ -76,7 +84,7 @@ static void handler(void *ctx, const mock_http_request *req, mock_http_response 
         c->left = 3;
         mock_http_respond_stream(res, 200, "text/plain", count_down, c, free);
     } else if (strcmp(path, "/gated") == 0) {
-        mock_http_respond_stream(res, 200, "text/plain", gated, NULL, NULL);
+        mock_http_respond_stream(res, 200, "text/plain", gated, calloc(1, sizeof(int)), free);
     } else if (strcmp(path, "/upgrade") == 0) {
         mock_http_respond_upgrade(res, "tcp", "application/vnd.docker.raw-stream", echo_upgrade,
                                   NULL, NULL);
@@ -104,6 +112,8 @@ typedef struct reply {
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
+    if (sz * n > 0 && memcmp(p, "open\n", sz * n < 5 ? sz * n : 5) == 0)
+        atomic_store(&body_seen, 1);
     osh_buf_append(ud, p, sz * n);
     return sz * n;
 }
@@ -301,18 +311,19 @@ static void *call_thread(void *p)
 static void test_stream_wake(void **state)
 {
     fixture *f = *state;
-    release_gate = 0;
+    atomic_store(&release_gate, 0);
+    atomic_store(&body_seen, 0);
     async_call a = {.url = f->url, .target = "/gated"};
     pthread_t t;
     pthread_create(&t, NULL, call_thread, &a);
-    /* The request is journaled once the handler ran; wait for that by polling the journal. */
-    while (mock_http_journal_count(f->s, "GET", "/gated") == 0)
+    /* wait until the stream is open (the client holds its first bytes) */
+    while (!atomic_load(&body_seen))
         usleep(1000);
-    release_gate = 1;
+    atomic_store(&release_gate, 1);
     mock_http_server_wake(f->s);
     pthread_join(t, NULL);
     assert_int_equal(a.r.status, 200);
-    assert_string_equal(osh_buf_str(&a.r.body), "released\n");
+    assert_string_equal(osh_buf_str(&a.r.body), "open\nreleased\n");
     reply_free(&a.r);
 }
 
@@ -323,11 +334,12 @@ static void test_stop_ends_stream(void **state)
     char *err = NULL;
     int port;
     assert_int_equal(mock_http_server_listen_tcp(s, "127.0.0.1", 0, &port, &err), 0);
-    release_gate = 0;
+    atomic_store(&release_gate, 0);
+    atomic_store(&body_seen, 0);
     async_call a = {.url = mock_http_server_url(s, 0), .target = "/gated"};
     pthread_t t;
     pthread_create(&t, NULL, call_thread, &a);
-    while (mock_http_journal_count(s, "GET", "/gated") == 0)
+    while (!atomic_load(&body_seen))
         usleep(1000);
     mock_http_server_stop(s);
     pthread_join(t, NULL);
