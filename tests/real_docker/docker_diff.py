@@ -123,6 +123,8 @@ def poll_done(step, resp):
     if not until:
         return True
     try:
+        if "body_contains" in until:
+            return until["body_contains"].encode() in resp.body
         if "frames" in until:
             frames, _ = dockerapi.demux(resp.body)
             return len(frames) >= until["frames"]

@@ -150,7 +150,8 @@ class MockSide(Side):
         return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}],
                            "scripts": {self.prefix + "-c1": {"logs": logs},
                                        # dockerd's first check passes within a second
-                                       self.prefix + "-hc2": {"health": ["healthy"]}}}}
+                                       self.prefix + "-hc2": {"health": ["healthy"]},
+                                       self.prefix + "-tty": {"logs": [{"text": "tty-log"}]}}}}
 
     def setup(self):
         self.dir = tempfile.mkdtemp(prefix="oshdiff-mock-")
