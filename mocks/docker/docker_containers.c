@@ -440,7 +440,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
             mock_http_respond_empty(res, 304);
         return kill ? 409 : 304;
     }
-    dk_container_set_exited(d, c, kill ? 137 : 0, NULL, false);
+    dk_container_set_exited(d, c, kill ? 137 : c->script.stop_code, NULL, false);
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     pthread_mutex_unlock(&d->lock);
@@ -465,7 +465,7 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
     snprintf(id, sizeof id, "%s", c->id);
     bool was_running = c->status == DK_RUNNING;
     if (was_running)
-        dk_container_set_exited(d, c, 0, NULL, false);
+        dk_container_set_exited(d, c, c->script.stop_code, NULL, false);
     pthread_mutex_unlock(&d->lock);
     if (was_running) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_STOP);

@@ -55,6 +55,7 @@ typedef struct dk_script {
     bool exit_oom;
     dk_scripted_log *logs;
     size_t log_count;
+    int stop_code;          /* the exit code a stop leaves (0; 137/143 as real processes do) */
 } dk_script;
 
 typedef struct dk_endpoint {

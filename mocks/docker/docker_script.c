@@ -231,7 +231,8 @@ int dk_script_parse(const cJSON *o, const char *where, dk_script *out, char **er
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(o))
         return fail(error, "%s: expected object%s", where, "");
-    static const char *const keys[] = {"health", "health_by_seconds", "exit", "logs", NULL};
+    static const char *const keys[] = {"health", "health_by_seconds", "exit", "logs",
+                                       "stop_exit_code", NULL};
     for (const cJSON *k = o->child; k; k = k->next) {
         bool known = false;
         for (size_t i = 0; keys[i]; i++)
@@ -242,6 +243,10 @@ int dk_script_parse(const cJSON *o, const char *where, dk_script *out, char **er
     if (cJSON_GetObjectItemCaseSensitive(o, "health") &&
         cJSON_GetObjectItemCaseSensitive(o, "health_by_seconds"))
         return fail(error, "%s: health and health_by_seconds exclude each other%s", where, "");
+    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(o, "stop_exit_code");
+    if (stop && (!cJSON_IsNumber(stop) || stop->valuedouble < 0 || stop->valuedouble > 255))
+        return fail(error, "%s.stop_exit_code: expected 0..255%s", where, "");
+    out->stop_code = stop ? stop->valueint : 0;
     if (parse_health(o, "health", where, out, error) ||
         parse_health(o, "health_by_seconds", where, out, error) ||
         parse_exit(o, where, out, error) || parse_logs(o, where, out, error)) {

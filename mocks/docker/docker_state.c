@@ -348,6 +348,7 @@ void dk_script_copy(dk_script *dst, const dk_script *src)
     dst->exit_code = src->exit_code;
     dst->exit_error = osh_str_dup(src->exit_error);
     dst->exit_oom = src->exit_oom;
+    dst->stop_code = src->stop_code;
     dst->log_count = src->log_count;
     if (src->log_count) {
         dst->logs = calloc(src->log_count, sizeof *dst->logs);

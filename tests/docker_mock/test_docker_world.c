@@ -40,6 +40,7 @@ static void test_scenario_errors(void **state)
          "\"create\":{\"Image\":\"a:1\"},\"state\":\"paused\"}]}", "docker.containers[0].state: expected"},
         {"{\"scripts\":{\"c1\":{\"health\":[\"great\"]}}}", "docker.scripts.c1.health[0]: expected"},
         {"{\"scripts\":{\"c1\":{\"exit\":{\"code\":1}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer >= 1"},
+        {"{\"scripts\":{\"c1\":{\"stop_exit_code\":300}}}", "docker.scripts.c1.stop_exit_code: expected 0..255"},
         {"{\"execs\":[{\"stdout\":\"x\"}]}", "docker.execs[0]: exactly one of argv and script is required"},
         {"{\"execs\":[{\"argv\":[\"x\"],\"nth\":1,\"from\":2}]}", "docker.execs[0]: nth, first and from exclude each other"},
         {"{\"execs\":[{\"argv\":[\"x\"],\"truncate_after\":-1}]}", "docker.execs[0].truncate_after: expected an integer >= 0"},
@@ -87,7 +88,7 @@ static const char *world =
     "   \"crashy\":{\"exit\":{\"at_inspect\":2,\"code\":1,\"error\":\"boom\",\"oom_killed\":true},"
     "     \"logs\":[{\"at_inspect\":1,\"stream\":\"stderr\",\"text\":\"HEALTHCHECK_NODE_PRESSURE: DiskPressure\"},"
     "               {\"on_log_open\":true,\"text\":\"hello follower\"},{\"text\":\"at start\"}]},"
-    "   \"*\":{\"health\":[\"unhealthy\"]}},"
+    "   \"*\":{\"health\":[\"unhealthy\"],\"stop_exit_code\":143}},"
     " \"execs\":[{\"script\":\"KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes --no-headers -o "
     "custom-columns=NAME:.metadata.name 2>/dev/null\",\"stdout\":\"node-a\\nnode-b\\n\",\"exit_code\":0},"
     "  {\"argv\":[\"ctr\",\"images\"],\"stderr\":\"slow\",\"exit_code\":2,\"exit_code_null\":true,\"container\":\"openshell-cluster-t\"}]}";
@@ -197,6 +198,12 @@ static void test_scripts_for_created_containers(void **state)
     dk_reply_free(&k);
     assert_string_equal(inspect_health(t, "other", &k), "unhealthy");
     assert_int_equal(dk_jget(k.json, "State.Health.FailingStreak")->valueint, 2);
+    dk_reply_free(&k);
+    dk_reply st = CALL(t, "POST", "/containers/other/stop", NULL);
+    assert_int_equal(st.status, 204);
+    dk_reply_free(&st);
+    inspect_health(t, "other", &k);
+    assert_int_equal(dk_jget(k.json, "State.ExitCode")->valueint, 143); /* stop_exit_code */
     dk_reply_free(&k);
     char *b = dk_create(t, "crashy", "{\"Image\":\"web:1\"}", true);
     dk_reply r = CALL(t, "GET", "/containers/crashy/logs?stdout=1&stderr=1", NULL);
