@@ -1,7 +1,7 @@
 /* fuzz_image_ref.c: image references (gw_spec.h, SPEC 4.3) from --image, the environment or
  * OPENSHELL_PUSH_IMAGES, and the X-Registry-Auth header built around them. Invariants: the
- * split reassembles to the reference (repo:tag, or the reference itself for digests and for
- * the implied "latest"); a local reference's repository has no '/'. */
+ * split reassembles to the reference (repo:tag, the reference itself with tag "" for digests,
+ * or with the implied "latest"), a tag never holds '/'; a local reference's repository has no '/'. */
 #include <stdio.h>
 
 #include "fuzz_util.h"
@@ -15,12 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_split(data, size, &ref, &token);
     char *repo, *tag;
     gw_image_ref_split(ref, &repo, &tag);
-    if (*tag && !(strcmp(tag, "latest") == 0 && strcmp(repo, ref) == 0)) {
-        char *joined = osh_str_printf("%s:%s", repo, tag);
-        FUZZ_CHECK(strcmp(joined, ref) == 0);
-        free(joined);
+    if (strchr(ref, '@')) {
+        FUZZ_CHECK(strcmp(repo, ref) == 0 && *tag == '\0'); /* digests keep the whole reference */
+    } else if (strcmp(repo, ref) == 0) {
+        FUZZ_CHECK(strcmp(tag, "latest") == 0); /* no tag: the implied one */
     } else {
-        FUZZ_CHECK(strcmp(repo, ref) == 0);
+        char *joined = osh_str_printf("%s:%s", repo, tag);
+        FUZZ_CHECK(strcmp(joined, ref) == 0 && !strchr(tag, '/'));
+        free(joined);
     }
     bool local = gw_image_ref_is_local(ref);
     FUZZ_CHECK(local == (strchr(repo, '/') == NULL));
