@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "conf_argv.h"
+#include "conf_realdiff.h"
 #include "conf_report.h"
 #include "conf_run.h"
 #include "conf_scenario.h"
+#include "conf_world_real.h"
 #include "osh_str.h"
 
 #ifndef CONF_SCENARIOS_DIR
@@ -37,7 +39,12 @@ static const char usage[] =
     "  --verbose                   print diffs, outputs and journals of failures\n"
     "  --scenarios DIR             the catalogue (default: " CONF_SCENARIOS_DIR ")\n"
     "  --timeout-ms N              default time limit of one step (default 30000)\n"
-    "  --keep-temp                 keep each scenario's temp dir (HOME, config, kubeconfig)\n";
+    "  --keep-temp                 keep each scenario's temp dir (HOME, config, kubeconfig)\n"
+    "  --docker mock|real          real: run the scenarios marked \"real\" on the mocks AND on a\n"
+    "                              real dockerd, one at a time, and report SAME/DIFF per scenario\n"
+    "  --docker-host URL           the real daemon (default: $OSH_REAL_DOCKER_HOST)\n"
+    "  --real-image REF            the fake cluster image on it, tagged as the default cluster\n"
+    "                              image before each scenario (default: oshconf-fake-cluster:dev)\n";
 
 typedef struct options {
     char *impl;
@@ -46,6 +53,8 @@ typedef struct options {
     bool list, tap, verbose;
     int jobs;
     const char *junit, *report, *scenarios;
+    bool real;
+    const char *docker_host, *real_image;
     conf_run_config run;
 } options;
 
@@ -122,6 +131,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"report", required_argument, NULL, 'r'},    {"verbose", no_argument, NULL, 'v'},
         {"scenarios", required_argument, NULL, 's'}, {"timeout-ms", required_argument, NULL, 'T'},
         {"keep-temp", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
+        {"docker", required_argument, NULL, 'D'},    {"docker-host", required_argument, NULL, 'H'},
+        {"real-image", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -149,9 +160,22 @@ static int parse_options(int argc, char **argv, options *o)
             }
             break;
         case 'K': o->run.keep_temp = true; break;
+        case 'D':
+            if (strcmp(optarg, "mock") != 0 && strcmp(optarg, "real") != 0) {
+                fprintf(stderr, "openshell-conformance: --docker: expected 'mock' or 'real', got '%s'\n", optarg);
+                return 2;
+            }
+            o->real = strcmp(optarg, "real") == 0;
+            break;
+        case 'H': o->docker_host = optarg; break;
+        case 'I': o->real_image = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if ((o->docker_host || o->real_image) && !o->real) {
+        fprintf(stderr, "openshell-conformance: --docker-host and --real-image need --docker real\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "openshell-conformance: unexpected argument '%s'\n%s", argv[optind], usage);
@@ -191,6 +215,15 @@ static int load_capabilities(const char *file, cJSON **doc)
         return -1;
     }
     return 0;
+}
+
+/* Docker requests the mock saw (its journal, kept as one line per request). */
+static int mock_request_count(const conf_result *r)
+{
+    int n = 0;
+    for (const char *p = r->docker_journal; p && *p; p++)
+        n += *p == '\n';
+    return n;
 }
 
 static double now_seconds(void)
@@ -235,23 +268,97 @@ static int run_selected(options *o, conf_scenario **sel, int n)
     return rc ? rc : c.failed ? 1 : 0;
 }
 
+/* --docker real: each scenario on the mocks, then on the real daemon, one at a time (the
+ * scenarios' gateway names and host ports are fixed, so two runs at once would collide).
+ * The result reported is the comparison: SAME passes, DIFF fails listing what differed;
+ * a mock run that fails its own checks is reported as such, since there is nothing sound
+ * to compare against. */
+static void run_one_real(const options *o, const conf_scenario *s, conf_result *out, FILE *lines)
+{
+    conf_run_config mock_cfg = o->run, real_cfg = o->run;
+    mock_cfg.backend = &conf_world_default_backend;
+    mock_cfg.keep_state = true;
+    real_cfg.backend = &conf_world_real_backend;
+    real_cfg.real_world = true;
+    real_cfg.keep_state = true;
+    real_cfg.keep_going = true; /* checks the real daemon cannot judge must not stop the steps */
+    conf_result mock, real;
+    conf_run_scenario(&mock_cfg, s, &mock);
+    conf_run_scenario(&real_cfg, s, &real);
+    memset(out, 0, sizeof *out);
+    out->scenario = s;
+    out->seconds = mock.seconds + real.seconds;
+    if (mock.status == CONF_SKIP) {
+        out->status = CONF_SKIP;
+        out->skip_reason = osh_str_dup(mock.skip_reason);
+    } else if (mock.status == CONF_FAIL) {
+        out->status = CONF_FAIL;
+        conf_result_add_failure(out, "mock run", osh_str_dup("the scenario fails on the mocks: no sound comparison"),
+                                NULL, NULL);
+    } else {
+        char *diff = conf_realdiff_compare(s->doc, &mock, &real);
+        out->status = diff ? CONF_FAIL : CONF_PASS;
+        if (diff)
+            conf_result_add_failure(out, "mock vs real", diff, NULL, NULL);
+        fprintf(lines, "%s %s  (mock %.2fs, %d docker requests; real %.2fs)\n", diff ? "DIFF" : "SAME", s->id,
+                mock.seconds, mock_request_count(&mock), real.seconds);
+        if (diff)
+            fprintf(lines, "%s", diff);
+        for (int i = 0; diff && o->verbose && i < real.n_steps; i++)
+            fprintf(lines, "  real step %d: %s -> exit %d\n    stderr: %.2000s\n", i + 1, real.steps[i].command,
+                    real.steps[i].exit_code, real.steps[i].err ? real.steps[i].err : "");
+    }
+    if (out->status != CONF_PASS && out->n_failures && (mock.status == CONF_FAIL || o->verbose)) {
+        conf_report_line(lines, &mock, o->verbose);
+        conf_report_line(lines, &real, o->verbose);
+    }
+    conf_result_clear(&mock);
+    conf_result_clear(&real);
+}
+
+static int run_real(options *o, conf_scenario **sel, int n)
+{
+    FILE *lines = o->tap ? stderr : stdout;
+    conf_result *results = calloc((size_t)n + 1, sizeof *results);
+    for (int i = 0; i < n; i++)
+        run_one_real(o, sel[i], &results[i], lines);
+    int rc = 0;
+    char *err = NULL;
+    if (o->tap)
+        conf_report_tap(stdout, results, n);
+    if (o->junit && conf_report_junit(o->junit, results, n, 0, &err) != 0)
+        rc = 2;
+    if (err) {
+        fprintf(stderr, "openshell-conformance: %s\n", err);
+        free(err);
+    }
+    conf_counts c = conf_report_count(results, n);
+    conf_report_summary(lines, c);
+    for (int i = 0; i < n; i++)
+        conf_result_clear(&results[i]);
+    free(results);
+    return rc ? rc : c.failed ? 1 : 0;
+}
+
 /* Select by --filter, then list or run. Returns the exit status. */
 static int select_and_run(options *o, conf_scenario **all, int n)
 {
     conf_scenario **sel = calloc((size_t)n + 1, sizeof *sel);
     int k = 0, rc;
     for (int i = 0; i < n; i++)
-        if (conf_scenario_filter_match(o->filter, all[i]->id))
+        if (conf_scenario_filter_match(o->filter, all[i]->id) &&
+            (!o->real || cJSON_GetObjectItemCaseSensitive(all[i]->doc, "real")))
             sel[k++] = all[i];
-    if (k == 0 && o->filter) {
-        fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'\n", o->filter);
+    if (k == 0 && (o->filter || o->real)) {
+        fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'%s\n", o->filter ? o->filter : "*",
+                o->real ? " and is marked \"real\"" : "");
         rc = 2;
     } else if (o->list) {
         for (int i = 0; i < k; i++)
             printf("%s\t%s (SPEC %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
         rc = 0;
     } else {
-        rc = run_selected(o, sel, k);
+        rc = o->real ? run_real(o, sel, k) : run_selected(o, sel, k);
     }
     free(sel);
     return rc;
@@ -293,6 +400,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "openshell-conformance: %s\n", err);
         rc = 2;
     } else {
+        if (o.real) {
+            const char *env = getenv("OSH_REAL_DOCKER_HOST");
+            conf_world_real_set_host(o.docker_host ? o.docker_host : env ? env : "");
+            conf_world_real_set_image(o.real_image ? o.real_image : "oshconf-fake-cluster:dev");
+        }
         absolutize_impl(impl);
         o.run.impl = impl;
         o.run.missing = cJSON_GetObjectItemCaseSensitive(caps, "missing");

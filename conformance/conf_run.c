@@ -259,8 +259,10 @@ static bool setup_world(run_ctx *c)
     conf_world_settings set = {
         .docker_unix = strcmp(m, "tcp") != 0,
         .docker_tcp_host = strcmp(m, "unix") != 0 ? (host ? host->valuestring : "127.0.0.1") : NULL,
-        .kube = !kube || cJSON_IsTrue(kube),
+        .kube = !c->cfg->real_world && (!kube || cJSON_IsTrue(kube)),
     };
+    if (c->cfg->real_world)
+        w = cJSON_GetObjectItemCaseSensitive(c->doc, "real");
     c->kube = set.kube;
     char *err = NULL;
     cJSON *empty = w ? NULL : cJSON_CreateObject();
@@ -312,7 +314,9 @@ static void build_base_env(run_ctx *c)
             set_str(c->env, from_vars[i], v->valuestring);
     }
     set_str(c->env, "TMPDIR", c->tmp);
-    set_str(c->env, "OPENSHELL_POLL_INTERVAL_MS", "0");
+    /* The mocks answer at once, so sleeps only cost time; a real daemon needs real time
+     * (250 ms x 180 health inspections = 45 s, enough for the fake image's health check). */
+    set_str(c->env, "OPENSHELL_POLL_INTERVAL_MS", c->cfg->real_world ? "250" : "0");
     apply_env(c->env, cJSON_GetObjectItemCaseSensitive(c->doc, "env"));
 }
 
@@ -651,7 +655,7 @@ void conf_run_scenario(const conf_run_config *cfg, const conf_scenario *s, conf_
     if (setup_temp(&c))
         run_all_steps(&c);
     free_background(&c);
-    if (r->status == CONF_FAIL)
+    if (r->status == CONF_FAIL || cfg->keep_state)
         keep_evidence(&c);
     if (c.world)
         cfg->backend->destroy(c.world);

@@ -17,6 +17,9 @@ typedef struct conf_run_config {
     bool keep_temp;                     /* leave the scenario's temp dir for inspection */
     const char *temp_root;              /* where scenario temp dirs go */
     int default_timeout_ms;             /* per step, unless the scenario says otherwise */
+    bool real_world;                    /* backend is a real daemon: it gets the scenario's
+                                           "real" member, and there is no Kubernetes API */
+    bool keep_state;                    /* keep the final state in the result even on a pass */
 } conf_run_config;
 
 /* Run s and fill *r (r is overwritten). Thread-safe for distinct results. */

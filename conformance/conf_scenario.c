@@ -515,12 +515,30 @@ static char *check_step(const cJSON *s, const char *path)
     return r;
 }
 
+/* "real": {"names": [...], "why": "..."}: the scenario also runs on a real daemon
+ * (--docker real); names are the gateway names it uses (their containers, volumes and
+ * networks are what is compared and cleaned up). */
+static char *check_real(const cJSON *v)
+{
+    static const char *const keys[] = {"names", "why", NULL};
+    char *r = check_keys(v, "scenario.real", keys);
+    if (r)
+        return r;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "names");
+    if (!n || !is_string_array(n))
+        return osh_str_dup("scenario.real.names: expected array of gateway names (strings)");
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, "why");
+    if (w && !cJSON_IsString(w))
+        return osh_str_dup("scenario.real.why: expected string");
+    return NULL;
+}
+
 static char *check_top(const cJSON *doc)
 {
     static const char *const keys[] = {"id", "rule", "spec", "upstream", "group", "needs",
                                        "timeout_ms", "world", "docker", "docker_tcp_host",
                                        "kube", "vars", "env", "files", "steps", "expect",
-                                       "matchers", "notes", NULL};
+                                       "matchers", "notes", "real", NULL};
     char *r = check_keys(doc, "scenario", keys);
     if (r)
         return r;
@@ -552,6 +570,8 @@ static char *check_top(const cJSON *doc)
     if (v && (!cJSON_IsString(v) || (strcmp(v->valuestring, "unix") && strcmp(v->valuestring, "tcp") &&
                                      strcmp(v->valuestring, "both"))))
         return osh_str_dup("scenario.docker: expected \"unix\", \"tcp\" or \"both\"");
+    if ((v = cJSON_GetObjectItemCaseSensitive(doc, "real")) && (r = check_real(v)))
+        return r;
     v = cJSON_GetObjectItemCaseSensitive(doc, "kube");
     if (v && !cJSON_IsBool(v))
         return osh_str_dup("scenario.kube: expected true or false");

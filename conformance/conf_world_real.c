@@ -1,0 +1,170 @@
+/* conf_world_real.c: the world backend over a real dockerd (--docker real). The world is
+ * the daemon itself: DOCKER_HOST is its URL, the state is read back from it (only the
+ * containers, volumes and networks of the gateway names the scenario's "real" member
+ * lists), there is no request journal (checks on it cannot be judged here) and no
+ * Kubernetes API. Everything those names stand for is removed before and after a run. */
+#include "conf_world_real.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "osh_buf.h"
+#include "osh_str.h"
+
+static const char *real_host;  /* unix:///PATH or tcp://HOST:PORT, set once by main */
+static const char *real_image; /* the fake cluster image, tagged as the default image */
+
+void conf_world_real_set_host(const char *url) { real_host = url; }
+void conf_world_real_set_image(const char *ref) { real_image = ref; }
+
+typedef struct real_world {
+    char *url;
+    cJSON *names; /* gateway names (array of strings) */
+} real_world;
+
+static size_t collect(char *p, size_t size, size_t n, void *buf)
+{
+    osh_buf_append(buf, p, size * n);
+    return size * n;
+}
+
+/* One request to the daemon; returns the parsed body (NULL when none or not JSON). */
+static cJSON *docker_call(const char *method, const char *path, long *status)
+{
+    CURL *h = curl_easy_init();
+    osh_buf body = OSH_BUF_INIT;
+    char *url;
+    if (osh_str_starts_with(real_host, "unix://")) {
+        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, real_host + strlen("unix://"));
+        url = osh_str_printf("http://localhost%s", path);
+    } else {
+        url = osh_str_printf("http://%s%s", real_host + strlen("tcp://"), path);
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    *status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(h);
+    free(url);
+    char *text = osh_buf_detach(&body);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return doc;
+}
+
+/* Remove the container, volume and network a gateway name stands for (SPEC 2 names). */
+static void remove_gateway_objects(const cJSON *names)
+{
+    for (const cJSON *n = names ? names->child : NULL; n; n = n->next) {
+        static const char *const fmts[] = {"/containers/openshell-cluster-%s?force=1&v=1",
+                                           "/volumes/openshell-cluster-%s?force=1",
+                                           "/networks/openshell-cluster-%s"};
+        for (int i = 0; i < 3; i++) {
+            char *path = osh_str_printf(fmts[i], n->valuestring);
+            long status;
+            cJSON_Delete(docker_call("DELETE", path, &status));
+            free(path);
+        }
+    }
+}
+
+static void *real_create(const cJSON *doc, const conf_world_settings *s, char **error)
+{
+    (void)s;
+    if (!real_host || !*real_host) {
+        *error = osh_str_dup("no real Docker daemon given (--docker-host or OSH_REAL_DOCKER_HOST)");
+        return NULL;
+    }
+    if (!osh_str_starts_with(real_host, "unix://") && !osh_str_starts_with(real_host, "tcp://")) {
+        *error = osh_str_printf("--docker-host '%s': expected unix:///PATH or tcp://HOST:PORT", real_host);
+        return NULL;
+    }
+    long status;
+    cJSON_Delete(docker_call("GET", "/_ping", &status));
+    if (status != 200) {
+        *error = osh_str_printf("the real Docker daemon at %s does not answer /_ping", real_host);
+        return NULL;
+    }
+    /* `gateway destroy` removes the default image (SPEC 9.4): tag it again before every
+     * scenario, from a tag no scenario names. */
+    char *tag = osh_str_printf("/images/%s/tag?repo=ghcr.io/nvidia/openshell/cluster&tag=dev", real_image);
+    cJSON_Delete(docker_call("POST", tag, &status));
+    free(tag);
+    if (status != 201) {
+        *error = osh_str_printf("cannot tag the fake cluster image '%s' as ghcr.io/nvidia/openshell/cluster:dev "
+                                "(status %ld; build it with fixtures/fake-cluster/build-image.sh --tag %s)",
+                                real_image, status, real_image);
+        return NULL;
+    }
+    real_world *w = calloc(1, sizeof *w);
+    w->url = osh_str_dup(real_host);
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(doc, "names");
+    w->names = names ? cJSON_Duplicate(names, true) : cJSON_CreateArray();
+    remove_gateway_objects(w->names); /* leftovers of an interrupted run */
+    return w;
+}
+
+static void real_destroy(void *p)
+{
+    real_world *w = p;
+    remove_gateway_objects(w->names);
+    cJSON_Delete(w->names);
+    free(w->url);
+    free(w);
+}
+
+static const char *real_url(void *p) { return ((real_world *)p)->url; }
+static const char *real_none(void *p) { (void)p; return NULL; }
+static int real_kubeconfig(void *p, const char *path, char **error)
+{
+    (void)p;
+    *error = osh_str_printf("no Kubernetes API in real mode (kubeconfig %s)", path);
+    return -1;
+}
+
+/* Add what GET path answers (when found) to arr. */
+static void add_found(cJSON *arr, const char *fmt, const char *name)
+{
+    char *path = osh_str_printf(fmt, name);
+    long status;
+    cJSON *doc = docker_call("GET", path, &status);
+    free(path);
+    if (status == 200 && doc)
+        cJSON_AddItemToArray(arr, doc);
+    else
+        cJSON_Delete(doc);
+}
+
+static cJSON *real_state(void *p)
+{
+    real_world *w = p;
+    cJSON *s = cJSON_CreateObject();
+    cJSON *d = cJSON_AddObjectToObject(s, "docker");
+    cJSON *cs = cJSON_AddArrayToObject(d, "containers");
+    cJSON *vs = cJSON_AddArrayToObject(d, "volumes");
+    cJSON *ns = cJSON_AddArrayToObject(d, "networks");
+    for (const cJSON *n = w->names->child; n; n = n->next) {
+        add_found(cs, "/containers/openshell-cluster-%s/json", n->valuestring);
+        add_found(vs, "/volumes/openshell-cluster-%s", n->valuestring);
+        add_found(ns, "/networks/openshell-cluster-%s", n->valuestring);
+    }
+    return s;
+}
+
+/* No journal on a real daemon: an empty one, so journal checks are reported, not crashed. */
+static cJSON *real_journal(void *p, const char *which)
+{
+    (void)p;
+    (void)which;
+    return cJSON_CreateArray();
+}
+
+const conf_world_backend conf_world_real_backend = {
+    "real_docker", real_create, real_destroy, real_url, real_url, real_none,
+    real_kubeconfig, real_state, real_journal,
+};
