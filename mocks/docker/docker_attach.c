@@ -31,7 +31,7 @@ static bool collect(attach_state *a, osh_buf *out)
             if ((l->stream == 1 && !a->out) || (l->stream == 2 && !a->err))
                 continue;
             if (a->tty)
-                osh_buf_append_str(out, l->text);
+                dk_tty_append(out, l->text, strlen(l->text));
             else
                 dk_frame_append(out, l->stream, l->text, strlen(l->text));
         }

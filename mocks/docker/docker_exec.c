@@ -209,7 +209,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     cJSON *cmd = cJSON_Duplicate(dk_body_get(e->config, "Cmd"), true);
     bool out_on = cJSON_IsTrue(dk_body_get(e->config, "AttachStdout"));
     bool err_on = cJSON_IsTrue(dk_body_get(e->config, "AttachStderr"));
-    bool tty = e->tty;
+    bool tty = e->tty || cJSON_IsTrue(dk_body_get(e->config, "Tty"));
     e->running = true;
     e->pid = d->next_pid++;
     pthread_mutex_unlock(&d->lock);
@@ -222,10 +222,10 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     if (!o)
         abort();
     if (out_on && r.out.len)
-        tty ? osh_buf_append(&o->bytes, r.out.data, r.out.len)
+        tty ? dk_tty_append(&o->bytes, r.out.data, r.out.len)
             : dk_frame_append(&o->bytes, 1, r.out.data, r.out.len);
     if (err_on && r.err.len)
-        tty ? osh_buf_append(&o->bytes, r.err.data, r.err.len)
+        tty ? dk_tty_append(&o->bytes, r.err.data, r.err.len)
             : dk_frame_append(&o->bytes, 2, r.err.data, r.err.len);
     if (r.truncate) {
         o->cut = true;

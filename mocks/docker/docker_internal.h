@@ -301,6 +301,7 @@ void dk_files_free(dk_container *c);
 
 dk_volume *dk_volume_add(mock_docker *d, const char *name);
 void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len);
+void dk_tty_append(osh_buf *out, const char *data, size_t len); /* "\n" -> "\r\n" */
 
 /* ---- exec ----------------------------------------------------------------------------- */
 void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,

@@ -17,6 +17,16 @@ void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len)
     osh_buf_append(out, data, len);
 }
 
+/* What a pty makes of output (ONLCR): every "\n" arrives as "\r\n". */
+void dk_tty_append(osh_buf *out, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n')
+            osh_buf_append_char(out, '\r');
+        osh_buf_append_char(out, data[i]);
+    }
+}
+
 typedef struct log_stream {
     mock_docker *d;
     char id[DK_ID_LEN + 1];
@@ -35,7 +45,7 @@ static void emit_line(const log_stream *ls, const dk_log_line *l, osh_buf *out)
     }
     osh_buf_append_str(&line, l->text);
     if (ls->tty)
-        osh_buf_append(out, line.data, line.len);
+        dk_tty_append(out, line.data, line.len);
     else
         dk_frame_append(out, l->stream, line.data, line.len);
     osh_buf_free(&line);

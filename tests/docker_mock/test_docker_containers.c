@@ -530,7 +530,7 @@ static void test_logs_tty_raw(void **state)
     char *id = dk_create(t, "tty", "{\"Image\":\"busy:1\",\"Tty\":true}", true);
     mock_docker_append_log(t->d, "tty", 1, "raw line");
     dk_reply r = CALL(t, "GET", "/containers/tty/logs?stdout=1", NULL);
-    assert_string_equal(osh_buf_str(&r.body), "raw line\n");
+    assert_string_equal(osh_buf_str(&r.body), "raw line\r\n"); /* through a pty */
     dk_reply_free(&r);
     free(id);
 }
@@ -846,6 +846,14 @@ static void test_exec_errors(void **state)
     r = CALL(t, "POST", "/exec/nosuchexec/start", "{}");
     assert_int_equal(r.status, 404);
     dk_reply_free(&r);
+    /* Tty: raw output through a pty, no frames */
+    r = CALL(t, "POST", "/containers/running/exec", "{\"AttachStdout\":true,\"Tty\":true,\"Cmd\":[\"echo\",\"tty\"]}");
+    char *tty_start = osh_str_printf("/exec/%s/start", dk_jstr(r.json, "Id"));
+    dk_reply_free(&r);
+    r = CALL(t, "POST", tty_start, "{\"Detach\":false,\"Tty\":true}");
+    assert_string_equal(osh_buf_str(&r.body), "tty\r\n");
+    dk_reply_free(&r);
+    free(tty_start);
     /* Detach: runs, answers 200 without output */
     char *eid = exec_create(t, "running", "[\"false\"]");
     char *start = osh_str_printf("/exec/%s/start", eid);
