@@ -515,21 +515,25 @@ static char *check_step(const cJSON *s, const char *path)
     return r;
 }
 
-/* "real": {"names": [...], "why": "..."}: the scenario also runs on a real daemon
- * (--docker real); names are the gateway names it uses (their containers, volumes and
- * networks are what is compared and cleaned up). */
+/* "real": {"names": [...], "why": "...", "known_diff": "..."}: the scenario also runs on
+ * a real daemon (--docker real); names are the gateway names it uses (their containers,
+ * volumes and networks are what is compared and cleaned up); known_diff is the reason of
+ * a difference listed in docs/conformance.md (such a DIFF is reported as a skip). */
 static char *check_real(const cJSON *v)
 {
-    static const char *const keys[] = {"names", "why", NULL};
+    static const char *const keys[] = {"names", "why", "known_diff", NULL};
     char *r = check_keys(v, "scenario.real", keys);
     if (r)
         return r;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "names");
     if (!n || !is_string_array(n))
         return osh_str_dup("scenario.real.names: expected array of gateway names (strings)");
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, "why");
-    if (w && !cJSON_IsString(w))
-        return osh_str_dup("scenario.real.why: expected string");
+    static const char *const strs[] = {"why", "known_diff", NULL};
+    for (int i = 0; strs[i]; i++) {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, strs[i]);
+        if (w && (!cJSON_IsString(w) || !*w->valuestring))
+            return osh_str_printf("scenario.real.%s: expected a non-empty string", strs[i]);
+    }
     return NULL;
 }
 

@@ -29,11 +29,10 @@ static size_t collect(char *p, size_t size, size_t n, void *buf)
     return size * n;
 }
 
-/* One request to the daemon; returns the parsed body (NULL when none or not JSON). */
-static cJSON *docker_call(const char *method, const char *path, long *status)
+/* One request to the daemon with an optional body; the raw answer goes to *raw. */
+static void docker_send(const char *method, const char *path, const osh_buf *send, osh_buf *raw, long *status)
 {
     CURL *h = curl_easy_init();
-    osh_buf body = OSH_BUF_INIT;
     char *url;
     if (osh_str_starts_with(real_host, "unix://")) {
         curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, real_host + strlen("unix://"));
@@ -44,13 +43,28 @@ static cJSON *docker_call(const char *method, const char *path, long *status)
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, raw);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    struct curl_slist *hdr = NULL;
+    if (send) {
+        hdr = curl_slist_append(hdr, "Content-Type: application/x-tar");
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, send->data);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)send->len);
+    }
     *status = 0;
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_easy_cleanup(h);
+    curl_slist_free_all(hdr);
     free(url);
+}
+
+/* One request without a body; returns the parsed answer (NULL when none or not JSON). */
+static cJSON *docker_call(const char *method, const char *path, long *status)
+{
+    osh_buf body = OSH_BUF_INIT;
+    docker_send(method, path, NULL, &body, status);
     char *text = osh_buf_detach(&body);
     cJSON *doc = text ? cJSON_Parse(text) : NULL;
     free(text);
@@ -73,6 +87,39 @@ static void remove_gateway_objects(const cJSON *names)
     }
 }
 
+/* `gateway destroy` deletes the default image by ID with force (SPEC 9.4), which takes
+ * every tag of it, the source tag too. So the fake image is exported once (a docker save
+ * tarball kept in memory) and loaded back whenever a scenario finds it gone. */
+static osh_buf saved_image = OSH_BUF_INIT;
+
+static void release_saved_image(void) { free(osh_buf_detach(&saved_image)); }
+
+static char *ensure_default_image(void)
+{
+    long status;
+    char *path = osh_str_printf("/images/%s/json", real_image);
+    cJSON_Delete(docker_call("GET", path, &status));
+    free(path);
+    if (status != 200 && saved_image.len) {
+        osh_buf out = OSH_BUF_INIT;
+        docker_send("POST", "/images/load?quiet=1", &saved_image, &out, &status);
+        free(osh_buf_detach(&out));
+    } else if (status == 200 && !saved_image.len) {
+        path = osh_str_printf("/images/get?names=%s", real_image);
+        docker_send("GET", path, NULL, &saved_image, &status);
+        free(path);
+        atexit(release_saved_image);
+    }
+    char *tag = osh_str_printf("/images/%s/tag?repo=ghcr.io/nvidia/openshell/cluster&tag=dev", real_image);
+    cJSON_Delete(docker_call("POST", tag, &status));
+    free(tag);
+    if (status == 201)
+        return NULL;
+    return osh_str_printf("cannot tag the fake cluster image '%s' as ghcr.io/nvidia/openshell/cluster:dev "
+                          "(status %ld; build it with fixtures/fake-cluster/build-image.sh --tag %s)",
+                          real_image, status, real_image);
+}
+
 static void *real_create(const cJSON *doc, const conf_world_settings *s, char **error)
 {
     (void)s;
@@ -90,17 +137,8 @@ static void *real_create(const cJSON *doc, const conf_world_settings *s, char **
         *error = osh_str_printf("the real Docker daemon at %s does not answer /_ping", real_host);
         return NULL;
     }
-    /* `gateway destroy` removes the default image (SPEC 9.4): tag it again before every
-     * scenario, from a tag no scenario names. */
-    char *tag = osh_str_printf("/images/%s/tag?repo=ghcr.io/nvidia/openshell/cluster&tag=dev", real_image);
-    cJSON_Delete(docker_call("POST", tag, &status));
-    free(tag);
-    if (status != 201) {
-        *error = osh_str_printf("cannot tag the fake cluster image '%s' as ghcr.io/nvidia/openshell/cluster:dev "
-                                "(status %ld; build it with fixtures/fake-cluster/build-image.sh --tag %s)",
-                                real_image, status, real_image);
+    if ((*error = ensure_default_image()))
         return NULL;
-    }
     real_world *w = calloc(1, sizeof *w);
     w->url = osh_str_dup(real_host);
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(doc, "names");
