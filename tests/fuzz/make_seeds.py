@@ -56,7 +56,7 @@ for i, v in enumerate(["unix:///var/run/docker.sock", "tcp://10.1.2.3:2376", "tc
 put("docker_host", "remote", "ssh://admin@gpu-box:2222\0/root/key")
 
 for i, v in enumerate(["ghcr.io/nvidia/openshell/cluster:dev", "busybox", "localhost:5000/img",
-                       "repo@sha256:" + "d" * 64, "registry:5000/ns/img:1.2"]):
+                       "repo@sha256:" + "d" * 64, "registry:5000/ns/img:1.2", "repo:", ":"]):
     put("image_ref", "ref%d" % i, v + ("\0ghp_token" if i == 0 else ""))
 
 for i, v in enumerate(["openshell", "My_Gateway.Prod", "--x--", "", "..", "a" * 300, "\u00e9t\u00e9-\x00-x"]):
