@@ -110,6 +110,7 @@ static bool decode_data(const cJSON *obj, const char *key, char **out, size_t *o
     bool ok = osh_base64_decode(&b, osh_buf_str(&clean), clean.len);
     osh_buf_free(&clean);
     if (!ok) {
+        osh_buf_free(&b); /* a refused decode may leave the buffer allocated */
         *error = osh_str_printf("%s: %s is not valid base64", source, key);
         return false;
     }

@@ -9,9 +9,14 @@
 
 #include "osh_str.h"
 
+/* Deeper documents are refused: the reader recurses once per level (cJSON's parser stops at
+ * 1000 levels too), and a kubeconfig is a handful of levels deep. */
+#define K8S_YAML_MAX_DEPTH 1000
+
 typedef struct yaml_reader {
     yaml_parser_t parser;
     char *error;
+    int depth;
 } yaml_reader;
 
 static bool next_event(yaml_reader *r, yaml_event_t *event)
@@ -43,6 +48,11 @@ static cJSON *read_node(yaml_reader *r, yaml_event_t *event);
 /* Read items until the end event; mappings alternate key and value. */
 static cJSON *read_collection(yaml_reader *r, bool mapping)
 {
+    if (++r->depth > K8S_YAML_MAX_DEPTH) {
+        r->error = osh_str_printf("line %zu: YAML nested deeper than %d levels", r->parser.mark.line + 1,
+                                  K8S_YAML_MAX_DEPTH);
+        return NULL;
+    }
     cJSON *out = mapping ? cJSON_CreateObject() : cJSON_CreateArray();
     for (;;) {
         yaml_event_t event;
@@ -50,6 +60,7 @@ static cJSON *read_collection(yaml_reader *r, bool mapping)
             break;
         if (event.type == YAML_MAPPING_END_EVENT || event.type == YAML_SEQUENCE_END_EVENT) {
             yaml_event_delete(&event);
+            r->depth--;
             return out;
         }
         if (!mapping) {
@@ -58,6 +69,13 @@ static cJSON *read_collection(yaml_reader *r, bool mapping)
                 break;
             cJSON_AddItemToArray(out, item);
             continue;
+        }
+        if (event.type == YAML_MAPPING_START_EVENT || event.type == YAML_SEQUENCE_START_EVENT) {
+            /* Printing such a key into a string doubles its escaping per level (exponential
+             * text); client-go's YAML-to-JSON conversion refuses these keys as well. */
+            r->error = osh_str_printf("line %zu: mapping keys must be scalars", event.start_mark.line + 1);
+            yaml_event_delete(&event);
+            break;
         }
         cJSON *key = read_node(r, &event);
         if (!key)
