@@ -295,6 +295,10 @@ static void run_one_real(const options *o, const conf_scenario *s, conf_result *
         out->status = CONF_FAIL;
         conf_result_add_failure(out, "mock run", osh_str_dup("the scenario fails on the mocks: no sound comparison"),
                                 NULL, NULL);
+    } else if (real.n_failures && strcmp(real.failures[0].where, "setup") == 0) {
+        /* the daemon is unreachable or the fake image missing: nothing ran there */
+        conf_result_add_failure(out, "real setup", osh_str_dup(real.failures[0].message), NULL, NULL);
+        fprintf(lines, "DIFF %s: the real run could not start: %s\n", s->id, real.failures[0].message);
     } else {
         char *diff = conf_realdiff_compare(s->doc, &mock, &real);
         const cJSON *known = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->doc, "real"),

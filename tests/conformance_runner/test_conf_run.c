@@ -13,6 +13,7 @@
 
 #include "conf_check.h"
 #include "conf_proc.h"
+#include "conf_realdiff.h"
 #include "conf_run.h"
 #include "conf_scenario.h"
 #include "fake_world.h"
@@ -405,6 +406,12 @@ static void validation_names_the_bad_path(void **state)
          "exactly one of"},
         {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'world': 3, 'steps': [{'args': []}]}", "scenario.world"},
         {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'env': {'A': 1}, 'steps': [{'args': []}]}", "scenario.env.A"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {}, 'steps': [{'args': []}]}", "scenario.real.names"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {'names': [1]}, 'steps': [{'args': []}]}", "scenario.real.names"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {'names': [], 'nme': 1}, 'steps': [{'args': []}]}",
+         "scenario.real.nme: unknown key"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {'names': [], 'known_diff': ''}, 'steps': [{'args': []}]}",
+         "scenario.real.known_diff: expected a non-empty string"},
         {NULL, NULL}};
     for (int i = 0; cases[i].text; i++) {
         char *e = validate(cases[i].text);
@@ -414,6 +421,50 @@ static void validation_names_the_bad_path(void **state)
     }
     char *ok = validate("{'id': 'X', 'rule': 'r', 'spec': ['§1', '§2'], 'steps': [{'args': []}]}");
     assert_null(ok);
+}
+
+/* --docker real's comparison: agreeing runs give NULL; each kind of difference is named. */
+static void fill_run(conf_result *r, int exit_code, const char *err, const char *state_json)
+{
+    memset(r, 0, sizeof *r);
+    r->n_steps = 1;
+    r->steps = calloc(1, sizeof *r->steps);
+    r->steps[0].exit_code = exit_code;
+    r->steps[0].err = osh_str_dup(err);
+    r->state = state_json ? dequote(state_json) : NULL;
+}
+
+static void realdiff_names_each_difference(void **state)
+{
+    (void)state;
+    char *doc_text = dequote("{'steps': [{'args': [], 'expect': {'stderr': {'contains': 'ready', 'in_order': ['a', '${TMP}']}}}],"
+                             " 'real': {'names': ['t']}}");
+    cJSON *doc = cJSON_Parse(doc_text);
+    free(doc_text);
+    const char *st = "{'docker': {'containers': [{'Name': '/openshell-cluster-t', 'Config': {'Image': 'i', 'Env': "
+                     "['A=1', 'PATH=/x']}, 'HostConfig': {'Privileged': true, 'RestartPolicy': {'Name': 'no'}}, "
+                     "'State': {'Running': true}}], 'volumes': [{'Name': 'openshell-cluster-t'}], 'networks': []}}";
+    const char *st_path = "{'docker': {'containers': [{'Name': '/openshell-cluster-t', 'Config': {'Image': 'i', 'Env': "
+                          "['A=1', 'PATH=/other']}, 'HostConfig': {'Privileged': true, 'RestartPolicy': {'Name': 'no'}}, "
+                          "'State': {'Running': true}}], 'volumes': [{'Name': 'openshell-cluster-t'}]}}";
+    conf_result m, r;
+    fill_run(&m, 0, "a ready", st);
+    fill_run(&r, 0, "a ready /tmp/other", st_path);
+    char *d = conf_realdiff_compare(doc, &m, &r);
+    assert_null(d); /* PATH from the image and ${VARS} phrases are not compared */
+    conf_result_clear(&r);
+    fill_run(&r, 1, "a", "{'docker': {'containers': [], 'volumes': [], 'networks': [{'Name': 'openshell-cluster-t'}]}}");
+    d = conf_realdiff_compare(doc, &m, &r);
+    assert_non_null(d);
+    assert_non_null(strstr(d, "step 1: exit 0 on the mock, 1 on the real daemon"));
+    assert_non_null(strstr(d, "phrase \"ready\" found on the mock, missing on the real daemon"));
+    assert_non_null(strstr(d, "state t.container: mock {"));
+    assert_non_null(strstr(d, "state t.volume: mock true, real false"));
+    assert_non_null(strstr(d, "state t.network: mock false, real true"));
+    free(d);
+    conf_result_clear(&m);
+    conf_result_clear(&r);
+    cJSON_Delete(doc);
 }
 
 static void loading_checks_id_and_matcher_names(void **state)
@@ -531,6 +582,7 @@ int main(void)
         cmocka_unit_test(step_time_limit_kills_the_process),
         cmocka_unit_test(proc_captures_output_and_status),
         cmocka_unit_test(validation_names_the_bad_path),
+        cmocka_unit_test(realdiff_names_each_difference),
         cmocka_unit_test(loading_checks_id_and_matcher_names),
         cmocka_unit_test(request_steps_need_a_reachable_world),
         cmocka_unit_test(background_steps_run_alongside_and_are_judged_at_wait),
