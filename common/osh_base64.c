@@ -42,6 +42,7 @@ bool osh_base64_decode(osh_buf *out, const char *text, size_t len)
     if (len % 4 != 0)
         return false;
     size_t start = out->len;
+    bool had_data = out->data != NULL;
     for (size_t i = 0; i < len; i += 4) {
         bool last = i + 4 == len;
         int pad = 0;
@@ -57,11 +58,20 @@ bool osh_base64_decode(osh_buf *out, const char *text, size_t len)
             }
             v = (v << 6) | (unsigned)d;
         }
+        /* Canonical input only: the bits that padding discards must be zero ("Zh==" names
+         * the same byte as "Zg==", and accepting both would let two texts decode alike). */
+        if ((pad == 1 && (v & 0xFF)) || (pad == 2 && (v & 0xFFFF)))
+            goto fail;
         unsigned char bytes[3] = {(unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
         osh_buf_append(out, bytes, (size_t)(3 - pad));
     }
     return true;
 fail:
+    /* Leave out exactly as it was, allocation included (the header promises that). */
+    if (start == 0 && out->data && !had_data) {
+        osh_buf_free(out);
+        return false;
+    }
     out->len = start;
     if (out->data)
         out->data[start] = '\0';

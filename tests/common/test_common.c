@@ -65,7 +65,8 @@ static void base64url_uses_url_alphabet(void **state)
 
 static void base64_decode_is_strict(void **state)
 {
-    static const char *bad[] = {"Zg", "Zg=", "!!notbase64", "Zm9v\n", "Z===", "Zg==Zg==", "Zm=v", "-_-_"};
+    static const char *bad[] = {"Zg",       "Zg=",  "!!notbase64", "Zm9v\n", "Z===", "Zg==Zg==",
+                                "Zm=v",     "-_-_", "Zh==",        "Zm9=",    "QUFB!!!!"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         osh_buf out = OSH_BUF_INIT;
         osh_buf_append_str(&out, "keep");
@@ -73,6 +74,14 @@ static void base64_decode_is_strict(void **state)
         assert_string_equal(osh_buf_str(&out), "keep");
         osh_buf_free(&out);
     }
+}
+
+static void base64_refusal_leaves_empty_buffer_unallocated(void **state)
+{
+    osh_buf out = OSH_BUF_INIT;
+    assert_false(osh_base64_decode(&out, "QUFB!!!!", 8)); /* first quad decodes, second fails */
+    assert_null(out.data);
+    assert_int_equal(out.len, 0);
 }
 
 static void str_helpers(void **state)
@@ -99,6 +108,7 @@ int main(void)
         cmocka_unit_test(buf_grows_and_stays_terminated), cmocka_unit_test(buf_appends_binary),
         cmocka_unit_test(base64_rfc4648_vectors),         cmocka_unit_test(base64url_uses_url_alphabet),
         cmocka_unit_test(base64_decode_is_strict),        cmocka_unit_test(str_helpers),
+        cmocka_unit_test(base64_refusal_leaves_empty_buffer_unallocated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
