@@ -96,6 +96,14 @@ typedef struct pending {
     size_t count;
 } pending;
 
+/* Inside dest means dest itself or below it: a plain prefix test would let /tmp/xz through for
+ * dest /tmp/x (entry "a/../../xz"). dest is "" for the root, where every absolute path is inside. */
+static bool path_within(const char *norm, const char *dest)
+{
+    size_t n = strlen(dest);
+    return strncmp(norm, dest, n) == 0 && (norm[n] == '\0' || norm[n] == '/');
+}
+
 static int collect(void *ctx, const dk_tar_entry *e, char **error)
 {
     pending *p = ctx;
@@ -104,7 +112,7 @@ static int collect(void *ctx, const dk_tar_entry *e, char **error)
     char *joined = osh_str_printf("%s/%s", p->dest, e->name);
     char *norm = dk_path_normalize(joined);
     free(joined);
-    if (!norm || strcmp(norm, p->dest) == 0 || !osh_str_starts_with(norm, p->dest)) {
+    if (!norm || strcmp(norm, p->dest) == 0 || !path_within(norm, p->dest)) {
         if (norm && strcmp(norm, p->dest) == 0) {
             free(norm);
             return 0; /* "./" itself */

@@ -722,6 +722,44 @@ static void test_archive(void **state)
     free(id);
 }
 
+/* Fuzz regression (tests/fuzz/regressions/docker_archive/sibling-prefix.tar): /tmp/xz starts with
+ * the bytes of /tmp/x but is a sibling, not a child; a prefix test let "a/../../xz" land there. */
+static void test_archive_sibling_prefix(void **state)
+{
+    dk_test *t = *state;
+    char *id = dk_create(t, "sibling", "{\"Image\":\"busy:1\"}", true);
+    osh_buf tar = OSH_BUF_INIT;
+    dk_tar_writer *w = dk_tar_writer_new(&tar);
+    dk_tar_add_dir(w, "x", 0755, 0);
+    dk_tar_finish(w);
+    dk_reply r = dk_call_bin(t, "PUT", "/containers/sibling/archive?path=/tmp", tar.data, tar.len, "application/x-tar");
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    osh_buf_reset(&tar);
+    w = dk_tar_writer_new(&tar);
+    dk_tar_add_file(w, "a/../../xz", 0644, 0, "x", 1);
+    dk_tar_finish(w);
+    r = dk_call_bin(t, "PUT", "/containers/sibling/archive?path=/tmp/x", tar.data, tar.len, "application/x-tar");
+    assert_int_equal(r.status, 500);
+    assert_string_equal(dk_message(&r), "Error processing tar file(exit status 1): \"a/../../xz\" is outside of \"/tmp/x\"");
+    dk_reply_free(&r);
+    osh_buf content = OSH_BUF_INIT;
+    assert_int_equal(mock_docker_file_read(t->d, "sibling", "/tmp/xz", &content), -1);
+    /* going up and back down into dest stays allowed */
+    osh_buf_reset(&tar);
+    w = dk_tar_writer_new(&tar);
+    dk_tar_add_file(w, "a/../../x/in.txt", 0644, 0, "in", 2);
+    dk_tar_finish(w);
+    r = dk_call_bin(t, "PUT", "/containers/sibling/archive?path=/tmp/x", tar.data, tar.len, "application/x-tar");
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    assert_int_equal(mock_docker_file_read(t->d, "sibling", "/tmp/x/in.txt", &content), 0);
+    assert_string_equal(osh_buf_str(&content), "in");
+    osh_buf_free(&content);
+    osh_buf_free(&tar);
+    free(id);
+}
+
 /* ---- Exec ------------------------------------------------------------------------------- */
 
 static char *exec_create(dk_test *t, const char *ref, const char *cmd_json)
@@ -894,6 +932,7 @@ int main(void)
         T(test_logs_follow),
         T(test_attach_and_short_commands),
         T(test_archive),
+        T(test_archive_sibling_prefix),
         T(test_exec_plain_stream),
         T(test_exec_upgrade),
         T(test_exec_errors),
