@@ -31,9 +31,14 @@ static cJSON *plain_scalar(const char *v)
     return cJSON_CreateString(v);
 }
 
+/* Nesting deeper than this is refused: parse_node recurses once per level, and a request body
+ * of 30000 "[" overflowed the stack. go-yaml refuses at 10000; real manifests stay far below. */
+#define KUBE_YAML_MAX_DEPTH 1000
+
 typedef struct parse_state {
     yaml_parser_t parser;
     char *error;
+    int depth;
 } parse_state;
 
 static bool next_event(parse_state *st, yaml_event_t *ev)
@@ -106,6 +111,18 @@ static cJSON *parse_sequence(parse_state *st)
     return NULL;
 }
 
+static cJSON *parse_collection(parse_state *st, bool mapping)
+{
+    if (st->depth >= KUBE_YAML_MAX_DEPTH) {
+        st->error = osh_str_printf("yaml: exceeded max depth of %d", KUBE_YAML_MAX_DEPTH);
+        return NULL;
+    }
+    st->depth++;
+    cJSON *v = mapping ? parse_mapping(st) : parse_sequence(st);
+    st->depth--;
+    return v;
+}
+
 static cJSON *parse_node(parse_state *st, yaml_event_t *ev)
 {
     switch (ev->type) {
@@ -114,9 +131,9 @@ static cJSON *parse_node(parse_state *st, yaml_event_t *ev)
             return plain_scalar((const char *)ev->data.scalar.value);
         return cJSON_CreateString((const char *)ev->data.scalar.value);
     case YAML_MAPPING_START_EVENT:
-        return parse_mapping(st);
+        return parse_collection(st, true);
     case YAML_SEQUENCE_START_EVENT:
-        return parse_sequence(st);
+        return parse_collection(st, false);
     case YAML_ALIAS_EVENT:
         st->error = osh_str_dup("yaml: aliases are not supported");
         return NULL;

@@ -137,8 +137,12 @@ static cJSON *decode_body(const mock_http_request *req, kube_result *result)
         return doc;
     }
     cJSON_Delete(doc);
-    char *msg = osh_str_printf("couldn't get version/kind; json parse error: %s",
-                               len == 0 ? "unexpected end of JSON input" : "the body is neither valid JSON nor YAML");
+    char *msg;
+    if (error && ct && strstr(ct, "yaml")) /* the apiserver's YAML serializer names the problem */
+        msg = osh_str_printf("error converting YAML to JSON: %s", error);
+    else
+        msg = osh_str_printf("couldn't get version/kind; json parse error: %s",
+                             len == 0 ? "unexpected end of JSON input" : "the body is neither valid JSON nor YAML");
     *result = kube_err_bad_request(msg);
     free(msg);
     free(error);

@@ -140,6 +140,18 @@ static void test_error_statuses(void **state)
     expect_status(&r, 404, "NotFound");
     /* YAML bodies are accepted as the apiserver accepts them */
     assert_int_equal(call("POST", "/api/v1/namespaces", "application/yaml", "metadata:\n  name: from-yaml\n", NULL, &r), 201);
+    /* a body nested too deep is refused with the problem named, not a crash */
+    osh_buf deep = OSH_BUF_INIT;
+    osh_buf_append(&deep, "metadata: ", 10);
+    for (int i = 0; i < 30000; i++)
+        osh_buf_append(&deep, "[", 1);
+    assert_int_equal(call("POST", "/api/v1/namespaces", "application/yaml", osh_buf_str(&deep), NULL, &r), 400);
+    expect_status(&r, 400, "BadRequest");
+    cJSON *j = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(j, "message")->valuestring,
+                        "error converting YAML to JSON: yaml: exceeded max depth of 1000");
+    cJSON_Delete(j);
+    osh_buf_free(&deep);
     osh_buf_free(&r.body);
 }
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "kube_meta.h"
+#include "osh_buf.h"
 #include "kube_patch.h"
 #include "kube_protobuf.h"
 #include "osh_base64.h"
@@ -325,6 +326,39 @@ static void test_yaml_roundtrip(void **state)
     free(error);
 }
 
+/* Fuzz regression (tests/fuzz/regressions/kube_yaml/deep-flow-sequence-30000.yaml): one stack
+ * frame per nesting level overflowed the stack; depth past 1000 is now a named error. */
+static void test_yaml_depth_limit(void **state)
+{
+    (void)state;
+    osh_buf deep = OSH_BUF_INIT;
+    for (int i = 0; i < 30000; i++)
+        osh_buf_append(&deep, "[", 1);
+    char *error = NULL;
+    assert_null(kube_yaml_parse_all(deep.data, deep.len, &error));
+    assert_string_equal(error, "yaml: exceeded max depth of 1000");
+    free(error);
+    /* 1000 levels are still fine, 1001 are not */
+    osh_buf_reset(&deep);
+    for (int i = 0; i < 1000; i++)
+        osh_buf_append(&deep, "[", 1);
+    for (int i = 0; i < 1000; i++)
+        osh_buf_append(&deep, "]", 1);
+    cJSON *docs = kube_yaml_parse_all(deep.data, deep.len, &error);
+    assert_non_null(docs);
+    cJSON_Delete(docs);
+    osh_buf_reset(&deep);
+    osh_buf_append(&deep, "a: ", 3);
+    for (int i = 0; i < 1000; i++)
+        osh_buf_append(&deep, "[", 1);
+    for (int i = 0; i < 1000; i++)
+        osh_buf_append(&deep, "]", 1);
+    assert_null(kube_yaml_parse_all(deep.data, deep.len, &error));
+    assert_string_equal(error, "yaml: exceeded max depth of 1000");
+    free(error);
+    osh_buf_free(&deep);
+}
+
 static void test_table_and_age(void **state)
 {
     (void)state;
@@ -382,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_watch_history_and_gone),
         cmocka_unit_test(test_export_import_roundtrip_and_errors),
         cmocka_unit_test(test_yaml_roundtrip),
+        cmocka_unit_test(test_yaml_depth_limit),
         cmocka_unit_test(test_table_and_age),
         cmocka_unit_test(test_protobuf_envelope),
     };
