@@ -1,6 +1,8 @@
 /* kube_yaml.c: YAML <-> cJSON through libyaml's event API (see kube_yaml.h). */
 #include "kube_yaml.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,12 @@ static cJSON *plain_scalar(const char *v)
     if (*p == '-' || *p == '+')
         p++;
     if (*p >= '0' && *p <= '9') {
+        errno = 0;
         double d = strtod(v, &end);
-        if (*end == '\0')
+        /* go-yaml keeps a float that overflows (1e600) a string, as ParseFloat fails with
+         * ErrRange; underflow is no error there (1e-600 is 0), so only overflow counts. */
+        bool overflow = errno == ERANGE && isinf(d);
+        if (*end == '\0' && !overflow)
             return cJSON_CreateNumber(d);
     }
     return cJSON_CreateString(v);

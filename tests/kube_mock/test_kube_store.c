@@ -359,6 +359,26 @@ static void test_yaml_depth_limit(void **state)
     osh_buf_free(&deep);
 }
 
+/* Fuzz regression (tests/fuzz/regressions/kube_yaml/out-of-range-float.yaml): strtod turned 1e600
+ * into inf, printed as null; go-yaml keeps a float that overflows a string. */
+static void test_yaml_out_of_range_float(void **state)
+{
+    (void)state;
+    const char *text = "big: 1e600\nneg: -1e600\ntiny: 1e-600\nok: 1e300\n";
+    char *error = NULL;
+    cJSON *doc = kube_yaml_parse(text, strlen(text), &error);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "big")), "1e600");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "neg")), "-1e600");
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(doc, "tiny"))); /* Go: 0, no error */
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(doc, "ok")));
+    assert_true(cJSON_GetObjectItem(doc, "ok")->valuedouble == 1e300);
+    char *out = kube_yaml_emit(doc);
+    assert_non_null(strstr(out, "big: 1e600\n"));
+    free(out);
+    cJSON_Delete(doc);
+}
+
 static void test_table_and_age(void **state)
 {
     (void)state;
@@ -417,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_export_import_roundtrip_and_errors),
         cmocka_unit_test(test_yaml_roundtrip),
         cmocka_unit_test(test_yaml_depth_limit),
+        cmocka_unit_test(test_yaml_out_of_range_float),
         cmocka_unit_test(test_table_and_age),
         cmocka_unit_test(test_protobuf_envelope),
     };
