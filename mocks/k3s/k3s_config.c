@@ -14,15 +14,40 @@ static int fail(char **error, const char *path, const char *what)
     return -1;
 }
 
-static int get_long(const cJSON *obj, const char *key, const char *path, long *out, char **error)
+/* Largest count a scenario may give: far beyond any test, and exactly representable as a
+ * double, so the range check below is exact and the cast to long never overflows (1e300
+ * would be undefined behaviour). */
+#define K3S_CONFIG_MAX_COUNT 1000000000.0
+
+/* A whole number in [0, max]; refuses fractions, negatives and huge values by name. */
+static int number_in_range(const cJSON *v, const char *path, double max, long *out, char **error)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+        return fail(error, path, "expected a non-negative number");
+    if (!(v->valuedouble <= max)) {
+        char *what = osh_str_printf("out of range (at most %.0f)", max);
+        fail(error, path, what);
+        free(what);
+        return -1;
+    }
+    long whole = (long)v->valuedouble;
+    if ((double)whole != v->valuedouble)
+        return fail(error, path, "expected a whole number");
+    *out = whole;
+    return 0;
+}
+
+static int get_long_max(const cJSON *obj, const char *key, const char *path, double max, long *out, char **error)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
         return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0)
-        return fail(error, path, "expected a non-negative number");
-    *out = (long)v->valuedouble;
-    return 0;
+    return number_in_range(v, path, max, out, error);
+}
+
+static int get_long(const cJSON *obj, const char *key, const char *path, long *out, char **error)
+{
+    return get_long_max(obj, key, path, K3S_CONFIG_MAX_COUNT, out, error);
 }
 
 static int get_bool(const cJSON *obj, const char *key, const char *path, bool *out, char **error)
@@ -161,7 +186,7 @@ static int parse_exit(const cJSON *v, k3s_config *c, char **error)
         return -1;
     long code = 137;
     if (get_long(v, "at_inspect", "exit.at_inspect", &c->exit_at_inspect, error) ||
-        get_long(v, "at_m1", "exit.at_m1", &c->exit_at_m1, error) || get_long(v, "code", "exit.code", &code, error) ||
+        get_long(v, "at_m1", "exit.at_m1", &c->exit_at_m1, error) || get_long_max(v, "code", "exit.code", 255, &code, error) ||
         get_string(v, "error", "exit.error", &c->exit_error, error) ||
         get_bool(v, "oom_killed", "exit.oom_killed", &c->exit_oom_killed, error))
         return -1;
@@ -219,10 +244,9 @@ static int parse_api_ready(const cJSON *v, k3s_config *c, char **error)
         c->api_ready_after_s1 = -1;
         return 0;
     }
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+    if (!cJSON_IsNumber(v))
         return fail(error, "api_ready_after_s1", "expected a non-negative number or \"never\"");
-    c->api_ready_after_s1 = (long)v->valuedouble;
-    return 0;
+    return number_in_range(v, "api_ready_after_s1", K3S_CONFIG_MAX_COUNT, &c->api_ready_after_s1, error);
 }
 
 static int parse_exit_code_null(const cJSON *v, k3s_config *c, char **error)
