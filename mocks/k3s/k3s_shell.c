@@ -385,7 +385,7 @@ static bool is_assignment(const char *w)
 static bool known_command(const char *name)
 {
     const char *known[] = {"kubectl", "hostname", "ctr", "rm", "nslookup", "echo", "true", "false", "exit", "export",
-                           "head", "tail", "grep", "wc", "sort", "cat"};
+                           "head", "tail", "grep", "wc", "sort", "cat", "sh"};
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcmp(known[i], name) == 0)
             return true;
@@ -422,11 +422,29 @@ static int run_nslookup(const k3s_shell_env *env, const char *const *w, size_t n
     return 0;
 }
 
+/* A nested shell goes at most this deep (sh -c "sh -c '...'"), like a recursion guard. */
+#define K3S_SHELL_MAX_DEPTH 8
+
+static bool run_script(const k3s_shell_env *env, const char *script, osh_buf *out, osh_buf *err, int *exit_code,
+                       int depth);
+static bool script_supported(const char *script, int depth);
+
+/* "sh -c SCRIPT" or "sh -lc SCRIPT": the only forms of sh this shell runs. */
+static bool is_sh_c(const char *const *w, size_t n)
+{
+    return n == 3 && strcmp(w[0], "sh") == 0 && (strcmp(w[1], "-c") == 0 || strcmp(w[1], "-lc") == 0);
+}
+
 /* Runs one simple command (words without assignments); input is the pipe's data or NULL. */
 static int run_words(const k3s_shell_env *env, const char *const *w, size_t n, const char *input, osh_buf *out,
-                     osh_buf *err)
+                     osh_buf *err, int depth)
 {
     const char *name = w[0];
+    if (strcmp(name, "sh") == 0) {
+        int rc = 0;
+        run_script(env, w[2], out, err, &rc, depth + 1); /* checked by script_supported */
+        return rc;
+    }
     if (k3s_filter_is(name))
         return k3s_filter_run(env, w, n, input, out, err);
     if (strcmp(name, "kubectl") == 0)
@@ -456,20 +474,52 @@ static int run_words(const k3s_shell_env *env, const char *const *w, size_t n, c
     return 0; /* true, export */
 }
 
-static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, osh_buf *err, int *exit_code)
+/* Every command known, every nested sh -c script supported in turn: the whole line is
+ * checked before anything runs, so a line this shell cannot run has no side effects. */
+static bool commands_supported(simple_cmd *cmds, size_t n, int depth)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t first = 0;
+        while (first < cmds[i].n && is_assignment(cmds[i].words[first]))
+            first++;
+        if (first == cmds[i].n)
+            continue;
+        const char *const *w = (const char *const *)cmds[i].words + first;
+        size_t wn = cmds[i].n - first;
+        if (!known_command(w[0]))
+            return false;
+        if (strcmp(w[0], "sh") == 0 && !(is_sh_c(w, wn) && script_supported(w[2], depth + 1)))
+            return false;
+    }
+    return true;
+}
+
+static bool script_supported(const char *script, int depth)
+{
+    if (depth > K3S_SHELL_MAX_DEPTH)
+        return false;
+    char *normal = k3s_shell_normalize(script);
+    bool ok = strcmp(normal, S3) == 0 || strcmp(normal, S4) == 0;
+    size_t n;
+    simple_cmd *cmds = ok ? NULL : parse_line(normal, &n);
+    if (cmds) {
+        ok = commands_supported(cmds, n, depth);
+        cmds_free(cmds, n);
+    }
+    free(normal);
+    return ok;
+}
+
+static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, osh_buf *err, int *exit_code,
+                     int depth)
 {
     size_t n;
     simple_cmd *cmds = parse_line(line, &n);
     if (!cmds)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        size_t first = 0;
-        while (first < cmds[i].n && is_assignment(cmds[i].words[first]))
-            first++;
-        if (first < cmds[i].n && !known_command(cmds[i].words[first])) {
-            cmds_free(cmds, n);
-            return false;
-        }
+    if (!commands_supported(cmds, n, depth)) {
+        cmds_free(cmds, n);
+        return false;
     }
     int rc = 0;
     joiner prev = OP_SEQ;
@@ -492,7 +542,7 @@ static bool run_line(const k3s_shell_env *env, const char *line, osh_buf *out, o
         char *input = reads_pipe && piped ? osh_buf_detach(&pipe) : NULL;
         piped = false;
         rc = run_words(env, (const char *const *)c->words + first, c->n - first, reads_pipe ? (input ? input : "") : NULL,
-                       &o, &e);
+                       &o, &e, depth);
         free(input);
         if (c->next == OP_PIPE && !c->drop_out) {
             osh_buf_append(&pipe, o.data, o.len); /* to the next command, not the output */
@@ -520,20 +570,28 @@ bool k3s_shell_run(const k3s_shell_env *env, const char *const *argv, size_t arg
 {
     if (argc == 0)
         return false;
-    if (argc == 3 && strcmp(argv[0], "sh") == 0 && (strcmp(argv[1], "-c") == 0 || strcmp(argv[1], "-lc") == 0)) {
-        char *script = k3s_shell_normalize(argv[2]);
-        bool handled = true;
-        if (strcmp(script, S3) == 0)
-            run_s3(env, out, exit_code);
-        else if (strcmp(script, S4) == 0)
-            run_s4(env, out, exit_code);
-        else
-            handled = run_line(env, script, out, err, exit_code);
-        free(script);
-        return handled;
-    }
-    if (!known_command(argv[0]))
+    if (is_sh_c(argv, argc))
+        return run_script(env, argv[2], out, err, exit_code, 1);
+    if (!known_command(argv[0]) || strcmp(argv[0], "sh") == 0)
         return false;
-    *exit_code = run_words(env, argv, argc, NULL, out, err);
+    *exit_code = run_words(env, argv, argc, NULL, out, err, 0);
     return true;
+}
+
+/* The script of one sh -c at nesting depth (1 for the exec's own sh). */
+static bool run_script(const k3s_shell_env *env, const char *script, osh_buf *out, osh_buf *err, int *exit_code,
+                       int depth)
+{
+    if (depth > K3S_SHELL_MAX_DEPTH)
+        return false;
+    char *normal = k3s_shell_normalize(script);
+    bool handled = true;
+    if (strcmp(normal, S3) == 0)
+        run_s3(env, out, exit_code);
+    else if (strcmp(normal, S4) == 0)
+        run_s4(env, out, exit_code);
+    else
+        handled = run_line(env, normal, out, err, exit_code, depth);
+    free(normal);
+    return handled;
 }

@@ -557,6 +557,50 @@ static void test_default_images_and_pullable(void **state)
     osh_buf_free(&out);
 }
 
+/* S-2 (docs/docker-fidelity.md): `openshell doctor exec -- sh -c 'exit 3'` sends SPEC 9.5's
+ * sh -lc with the KUBECONFIG prefix around a nested sh -c; the real shell answers 3. */
+static void test_nested_sh_c(void **state)
+{
+    (void)state;
+    mock_world *w = world(NULL);
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", "\"OPENSHELL_NODE_NAME=openshell-t\""));
+    osh_buf out = OSH_BUF_INIT;
+    const char *doctor[] = {"sh", "-lc", KC " sh -c 'exit 3'"};
+    assert_int_equal(wc_exec(w, id, doctor, 3, &out), 3);
+    assert_string_equal(osh_buf_str(&out), "");
+    /* output, && and || inside the nested script, then the outer line goes on */
+    const char *chain[] = {"sh", "-c", KC " sh -lc 'hostname && false || echo nested'; echo outer"};
+    assert_int_equal(wc_exec(w, id, chain, 3, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t\nnested\nouter\n");
+    /* recursively: sh -c "sh -c '...'" */
+    const char *twice[] = {"sh", "-c", "sh -c \"sh -c 'exit 4'\""};
+    assert_int_equal(wc_exec(w, id, twice, 3, &out), 4);
+    /* the nested exit ends the nested shell only */
+    const char *after[] = {"sh", "-c", "sh -c 'echo in; exit 5; echo never'; echo after"};
+    assert_int_equal(wc_exec(w, id, after, 3, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "in\nafter\n");
+    const char *goes_on[] = {"sh", "-c", "sh -c 'exit 5' || echo failed"};
+    assert_int_equal(wc_exec(w, id, goes_on, 3, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "failed\n");
+    /* kubectl inside the nested script sees the cluster */
+    const char *kube[] = {"sh", "-lc", KC " sh -c 'kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name'"};
+    assert_int_equal(wc_exec(w, id, kube, 3, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t\n");
+    /* an unknown command inside the nested script: the simulator declines the line whole
+     * and the Docker mock's fallback answers as a real shell would */
+    const char *unknown[] = {"sh", "-lc", KC " sh -c 'frobnicate'"};
+    assert_int_equal(wc_exec(w, id, unknown, 3, &out), 127);
+    assert_non_null(strstr(osh_buf_str(&out), "not found"));
+    /* sh without -c SCRIPT, and an unterminated nested quote, are not run */
+    const char *script_file[] = {"sh", "-c", "sh /tmp/x.sh"};
+    assert_int_equal(wc_exec(w, id, script_file, 3, &out), 127);
+    const char *open_quote[] = {"sh", "-c", "sh -c 'exit 3"};
+    assert_int_equal(wc_exec(w, id, open_quote, 3, &out), 127);
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -609,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_sandbox_controller),
         cmocka_unit_test(test_marked_container_probe_marker_and_health_delay),
         cmocka_unit_test(test_default_images_and_pullable),
+        cmocka_unit_test(test_nested_sh_c),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
