@@ -149,6 +149,9 @@ static int load_images(mock_docker *d, const cJSON *arr, char **error)
         }
         set_string(&img->architecture, str(o, "architecture"));
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(o, "size");
+        if (size && !(size->valuedouble >= 0 && size->valuedouble <= 9007199254740992.0 &&
+                      size->valuedouble == (double)(long)size->valuedouble))
+            return bad(error, where, "size: expected an integer between 0 and 9007199254740992");
         if (size)
             img->size = (long)size->valuedouble;
         if (str(o, "ref"))

@@ -172,8 +172,10 @@ static int parse_exit(const cJSON *o, const char *where, dk_script *s, char **er
     const cJSON *oom = cJSON_GetObjectItemCaseSensitive(e, "oom_killed");
     if (!cJSON_IsObject(e))
         return fail(error, "%s.exit: expected object%s", where, "");
-    if (!cJSON_IsNumber(at) || at->valuedouble < 1)
-        return fail(error, "%s.exit.at_inspect: expected an integer >= 1%s", where, "");
+    /* range first: casting 1e300 to long is undefined behaviour */
+    if (!cJSON_IsNumber(at) || !(at->valuedouble >= 1 && at->valuedouble <= 1e9) ||
+        at->valuedouble != (double)(long)at->valuedouble)
+        return fail(error, "%s.exit.at_inspect: expected an integer between 1 and 1000000000%s", where, "");
     if (code && !cJSON_IsNumber(code))
         return fail(error, "%s.exit.code: expected number%s", where, "");
     if (err && !cJSON_IsString(err))

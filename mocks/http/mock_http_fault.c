@@ -81,9 +81,10 @@ static int int_field(const cJSON *o, const char *key, int min, int *out, const c
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v)
         return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
-        v->valuedouble < min || v->valuedouble > 1e9) {
-        *error = osh_str_printf("%s.%s: expected an integer >= %d", where, key, min);
+    /* range first: casting 1e300 to long is undefined behaviour (and NaN fails both tests) */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= 1e9) ||
+        v->valuedouble != (double)(long)v->valuedouble) {
+        *error = osh_str_printf("%s.%s: expected an integer >= %d and <= 1000000000", where, key, min);
         return -1;
     }
     *out = (int)v->valuedouble;

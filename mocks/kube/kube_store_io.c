@@ -123,6 +123,13 @@ kube_store *kube_store_import(const cJSON *doc, char **error)
             return NULL;
         }
     }
+    /* checked before any cast: (long long)1e300 is undefined behaviour */
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(doc, "resourceVersion");
+    if (rv && !(cJSON_IsNumber(rv) && rv->valuedouble >= 0 && rv->valuedouble <= 9007199254740992.0 &&
+                rv->valuedouble == (double)(long long)rv->valuedouble)) {
+        *error = osh_str_dup("resourceVersion: expected an integer between 0 and 9007199254740992");
+        return NULL;
+    }
     kube_store *s = kube_store_new_empty();
     pthread_mutex_lock(&s->lock);
     const kube_resource *nsr = kube_resource_by_path("", "v1", "namespaces");
@@ -141,8 +148,7 @@ kube_store *kube_store_import(const cJSON *doc, char **error)
             continue;
         ok = import_list(s, kube_resource_by_user_name(item->string), item, error);
     }
-    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(doc, "resourceVersion");
-    if (cJSON_IsNumber(rv) && (long long)rv->valuedouble > s->rv)
+    if (rv && (long long)rv->valuedouble > s->rv)
         s->rv = (long long)rv->valuedouble;
     s->compacted_rv = s->rv;
     pthread_mutex_unlock(&s->lock);

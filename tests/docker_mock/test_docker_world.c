@@ -39,7 +39,13 @@ static void test_scenario_errors(void **state)
         {"{\"images\":[{\"ref\":\"a:1\",\"config\":{\"Cmd\":[\"sh\"]}}],\"containers\":[{\"name\":\"ok1\","
          "\"create\":{\"Image\":\"a:1\"},\"state\":\"paused\"}]}", "docker.containers[0].state: expected"},
         {"{\"scripts\":{\"c1\":{\"health\":[\"great\"]}}}", "docker.scripts.c1.health[0]: expected"},
-        {"{\"scripts\":{\"c1\":{\"exit\":{\"code\":1}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer >= 1"},
+        {"{\"scripts\":{\"c1\":{\"exit\":{\"code\":1}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer between 1 and 1000000000"},
+        /* fuzz regressions (tests/fuzz/regressions/world_scenario): (long)1e300 is undefined */
+        {"{\"scripts\":{\"c1\":{\"exit\":{\"at_inspect\":1e300}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer between 1 and 1000000000"},
+        {"{\"scripts\":{\"c1\":{\"exit\":{\"at_inspect\":1.5}}}}", "docker.scripts.c1.exit.at_inspect: expected an integer between 1 and 1000000000"},
+        {"{\"images\":[{\"ref\":\"a:1\",\"size\":1e300}]}", "docker.images[0]: size: expected an integer between 0 and 9007199254740992"},
+        {"{\"images\":[{\"ref\":\"a:1\",\"size\":-1}]}", "docker.images[0]: size: expected an integer between 0 and 9007199254740992"},
+        {"{\"faults\":[{\"path\":\"/_ping\",\"delay_ms\":1e300}]}", "docker.faults[0].delay_ms: expected an integer >= 0"},
         {"{\"scripts\":{\"c1\":{\"stop_exit_code\":300}}}", "docker.scripts.c1.stop_exit_code: expected 0..255"},
         {"{\"execs\":[{\"stdout\":\"x\"}]}", "docker.execs[0]: exactly one of argv and script is required"},
         {"{\"execs\":[{\"argv\":[\"x\"],\"nth\":1,\"from\":2}]}", "docker.execs[0]: nth, first and from exclude each other"},

@@ -296,6 +296,10 @@ static void test_export_import_roundtrip_and_errors(void **state)
         {"{\"pods\": [{\"metadata\": {\"name\": 5}}]}", "pods[0]: metadata.name: expected string"},
         {"{\"pods\": {}}", "pods: expected array"},
         {"{\"nodes\": [{\"metadata\": {\"name\": \"UPPER\"}}]}", "nodes[0]: Node \"UPPER\" is invalid"},
+        /* fuzz regression (tests/fuzz/regressions/world_scenario/kube-rv): (long long)1e300 */
+        {"{\"resourceVersion\": 1e300}", "resourceVersion: expected an integer between 0 and 9007199254740992"},
+        {"{\"resourceVersion\": -1}", "resourceVersion: expected an integer between 0 and 9007199254740992"},
+        {"{\"resourceVersion\": \"7\"}", "resourceVersion: expected an integer between 0 and 9007199254740992"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cJSON *j = cJSON_Parse(bad[i][0]);

@@ -585,6 +585,11 @@ static void test_fault_json_errors(void **state)
         {"{\"path\":\"/a\",\"drop\":1}", "fault.drop: expected boolean"},
         {"{\"path\":\"/a\",\"json_set\":[]}", "fault.json_set: expected object"},
         {"\"x\"", "fault: expected object"},
+        /* fuzz regression (tests/fuzz/regressions/world_scenario/fault-delay): (long)1e300 was
+         * cast before the range check, undefined behaviour */
+        {"{\"path\":\"/a\",\"delay_ms\":1e300}", "fault.delay_ms: expected an integer >= 0 and <= 1000000000"},
+        {"{\"path\":\"/a\",\"nth\":-1e300}", "fault.nth: expected an integer >= 1 and <= 1000000000"},
+        {"{\"path\":\"/a\",\"truncate_after\":1000000001}", "fault.truncate_after: expected an integer >= 0 and <= 1000000000"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cJSON *rules = cJSON_Parse(bad[i][0]);
