@@ -86,7 +86,16 @@ int mock_http_server_listen_unix(mock_http_server *s, const char *path, char **e
 int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
                                 int *bound_port, char **error);
 
-/* Endpoint URLs in the order they were added: "unix:///path" or "tcp://host:port".
+/* The same over TLS (libmicrohttpd with GnuTLS): cert_pem and key_pem are the PEM texts
+ * (not paths) of the server certificate (chain) and its private key; they need not outlive
+ * the call. Fails with a clear *error when libmicrohttpd has no TLS support, when either PEM
+ * is missing, or when GnuTLS refuses them (bad PEM, key not matching the certificate). */
+int mock_http_server_listen_tcp_tls(mock_http_server *s, const char *host, int port,
+                                    const char *cert_pem, const char *key_pem, int *bound_port,
+                                    char **error);
+
+/* Endpoint URLs in the order they were added: "unix:///path", "tcp://host:port" or
+ * "https://host:port" (TLS).
  * NULL past the last one. The string lives as long as the server. */
 const char *mock_http_server_url(const mock_http_server *s, size_t index);
 

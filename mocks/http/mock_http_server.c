@@ -270,7 +270,10 @@ const char *mock_http_request_unversioned_path(const mock_http_request *r, int *
 
 /* ---- Endpoints --------------------------------------------------------------------- */
 
-static int start_daemon(mock_http_server *s, int fd, char *url, char *unix_path, char **error)
+/* cert_pem/key_pem non-NULL: serve TLS. libmicrohttpd hands them to GnuTLS while the daemon
+ * starts (GnuTLS copies them), so they need not outlive this call. */
+static int start_daemon(mock_http_server *s, int fd, char *url, char *unix_path,
+                        const char *cert_pem, const char *key_pem, char **error)
 {
     if (s->endpoint_count == MOCK_HTTP_MAX_ENDPOINTS) {
         *error = osh_str_printf("%s: too many endpoints (at most %d)", url,
@@ -279,12 +282,22 @@ static int start_daemon(mock_http_server *s, int fd, char *url, char *unix_path,
     }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_ALLOW_UPGRADE | MHD_USE_ITC;
+    /* Options after the TLS pair are ignored when cert_pem is NULL (END comes first). */
+    struct MHD_OptionItem tls[] = {
+        {cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem},
+        {MHD_OPTION_END, 0, NULL}};
+    if (cert_pem)
+        flags |= MHD_USE_TLS;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
     if (!d) {
-        *error = osh_str_printf("%s: libmicrohttpd could not start a daemon", url);
+        *error = cert_pem ? osh_str_printf("%s: libmicrohttpd could not start a TLS daemon "
+                                           "(is the certificate/key PEM valid and matching?)", url)
+                          : osh_str_printf("%s: libmicrohttpd could not start a daemon", url);
         goto fail;
     }
     mock_http_endpoint *e = &s->endpoints[s->endpoint_count++];
@@ -325,7 +338,7 @@ int mock_http_server_listen_unix(mock_http_server *s, const char *path, char **e
             close(fd);
         return -1;
     }
-    return start_daemon(s, fd, osh_str_printf("unix://%s", path), osh_str_dup(path), error);
+    return start_daemon(s, fd, osh_str_printf("unix://%s", path), osh_str_dup(path), NULL, NULL, error);
 }
 
 static int bind_tcp(const char *host, int port, int *bound_port, char **error)
@@ -361,8 +374,8 @@ static int bind_tcp(const char *host, int port, int *bound_port, char **error)
     return fd;
 }
 
-int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
-                                int *bound_port, char **error)
+static int listen_tcp(mock_http_server *s, const char *host, int port, const char *cert_pem,
+                      const char *key_pem, int *bound_port, char **error)
 {
     int actual = 0;
     int fd = bind_tcp(host, port, &actual, error);
@@ -370,9 +383,33 @@ int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
         return -1;
     if (bound_port)
         *bound_port = actual;
-    char *url = strchr(host, ':') ? osh_str_printf("tcp://[%s]:%d", host, actual)
-                                  : osh_str_printf("tcp://%s:%d", host, actual);
-    return start_daemon(s, fd, url, NULL, error);
+    const char *scheme = cert_pem ? "https" : "tcp";
+    char *url = strchr(host, ':') ? osh_str_printf("%s://[%s]:%d", scheme, host, actual)
+                                  : osh_str_printf("%s://%s:%d", scheme, host, actual);
+    return start_daemon(s, fd, url, NULL, cert_pem, key_pem, error);
+}
+
+int mock_http_server_listen_tcp(mock_http_server *s, const char *host, int port,
+                                int *bound_port, char **error)
+{
+    return listen_tcp(s, host, port, NULL, NULL, bound_port, error);
+}
+
+int mock_http_server_listen_tcp_tls(mock_http_server *s, const char *host, int port,
+                                    const char *cert_pem, const char *key_pem, int *bound_port,
+                                    char **error)
+{
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        *error = osh_str_printf("https://%s:%d: this libmicrohttpd is built without TLS support",
+                                host, port);
+        return -1;
+    }
+    if (!cert_pem || !*cert_pem || !key_pem || !*key_pem) {
+        *error = osh_str_printf("https://%s:%d: a certificate and a key (PEM) are both needed",
+                                host, port);
+        return -1;
+    }
+    return listen_tcp(s, host, port, cert_pem, key_pem, bound_port, error);
 }
 
 const char *mock_http_server_url(const mock_http_server *s, size_t index)

@@ -46,7 +46,9 @@ static int listen_and_print(mock_world *w, const mockd_options *o)
 static int serve(const mockd_options *o)
 {
     char *error = NULL;
-    mock_world_options wo = {.kube_enabled = o->kube, .kube_port = o->kube_port};
+    mock_world_options wo = {.kube_enabled = o->kube, .kube_port = o->kube_port,
+                             .kube_tls = o->kube_tls, .kube_tls_cert_path = o->tls_cert,
+                             .kube_tls_key_path = o->tls_key};
     mock_world *w = mock_world_new(o->scenario, &wo, &error);
     if (!w) {
         /* a scenario error names its section; anything else is the API's port */
@@ -57,7 +59,8 @@ static int serve(const mockd_options *o)
         if (scenario_error)
             fprintf(stderr, "openshell-mockd: %s: %s\n", o->scenario_path, error);
         else
-            fprintf(stderr, "openshell-mockd: cannot serve kube on http://127.0.0.1:%d: %s\n", o->kube_port, error);
+            fprintf(stderr, "openshell-mockd: cannot serve kube on %s://127.0.0.1:%d: %s\n",
+                    o->kube_tls ? "https" : "http", o->kube_port, error);
         free(error);
         return scenario_error ? 2 : 1;
     }

@@ -11,16 +11,21 @@
 const char mockd_usage[] =
     "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
     "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
+    "                       [--kube https://127.0.0.1:PORT [--tls-cert FILE --tls-key FILE]]\n"
     "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
     "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
     "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
-    "writes a kubeconfig for the API. Scenario format: docs/scenarios.md.\n";
+    "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
+    "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
+    "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
+    "that certificate. Scenario format: docs/scenarios.md.\n";
 
-/* --kube http://127.0.0.1:PORT (the API listens on loopback only). */
+/* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
 {
-    const char *prefixes[] = {"http://127.0.0.1:", "http://localhost:"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *prefixes[] = {"http://127.0.0.1:", "http://localhost:", "https://127.0.0.1:",
+                              "https://localhost:"};
+    for (size_t i = 0; i < 4; i++) {
         if (!osh_str_starts_with(spec, prefixes[i]))
             continue;
         const char *digits = spec + strlen(prefixes[i]);
@@ -28,11 +33,12 @@ static int parse_kube(const char *spec, mockd_options *o, char **error)
         long port = strtol(digits, &end, 10);
         if (*digits && end && (*end == '\0' || strcmp(end, "/") == 0) && port >= 0 && port <= 65535) {
             o->kube = true;
+            o->kube_tls = i >= 2;
             o->kube_port = (int)port;
             return 0;
         }
     }
-    *error = osh_str_printf("--kube %s: expected http://127.0.0.1:PORT", spec);
+    *error = osh_str_printf("--kube %s: expected http://127.0.0.1:PORT or https://127.0.0.1:PORT", spec);
     return -1;
 }
 
@@ -114,6 +120,7 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         const char *value = NULL;
         bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
         bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
+        bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
         if (osh_str_starts_with(a, "--docker="))
             docker = true, value = a + 9;
         else if (osh_str_starts_with(a, "--scenario="))
@@ -122,9 +129,13 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             kube = true, value = a + 7;
         else if (osh_str_starts_with(a, "--kubeconfig-out="))
             kubeconfig = true, value = a + 17;
-        else if ((docker || scenario || kube || kubeconfig) && i + 1 < argc)
+        else if (osh_str_starts_with(a, "--tls-cert="))
+            cert = true, value = a + 11;
+        else if (osh_str_starts_with(a, "--tls-key="))
+            key = true, value = a + 10;
+        else if ((docker || scenario || kube || kubeconfig || cert || key) && i + 1 < argc)
             value = argv[++i];
-        if (!docker && !scenario && !kube && !kubeconfig) {
+        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key) {
             *error = osh_str_printf("unknown argument: %s", a);
             mockd_options_free(o);
             return 2;
@@ -134,7 +145,11 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             mockd_options_free(o);
             return 2;
         }
-        if (kube || kubeconfig) {
+        if (cert || key) {
+            char **slot = cert ? &o->tls_cert : &o->tls_key;
+            free(*slot);
+            *slot = osh_str_dup(value);
+        } else if (kube || kubeconfig) {
             if (kubeconfig) {
                 free(o->kubeconfig_out);
                 o->kubeconfig_out = osh_str_dup(value);
@@ -164,6 +179,17 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         mockd_options_free(o);
         return 2;
     }
+    if ((o->tls_cert || o->tls_key) && !o->kube_tls) {
+        *error = osh_str_dup("--tls-cert/--tls-key need --kube https://127.0.0.1:PORT");
+        mockd_options_free(o);
+        return 2;
+    }
+    if (!o->tls_cert != !o->tls_key) {
+        *error = osh_str_printf("%s given without %s", o->tls_cert ? "--tls-cert" : "--tls-key",
+                                o->tls_cert ? "--tls-key" : "--tls-cert");
+        mockd_options_free(o);
+        return 2;
+    }
     if (!o->scenario_path) {
         o->scenario_path = osh_str_dup("(none)");
         o->scenario = cJSON_CreateObject();
@@ -185,6 +211,8 @@ void mockd_options_free(mockd_options *o)
     }
     free(o->scenario_path);
     free(o->kubeconfig_out);
+    free(o->tls_cert);
+    free(o->tls_key);
     cJSON_Delete(o->scenario);
     memset(o, 0, sizeof *o);
 }

@@ -23,6 +23,8 @@ typedef struct mockd_options {
     const cJSON *docker_scenario; /* its "docker" object, or NULL */
     bool kube;                /* --kube given: serve the Kubernetes API too */
     int kube_port;            /* its port (0 = ephemeral) */
+    bool kube_tls;            /* --kube https://...: serve it over TLS */
+    char *tls_cert, *tls_key; /* --tls-cert/--tls-key PEM files, or NULL (test pair) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
     bool help;
 } mockd_options;

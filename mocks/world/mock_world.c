@@ -13,6 +13,7 @@
 #include "k3s_sim.h"
 #include "mock_docker.h"
 #include "mock_kube.h"
+#include "mock_world_tls.h"
 #include "osh_str.h"
 
 #define DEFAULT_CLUSTER_IMAGE "ghcr.io/nvidia/openshell/cluster:dev"
@@ -24,6 +25,7 @@ struct mock_world {
     mock_kube *kube;
     k3s_sim *sim;
     char *docker_unix_url, *docker_tcp_url;
+    mock_world_tls kube_tls; /* url set when the API is served over HTTPS */
 };
 
 /* The cluster image's config (SPEC 11.2): entrypoint, k3s command, healthcheck. */
@@ -248,9 +250,14 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
     if (!w->docker)
         goto fail;
     if (o->kube_enabled) {
-        mock_kube_options ko = {"127.0.0.1", o->kube_port};
+        /* mock_kube always listens on plain HTTP; with TLS that listener gets an ephemeral
+         * port nobody is told about and the HTTPS one takes the asked port. */
+        mock_kube_options ko = {"127.0.0.1", o->kube_tls ? 0 : o->kube_port};
         w->kube = mock_kube_new(&ko, error);
         if (!w->kube)
+            goto fail;
+        if (o->kube_tls && mock_world_tls_listen(&w->kube_tls, mock_kube_http(w->kube), o->kube_port,
+                                                 o->kube_tls_cert_path, o->kube_tls_key_path, error) != 0)
             goto fail;
     }
     if (w->kube)
@@ -293,12 +300,18 @@ void mock_world_free(mock_world *w)
     free(w->tmpdir);
     free(w->docker_unix_url);
     free(w->docker_tcp_url);
+    mock_world_tls_clear(&w->kube_tls);
     free(w);
 }
 
 const char *mock_world_docker_unix_url(const mock_world *w) { return w->docker_unix_url; }
 const char *mock_world_docker_tcp_url(const mock_world *w) { return w->docker_tcp_url; }
-const char *mock_world_kube_url(const mock_world *w) { return w->kube ? mock_kube_url(w->kube) : NULL; }
+const char *mock_world_kube_url(const mock_world *w)
+{
+    if (!w->kube)
+        return NULL;
+    return w->kube_tls.url ? w->kube_tls.url : mock_kube_url(w->kube);
+}
 
 int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **error)
 {
@@ -306,6 +319,8 @@ int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **er
         *error = osh_str_dup("this world serves no Kubernetes API (kube_enabled is false)");
         return -1;
     }
+    if (w->kube_tls.url)
+        return mock_world_tls_write_kubeconfig(&w->kube_tls, path, error);
     return mock_kube_write_kubeconfig(w->kube, path, error);
 }
 

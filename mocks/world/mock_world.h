@@ -27,6 +27,12 @@ typedef struct mock_world_options {
     /* Kubernetes API on http://127.0.0.1:{kube_port}; kube_port 0 = ephemeral. */
     bool kube_enabled;
     int kube_port;
+    /* kube_tls: serve it on https://127.0.0.1:{kube_port} instead, with the PEM files
+     * kube_tls_cert_path/kube_tls_key_path (both or neither), or without them the public
+     * self-signed test pair fixtures/tls/mock-{cert,key}.pem (127.0.0.1 and localhost). */
+    bool kube_tls;
+    const char *kube_tls_cert_path;
+    const char *kube_tls_key_path;
 } mock_world_options;
 
 /* Build and start a world from a scenario document (NULL or {} = the default healthy
@@ -41,10 +47,11 @@ void mock_world_free(mock_world *w);
 const char *mock_world_docker_unix_url(const mock_world *w);
 /* "tcp://127.0.0.1:PORT"; NULL when not served. */
 const char *mock_world_docker_tcp_url(const mock_world *w);
-/* "http://127.0.0.1:PORT"; NULL when not served. */
+/* "http://127.0.0.1:PORT" ("https://..." with kube_tls); NULL when not served. */
 const char *mock_world_kube_url(const mock_world *w);
 
-/* Write a kubeconfig for the Kubernetes API (kubectl and the sandbox client use it).
+/* Write a kubeconfig for the Kubernetes API (kubectl and the sandbox client use it); over
+ * https it trusts the served certificate (certificate-authority-data), so clients verify it.
  * Returns 0, or -1 with *error set. */
 int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **error);
 
