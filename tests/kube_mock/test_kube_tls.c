@@ -2,7 +2,8 @@
  * (mock_world kube_tls) and by openshell-mockd: libcurl verifies the served certificate
  * against fixtures/tls/mock-cert.pem (and refuses it without that CA), the kubeconfig trusts
  * it through certificate-authority-data, a given cert/key pair is served, and unreadable or
- * mismatched files are refused with messages naming them. */
+ * mismatched files are refused with messages naming them; openshell-mockd --kube https://
+ * serves it (kube: https://..., kubeconfig) or fails naming a missing --tls-cert file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -239,6 +241,54 @@ static void test_mockd_missing_cert(void **state)
     osh_buf_free(&out);
 }
 
+/* mockd serving https: prints the https URL, the API answers verified, the kubeconfig it
+ * writes trusts the certificate, and SIGTERM ends it with status 0. */
+static void test_mockd_serves_https(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kube-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *sock = osh_str_printf("unix://%s/d.sock", dir), *kc = osh_str_printf("%s/kc", dir);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execl(MOCKD_BIN, MOCKD_BIN, "--docker", sock, "--kube", "https://127.0.0.1:0",
+              "--kubeconfig-out", kc, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *out = fdopen(fds[0], "r");
+    char line[512], url[512] = "";
+    while (fgets(line, sizeof line, out) && strcmp(line, "ready\n") != 0)
+        if (osh_str_starts_with(line, "kube: "))
+            sscanf(line + 6, "%511s", url);
+    assert_true(osh_str_starts_with(url, "https://127.0.0.1:"));
+    osh_buf body = OSH_BUF_INIT;
+    long status = 0;
+    assert_int_equal(https_get(url, "/api/v1/namespaces", CERT, &status, &body), CURLE_OK);
+    assert_int_equal(status, 200);
+    char *text = read_all(kc);
+    assert_non_null(strstr(text, "certificate-authority-data: "));
+    char *server = osh_str_printf("server: %s\n", url);
+    assert_non_null(strstr(text, server));
+    kill(pid, SIGTERM);
+    int wstatus = 0;
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    assert_true(WIFEXITED(wstatus));
+    assert_int_equal(WEXITSTATUS(wstatus), 0);
+    fclose(out);
+    free(server), free(text);
+    osh_buf_free(&body);
+    unlink(kc);
+    unlink(sock + 7);
+    rmdir(dir);
+    free(sock), free(kc);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -249,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_given_pair_is_served),
         cmocka_unit_test(test_bad_files_are_named),
         cmocka_unit_test(test_mockd_missing_cert),
+        cmocka_unit_test(test_mockd_serves_https),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
