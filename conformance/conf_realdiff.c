@@ -26,14 +26,16 @@ static void copy_field(cJSON *to, const char *key, const cJSON *from, const char
     cJSON_AddItemToObject(to, key, v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
 }
 
-/* Config.Env without PATH: the daemon adds the image's PATH, which says nothing about
- * what the implementation asked for. */
+/* Config.Env without PATH and FAKE_K3S_*: the daemon merges in the image's environment
+ * (its PATH, the fake image's knobs), which says nothing about what the implementation
+ * asked for. */
 static cJSON *env_without_path(const cJSON *c)
 {
     cJSON *out = cJSON_CreateArray();
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "Config"), "Env");
     for (const cJSON *e = env ? env->child : NULL; e; e = e->next)
-        if (cJSON_IsString(e) && !osh_str_starts_with(e->valuestring, "PATH="))
+        if (cJSON_IsString(e) && !osh_str_starts_with(e->valuestring, "PATH=") &&
+            !osh_str_starts_with(e->valuestring, "FAKE_K3S_"))
             cJSON_AddItemToArray(out, cJSON_CreateString(e->valuestring));
     return out;
 }

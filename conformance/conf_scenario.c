@@ -521,13 +521,16 @@ static char *check_step(const cJSON *s, const char *path)
  * a difference listed in docs/conformance.md (such a DIFF is reported as a skip). */
 static char *check_real(const cJSON *v)
 {
-    static const char *const keys[] = {"names", "why", "known_diff", NULL};
+    static const char *const keys[] = {"names", "why", "known_diff", "image_changes", NULL};
     char *r = check_keys(v, "scenario.real", keys);
     if (r)
         return r;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "names");
     if (!n || !is_string_array(n))
         return osh_str_dup("scenario.real.names: expected array of gateway names (strings)");
+    const cJSON *ic = cJSON_GetObjectItemCaseSensitive(v, "image_changes");
+    if (ic && !is_string_array(ic))
+        return osh_str_dup("scenario.real.image_changes: expected array of Dockerfile instructions (strings)");
     static const char *const strs[] = {"why", "known_diff", NULL};
     for (int i = 0; strs[i]; i++) {
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, strs[i]);

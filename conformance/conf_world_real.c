@@ -30,7 +30,8 @@ static size_t collect(char *p, size_t size, size_t n, void *buf)
 }
 
 /* One request to the daemon with an optional body; the raw answer goes to *raw. */
-static void docker_send(const char *method, const char *path, const osh_buf *send, osh_buf *raw, long *status)
+static void docker_send(const char *method, const char *path, const osh_buf *send, const char *content_type,
+                        osh_buf *raw, long *status)
 {
     CURL *h = curl_easy_init();
     char *url;
@@ -47,7 +48,9 @@ static void docker_send(const char *method, const char *path, const osh_buf *sen
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
     struct curl_slist *hdr = NULL;
     if (send) {
-        hdr = curl_slist_append(hdr, "Content-Type: application/x-tar");
+        char *ct = osh_str_printf("Content-Type: %s", content_type);
+        hdr = curl_slist_append(hdr, ct);
+        free(ct);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, send->data);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)send->len);
@@ -64,7 +67,7 @@ static void docker_send(const char *method, const char *path, const osh_buf *sen
 static cJSON *docker_call(const char *method, const char *path, long *status)
 {
     osh_buf body = OSH_BUF_INIT;
-    docker_send(method, path, NULL, &body, status);
+    docker_send(method, path, NULL, NULL, &body, status);
     char *text = osh_buf_detach(&body);
     cJSON *doc = text ? cJSON_Parse(text) : NULL;
     free(text);
@@ -94,7 +97,46 @@ static osh_buf saved_image = OSH_BUF_INIT;
 
 static void release_saved_image(void) { free(osh_buf_detach(&saved_image)); }
 
-static char *ensure_default_image(void)
+/* The scenario's "image_changes" (Dockerfile instructions such as "ENV FAKE_K3S_EXIT_CODE=137"
+ * or "HEALTHCHECK NONE": the fake image's knobs standing for the mock world's faults) are
+ * applied by committing a container of the fake image with them, as the default image. */
+static char *commit_variant(const cJSON *changes)
+{
+    osh_buf body = OSH_BUF_INIT, out = OSH_BUF_INIT;
+    osh_buf_appendf(&body, "{\"Image\": \"%s\"}", real_image);
+    long status;
+    docker_send("POST", "/containers/create", &body, "application/json", &out, &status);
+    free(osh_buf_detach(&body));
+    char *text = osh_buf_detach(&out);
+    cJSON *created = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(created, "Id");
+    if (status != 201 || !cJSON_IsString(id)) {
+        cJSON_Delete(created);
+        return osh_str_printf("cannot create a container of '%s' to commit the image changes (status %ld)",
+                              real_image, status);
+    }
+    osh_buf path = OSH_BUF_INIT;
+    osh_buf_appendf(&path, "/commit?container=%s&repo=ghcr.io/nvidia/openshell/cluster&tag=dev", id->valuestring);
+    CURL *h = curl_easy_init();
+    for (const cJSON *c = changes->child; c; c = c->next) {
+        char *q = curl_easy_escape(h, c->valuestring, 0);
+        osh_buf_appendf(&path, "&changes=%s", q);
+        curl_free(q);
+    }
+    curl_easy_cleanup(h);
+    char *p = osh_buf_detach(&path);
+    cJSON_Delete(docker_call("POST", p, &status));
+    free(p);
+    long rm_status;
+    char *rm = osh_str_printf("/containers/%s?force=1", id->valuestring);
+    cJSON_Delete(docker_call("DELETE", rm, &rm_status));
+    free(rm);
+    cJSON_Delete(created);
+    return status == 201 ? NULL : osh_str_printf("cannot commit the image changes (status %ld)", status);
+}
+
+static char *ensure_default_image(const cJSON *changes)
 {
     long status;
     char *path = osh_str_printf("/images/%s/json", real_image);
@@ -102,14 +144,16 @@ static char *ensure_default_image(void)
     free(path);
     if (status != 200 && saved_image.len) {
         osh_buf out = OSH_BUF_INIT;
-        docker_send("POST", "/images/load?quiet=1", &saved_image, &out, &status);
+        docker_send("POST", "/images/load?quiet=1", &saved_image, "application/x-tar", &out, &status);
         free(osh_buf_detach(&out));
     } else if (status == 200 && !saved_image.len) {
         path = osh_str_printf("/images/get?names=%s", real_image);
-        docker_send("GET", path, NULL, &saved_image, &status);
+        docker_send("GET", path, NULL, NULL, &saved_image, &status);
         free(path);
         atexit(release_saved_image);
     }
+    if (cJSON_GetArraySize(changes) > 0)
+        return commit_variant(changes);
     char *tag = osh_str_printf("/images/%s/tag?repo=ghcr.io/nvidia/openshell/cluster&tag=dev", real_image);
     cJSON_Delete(docker_call("POST", tag, &status));
     free(tag);
@@ -137,7 +181,7 @@ static void *real_create(const cJSON *doc, const conf_world_settings *s, char **
         *error = osh_str_printf("the real Docker daemon at %s does not answer /_ping", real_host);
         return NULL;
     }
-    if ((*error = ensure_default_image()))
+    if ((*error = ensure_default_image(cJSON_GetObjectItemCaseSensitive(doc, "image_changes"))))
         return NULL;
     real_world *w = calloc(1, sizeof *w);
     w->url = osh_str_dup(real_host);

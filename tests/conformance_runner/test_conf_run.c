@@ -412,6 +412,8 @@ static void validation_names_the_bad_path(void **state)
          "scenario.real.nme: unknown key"},
         {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {'names': [], 'known_diff': ''}, 'steps': [{'args': []}]}",
          "scenario.real.known_diff: expected a non-empty string"},
+        {"{'id': 'X', 'rule': 'r', 'spec': '§1', 'real': {'names': [], 'image_changes': 'ENV A=1'}, 'steps': [{'args': []}]}",
+         "scenario.real.image_changes: expected array"},
         {NULL, NULL}};
     for (int i = 0; cases[i].text; i++) {
         char *e = validate(cases[i].text);
