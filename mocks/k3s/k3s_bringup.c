@@ -39,7 +39,9 @@ void k3s_bringup(kube_store *s, const k3s_config *cfg)
     if (strcmp(cfg->workload, "statefulset") == 0 && !exists(s, "statefulsets", "openshell", "openshell")) {
         char *json = osh_str_printf("{\"metadata\": {\"name\": \"openshell\", \"namespace\": \"openshell\"}, %s,"
                                     " \"serviceName\": \"openshell\", \"podManagementPolicy\": \"OrderedReady\","
-                                    " \"updateStrategy\": {\"type\": \"RollingUpdate\", \"rollingUpdate\": {\"partition\": 0}}}}",
+                                    " \"updateStrategy\": {\"type\": \"RollingUpdate\", \"rollingUpdate\": {\"partition\": 0}},"
+                                    " \"volumeClaimTemplates\": [{\"metadata\": {\"name\": \"workspace\"},"
+                                    " \"spec\": {\"accessModes\": [\"ReadWriteOnce\"], \"resources\": {\"requests\": {\"storage\": \"1Gi\"}}}}]}}",
                                     WORKLOAD_SPEC);
         create_json(s, "statefulsets", "openshell", json);
         free(json);

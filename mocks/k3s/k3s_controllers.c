@@ -378,6 +378,59 @@ static bool write_workload_status(kube_store *s, const workload *wl, bool exists
     return true;
 }
 
+/* The local-path provisioner and the StatefulSet controller's claim step: each claim
+ * template of a StatefulSet gets a PVC {template}-{pod} when missing, bound to a new PV with
+ * node affinity to the node the pod runs on (a claim deleted under a running pod is made
+ * again, as the StatefulSet controller does). True when it created something. */
+static bool provision_claims(kube_store *s, const workload *wl, const char *node)
+{
+    bool changed = false;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, at(wl->obj, "spec", "volumeClaimTemplates"))
+    {
+        const char *tname = kube_meta_get(t, "name");
+        if (!tname)
+            continue;
+        char *claim = osh_str_printf("%s-%s", tname, wl->pod_name);
+        kube_result got = kube_store_get(s, res("persistentvolumeclaims"), wl->ns, claim);
+        cJSON_Delete(got.body);
+        if (got.code == 404) {
+            unsigned h = fnv(claim, (long)fnv(node, wl->generation));
+            char *pv_name = osh_str_printf("pvc-%08x-%04x-%04x-%04x-%08x%04x", h, h >> 16, h & 0xffff, (h >> 8) & 0xffff,
+                                           fnv(node, 3), h >> 20);
+            const cJSON *storage = at(at(at(t, "spec", "resources"), "requests", NULL), "storage", NULL);
+            const char *size = cJSON_GetStringValue(storage) ? storage->valuestring : "1Gi";
+            char *pv = osh_str_printf(
+                "{\"metadata\": {\"name\": \"%s\"}, \"spec\": {\"capacity\": {\"storage\": \"%s\"},"
+                " \"accessModes\": [\"ReadWriteOnce\"], \"persistentVolumeReclaimPolicy\": \"Delete\","
+                " \"storageClassName\": \"local-path\", \"claimRef\": {\"kind\": \"PersistentVolumeClaim\","
+                " \"namespace\": \"%s\", \"name\": \"%s\"}, \"nodeAffinity\": {\"required\": {\"nodeSelectorTerms\":"
+                " [{\"matchExpressions\": [{\"key\": \"kubernetes.io/hostname\", \"operator\": \"In\", \"values\": [\"%s\"]}]}]}}},"
+                " \"status\": {\"phase\": \"Bound\"}}",
+                pv_name, size, wl->ns, claim, node);
+            char *pvc = osh_str_printf(
+                "{\"metadata\": {\"name\": \"%s\", \"namespace\": \"%s\"}, \"spec\": {\"accessModes\": [\"ReadWriteOnce\"],"
+                " \"resources\": {\"requests\": {\"storage\": \"%s\"}}, \"storageClassName\": \"local-path\","
+                " \"volumeName\": \"%s\"}, \"status\": {\"phase\": \"Bound\", \"capacity\": {\"storage\": \"%s\"},"
+                " \"accessModes\": [\"ReadWriteOnce\"]}}",
+                claim, wl->ns, size, pv_name, size);
+            const char *plural[] = {"persistentvolumes", "persistentvolumeclaims"};
+            char *json[] = {pv, pvc};
+            for (int i = 0; i < 2; i++) {
+                cJSON *obj = cJSON_Parse(json[i]);
+                kube_result r = kube_store_create(s, res(plural[i]), i ? wl->ns : NULL, obj, false);
+                cJSON_Delete(r.body);
+                cJSON_Delete(obj);
+                free(json[i]);
+            }
+            free(pv_name);
+            changed = true;
+        }
+        free(claim);
+    }
+    return changed;
+}
+
 /* Brings one workload to one replica at its current revision; true when something changed. */
 static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSON *w, const char *ready_node)
 {
@@ -391,6 +444,9 @@ static bool reconcile_workload(kube_store *s, const kube_resource *r, const cJSO
         changed = true;
     }
     bool ready = false, updated = false;
+    const char *current_node = current ? cJSON_GetStringValue(at(current, "spec", "nodeName")) : NULL;
+    if (wl.sts && current_node && !kube_meta_get(current, "deletionTimestamp") && node_ready_in(s, current_node))
+        changed |= provision_claims(s, &wl, current_node);
     if (current) {
         ready = pod_ready(s, current);
         const char *hash = pod_revision(&wl, current);

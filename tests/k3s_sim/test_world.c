@@ -19,6 +19,7 @@
 #include "world_client.h"
 
 #define KC "KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
+#define PV_AFFINITY "{.items[*].spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}"
 #define S1 KC " kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name 2>/dev/null"
 #define M1 KC " kubectl -n openshell get secret openshell-cli-client -o jsonpath='{.data.ca\\.crt}{\"\\n\"}{.data.tls\\.crt}{\"\\n\"}{.data.tls\\.key}'"
 #define W1 KC " kubectl get statefulset/openshell -n openshell -o name 2>/dev/null"
@@ -127,6 +128,19 @@ static void test_recreate_keeps_state_and_stale_node(void **state)
     assert_string_equal(osh_buf_str(&out), "node \"openshell-t\" deleted\n");
     assert_int_equal(wc_sh(w, id, S3, &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "pod \"openshell-0\" force deleted\n"));
+    /* S-1: the claim's local-path PV still has affinity to the stale node, so the new pod
+     * cannot be ready until S4 deletes the pair; then the claim is provisioned again */
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pv -o jsonpath='" PV_AFFINITY "'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t");
+    expect_health(w, id, "starting");
+    assert_int_equal(wc_sh(w, id, S4, &out), 0);
+    assert_true(osh_str_starts_with(osh_buf_str(&out), "persistentvolumeclaim \"workspace-openshell-0\" deleted\n"
+                                                       "persistentvolume \"pvc-"));
+    assert_true(osh_str_ends_with(osh_buf_str(&out), "\" deleted\n"));
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pv -o jsonpath='" PV_AFFINITY "'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "other-host");
+    assert_int_equal(wc_sh(w, id, S4, &out), 0);
+    assert_string_equal(osh_buf_str(&out), ""); /* nothing stale left */
     expect_health(w, id, "healthy");
     assert_int_equal(wc_sh(w, id, KC " kubectl get pod openshell-0 -n openshell -o jsonpath={.spec.nodeName}", &out), 0);
     assert_string_equal(osh_buf_str(&out), "other-host");
@@ -178,8 +192,11 @@ static void test_legacy_volume_cleanup_flow(void **state)
     assert_int_equal(wc_sh(w, id, S4, &out), 0);
     assert_string_equal(osh_buf_str(&out), "persistentvolumeclaim \"openshell-data-openshell-0\" deleted\n"
                                             "persistentvolume \"pvc-3f9a1c2b-legacy\" deleted\n");
-    assert_int_equal(wc_sh(w, id, KC " kubectl get pv,pvc -A -o name", &out), 0);
-    assert_string_equal(osh_buf_str(&out), "No resources found\n");
+    /* the legacy pair is gone; the StatefulSet's own claim is provisioned on the new node */
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pvc -A -o name", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "persistentvolumeclaim/workspace-openshell-0\n");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pv -o jsonpath='" PV_AFFINITY "'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-openshell");
     assert_int_equal(wc_sh(w, id, S1, &out), 0);
     assert_string_equal(osh_buf_str(&out), "openshell-openshell\n");
     expect_health(w, id, "starting");
