@@ -126,7 +126,13 @@ static int print_items(const kubectl_args *a, const kube_resource *r, cJSON *ite
         cJSON_Delete(sorted);
     } else if (strcmp(o, "name") == 0) {
         const cJSON *it;
-        cJSON_ArrayForEach(it, items) kubectl_print_name(out, r, it);
+        cJSON_ArrayForEach(it, items)
+        {
+            /* get pv,pvc mixes kinds: each item is named by its own type */
+            const kube_resource *own = kube_resource_by_kind(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "apiVersion")),
+                                                             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "kind")));
+            kubectl_print_name(out, own ? own : r, it);
+        }
     } else if (osh_str_starts_with(o, "jsonpath=") || osh_str_starts_with(o, "jsonpath:")) {
         char *error = NULL;
         if (kubectl_jsonpath_render(o + 9, doc, out, &error) != 0) {

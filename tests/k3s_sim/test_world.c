@@ -195,6 +195,10 @@ static void test_legacy_volume_cleanup_flow(void **state)
     /* the legacy pair is gone; the StatefulSet's own claim is provisioned on the new node */
     assert_int_equal(wc_sh(w, id, KC " kubectl get pvc -A -o name", &out), 0);
     assert_string_equal(osh_buf_str(&out), "persistentvolumeclaim/workspace-openshell-0\n");
+    /* two types in one get: each name carries its own kind */
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pv,pvc -A -o name", &out), 0);
+    assert_true(osh_str_starts_with(osh_buf_str(&out), "persistentvolume/pvc-"));
+    assert_true(osh_str_ends_with(osh_buf_str(&out), "\npersistentvolumeclaim/workspace-openshell-0\n"));
     assert_int_equal(wc_sh(w, id, KC " kubectl get pv -o jsonpath='" PV_AFFINITY "'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "openshell-openshell");
     assert_int_equal(wc_sh(w, id, S1, &out), 0);
