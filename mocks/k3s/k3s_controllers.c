@@ -174,8 +174,9 @@ static unsigned fnv(const char *s, long generation)
 
 static long generation_of(const cJSON *o)
 {
+    /* a seeded object may carry any number: only a plausible one is cast (1e300 would be UB) */
     const cJSON *g = at(o, "metadata", "generation");
-    return cJSON_IsNumber(g) ? (long)g->valuedouble : 1;
+    return cJSON_IsNumber(g) && g->valuedouble >= 0 && g->valuedouble <= 1e15 ? (long)g->valuedouble : 1;
 }
 
 /* Whether a claim the pod uses is bound to a PV with affinity to another node. */

@@ -622,6 +622,27 @@ static void test_nested_sh_c(void **state)
     mock_world_free(w);
 }
 
+/* A seeded StatefulSet with an absurd metadata.generation (fuzzing): the controller does
+ * not cast it (UB under -fno-sanitize-recover) and still brings the pod up. */
+static void test_seeded_generation_out_of_range(void **state)
+{
+    (void)state;
+    mock_world *w = world("{\"cluster\": {\"volumes\": {\"openshell-cluster-t\": {\"statefulsets\": [{\"metadata\":"
+                          " {\"name\": \"openshell\", \"namespace\": \"openshell\", \"generation\": 1e300}}]}}}}");
+    char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"openshell-t\",", "\"OPENSHELL_NODE_NAME=openshell-t\""));
+    osh_buf out = OSH_BUF_INIT;
+    assert_int_equal(wc_sh(w, id, KC " kubectl get pod openshell-0 -n openshell -o jsonpath={.spec.nodeName}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "openshell-t");
+    assert_int_equal(wc_sh(w, id, KC " kubectl get statefulset openshell -n openshell -o jsonpath={.metadata.generation}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "1e+300");
+    /* not LONG_MIN from an out-of-range cast: the controller treats it as generation 1 */
+    assert_int_equal(wc_sh(w, id, KC " kubectl get statefulset openshell -n openshell -o jsonpath={.status.observedGeneration}", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "1");
+    osh_buf_free(&out);
+    free(id);
+    mock_world_free(w);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -675,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_marked_container_probe_marker_and_health_delay),
         cmocka_unit_test(test_default_images_and_pullable),
         cmocka_unit_test(test_nested_sh_c),
+        cmocka_unit_test(test_seeded_generation_out_of_range),
         cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
