@@ -344,13 +344,9 @@ void dk_container_set_running(mock_docker *d, dk_container *c)
 
 static void container_start(mock_docker *d, const char *ref, mock_http_response *res)
 {
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
-    if (!c) {
-        pthread_mutex_unlock(&d->lock);
-        dk_error(res, 404, "No such container: %s", ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
+    if (!c)
         return;
-    }
     if (c->status == DK_RUNNING) {
         pthread_mutex_unlock(&d->lock);
         mock_http_respond_empty(res, 304);
@@ -454,13 +450,9 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
 
 static void container_restart(mock_docker *d, const char *ref, mock_http_response *res)
 {
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
-    if (!c) {
-        pthread_mutex_unlock(&d->lock);
-        dk_error(res, 404, "No such container: %s", ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
+    if (!c)
         return;
-    }
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     bool was_running = c->status == DK_RUNNING;
@@ -496,13 +488,9 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
 static void container_remove(mock_docker *d, const char *ref, const mock_http_request *req,
                              mock_http_response *res)
 {
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
-    if (!c) {
-        pthread_mutex_unlock(&d->lock);
-        dk_error(res, 404, "No such container: %s", ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
+    if (!c)
         return;
-    }
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     bool running = c->status == DK_RUNNING;
@@ -571,13 +559,9 @@ static void container_wait(mock_docker *d, const char *ref, const mock_http_requ
         dk_error(res, 400, "invalid condition: \"%s\"", cond);
         return;
     }
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
-    if (!c) {
-        pthread_mutex_unlock(&d->lock);
-        dk_error(res, 404, "No such container: %s", ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
+    if (!c)
         return;
-    }
     wait_stream *w = calloc(1, sizeof *w);
     if (!w)
         abort();
@@ -606,13 +590,9 @@ static void add_sizes(cJSON *o, mock_docker *d, const dk_container *c)
 
 static void container_inspect(mock_docker *d, const char *ref, bool size, mock_http_response *res)
 {
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
-    if (!c) {
-        pthread_mutex_unlock(&d->lock);
-        dk_error(res, 404, "No such container: %s", ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
+    if (!c)
         return;
-    }
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     long count = ++c->inspects;

@@ -204,6 +204,9 @@ int64_t dk_now_ns(void);
 void dk_format_time(int64_t ns, char *out, size_t size);   /* RFC 3339 with nanoseconds */
 dk_container *dk_find_container(mock_docker *d, const char *ref);
 dk_container *dk_find_container_by_id(mock_docker *d, const char *id);
+/* Take d->lock and find ref. On a miss: release the lock, answer dockerd's 404
+ * `No such container: {ref}` and return NULL. On a hit the lock stays held. */
+dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_http_response *res);
 dk_image *dk_find_image(mock_docker *d, const char *ref);
 dk_image *dk_find_image_by_id(mock_docker *d, const char *id);
 char *dk_normalize_ref(const char *ref);                   /* adds ":latest"; malloc'd */

@@ -133,6 +133,17 @@ dk_container *dk_find_container(mock_docker *d, const char *ref)
     return found;
 }
 
+dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_http_response *res)
+{
+    pthread_mutex_lock(&d->lock);
+    dk_container *c = dk_find_container(d, ref);
+    if (!c) {
+        pthread_mutex_unlock(&d->lock);
+        dk_error(res, 404, "No such container: %s", ref);
+    }
+    return c;
+}
+
 char *dk_normalize_ref(const char *ref)
 {
     const char *r = ref;
