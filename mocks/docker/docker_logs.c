@@ -107,12 +107,9 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
         dk_error(res, 400, "Bad parameters: you must choose at least one stream");
         return true;
     }
-    pthread_mutex_lock(&d->lock);
-    dk_container *c = dk_find_container(d, ref);
+    dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c) {
-        pthread_mutex_unlock(&d->lock);
         free(ls);
-        dk_error(res, 404, "No such container: %s", ref);
         return true;
     }
     snprintf(ls->id, sizeof ls->id, "%s", c->id);
