@@ -1,5 +1,7 @@
-/* kube_store.c: the object store and the apiserver's write semantics (see kube_store.h).
- * Import and export live in kube_store_io.c, watch support in kube_store_watch.c. */
+/* kube_store.c: the object store and the apiserver's write semantics (see kube_store.h and,
+ * for the data structures, kube_store_internal.h). Lists and pagination live in
+ * kube_store_list.c, import and export in kube_store_io.c, watch support in
+ * kube_store_watch.c. */
 #include "kube_store_internal.h"
 
 #include <errno.h>
@@ -12,8 +14,6 @@
 #include "kube_patch.h"
 #include "kube_selector.h"
 #include "osh_str.h"
-
-#define EVENT_HISTORY 2048
 
 static _Thread_local int hook_depth;
 
@@ -30,6 +30,9 @@ kube_store *kube_store_new_empty(void)
     pthread_condattr_destroy(&attr);
     s->refs = 1;
     s->rv = 1;
+    s->events = calloc(KUBE_EVENT_HISTORY, sizeof(*s->events));
+    if (!s->events)
+        abort();
     return s;
 }
 
@@ -66,11 +69,23 @@ void kube_store_unref(kube_store *s)
     pthread_mutex_unlock(&s->lock);
     if (left > 0)
         return;
-    for (size_t i = 0; i < s->n_entries; i++)
-        cJSON_Delete(s->entries[i].obj);
-    free(s->entries);
-    for (size_t i = 0; i < s->n_events; i++)
-        cJSON_Delete(s->events[i].obj);
+    for (size_t c = 0; c < s->n_colls; c++) {
+        kube_collection *coll = s->colls[c];
+        for (size_t i = 0; i < coll->n; i++) {
+            kube_obj_unref(coll->items[i]->obj);
+            free(coll->items[i]->key);
+            free(coll->items[i]);
+        }
+        free(coll->items);
+        kube_index_free(&coll->by_key);
+        free(coll);
+    }
+    free(s->colls);
+    free(s->owned);
+    for (size_t i = 0; i < s->n_events; i++) {
+        kube_obj_unref(kube_store_event_at(s, i)->obj);
+        kube_obj_unref(kube_store_event_at(s, i)->prev);
+    }
     free(s->events);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
@@ -106,40 +121,190 @@ long long kube_store_resource_version(kube_store *s)
     return rv;
 }
 
-/* ---- entries and events (lock held) ---- */
+/* ---- stored versions, collections and the owned list (lock held) ---- */
 
-ssize_t kube_store_find_locked(kube_store *s, const kube_resource *r, const char *ns, const char *name)
+static kube_obj *obj_new(const char *key, cJSON *json)
 {
-    for (size_t i = 0; i < s->n_entries; i++) {
-        if (s->entries[i].r != r)
-            continue;
-        const char *n = kube_meta_get(s->entries[i].obj, "name");
-        const char *o = kube_meta_get(s->entries[i].obj, "namespace");
-        if (n && strcmp(n, name) == 0 && (!r->namespaced || (o && ns && strcmp(o, ns) == 0)))
-            return (ssize_t)i;
-    }
-    return -1;
+    kube_obj *o = malloc(sizeof(*o));
+    if (!o)
+        abort();
+    o->refs = 1;
+    o->key = osh_str_dup(key);
+    o->json = json;
+    return o;
 }
 
-static void record_event(kube_store *s, const char *type, const kube_resource *r, const cJSON *obj)
+static kube_obj *obj_ref(kube_obj *o)
 {
-    if (s->n_events == EVENT_HISTORY) {
-        s->compacted_rv = s->events[0].rv;
-        cJSON_Delete(s->events[0].obj);
-        memmove(s->events, s->events + 1, (EVENT_HISTORY - 1) * sizeof(*s->events));
-        s->n_events--;
+    if (o)
+        o->refs++;
+    return o;
+}
+
+void kube_obj_unref(kube_obj *o)
+{
+    if (!o || --o->refs > 0)
+        return;
+    cJSON_Delete(o->json);
+    free(o->key);
+    free(o);
+}
+
+char *kube_store_key(const kube_resource *r, const char *ns, const char *name)
+{
+    if (r->namespaced)
+        return osh_str_printf("%s/%s", ns ? ns : "", name);
+    return osh_str_dup(name);
+}
+
+kube_collection *kube_store_collection(kube_store *s, const kube_resource *r, int create)
+{
+    for (size_t i = 0; i < s->n_colls; i++)
+        if (s->colls[i]->r == r)
+            return s->colls[i];
+    if (!create)
+        return NULL;
+    kube_collection *c = calloc(1, sizeof(*c));
+    kube_collection **grown = realloc(s->colls, (s->n_colls + 1) * sizeof(*s->colls));
+    if (!c || !grown)
+        abort();
+    c->r = r;
+    c->sorted = 1;
+    s->colls = grown;
+    s->colls[s->n_colls++] = c;
+    return c;
+}
+
+kube_entry *kube_store_find_locked(kube_store *s, const kube_resource *r, const char *ns, const char *name)
+{
+    kube_collection *c = kube_store_collection(s, r, 0);
+    if (!c || !name || (r->namespaced && !ns))
+        return NULL;
+    char *key = kube_store_key(r, ns, name);
+    kube_entry *e = kube_index_get(&c->by_key, key);
+    free(key);
+    return e;
+}
+
+static int has_owner_refs(const cJSON *json)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(json, "metadata"),
+                                                               "ownerReferences")) > 0;
+}
+
+/* Keeps e in the owned list exactly when its current version has ownerReferences. */
+static void track_owned(kube_store *s, kube_entry *e)
+{
+    int owned = has_owner_refs(e->obj->json);
+    if (owned && e->owned_slot == KUBE_NOT_OWNED) {
+        if (s->n_owned == s->cap_owned) {
+            s->cap_owned = s->cap_owned ? s->cap_owned * 2 : 16;
+            s->owned = realloc(s->owned, s->cap_owned * sizeof(*s->owned));
+            if (!s->owned)
+                abort();
+        }
+        e->owned_slot = s->n_owned;
+        s->owned[s->n_owned++] = e;
+    } else if (!owned && e->owned_slot != KUBE_NOT_OWNED) {
+        kube_entry *moved = s->owned[--s->n_owned];
+        s->owned[e->owned_slot] = moved;
+        moved->owned_slot = e->owned_slot;
+        e->owned_slot = KUBE_NOT_OWNED;
     }
-    if (s->n_events == s->cap_events) {
-        s->cap_events = s->cap_events ? s->cap_events * 2 : 64;
-        s->events = realloc(s->events, s->cap_events * sizeof(*s->events));
-        if (!s->events)
+}
+
+static kube_entry *insert_obj(kube_store *s, const kube_resource *r, kube_obj *o)
+{
+    kube_collection *c = kube_store_collection(s, r, 1);
+    kube_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        abort();
+    e->r = r;
+    e->key = osh_str_dup(o->key);
+    e->obj = o;
+    e->owned_slot = KUBE_NOT_OWNED;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 32;
+        c->items = realloc(c->items, c->cap * sizeof(*c->items));
+        if (!c->items)
             abort();
     }
-    kube_event *e = &s->events[s->n_events++];
+    /* appending in key order (bulk creation of node-0001, node-0002...) keeps it sorted */
+    if (c->n > 0 && strcmp(c->items[c->n - 1]->key, e->key) > 0)
+        c->sorted = 0;
+    e->slot = c->n;
+    c->items[c->n++] = e;
+    kube_index_put(&c->by_key, e->key, e);
+    track_owned(s, e);
+    return e;
+}
+
+void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
+{
+    char *key = kube_store_key(r, kube_meta_get(obj, "namespace"), kube_meta_get(obj, "name"));
+    insert_obj(s, r, obj_new(key, obj));
+    free(key);
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    return strcmp((*(kube_entry *const *)a)->key, (*(kube_entry *const *)b)->key);
+}
+
+void kube_collection_sort(kube_collection *c)
+{
+    if (c->sorted)
+        return;
+    qsort(c->items, c->n, sizeof(*c->items), compare_entries);
+    for (size_t i = 0; i < c->n; i++)
+        c->items[i]->slot = i;
+    c->sorted = 1;
+}
+
+/* Takes e out of its collection and the owned list, and frees it (not its version). */
+static void unlink_entry(kube_store *s, const kube_resource *r, kube_entry *e)
+{
+    kube_collection *c = kube_store_collection(s, r, 0);
+    kube_index_remove(&c->by_key, e->key);
+    kube_entry *moved = c->items[--c->n];
+    if (moved != e) {
+        c->items[e->slot] = moved;
+        moved->slot = e->slot;
+        c->sorted = 0;
+    }
+    if (e->owned_slot != KUBE_NOT_OWNED) {
+        kube_entry *last = s->owned[--s->n_owned];
+        s->owned[e->owned_slot] = last;
+        last->owned_slot = e->owned_slot;
+    }
+    free(e->key);
+    free(e);
+}
+
+/* ---- the event history (lock held) ---- */
+
+kube_event *kube_store_event_at(kube_store *s, size_t i)
+{
+    return &s->events[(s->ev_first + i) % KUBE_EVENT_HISTORY];
+}
+
+/* Records an event at the store's current version, sharing obj and prev (referenced). */
+static void record_event(kube_store *s, const char *type, const kube_resource *r, kube_obj *obj, kube_obj *prev)
+{
+    if (s->n_events == KUBE_EVENT_HISTORY) {
+        kube_event *old = kube_store_event_at(s, 0);
+        s->compacted_rv = old->rv;
+        kube_obj_unref(old->obj);
+        kube_obj_unref(old->prev);
+        s->ev_first = (s->ev_first + 1) % KUBE_EVENT_HISTORY;
+        s->n_events--;
+    }
+    kube_event *e = kube_store_event_at(s, s->n_events++);
     snprintf(e->type, sizeof(e->type), "%s", type);
     e->rv = s->rv;
     e->r = r;
-    e->obj = cJSON_Duplicate(obj, true);
+    e->obj = obj_ref(obj);
+    e->prev = obj_ref(prev);
     pthread_cond_broadcast(&s->changed);
     for (size_t i = 0; i < sizeof(s->listeners) / sizeof(s->listeners[0]); i++)
         if (s->listeners[i].fn)
@@ -155,115 +320,47 @@ static void bump_rv(kube_store *s, cJSON *obj)
     kube_meta_set(obj, "resourceVersion", buf);
 }
 
-void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
+/* Removes e at the next resourceVersion (DELETED event); returns a copy of the object as
+ * removed, carrying that version, as the apiserver answers and the watch event shows it. */
+static cJSON *remove_entry(kube_store *s, const kube_resource *r, kube_entry *e)
 {
-    if (s->n_entries == s->cap_entries) {
-        s->cap_entries = s->cap_entries ? s->cap_entries * 2 : 32;
-        s->entries = realloc(s->entries, s->cap_entries * sizeof(*s->entries));
-        if (!s->entries)
-            abort();
-    }
-    s->entries[s->n_entries].r = r;
-    s->entries[s->n_entries].obj = obj;
-    s->n_entries++;
+    cJSON *gone = cJSON_Duplicate(e->obj->json, true);
+    bump_rv(s, gone);
+    kube_obj *final = obj_new(e->key, cJSON_Duplicate(gone, true));
+    record_event(s, "DELETED", r, final, e->obj);
+    kube_obj_unref(final);
+    kube_obj_unref(e->obj);
+    unlink_entry(s, r, e);
+    return gone;
 }
 
-static void remove_entry(kube_store *s, size_t i)
+/* Replaces e's version with json (taken) at the next resourceVersion (MODIFIED event). */
+static void replace_entry(kube_store *s, const kube_resource *r, kube_entry *e, cJSON *json)
 {
-    bump_rv(s, s->entries[i].obj);
-    record_event(s, "DELETED", s->entries[i].r, s->entries[i].obj);
-    cJSON_Delete(s->entries[i].obj);
-    memmove(s->entries + i, s->entries + i + 1, (s->n_entries - i - 1) * sizeof(*s->entries));
-    s->n_entries--;
+    bump_rv(s, json);
+    kube_obj *prev = e->obj;
+    e->obj = obj_new(e->key, json);
+    record_event(s, "MODIFIED", r, e->obj, prev);
+    kube_obj_unref(prev);
+    track_owned(s, e);
 }
 
-static void replace_entry(kube_store *s, size_t i, cJSON *obj)
-{
-    bump_rv(s, obj);
-    cJSON_Delete(s->entries[i].obj);
-    s->entries[i].obj = obj;
-    record_event(s, "MODIFIED", s->entries[i].r, obj);
-}
-
-/* ---- get and list ---- */
+/* ---- get ---- */
 
 kube_result kube_store_get(kube_store *s, const kube_resource *r, const char *ns, const char *name)
 {
     pthread_mutex_lock(&s->lock);
-    ssize_t i = kube_store_find_locked(s, r, ns, name);
-    kube_result res = i < 0 ? kube_err_not_found(r, name) : (kube_result){200, cJSON_Duplicate(s->entries[i].obj, true)};
+    kube_entry *e = kube_store_find_locked(s, r, ns, name);
+    kube_result res = !e ? kube_err_not_found(r, name) : (kube_result){200, cJSON_Duplicate(e->obj->json, true)};
     pthread_mutex_unlock(&s->lock);
     return res;
-}
-
-static int compare_items(const void *a, const void *b)
-{
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    const char *nx = kube_meta_get(x, "namespace"), *ny = kube_meta_get(y, "namespace");
-    int c = strcmp(nx ? nx : "", ny ? ny : "");
-    if (c)
-        return c;
-    return strcmp(kube_meta_get(x, "name"), kube_meta_get(y, "name"));
-}
-
-kube_result kube_store_list(kube_store *s, const kube_resource *r, const char *ns, const char *label_selector,
-                            const char *field_selector)
-{
-    char *error = NULL;
-    kube_selector *ls = kube_label_selector_parse(label_selector, &error);
-    if (!ls) {
-        kube_result res = kube_err_bad_request(error);
-        free(error);
-        return res;
-    }
-    kube_selector *fs = kube_field_selector_parse(field_selector, r, &error);
-    if (!fs) {
-        kube_selector_free(ls);
-        kube_result res = kube_err_bad_request(error);
-        free(error);
-        return res;
-    }
-    pthread_mutex_lock(&s->lock);
-    size_t n = 0;
-    const cJSON **matches = calloc(s->n_entries + 1, sizeof(*matches));
-    for (size_t i = 0; i < s->n_entries; i++) {
-        const cJSON *o = s->entries[i].obj;
-        const char *ons = kube_meta_get(o, "namespace");
-        if (s->entries[i].r != r || (r->namespaced && ns && (!ons || strcmp(ons, ns) != 0)))
-            continue;
-        if (kube_selector_matches(ls, o) && kube_selector_matches(fs, o))
-            matches[n++] = o;
-    }
-    qsort(matches, n, sizeof(*matches), compare_items);
-    cJSON *list = cJSON_CreateObject();
-    char *kind = osh_str_printf("%sList", r->kind);
-    cJSON_AddStringToObject(list, "kind", kind);
-    free(kind);
-    cJSON_AddStringToObject(list, "apiVersion", kube_resource_api_version(r));
-    cJSON *meta = cJSON_AddObjectToObject(list, "metadata");
-    char rv[32];
-    snprintf(rv, sizeof(rv), "%lld", s->rv);
-    cJSON_AddStringToObject(meta, "resourceVersion", rv);
-    cJSON *items = cJSON_AddArrayToObject(list, "items");
-    for (size_t i = 0; i < n; i++) {
-        cJSON *copy = cJSON_Duplicate(matches[i], true);
-        /* Items of a list carry no apiVersion/kind in the apiserver's answers. */
-        cJSON_DeleteItemFromObjectCaseSensitive(copy, "apiVersion");
-        cJSON_DeleteItemFromObjectCaseSensitive(copy, "kind");
-        cJSON_AddItemToArray(items, copy);
-    }
-    pthread_mutex_unlock(&s->lock);
-    free(matches);
-    kube_selector_free(ls);
-    kube_selector_free(fs);
-    return (kube_result){200, list};
 }
 
 /* ---- create ---- */
 
 static bool namespace_exists_locked(kube_store *s, const char *ns)
 {
-    return kube_store_find_locked(s, kube_resource_by_path("", "v1", "namespaces"), NULL, ns) >= 0;
+    return kube_store_find_locked(s, kube_resource_by_path("", "v1", "namespaces"), NULL, ns) != NULL;
 }
 
 /* What the apiserver's PrepareForCreate does to status and defaults. */
@@ -344,7 +441,7 @@ kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, c
     } else {
         cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
     }
-    if (kube_store_find_locked(s, r, ns, name) >= 0)
+    if (kube_store_find_locked(s, r, ns, name))
         return kube_err_already_exists(r, name);
     char *uid = kube_meta_new_uid(), *now = kube_meta_now();
     if (!kube_meta_get(obj, "uid") || !keep_status)
@@ -375,8 +472,10 @@ kube_result kube_store_create(kube_store *s, const kube_resource *r, const char 
     if (res.code == 0) {
         if (!dry_run) {
             bump_rv(s, copy);
-            kube_store_insert_locked(s, r, cJSON_Duplicate(copy, true));
-            record_event(s, "ADDED", r, copy);
+            char *key = kube_store_key(r, kube_meta_get(copy, "namespace"), kube_meta_get(copy, "name"));
+            kube_entry *e = insert_obj(s, r, obj_new(key, cJSON_Duplicate(copy, true)));
+            free(key);
+            record_event(s, "ADDED", r, e->obj, NULL);
         }
         res = (kube_result){201, copy};
         copy = NULL;
@@ -439,21 +538,21 @@ static kube_result merge_update(const kube_resource *r, const cJSON *old, const 
 static kube_result commit_update(kube_store *s, const kube_resource *r, const char *ns, const char *name,
                                  const cJSON *new_obj, bool status_only, bool dry_run)
 {
-    ssize_t i = kube_store_find_locked(s, r, ns, name);
-    if (i < 0)
+    kube_entry *e = kube_store_find_locked(s, r, ns, name);
+    if (!e)
         return kube_err_not_found(r, name);
-    kube_result res = merge_update(r, s->entries[i].obj, new_obj, name, status_only);
+    kube_result res = merge_update(r, e->obj->json, new_obj, name, status_only);
     if (res.code != 200)
         return res;
     if (dry_run)
         return res;
     cJSON *copy = cJSON_Duplicate(res.body, true);
-    replace_entry(s, (size_t)i, copy);
+    replace_entry(s, r, e, copy);
     kube_meta_set(res.body, "resourceVersion", kube_meta_get(copy, "resourceVersion"));
     /* an object whose last finalizer went away while it was being deleted is gone now */
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"), "finalizers");
     if (kube_meta_get(copy, "deletionTimestamp") && cJSON_GetArraySize(fin) == 0 && strcmp(r->plural, "pods") != 0)
-        remove_entry(s, (size_t)i);
+        cJSON_Delete(remove_entry(s, r, e));
     return res;
 }
 
@@ -477,13 +576,13 @@ kube_result kube_store_patch(kube_store *s, const kube_resource *r, const char *
     if (!r->namespaced)
         ns = NULL;
     pthread_mutex_lock(&s->lock);
-    ssize_t i = kube_store_find_locked(s, r, ns, name);
-    if (i < 0) {
+    kube_entry *e = kube_store_find_locked(s, r, ns, name);
+    if (!e) {
         pthread_mutex_unlock(&s->lock);
         return kube_err_not_found(r, name);
     }
     char *error = NULL;
-    const cJSON *cur = s->entries[i].obj;
+    const cJSON *cur = e->obj->json;
     cJSON *patched = type == KUBE_PATCH_JSON        ? kube_json_patch(cur, patch, &error)
                      : type == KUBE_PATCH_STRATEGIC ? kube_strategic_merge_patch(cur, patch, &error)
                                                     : kube_merge_patch(cur, patch, &error);
@@ -511,11 +610,11 @@ kube_result kube_store_patch(kube_store *s, const kube_resource *r, const char *
 
 static bool node_ready_locked(kube_store *s, const char *node)
 {
-    ssize_t i = kube_store_find_locked(s, kube_resource_by_path("", "v1", "nodes"), NULL, node);
-    if (i < 0)
+    kube_entry *e = kube_store_find_locked(s, kube_resource_by_path("", "v1", "nodes"), NULL, node);
+    if (!e)
         return false;
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->entries[i].obj, "status"),
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "status"),
                                                            "conditions"))
     {
         const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type"));
@@ -527,9 +626,9 @@ static bool node_ready_locked(kube_store *s, const char *node)
 }
 
 /* Marks the object as being deleted (deletionTimestamp) and keeps it. */
-static void mark_deleting(kube_store *s, size_t i, int grace)
+static void mark_deleting(kube_store *s, const kube_resource *r, kube_entry *e, int grace)
 {
-    cJSON *copy = cJSON_Duplicate(s->entries[i].obj, true);
+    cJSON *copy = cJSON_Duplicate(e->obj->json, true);
     if (!kube_meta_get(copy, "deletionTimestamp")) {
         char *now = kube_meta_now();
         kube_meta_set(copy, "deletionTimestamp", now);
@@ -538,49 +637,124 @@ static void mark_deleting(kube_store *s, size_t i, int grace)
         cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionGracePeriodSeconds");
         cJSON_AddNumberToObject(meta, "deletionGracePeriodSeconds", grace < 0 ? 30 : grace);
     }
-    replace_entry(s, i, copy);
+    replace_entry(s, r, e, copy);
 }
 
 static void collect_garbage_locked(kube_store *s, const char *owner_uid);
 
-/* Deletes entry i now, with what depends on it; the caller holds the lock. */
-static void delete_now_locked(kube_store *s, size_t i, bool orphan)
+/* Deletes e now, with what depends on it; returns the object as removed. Lock held. */
+static cJSON *delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan)
 {
-    const kube_resource *r = s->entries[i].r;
-    char *uid = osh_str_dup(kube_meta_get(s->entries[i].obj, "uid"));
-    char *name = osh_str_dup(kube_meta_get(s->entries[i].obj, "name"));
-    remove_entry(s, i);
+    cJSON *gone = remove_entry(s, r, e);
+    const char *uid = kube_meta_get(gone, "uid");
     if (strcmp(r->plural, "namespaces") == 0) {
-        for (size_t j = s->n_entries; j-- > 0;) {
-            const char *ons = kube_meta_get(s->entries[j].obj, "namespace");
-            if (s->entries[j].r->namespaced && ons && strcmp(ons, name) == 0) {
-                remove_entry(s, j);
-                j = s->n_entries;
+        /* the namespace controller empties a deleted namespace */
+        const char *name = kube_meta_get(gone, "name");
+        for (size_t c = 0; c < s->n_colls; c++) {
+            kube_collection *coll = s->colls[c];
+            for (size_t j = coll->n; coll->r->namespaced && j-- > 0;) {
+                if (j >= coll->n)
+                    continue; /* garbage collection took more than one */
+                const char *ons = kube_meta_get(coll->items[j]->obj->json, "namespace");
+                if (ons && strcmp(ons, name) == 0)
+                    cJSON_Delete(delete_now_locked(s, coll->r, coll->items[j], orphan));
             }
         }
     }
     if (!orphan && uid)
         collect_garbage_locked(s, uid);
-    free(uid);
-    free(name);
+    return gone;
 }
 
+static bool owned_by(const kube_entry *e, const char *owner_uid)
+{
+    const cJSON *ref;
+    cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"),
+                                                             "ownerReferences"))
+    {
+        const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref, "uid"));
+        if (u && strcmp(u, owner_uid) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* What the garbage collector does after an owner goes (Background): deletes its dependents.
+ * Only the owned list is scanned, so deleting objects nobody points at stays O(1). */
 static void collect_garbage_locked(kube_store *s, const char *owner_uid)
 {
-    for (size_t j = 0; j < s->n_entries; j++) {
-        const cJSON *ref;
-        bool owned = false;
-        cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->entries[j].obj, "metadata"),
-                                                                 "ownerReferences"))
-        {
-            const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref, "uid"));
-            owned = owned || (u && strcmp(u, owner_uid) == 0);
-        }
-        if (owned) {
-            delete_now_locked(s, j, false);
-            j = (size_t)-1;
-        }
+    for (size_t j = 0; j < s->n_owned; j++) {
+        kube_entry *e = s->owned[j];
+        if (!owned_by(e, owner_uid))
+            continue;
+        cJSON_Delete(delete_now_locked(s, e->r, e, false));
+        j = (size_t)-1; /* the list changed: start over */
     }
+}
+
+/* The registries whose Delete answers the deleted object rather than a Status
+ * (ReturnDeletedObject in kubernetes/pkg/registry: pods, persistentvolumes,
+ * persistentvolumeclaims; namespaces answer the namespace from their own Delete). Every
+ * other served kind, custom resources included, answers Status Success with details. */
+static bool returns_deleted_object(const kube_resource *r)
+{
+    static const char *const plurals[] = {"pods", "persistentvolumes", "persistentvolumeclaims", "namespaces"};
+    if (r->group[0])
+        return false;
+    for (size_t i = 0; i < sizeof(plurals) / sizeof(plurals[0]); i++)
+        if (strcmp(r->plural, plurals[i]) == 0)
+            return true;
+    return false;
+}
+
+static kube_result forbid_protected_namespace(const char *name)
+{
+    /* the NamespaceLifecycle admission plugin protects these */
+    char *msg = osh_str_printf("namespaces \"%s\" is forbidden: this namespace may not be deleted", name);
+    cJSON *details = cJSON_CreateObject();
+    cJSON_AddStringToObject(details, "name", name);
+    cJSON_AddStringToObject(details, "kind", "namespaces");
+    kube_result res = {403, kube_status_failure(403, "Forbidden", msg, details)};
+    free(msg);
+    return res;
+}
+
+static kube_result check_propagation(const char *prop)
+{
+    if (!prop || strcmp(prop, "Orphan") == 0 || strcmp(prop, "Background") == 0 || strcmp(prop, "Foreground") == 0)
+        return (kube_result){0, NULL};
+    char *msg = osh_str_printf("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
+                               "\"%s\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                               prop);
+    kube_result res = {422, kube_status_failure(422, "Invalid", msg, NULL)};
+    free(msg);
+    return res;
+}
+
+/* Deletes or marks e as the apiserver's generic registry does (lock held). */
+static kube_result delete_locked(kube_store *s, const kube_resource *r, kube_entry *e, const kube_delete_opts *opts)
+{
+    const cJSON *obj = e->obj->json;
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers");
+    const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));
+    bool graceful_pod = strcmp(r->plural, "pods") == 0 && opts->grace_period_seconds != 0 && node && *node &&
+                        !node_ready_locked(s, node);
+    if (cJSON_GetArraySize(fin) > 0 || graceful_pod) {
+        /* not gone yet: every kind answers the object, now with its deletionTimestamp */
+        if (!opts->dry_run)
+            mark_deleting(s, r, e, opts->grace_period_seconds);
+        return (kube_result){200, cJSON_Duplicate(e->obj->json, true)};
+    }
+    cJSON *gone;
+    if (opts->dry_run)
+        gone = cJSON_Duplicate(obj, true);
+    else
+        gone = delete_now_locked(s, r, e, opts->propagation && strcmp(opts->propagation, "Orphan") == 0);
+    if (returns_deleted_object(r))
+        return (kube_result){200, gone};
+    kube_result res = {200, kube_status_success(r, kube_meta_get(gone, "name"), kube_meta_get(gone, "uid"))};
+    cJSON_Delete(gone);
+    return res;
 }
 
 kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char *ns, const char *name,
@@ -589,62 +763,19 @@ kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char 
     kube_delete_opts defaults = {-1, NULL, false};
     if (!opts)
         opts = &defaults;
-    const char *prop = opts->propagation;
-    if (prop && strcmp(prop, "Orphan") != 0 && strcmp(prop, "Background") != 0 && strcmp(prop, "Foreground") != 0) {
-        char *msg = osh_str_printf("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
-                                   "\"%s\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
-                                   prop);
-        kube_result res = {422, kube_status_failure(422, "Invalid", msg, NULL)};
-        free(msg);
+    kube_result res = check_propagation(opts->propagation);
+    if (res.code)
         return res;
-    }
     if (!r->namespaced)
         ns = NULL;
-    pthread_mutex_lock(&s->lock);
-    ssize_t i = kube_store_find_locked(s, r, ns, name);
-    if (i < 0) {
-        pthread_mutex_unlock(&s->lock);
-        return kube_err_not_found(r, name);
-    }
     if (strcmp(r->plural, "namespaces") == 0 &&
-        (strcmp(name, "default") == 0 || strcmp(name, "kube-system") == 0 || strcmp(name, "kube-public") == 0)) {
-        pthread_mutex_unlock(&s->lock);
-        /* the NamespaceLifecycle admission plugin protects these */
-        char *msg = osh_str_printf("namespaces \"%s\" is forbidden: this namespace may not be deleted", name);
-        cJSON *details = cJSON_CreateObject();
-        cJSON_AddStringToObject(details, "name", name);
-        cJSON_AddStringToObject(details, "kind", "namespaces");
-        kube_result res = {403, kube_status_failure(403, "Forbidden", msg, details)};
-        free(msg);
-        return res;
-    }
-    cJSON *obj = s->entries[i].obj;
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers");
-    const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));
-    bool graceful_pod = strcmp(r->plural, "pods") == 0 && opts->grace_period_seconds != 0 && node && *node &&
-                        !node_ready_locked(s, node);
-    bool keep = cJSON_GetArraySize(fin) > 0 || graceful_pod;
-    kube_result res;
-    if (opts->dry_run) {
-        res = (kube_result){200, cJSON_Duplicate(obj, true)};
-    } else if (keep) {
-        mark_deleting(s, (size_t)i, opts->grace_period_seconds);
-        res = (kube_result){200, cJSON_Duplicate(s->entries[i].obj, true)};
-    } else {
-        cJSON *gone = cJSON_Duplicate(obj, true);
-        bool returns_object = strcmp(r->plural, "pods") == 0 || strcmp(r->plural, "namespaces") == 0 ||
-                              strcmp(r->plural, "sandboxes") == 0;
-        delete_now_locked(s, (size_t)i, prop && strcmp(prop, "Orphan") == 0);
-        if (returns_object) {
-            res = (kube_result){200, gone};
-        } else {
-            res = (kube_result){200, kube_status_success(r, name, kube_meta_get(gone, "uid"))};
-            cJSON_Delete(gone);
-        }
-    }
+        (strcmp(name, "default") == 0 || strcmp(name, "kube-system") == 0 || strcmp(name, "kube-public") == 0))
+        return forbid_protected_namespace(name);
+    pthread_mutex_lock(&s->lock);
+    kube_entry *e = kube_store_find_locked(s, r, ns, name);
+    res = e ? delete_locked(s, r, e, opts) : kube_err_not_found(r, name);
     pthread_mutex_unlock(&s->lock);
-    if (!opts->dry_run)
+    if (e && !opts->dry_run)
         run_hook(s);
     return res;
 }
-

@@ -1,6 +1,7 @@
 /* kube_store.h: the Kubernetes object store behind the mock API server and the k3s
- * simulator's kubectl. Plain data (a list of JSON objects with a resourceVersion counter and
- * a bounded event history for watches), guarded by one mutex, reference counted because the
+ * simulator's kubectl. Plain data (JSON objects indexed by resource and namespace/name, so
+ * get, create, update and delete take constant time; a resourceVersion counter; a bounded
+ * event history for watches and paginated lists), guarded by one mutex, reference counted because the
  * API server and a cluster volume may both hold it. Every operation has the apiserver's
  * semantics and answers with a kube_result (code + object or Status). */
 #ifndef KUBE_STORE_H
@@ -39,6 +40,22 @@ kube_result kube_store_get(kube_store *s, const kube_resource *r, const char *ns
 /* ns NULL = every namespace. Selectors may be NULL. A List with metadata.resourceVersion. */
 kube_result kube_store_list(kube_store *s, const kube_resource *r, const char *ns, const char *label_selector,
                             const char *field_selector);
+/* A list request's options as the query sent them (NULL = absent). */
+typedef struct kube_list_opts {
+    const char *label_selector;
+    const char *field_selector;
+    const char *limit;            /* pages of at most this many items ("500", as kubectl sends) */
+    const char *continue_token;   /* metadata.continue of the previous page */
+    const char *resource_version; /* with limit: the snapshot to page through */
+} kube_list_opts;
+
+/* One page of a list with the apiserver's pagination: items in key order (namespace/name),
+ * metadata.continue while more remain, metadata.remainingItemCount when no selector
+ * filters, and every page read from the snapshot of the first page's resourceVersion.
+ * 400 for a bad limit or a continue token the server never issued; 410 Expired once the
+ * history no longer reaches that snapshot (its Status then carries a token that goes on
+ * at the latest version, as the apiserver's does). */
+kube_result kube_store_list_page(kube_store *s, const kube_resource *r, const char *ns, const kube_list_opts *opts);
 kube_result kube_store_create(kube_store *s, const kube_resource *r, const char *ns, const cJSON *obj, bool dry_run);
 /* PUT: status_only for the /status subresource. */
 kube_result kube_store_update(kube_store *s, const kube_resource *r, const char *ns, const char *name,

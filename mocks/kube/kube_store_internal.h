@@ -1,22 +1,55 @@
-/* kube_store_internal.h: the store's data, shared by kube_store.c and kube_store_io.c only. */
+/* kube_store_internal.h: the store's data, shared by the kube_store*.c files only.
+ *
+ * Objects are kept per resource (a collection): a hash index by key for get/create/update/
+ * delete in constant time, and a dense array that is sorted lazily (by key, the order of the
+ * apiserver's etcd keys) when a list needs it. Every stored version of an object is
+ * immutable and reference counted, so the event history shares versions with the
+ * collections instead of copying them; each event also keeps the version it replaced, which
+ * is how a paginated list is served from a consistent snapshot at an older resourceVersion
+ * (as etcd serves a continue token) for as long as the history reaches back that far. */
 #ifndef KUBE_STORE_INTERNAL_H
 #define KUBE_STORE_INTERNAL_H
 
 #include <pthread.h>
-#include <sys/types.h>
+#include <stddef.h>
 
+#include "kube_index.h"
 #include "kube_store.h"
+
+/* Events kept for watches and paginated lists (etcd keeps history until it compacts). */
+#define KUBE_EVENT_HISTORY 8192
+
+/* One stored version of an object; never changed once stored (lock held for refs). */
+typedef struct kube_obj {
+    int refs;
+    char *key; /* "namespace/name" or "name" */
+    cJSON *json;
+} kube_obj;
 
 typedef struct kube_entry {
     const kube_resource *r;
-    cJSON *obj;
+    char *key;         /* the index's key; same text as obj->key */
+    kube_obj *obj;     /* the current version */
+    size_t slot;       /* position in its collection's items */
+    size_t owned_slot; /* position in the store's owned list, or KUBE_NOT_OWNED */
 } kube_entry;
 
+#define KUBE_NOT_OWNED ((size_t)-1)
+
+typedef struct kube_collection {
+    const kube_resource *r;
+    kube_index by_key;
+    kube_entry **items;
+    size_t n, cap;
+    int sorted; /* items are in key order */
+} kube_collection;
+
 typedef struct kube_event {
-    char type[10];   /* ADDED, MODIFIED, DELETED */
+    char type[10]; /* ADDED, MODIFIED, DELETED */
     long long rv;
     const kube_resource *r;
-    cJSON *obj;
+    kube_obj *obj;  /* after the change (DELETED: as removed, with the deletion's version) */
+    kube_obj *prev; /* before the change; NULL for ADDED */
 } kube_event;
 
 struct kube_store {
@@ -25,10 +58,12 @@ struct kube_store {
     int refs;
     long long rv;           /* last resourceVersion handed out */
     long long compacted_rv; /* events up to this version are gone */
-    kube_entry *entries;
-    size_t n_entries, cap_entries;
-    kube_event *events;
-    size_t n_events, cap_events;
+    kube_collection **colls;
+    size_t n_colls;
+    kube_entry **owned; /* entries with ownerReferences, for garbage collection */
+    size_t n_owned, cap_owned;
+    kube_event *events; /* a ring of KUBE_EVENT_HISTORY */
+    size_t ev_first, n_events;
     kube_store_hook hook;
     void *hook_user;
     struct {
@@ -40,11 +75,22 @@ struct kube_store {
 };
 
 kube_store *kube_store_new_empty(void);
-ssize_t kube_store_find_locked(kube_store *s, const kube_resource *r, const char *ns, const char *name);
+/* The store key of ns/name for r ("ns/name", or "name" for a cluster-scoped r), malloc'd. */
+char *kube_store_key(const kube_resource *r, const char *ns, const char *name);
+/* r's collection; created when create is set, else NULL when r has none yet. */
+kube_collection *kube_store_collection(kube_store *s, const kube_resource *r, int create);
+kube_entry *kube_store_find_locked(kube_store *s, const kube_resource *r, const char *ns, const char *name);
+/* Stores obj (taken) as a new entry without recording an event (import). */
 void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj);
 /* Validates and fills a new object's metadata; .code == 0 when admitted. keep_status keeps
  * status, uid and creationTimestamp as given (import). */
 kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, const char *ns, cJSON *obj,
                                         bool keep_status);
+/* Sorts the collection's items by key if a change left them unsorted. */
+void kube_collection_sort(kube_collection *c);
+
+void kube_obj_unref(kube_obj *o);
+/* The i-th retained event, oldest first. */
+kube_event *kube_store_event_at(kube_store *s, size_t i);
 
 #endif

@@ -14,14 +14,13 @@ cJSON *kube_store_export(kube_store *s)
     pthread_mutex_lock(&s->lock);
     cJSON_AddNumberToObject(doc, "resourceVersion", (double)s->rv);
     for (const kube_resource *r = kube_resources_all(); r->plural; r++) {
-        cJSON *list = NULL;
-        for (size_t i = 0; i < s->n_entries; i++) {
-            if (s->entries[i].r != r)
-                continue;
-            if (!list)
-                list = cJSON_AddArrayToObject(doc, r->plural);
-            cJSON_AddItemToArray(list, cJSON_Duplicate(s->entries[i].obj, true));
-        }
+        kube_collection *c = kube_store_collection(s, r, 0);
+        if (!c || c->n == 0)
+            continue;
+        kube_collection_sort(c);
+        cJSON *list = cJSON_AddArrayToObject(doc, r->plural);
+        for (size_t i = 0; i < c->n; i++)
+            cJSON_AddItemToArray(list, cJSON_Duplicate(c->items[i]->obj->json, true));
     }
     pthread_mutex_unlock(&s->lock);
     return doc;
@@ -30,7 +29,7 @@ cJSON *kube_store_export(kube_store *s)
 static void ensure_namespace_locked(kube_store *s, const char *ns)
 {
     const kube_resource *nsr = kube_resource_by_path("", "v1", "namespaces");
-    if (kube_store_find_locked(s, nsr, NULL, ns) >= 0)
+    if (kube_store_find_locked(s, nsr, NULL, ns))
         return;
     cJSON *o = cJSON_CreateObject();
     kube_meta_set(o, "name", ns);

@@ -51,16 +51,20 @@ int kube_store_events_since(kube_store *s, const kube_resource *r, const char *n
     if (since_rv < s->compacted_rv) {
         rc = -1;
     } else {
-        for (size_t i = 0; i < s->n_events; i++) {
-            const kube_event *e = &s->events[i];
-            const char *ons = kube_meta_get(e->obj, "namespace");
-            if (e->rv <= since_rv || e->r != r || (r->namespaced && ns && (!ons || strcmp(ons, ns) != 0)))
+        size_t first = s->n_events;
+        while (first > 0 && kube_store_event_at(s, first - 1)->rv > since_rv)
+            first--;
+        for (size_t i = first; i < s->n_events; i++) {
+            const kube_event *e = kube_store_event_at(s, i);
+            const cJSON *obj = e->obj->json;
+            const char *ons = kube_meta_get(obj, "namespace");
+            if (e->r != r || (r->namespaced && ns && (!ons || strcmp(ons, ns) != 0)))
                 continue;
-            if (!kube_selector_matches(ls, e->obj) || !kube_selector_matches(fs, e->obj))
+            if (!kube_selector_matches(ls, obj) || !kube_selector_matches(fs, obj))
                 continue;
             cJSON *ev = cJSON_CreateObject();
             cJSON_AddStringToObject(ev, "type", e->type);
-            cJSON_AddItemToObject(ev, "object", cJSON_Duplicate(e->obj, true));
+            cJSON_AddItemToObject(ev, "object", cJSON_Duplicate(obj, true));
             cJSON_AddItemToArray(events, ev);
         }
     }
@@ -93,9 +97,12 @@ bool kube_store_wait_change(kube_store *s, long long rv, int timeout_ms)
 void kube_store_compact(kube_store *s)
 {
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->n_events; i++)
-        cJSON_Delete(s->events[i].obj);
+    for (size_t i = 0; i < s->n_events; i++) {
+        kube_obj_unref(kube_store_event_at(s, i)->obj);
+        kube_obj_unref(kube_store_event_at(s, i)->prev);
+    }
     s->n_events = 0;
+    s->ev_first = 0;
     s->compacted_rv = s->rv;
     pthread_mutex_unlock(&s->lock);
 }

@@ -161,6 +161,15 @@ static kube_result table_or_object(const mock_http_request *req, const kube_reso
     cJSON *t = kube_table_build(r, list ? cJSON_GetObjectItemCaseSensitive(res.body, "items") : items,
                                 mock_http_request_query_value(req, "includeObject"), rv);
     cJSON_Delete(items);
+    /* a page of a list keeps its continue token and count in the Table's ListMeta */
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(res.body, "metadata");
+    cJSON *tmeta = cJSON_GetObjectItemCaseSensitive(t, "metadata");
+    const char *keep[] = {"continue", "remainingItemCount"};
+    for (size_t i = 0; list && tmeta && i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, keep[i]);
+        if (v)
+            cJSON_AddItemToObject(tmeta, keep[i], cJSON_Duplicate(v, true));
+    }
     cJSON_Delete(res.body);
     return (kube_result){200, t};
 }
@@ -234,10 +243,11 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
     if (strcmp(method, "GET") == 0 && !rt->name && watching) {
         kube_watch_respond(res, req, s, rt->r, rt->ns, wants_table(req));
     } else if (strcmp(method, "GET") == 0 && !rt->name) {
-        out = table_or_object(req, rt->r,
-                              kube_store_list(s, rt->r, rt->ns, mock_http_request_query_value(req, "labelSelector"),
-                                              mock_http_request_query_value(req, "fieldSelector")),
-                              true);
+        kube_list_opts lo = {mock_http_request_query_value(req, "labelSelector"),
+                             mock_http_request_query_value(req, "fieldSelector"),
+                             mock_http_request_query_value(req, "limit"), mock_http_request_query_value(req, "continue"),
+                             mock_http_request_query_value(req, "resourceVersion")};
+        out = table_or_object(req, rt->r, kube_store_list_page(s, rt->r, rt->ns, &lo), true);
     } else if (strcmp(method, "GET") == 0) {
         out = table_or_object(req, rt->r, kube_store_get(s, rt->r, rt->ns, rt->name), false);
     } else if (strcmp(method, "POST") == 0 && !rt->name) {
