@@ -93,6 +93,12 @@ static char *json_syntax_error(const char *text, size_t len)
         first++;
     if (!at || at < text || at >= text + len || first == len)
         return osh_str_dup("unexpected end of JSON input");
+    /* cJSON points at the last token read when the text stops short ("{\"v\":") */
+    size_t rest = (size_t)(at - text) + 1;
+    while (rest < len && isspace((unsigned char)text[rest]))
+        rest++;
+    if (rest == len && strchr(":,{[", *at))
+        return osh_str_dup("unexpected end of JSON input");
     if ((size_t)(at - text) <= first)
         return osh_str_printf("invalid character '%c' looking for beginning of value", *at);
     return osh_str_printf("invalid character '%c' in JSON", *at); /* Go names the context; not modelled */
