@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,34 @@ static const char *json_type_name(const cJSON *v)
                                         : cJSON_IsArray(v)  ? "array"  : "object";
 }
 
+/* A byte as encoding/json's quoteChar shows it: 'x', or an escape such as '\u009d' for
+ * bytes that are not printable (the message must stay valid UTF-8). */
+static char *quote_char(unsigned char c)
+{
+    if (c >= 0x20 && c < 0x7f)
+        return osh_str_printf("'%c'", c);
+    if (c >= 0xa0) /* Latin-1 letters: the rune U+00A0..U+00FF in UTF-8 */
+        return osh_str_printf("'%c%c'", 0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    if (c < 0x20 || c == 0x7f)
+        return osh_str_printf("'\\x%02x'", c);
+    return osh_str_printf("'\\u%04x'", c);
+}
+
+/* Any non-ASCII byte of an echoed value as U+FFFD, as json.Unmarshal repairs bad UTF-8. */
+static char *ascii_only(const char *text)
+{
+    osh_buf b = OSH_BUF_INIT;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x80)
+            osh_buf_append_char(&b, (char)*p);
+        else
+            osh_buf_append_str(&b, "\xef\xbf\xbd");
+    }
+    char *out = osh_str_dup(b.data ? b.data : "");
+    osh_buf_free(&b);
+    return out;
+}
+
 /* encoding/json's syntax error for the document text (len bytes), which cJSON rejected. */
 static char *json_syntax_error(const char *text, size_t len)
 {
@@ -99,9 +128,12 @@ static char *json_syntax_error(const char *text, size_t len)
         rest++;
     if (rest == len && strchr(":,{[", *at))
         return osh_str_dup("unexpected end of JSON input");
-    if ((size_t)(at - text) <= first)
-        return osh_str_printf("invalid character '%c' looking for beginning of value", *at);
-    return osh_str_printf("invalid character '%c' in JSON", *at); /* Go names the context; not modelled */
+    char *q = quote_char((unsigned char)*at);
+    /* Go names the context ("after object key", ...); only the first is modelled */
+    char *msg = osh_str_printf("invalid character %s %s", q,
+                               (size_t)(at - text) <= first ? "looking for beginning of value" : "in JSON");
+    free(q);
+    return msg;
 }
 
 /* A field's type against the struct's (Go: "cannot unmarshal X into Go struct field ..."). */
@@ -154,7 +186,9 @@ static int decode_fields(const cJSON *doc, const char *raw, kube_continue *out, 
     const cJSON *rv = cJSON_GetObjectItem(doc, "rv");
     const char *start = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "start"));
     if (!v || strcmp(v, TOKEN_VERSION) != 0) {
-        *error = osh_str_printf(INVALID ": server does not recognize this encoded version %s", v ? v : "");
+        char *shown = ascii_only(v ? v : "");
+        *error = osh_str_printf(INVALID ": server does not recognize this encoded version %s", shown);
+        free(shown);
         return -1;
     }
     out->rv = cJSON_IsNumber(rv) ? (long long)rv->valuedouble : 0;
@@ -170,7 +204,9 @@ static int decode_fields(const cJSON *doc, const char *raw, kube_continue *out, 
     }
     const char *key = start ? start : "";
     if (!clean_path(key)) {
-        *error = osh_str_printf(INVALID ": %s", key);
+        char *shown = ascii_only(key);
+        *error = osh_str_printf(INVALID ": %s", shown);
+        free(shown);
         return -1;
     }
     out->start = osh_str_dup(key[0] == '/' ? key + 1 : key);
@@ -210,6 +246,30 @@ void kube_continue_free(kube_continue *c)
     c->start = NULL;
 }
 
+/* strconv.Quote's view of a value, near enough: ASCII shown, quotes and backslashes
+ * escaped, every other byte as \xNN (so the message stays valid UTF-8). */
+static char *go_quote(const char *text)
+{
+    osh_buf b = OSH_BUF_INIT;
+    osh_buf_append_char(&b, '"');
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            osh_buf_append_char(&b, '\\');
+            osh_buf_append_char(&b, (char)*p);
+        } else if (*p >= 0x20 && *p < 0x7f) {
+            osh_buf_append_char(&b, (char)*p);
+        } else {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\x%02x", *p);
+            osh_buf_append_str(&b, esc);
+        }
+    }
+    osh_buf_append_char(&b, '"');
+    char *out = osh_str_dup(b.data);
+    osh_buf_free(&b);
+    return out;
+}
+
 int kube_parse_int64(const char *text, long long *out, char **error)
 {
     const char *p = text;
@@ -219,13 +279,17 @@ int kube_parse_int64(const char *text, long long *out, char **error)
     for (const char *q = p; *q; q++)
         digits = digits && isdigit((unsigned char)*q);
     if (!digits) {
-        *error = osh_str_printf("strconv.ParseInt: parsing \"%s\": invalid syntax", text);
+        char *q = go_quote(text);
+        *error = osh_str_printf("strconv.ParseInt: parsing %s: invalid syntax", q);
+        free(q);
         return -1;
     }
     errno = 0;
     long long v = strtoll(text, NULL, 10);
     if (errno == ERANGE) {
-        *error = osh_str_printf("strconv.ParseInt: parsing \"%s\": value out of range", text);
+        char *q = go_quote(text);
+        *error = osh_str_printf("strconv.ParseInt: parsing %s: value out of range", q);
+        free(q);
         return -1;
     }
     *out = v;

@@ -1,7 +1,8 @@
 """python3-kubernetes against the mock Kubernetes API (run by test_python_client).
 
-Lists nodes, creates and deletes a namespaced custom object (a Sandbox), and checks that a
-missing object raises ApiException with status 404 and reason NotFound. Exits non-zero with a
+Lists nodes, creates and deletes a namespaced custom object (a Sandbox, whose DELETE answers
+a Status), checks that a missing object raises ApiException with status 404 and reason
+NotFound, and pages through secrets with limit/continue (a token never issued gets 400). Exits non-zero with a
 message on the first mismatch."""
 import sys
 
@@ -33,7 +34,11 @@ def main():
         check(False, "a second create did not fail")
     except ApiException as e:
         check(e.status == 409 and "AlreadyExists" in e.body, f"second create: {e.status} {e.body}")
-    custom.delete_namespaced_custom_object("agents.x-k8s.io", "v1alpha1", "default", "sandboxes", "py-sandbox")
+    # a custom resource's DELETE answers a Status, as the apiserver's CRD registry does
+    status = custom.delete_namespaced_custom_object("agents.x-k8s.io", "v1alpha1", "default", "sandboxes", "py-sandbox")
+    check(status.get("kind") == "Status" and status.get("status") == "Success"
+          and status["details"] == {"name": "py-sandbox", "group": "agents.x-k8s.io", "kind": "sandboxes",
+                                    "uid": created["metadata"]["uid"]}, f"delete gave {status}")
     try:
         custom.get_namespaced_custom_object("agents.x-k8s.io", "v1alpha1", "default", "sandboxes", "py-sandbox")
         check(False, "get after delete did not fail")
@@ -45,7 +50,35 @@ def main():
         check(False, "reading a missing pod did not fail")
     except ApiException as e:
         check(e.status == 404, f"missing pod: {e.status}")
+    paging(core)
     print("ok")
+
+
+def paging(core):
+    """Pages through 23 secrets five at a time, as client-go and kubectl do."""
+    for i in range(23):
+        core.create_namespaced_secret("default", client.V1Secret(metadata=client.V1ObjectMeta(name=f"page-{i:02d}")))
+    seen, token, pages = [], None, 0
+    while True:
+        page = core.list_namespaced_secret("default", limit=5, _continue=token)
+        if pages == 0:
+            check(page.metadata.remaining_item_count == 18, f"first page remaining {page.metadata.remaining_item_count}")
+        seen += [s.metadata.name for s in page.items]
+        pages += 1
+        token = page.metadata._continue
+        if not token:
+            break
+        check(page.metadata.resource_version and len(page.items) == 5, f"page {pages}: {len(page.items)} items")
+    check(pages == 5 and seen == [f"page-{i:02d}" for i in range(23)], f"{pages} pages gave {seen}")
+    try:
+        core.list_namespaced_secret("default", limit=5, _continue="never-issued")
+        check(False, "a token never issued was accepted")
+    except ApiException as e:
+        check(e.status == 400 and "invalid continue token: continue key is not valid" in e.body,
+              f"bad token: {e.status} {e.body}")
+    # built-in kinds differ: a Secret's DELETE answers a Status, a Pod's the object
+    st = core.delete_namespaced_secret("page-00", "default")
+    check(st.kind == "Status" and st.status == "Success" and st.details.kind == "secrets", f"secret delete gave {st}")
 
 
 main()

@@ -344,6 +344,8 @@ static void test_tokens_never_issued_and_bad_limits(void **state)
     expect_bad_token(s, "eyJ2Ijo=", "continue key is not valid: illegal base64 data at input byte 7");
     expect_bad_json_token(s, "not json", "continue key is not valid: invalid character 'n' looking for beginning of value");
     expect_bad_json_token(s, "{\"v\":", "continue key is not valid: unexpected end of JSON input");
+    expect_bad_json_token(s, "\x9d{}", "continue key is not valid: invalid character '\\u009d' looking for beginning of value");
+    expect_bad_json_token(s, "\x01", "continue key is not valid: invalid character '\\x01' looking for beginning of value");
     expect_bad_json_token(s, "[1]", "continue key is not valid: json: cannot unmarshal array into Go value of type storage.continueToken");
     expect_bad_json_token(s, "{}", "continue key is not valid: server does not recognize this encoded version ");
     expect_bad_json_token(s, "{\"v\":\"meta.k8s.io/v2\",\"rv\":5,\"start\":\"n1\"}",
@@ -372,6 +374,8 @@ static void test_tokens_never_issued_and_bad_limits(void **state)
     cJSON_Delete(p1.body);
     /* limits as strconv.ParseInt reads them */
     expect_status(page(s, "nodes", NULL, "abc", NULL), 400, "BadRequest", "strconv.ParseInt: parsing \"abc\": invalid syntax");
+    expect_status(page(s, "nodes", NULL, "\xff\"", NULL), 400, "BadRequest",
+                  "strconv.ParseInt: parsing \"\\xff\\\"\": invalid syntax");
     expect_status(page(s, "nodes", NULL, "", NULL), 400, "BadRequest", "strconv.ParseInt: parsing \"\": invalid syntax");
     expect_status(page(s, "nodes", NULL, "99999999999999999999", NULL), 400, "BadRequest",
                   "strconv.ParseInt: parsing \"99999999999999999999\": value out of range");

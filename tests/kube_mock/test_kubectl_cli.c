@@ -255,6 +255,58 @@ static void test_delete_node(void **state)
     osh_buf_free(&out);
 }
 
+/* kubectl pages through 40 more nodes (--chunk-size), the raw pages carry the apiserver's
+ * continue token and remainingItemCount, and a token never issued is refused. */
+static void test_paging_many_nodes(void **state)
+{
+    (void)state;
+    osh_buf out = OSH_BUF_INIT, whole = OSH_BUF_INIT;
+    kube_store *s = mock_kube_current_store(kube);
+    for (int i = 0; i < 40; i++) {
+        char *json = osh_str_printf("{\"metadata\": {\"name\": \"bulk-%02d\", \"labels\": {\"bulk\": \"yes\"}}}", i);
+        cJSON *o = cJSON_Parse(json);
+        kube_result r = kube_store_create(s, kube_resource_by_user_name("nodes"), NULL, o, false);
+        assert_int_equal(r.code, 201);
+        cJSON_Delete(r.body);
+        cJSON_Delete(o);
+        free(json);
+    }
+    kube_store_unref(s);
+    assert_int_equal(sh("kubectl get nodes --chunk-size=0 -o name", &whole), 0);
+    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -o name", &out), 0);
+    assert_string_equal(osh_buf_str(&out), osh_buf_str(&whole));
+    size_t lines = 0;
+    for (const char *p = osh_buf_str(&whole); *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 42);
+    assert_non_null(strstr(osh_buf_str(&whole), "node/bulk-00\nnode/bulk-01\n"));
+    /* the table form pages too (kubectl asks for as=Table with limit and continue) */
+    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -v=6 2>&1 | grep -c 'nodes?continue=.*limit=7'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "5\n"); /* pages 2..6 of 42 */
+    assert_int_equal(sh("kubectl get nodes --chunk-size=7 --no-headers | wc -l", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "42\n");
+    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=3'", &out), 0);
+    cJSON *page = cJSON_Parse(osh_buf_str(&out));
+    assert_non_null(page);
+    const cJSON *meta = cJSON_GetObjectItem(page, "metadata");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "items")), 3);
+    assert_int_equal(cJSON_GetObjectItem(meta, "remainingItemCount")->valueint, 39);
+    assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "continue")));
+    cJSON_Delete(page);
+    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=3&continue=bogus'", &out), 1);
+    assert_non_null(strstr(osh_buf_str(&out), "invalid continue token: continue key is not valid: illegal base64 data at input byte 4"));
+    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=x'", &out), 1);
+    assert_non_null(strstr(osh_buf_str(&out), "strconv.ParseInt: parsing \\\"x\\\": invalid syntax") ||
+                    strstr(osh_buf_str(&out), "strconv.ParseInt: parsing \"x\": invalid syntax"));
+    /* deleting them: nodes answer a Status, which kubectl reports as deleted */
+    assert_int_equal(sh("kubectl delete nodes -l bulk=yes | wc -l", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "40\n");
+    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -o name | wc -l", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "2\n");
+    osh_buf_free(&out);
+    osh_buf_free(&whole);
+}
+
 /* Reads from fd until text appears (or EOF); true when seen. */
 static bool read_until(int fd, osh_buf *acc, const char *text)
 {
@@ -324,6 +376,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_nodes_forms),
+        cmocka_unit_test(test_paging_many_nodes),
         cmocka_unit_test(test_errors_as_kubectl_prints_them),
         cmocka_unit_test(test_namespaces_and_secret),
         cmocka_unit_test(test_sandbox_apply_get_delete),
