@@ -535,6 +535,9 @@ static kube_result merge_update(const kube_resource *r, const cJSON *old, const 
     return (kube_result){200, out};
 }
 
+static void run_gc_finalizers_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+static cJSON *delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan);
+
 static kube_result commit_update(kube_store *s, const kube_resource *r, const char *ns, const char *name,
                                  const cJSON *new_obj, bool status_only, bool dry_run)
 {
@@ -552,7 +555,9 @@ static kube_result commit_update(kube_store *s, const kube_resource *r, const ch
     /* an object whose last finalizer went away while it was being deleted is gone now */
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"), "finalizers");
     if (kube_meta_get(copy, "deletionTimestamp") && cJSON_GetArraySize(fin) == 0 && strcmp(r->plural, "pods") != 0)
-        cJSON_Delete(remove_entry(s, r, e));
+        cJSON_Delete(delete_now_locked(s, r, e, false));
+    else if (kube_meta_get(copy, "deletionTimestamp"))
+        run_gc_finalizers_locked(s, r, e);
     return res;
 }
 
@@ -625,17 +630,53 @@ static bool node_ready_locked(kube_store *s, const char *node)
     return false;
 }
 
-/* Marks the object as being deleted (deletionTimestamp) and keeps it. */
-static void mark_deleting(kube_store *s, const kube_resource *r, kube_entry *e, int grace)
+/* RFC 3339 UTC of now + seconds (malloc'd). */
+static char *time_after(int seconds)
 {
+    time_t t = time(NULL) + seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[32];
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return osh_str_dup(buf);
+}
+
+static void set_number(cJSON *obj, const char *key, double v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+    cJSON_AddNumberToObject(obj, key, v);
+}
+
+/* Marks e as being deleted and keeps it, as the generic registry does: a pod (graceful) gets
+ * deletionTimestamp = now + its grace period; every other kind now, with a grace period of 0
+ * and its generation bumped (markAsDeleting). gc_finalizer ("orphan", "foregroundDeletion")
+ * is added for the garbage collector. An object already being deleted is left as it is. */
+static void mark_deleting(kube_store *s, const kube_resource *r, kube_entry *e, int grace, const char *gc_finalizer)
+{
+    if (kube_meta_get(e->obj->json, "deletionTimestamp"))
+        return;
     cJSON *copy = cJSON_Duplicate(e->obj->json, true);
-    if (!kube_meta_get(copy, "deletionTimestamp")) {
-        char *now = kube_meta_now();
-        kube_meta_set(copy, "deletionTimestamp", now);
-        free(now);
-        cJSON *meta = kube_meta_object(copy);
-        cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionGracePeriodSeconds");
-        cJSON_AddNumberToObject(meta, "deletionGracePeriodSeconds", grace < 0 ? 30 : grace);
+    cJSON *meta = kube_meta_object(copy);
+    bool pod = strcmp(r->plural, "pods") == 0;
+    if (pod && grace < 0) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "spec"),
+                                                          "terminationGracePeriodSeconds");
+        grace = cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1e9 ? (int)t->valuedouble : 30;
+    }
+    char *when = time_after(pod ? grace : 0);
+    kube_meta_set(copy, "deletionTimestamp", when);
+    free(when);
+    set_number(meta, "deletionGracePeriodSeconds", pod ? grace : 0);
+    const cJSON *gen = cJSON_GetObjectItemCaseSensitive(meta, "generation");
+    if (!pod && cJSON_IsNumber(gen) && gen->valuedouble > 0)
+        set_number(meta, "generation", gen->valuedouble + 1);
+    if (gc_finalizer) {
+        cJSON *fin = cJSON_GetObjectItemCaseSensitive(meta, "finalizers");
+        if (!cJSON_IsArray(fin)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(meta, "finalizers");
+            fin = cJSON_AddArrayToObject(meta, "finalizers");
+        }
+        cJSON_AddItemToArray(fin, cJSON_CreateString(gc_finalizer));
     }
     replace_entry(s, r, e, copy);
 }
@@ -732,24 +773,124 @@ static kube_result check_propagation(const char *prop)
 }
 
 /* Deletes or marks e as the apiserver's generic registry does (lock held). */
+/* A pod on a node that is not Ready waits for its kubelet to confirm the deletion. */
+static bool graceful_pod_pending(kube_store *s, const kube_resource *r, const cJSON *obj, int grace)
+{
+    const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));
+    return strcmp(r->plural, "pods") == 0 && grace != 0 && node && *node && !node_ready_locked(s, node);
+}
+
+static bool is_gc_finalizer(const char *f)
+{
+    return f && (strcmp(f, "orphan") == 0 || strcmp(f, "foregroundDeletion") == 0);
+}
+
+/* Drops ownerReferences to owner_uid from every dependent (MODIFIED each). */
+static void orphan_dependents_locked(kube_store *s, const char *owner_uid)
+{
+    for (size_t j = 0; j < s->n_owned; j++) {
+        kube_entry *d = s->owned[j];
+        cJSON *copy = cJSON_Duplicate(d->obj->json, true);
+        cJSON *refs = cJSON_GetObjectItemCaseSensitive(kube_meta_object(copy), "ownerReferences");
+        bool changed = false;
+        for (int k = cJSON_GetArraySize(refs); k-- > 0;) {
+            const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(refs, k), "uid"));
+            if (u && strcmp(u, owner_uid) == 0) {
+                cJSON_DeleteItemFromArray(refs, k);
+                changed = true;
+            }
+        }
+        if (cJSON_GetArraySize(refs) == 0)
+            cJSON_DeleteItemFromObjectCaseSensitive(kube_meta_object(copy), "ownerReferences");
+        if (!changed) {
+            cJSON_Delete(copy);
+            continue;
+        }
+        replace_entry(s, d->r, d, copy); /* may leave the owned list: look at slot j again */
+        if (j < s->n_owned && s->owned[j] != d)
+            j--;
+    }
+}
+
+/* The garbage collector's work once only its finalizers keep a deleted object: orphan
+ * (dependents lose their ownerReference) or foregroundDeletion (dependents are deleted
+ * first), then the object goes. Done at once, where the real collector works shortly after. */
+static void run_gc_finalizers_locked(kube_store *s, const kube_resource *r, kube_entry *e)
+{
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"), "finalizers");
+    bool orphan = false, foreground = false;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, fin)
+    {
+        const char *name = cJSON_GetStringValue(f);
+        if (!is_gc_finalizer(name))
+            return;
+        orphan = orphan || strcmp(name, "orphan") == 0;
+        foreground = foreground || strcmp(name, "foregroundDeletion") == 0;
+    }
+    if (!kube_meta_get(e->obj->json, "deletionTimestamp") || (!orphan && !foreground))
+        return;
+    char *uid = osh_str_dup(kube_meta_get(e->obj->json, "uid"));
+    if (uid && orphan)
+        orphan_dependents_locked(s, uid);
+    else if (uid)
+        collect_garbage_locked(s, uid);
+    free(uid);
+    if (graceful_pod_pending(s, r, e->obj->json, -1)) {
+        cJSON *copy = cJSON_Duplicate(e->obj->json, true);
+        cJSON_DeleteItemFromObjectCaseSensitive(kube_meta_object(copy), "finalizers");
+        replace_entry(s, r, e, copy);
+        return;
+    }
+    cJSON_Delete(delete_now_locked(s, r, e, true));
+}
+
+/* Terminating first (MODIFIED, the answer), then, as the namespace controller would, the
+ * contents and the namespace itself go. */
+static kube_result delete_namespace_locked(kube_store *s, const kube_resource *r, kube_entry *e)
+{
+    if (!kube_meta_get(e->obj->json, "deletionTimestamp")) {
+        cJSON *copy = cJSON_Duplicate(e->obj->json, true);
+        char *now = kube_meta_now();
+        kube_meta_set(copy, "deletionTimestamp", now);
+        free(now);
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "status");
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(copy, "status"), "phase", "Terminating");
+        replace_entry(s, r, e, copy);
+    }
+    kube_result res = {200, cJSON_Duplicate(e->obj->json, true)};
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"), "finalizers");
+    if (cJSON_GetArraySize(fin) == 0)
+        cJSON_Delete(delete_now_locked(s, r, e, false));
+    return res;
+}
+
 static kube_result delete_locked(kube_store *s, const kube_resource *r, kube_entry *e, const kube_delete_opts *opts)
 {
     const cJSON *obj = e->obj->json;
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers");
-    const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));
-    bool graceful_pod = strcmp(r->plural, "pods") == 0 && opts->grace_period_seconds != 0 && node && *node &&
-                        !node_ready_locked(s, node);
-    if (cJSON_GetArraySize(fin) > 0 || graceful_pod) {
-        /* not gone yet: every kind answers the object, now with its deletionTimestamp */
-        if (!opts->dry_run)
-            mark_deleting(s, r, e, opts->grace_period_seconds);
-        return (kube_result){200, cJSON_Duplicate(e->obj->json, true)};
+    const char *prop = opts->propagation;
+    const char *gc_finalizer = !prop                                ? NULL
+                               : strcmp(prop, "Orphan") == 0     ? "orphan"
+                               : strcmp(prop, "Foreground") == 0 ? "foregroundDeletion"
+                                                                  : NULL;
+    bool kept = cJSON_GetArraySize(fin) > 0 || graceful_pod_pending(s, r, obj, opts->grace_period_seconds) ||
+                gc_finalizer || strcmp(r->plural, "namespaces") == 0;
+    if (opts->dry_run) {
+        if (kept || returns_deleted_object(r))
+            return (kube_result){200, cJSON_Duplicate(obj, true)};
+        return (kube_result){200, kube_status_success(r, kube_meta_get(obj, "name"), kube_meta_get(obj, "uid"))};
     }
-    cJSON *gone;
-    if (opts->dry_run)
-        gone = cJSON_Duplicate(obj, true);
-    else
-        gone = delete_now_locked(s, r, e, opts->propagation && strcmp(opts->propagation, "Orphan") == 0);
+    if (strcmp(r->plural, "namespaces") == 0)
+        return delete_namespace_locked(s, r, e);
+    if (kept) {
+        /* not gone yet: every kind answers the object, now with its deletionTimestamp */
+        mark_deleting(s, r, e, opts->grace_period_seconds, gc_finalizer);
+        kube_result res = {200, cJSON_Duplicate(e->obj->json, true)};
+        run_gc_finalizers_locked(s, r, e);
+        return res;
+    }
+    cJSON *gone = delete_now_locked(s, r, e, false);
     if (returns_deleted_object(r))
         return (kube_result){200, gone};
     kube_result res = {200, kube_status_success(r, kube_meta_get(gone, "name"), kube_meta_get(gone, "uid"))};

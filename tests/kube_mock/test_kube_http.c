@@ -221,19 +221,26 @@ static void test_watch(void **state)
     cJSON_Delete(list);
     assert_int_equal(call("POST", "/api/v1/namespaces", "application/json", "{\"metadata\": {\"name\": \"w1\"}}", NULL, &r), 201);
     assert_int_equal(call("DELETE", "/api/v1/namespaces/w1", NULL, NULL, NULL, &r), 200);
-    /* from the list's version: exactly the two changes since */
+    /* from the list's version: exactly the changes since (Terminating, then gone) */
     char *path = osh_str_printf("/api/v1/namespaces?watch=1&resourceVersion=%s", rv);
-    reply w = {OSH_BUF_INIT, 2};
+    reply w = {OSH_BUF_INIT, 3};
     call("GET", path, NULL, NULL, NULL, &w);
     char *second = strchr(osh_buf_str(&w.body), '\n');
     assert_non_null(second);
     *second = '\0';
-    cJSON *e1 = cJSON_Parse(osh_buf_str(&w.body)), *e2 = cJSON_Parse(second + 1);
+    char *third = strchr(second + 1, '\n');
+    assert_non_null(third);
+    *third = '\0';
+    cJSON *e1 = cJSON_Parse(osh_buf_str(&w.body)), *e2 = cJSON_Parse(second + 1), *e3 = cJSON_Parse(third + 1);
     assert_string_equal(cJSON_GetObjectItem(e1, "type")->valuestring, "ADDED");
     assert_string_equal(kube_meta_get(cJSON_GetObjectItem(e1, "object"), "name"), "w1");
-    assert_string_equal(cJSON_GetObjectItem(e2, "type")->valuestring, "DELETED");
+    assert_string_equal(cJSON_GetObjectItem(e2, "type")->valuestring, "MODIFIED");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(e2, "object"), "status"), "phase")->valuestring,
+                        "Terminating");
+    assert_string_equal(cJSON_GetObjectItem(e3, "type")->valuestring, "DELETED");
     cJSON_Delete(e1);
     cJSON_Delete(e2);
+    cJSON_Delete(e3);
     /* after compaction the same version is gone: one ERROR event with 410 Expired */
     kube_store *s = mock_kube_current_store(kube);
     kube_store_compact(s);

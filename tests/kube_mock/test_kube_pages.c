@@ -445,7 +445,16 @@ static void test_delete_answer_per_kind(void **state)
         kube_result d = kube_store_delete(s, r, kinds[i].ns, "victim", NULL);
         assert_int_equal(d.code, 200);
         long long event_rv = deleted_event_rv(s, r, before);
-        assert_int_equal(event_rv, before + 1);
+        if (strcmp(kinds[i].plural, "namespaces") == 0) {
+            /* the answer is the namespace gone Terminating (MODIFIED), then it is deleted */
+            assert_int_equal(event_rv, before + 2);
+            assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(d.body, "status"), "phase")->valuestring,
+                                "Terminating");
+            assert_non_null(kube_meta_get(d.body, "deletionTimestamp"));
+            event_rv = before + 1;
+        } else {
+            assert_int_equal(event_rv, before + 1);
+        }
         if (kinds[i].object) {
             assert_string_equal(cJSON_GetObjectItem(d.body, "kind")->valuestring, r->kind);
             assert_int_equal(atoll(kube_meta_get(d.body, "resourceVersion")), event_rv);
@@ -495,6 +504,133 @@ static void test_delete_with_finalizers_answers_the_object(void **state)
     kube_store_unref(s);
 }
 
+static cJSON *events_since(kube_store *s, const char *plural, long long since)
+{
+    cJSON *events = cJSON_CreateArray();
+    long long last, oldest;
+    assert_int_equal(kube_store_events_since(s, R(plural), NULL, since, NULL, NULL, events, &last, &oldest), 0);
+    return events;
+}
+
+static const char *event_type(const cJSON *events, int i)
+{
+    return cJSON_GetObjectItem(cJSON_GetArrayItem(events, i), "type")->valuestring;
+}
+
+static const char *first_finalizer(const cJSON *obj)
+{
+    return cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"), "finalizers"), 0));
+}
+
+/* An owner deployment and a secret it owns; returns the owner's uid (malloc'd). */
+static char *owner_and_dependent(kube_store *s)
+{
+    create_named(s, "deployments", "default", "owner");
+    kube_result g = kube_store_get(s, R("deployments"), "default", "owner");
+    char *uid = osh_str_dup(kube_meta_get(g.body, "uid"));
+    cJSON_Delete(g.body);
+    char *json = osh_str_printf("{\"metadata\": {\"name\": \"dep\", \"ownerReferences\": [{\"apiVersion\": \"apps/v1\", "
+                                "\"kind\": \"Deployment\", \"name\": \"owner\", \"uid\": \"%s\"}]}}",
+                                uid);
+    create_ok(s, "secrets", "default", json);
+    free(json);
+    return uid;
+}
+
+static void test_delete_propagation_policies(void **state)
+{
+    (void)state;
+    kube_store *s = kube_store_new();
+    /* Foreground: the answer is the owner with deletionTimestamp and the foregroundDeletion
+     * finalizer; the collector deletes the dependent, then the owner goes */
+    char *uid = owner_and_dependent(s);
+    long long before = kube_store_resource_version(s);
+    kube_delete_opts fg = {-1, "Foreground", false};
+    kube_result d = kube_store_delete(s, R("deployments"), "default", "owner", &fg);
+    assert_int_equal(d.code, 200);
+    assert_string_equal(cJSON_GetObjectItem(d.body, "kind")->valuestring, "Deployment");
+    assert_string_equal(first_finalizer(d.body), "foregroundDeletion");
+    assert_non_null(kube_meta_get(d.body, "deletionTimestamp"));
+    assert_int_equal(atoll(kube_meta_get(d.body, "resourceVersion")), before + 1);
+    cJSON_Delete(d.body);
+    cJSON *ev = events_since(s, "deployments", before);
+    assert_int_equal(cJSON_GetArraySize(ev), 2);
+    assert_string_equal(event_type(ev, 0), "MODIFIED");
+    assert_string_equal(event_type(ev, 1), "DELETED");
+    cJSON_Delete(ev);
+    kube_result g = kube_store_get(s, R("secrets"), "default", "dep");
+    assert_int_equal(g.code, 404);
+    cJSON_Delete(g.body);
+    free(uid);
+    /* Orphan: the answer carries the orphan finalizer; the dependent stays, unowned */
+    uid = owner_and_dependent(s);
+    kube_delete_opts orphan = {-1, "Orphan", false};
+    d = kube_store_delete(s, R("deployments"), "default", "owner", &orphan);
+    assert_string_equal(first_finalizer(d.body), "orphan");
+    cJSON_Delete(d.body);
+    g = kube_store_get(s, R("deployments"), "default", "owner");
+    assert_int_equal(g.code, 404);
+    cJSON_Delete(g.body);
+    g = kube_store_get(s, R("secrets"), "default", "dep");
+    assert_int_equal(g.code, 200);
+    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g.body, "metadata"), "ownerReferences"));
+    cJSON_Delete(g.body);
+    free(uid);
+    /* Background (the default): Status, and the dependent is collected */
+    kube_result dd = kube_store_delete(s, R("secrets"), "default", "dep", NULL);
+    cJSON_Delete(dd.body);
+    uid = owner_and_dependent(s);
+    d = kube_store_delete(s, R("deployments"), "default", "owner", NULL);
+    assert_string_equal(cJSON_GetObjectItem(d.body, "kind")->valuestring, "Status");
+    cJSON_Delete(d.body);
+    g = kube_store_get(s, R("secrets"), "default", "dep");
+    assert_int_equal(g.code, 404);
+    cJSON_Delete(g.body);
+    free(uid);
+    kube_store_unref(s);
+}
+
+static void test_mark_as_deleting(void **state)
+{
+    (void)state;
+    kube_store *s = kube_store_new();
+    /* a kind without graceful deletion: grace 0, generation bumped (markAsDeleting) */
+    create_ok(s, "deployments", "default", "{\"metadata\": {\"name\": \"web\", \"finalizers\": [\"x/y\"]}}");
+    kube_result d = kube_store_delete(s, R("deployments"), "default", "web", NULL);
+    const cJSON *meta = cJSON_GetObjectItem(d.body, "metadata");
+    assert_int_equal(cJSON_GetObjectItem(meta, "deletionGracePeriodSeconds")->valueint, 0);
+    assert_int_equal(cJSON_GetObjectItem(meta, "generation")->valueint, 2);
+    char *rv = osh_str_dup(kube_meta_get(d.body, "resourceVersion"));
+    cJSON_Delete(d.body);
+    /* deleting it again changes nothing and answers the object as it is */
+    long long before = kube_store_resource_version(s);
+    d = kube_store_delete(s, R("deployments"), "default", "web", NULL);
+    assert_string_equal(kube_meta_get(d.body, "resourceVersion"), rv);
+    assert_int_equal(kube_store_resource_version(s), before);
+    cJSON_Delete(d.body);
+    free(rv);
+    /* removing the last finalizer deletes it */
+    cJSON *patch = cJSON_Parse("{\"metadata\": {\"finalizers\": null}}");
+    kube_result u = kube_store_patch(s, R("deployments"), "default", "web", KUBE_PATCH_MERGE, patch, false, false);
+    assert_int_equal(u.code, 200);
+    cJSON_Delete(u.body);
+    cJSON_Delete(patch);
+    kube_result g = kube_store_get(s, R("deployments"), "default", "web");
+    assert_int_equal(g.code, 404);
+    cJSON_Delete(g.body);
+    /* a pod whose node is not Ready: deletionTimestamp its grace period ahead */
+    create_ok(s, "nodes", NULL, "{\"metadata\": {\"name\": \"down\"}, \"status\": {\"conditions\": [{\"type\": \"Ready\", \"status\": \"False\"}]}}");
+    create_ok(s, "pods", "default", "{\"metadata\": {\"name\": \"p\"}, \"spec\": {\"nodeName\": \"down\", \"terminationGracePeriodSeconds\": 600}}");
+    d = kube_store_delete(s, R("pods"), "default", "p", NULL);
+    meta = cJSON_GetObjectItem(d.body, "metadata");
+    assert_int_equal(cJSON_GetObjectItem(meta, "deletionGracePeriodSeconds")->valueint, 600);
+    char *now = kube_meta_now();
+    assert_true(strcmp(kube_meta_get(d.body, "deletionTimestamp"), now) > 0);
+    free(now);
+    cJSON_Delete(d.body);
+    kube_store_unref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +644,8 @@ int main(void)
         cmocka_unit_test(test_history_is_bounded),
         cmocka_unit_test(test_delete_answer_per_kind),
         cmocka_unit_test(test_delete_with_finalizers_answers_the_object),
+        cmocka_unit_test(test_delete_propagation_policies),
+        cmocka_unit_test(test_mark_as_deleting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
