@@ -15,6 +15,12 @@
 
 typedef struct kube_store kube_store;
 
+/* Changes kept for watches and continue tokens (etcd keeps its history until it compacts):
+ * a watch or a paginated list from before the last KUBE_STORE_HISTORY changes gets 410. The
+ * history shares object versions with the store, so it costs one superseded version per
+ * change at most. */
+#define KUBE_STORE_HISTORY 4096
+
 /* A store holding the namespaces default, kube-system, kube-public and kube-node-lease. */
 kube_store *kube_store_new(void);
 kube_store *kube_store_ref(kube_store *s);

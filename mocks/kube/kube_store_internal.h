@@ -16,8 +16,7 @@
 #include "kube_index.h"
 #include "kube_store.h"
 
-/* Events kept for watches and paginated lists (etcd keeps history until it compacts). */
-#define KUBE_EVENT_HISTORY 8192
+#define KUBE_EVENT_HISTORY KUBE_STORE_HISTORY
 
 /* One stored version of an object; never changed once stored (lock held for refs). */
 typedef struct kube_obj {

@@ -387,7 +387,7 @@ static void test_history_is_bounded(void **state)
     (void)state;
     kube_store *s = kube_store_new();
     long long start = kube_store_resource_version(s);
-    for (int i = 0; i < 8192 + 10; i++) {
+    for (int i = 0; i < KUBE_STORE_HISTORY + 10; i++) {
         char name[32];
         snprintf(name, sizeof(name), "s%05d", i);
         create_named(s, "secrets", "default", name);
@@ -398,7 +398,7 @@ static void test_history_is_bounded(void **state)
     assert_int_equal(kube_store_events_since(s, R("secrets"), NULL, start, NULL, NULL, events, &last, &oldest), -1);
     assert_int_equal(oldest, start + 10);
     assert_int_equal(kube_store_events_since(s, R("secrets"), NULL, oldest, NULL, NULL, events, &last, &oldest), 0);
-    assert_int_equal(cJSON_GetArraySize(events), 8192);
+    assert_int_equal(cJSON_GetArraySize(events), KUBE_STORE_HISTORY);
     cJSON_Delete(events);
     kube_store_unref(s);
 }
@@ -631,6 +631,24 @@ static void test_mark_as_deleting(void **state)
     kube_store_unref(s);
 }
 
+/* docs/mocks.md states the history's size: it must be the code's. */
+static void test_docs_name_the_history_size(void **state)
+{
+    (void)state;
+    FILE *f = fopen(OSH_DOCS_DIR "/mocks.md", "r");
+    assert_non_null(f);
+    osh_buf text = OSH_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        osh_buf_append(&text, chunk, n);
+    fclose(f);
+    char *want = osh_str_printf("the last **%d changes** (`KUBE_STORE_HISTORY`)", KUBE_STORE_HISTORY);
+    assert_non_null(strstr(osh_buf_str(&text), want));
+    free(want);
+    osh_buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_delete_with_finalizers_answers_the_object),
         cmocka_unit_test(test_delete_propagation_policies),
         cmocka_unit_test(test_mark_as_deleting),
+        cmocka_unit_test(test_docs_name_the_history_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
