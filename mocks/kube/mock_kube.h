@@ -40,6 +40,11 @@ void mock_kube_use_store(mock_kube *k, kube_store *s);
 /* The store being served, referenced for the caller (kube_store_unref when done). */
 kube_store *mock_kube_current_store(mock_kube *k);
 
+/* Called at the start of every API request (not /_mock/...) with the store being served, on
+ * the request's thread: what drives simulated controllers by request counts. NULL clears. */
+typedef void (*mock_kube_request_hook)(kube_store *s, void *user);
+void mock_kube_set_request_hook(mock_kube *k, mock_kube_request_hook hook, void *user);
+
 /* A kubeconfig (context "mock", namespace default) pointing at the server. */
 int mock_kube_write_kubeconfig(const mock_kube *k, const char *path, char **error);
 
