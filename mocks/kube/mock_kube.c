@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_sandbox.h"
 #include "kube_api_internal.h"
 #include "kube_discovery.h"
 #include "kube_protobuf.h"
@@ -479,6 +480,14 @@ mock_kube *mock_kube_new(const mock_kube_options *opts, char **error)
         abort();
     pthread_mutex_init(&k->lock, NULL);
     k->default_store = kube_store_new();
+    char *as_error = NULL;
+    if (agent_sandbox_install(k->default_store, opts && opts->agent_sandbox ? opts->agent_sandbox : "0.1", &as_error) != 0) {
+        *error = as_error;
+        kube_store_unref(k->default_store);
+        pthread_mutex_destroy(&k->lock);
+        free(k);
+        return NULL;
+    }
     k->current = kube_store_ref(k->default_store);
     mock_http_server_options ho = {.name = "kube", .handler = handle, .handler_ctx = k,
                                    .mock_handler = handle_mock, .mock_handler_ctx = k};
@@ -517,6 +526,7 @@ kube_store *mock_kube_default_store(mock_kube *k)
 
 void mock_kube_set_default_store(mock_kube *k, kube_store *s)
 {
+    kube_store_copy_crds(s, mock_kube_default_store(k)); /* the CRDs stay served */
     kube_store_ref(s);
     pthread_mutex_lock(&k->lock);
     kube_store *old = k->default_store, *old_current = NULL;

@@ -295,7 +295,7 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
     if (o->kube_enabled) {
         /* mock_kube always listens on plain HTTP; with TLS that listener gets an ephemeral
          * port nobody is told about and the HTTPS one takes the asked port. */
-        mock_kube_options ko = {"127.0.0.1", o->kube_tls ? 0 : o->kube_port};
+        mock_kube_options ko = {"127.0.0.1", o->kube_tls ? 0 : o->kube_port, NULL};
         w->kube = mock_kube_new(&ko, error);
         if (!w->kube)
             goto fail;
