@@ -37,7 +37,9 @@ void agent_sandbox_name_hash(const char *name, char out[9]);
 typedef struct agent_sandbox_knobs {
     bool paused;            /* the controller does nothing */
     const char *pod_outcome;/* NULL: pods become ready; "Unschedulable", "Failed", "Succeeded" */
-    int pod_step_every;     /* a pod moves one step (scheduled, running, ready) every N requests; 0 = 1 */
+    int pod_steps_per_request; /* steps a pod moves on each API request (scheduled, running,
+                                * ready; a terminating pod goes): default 3, i.e. ready on the
+                                * first request after its creation; 0 = pods never move */
     bool foreign_pod;       /* a pod of the Sandbox's name, not owned by it, appears before the controller's */
     bool two_pods;          /* a second owned pod appears next to the controller's (MultiplePods) */
     long status_write_at;   /* at request N (1-based), every Sandbox gets a status write; 0 = never */

@@ -2,8 +2,9 @@
  * sandbox_controller.go, facts in reference/upstream/agent-sandbox-v0.5.6.md), played on a
  * store: per Sandbox, PVCs → pod → Service → status with the conditions Suspended,
  * PodScheduled, Finished and Ready; suspend and resume; shutdownTime expiry. The kubelet part
- * (a pod scheduled, running, ready; terminating pods going away) advances one step every
- * pod_step_every requests, so scenarios script it by request counts. Every change goes
+ * (a pod scheduled, running, ready; terminating pods going away) advances
+ * pod_steps_per_request steps on every API request, so scenarios script it by request
+ * counts. Every change goes
  * through the store's public operations (watchable, with new resourceVersions). */
 #include <pthread.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ agent_sandbox_controller *agent_sandbox_controller_new(const cJSON *knobs, char 
         *error = osh_str_dup("kube.agent_sandbox_controller: expected object");
         return NULL;
     }
-    static const char *const keys[] = {"paused", "pod_outcome", "pod_step_every", "foreign_pod", "two_pods",
+    static const char *const keys[] = {"paused", "pod_outcome", "pod_steps_per_request", "foreign_pod", "two_pods",
                                        "status_write_at", "node", "comment", NULL};
     const cJSON *k;
     cJSON_ArrayForEach(k, knobs)
@@ -50,13 +51,13 @@ agent_sandbox_controller *agent_sandbox_controller_new(const cJSON *knobs, char 
             i++;
         if (!keys[i]) {
             *error = osh_str_printf("kube.agent_sandbox_controller.%s: unknown key (expected paused, pod_outcome, "
-                                    "pod_step_every, foreign_pod, two_pods, status_write_at, node)",
+                                    "pod_steps_per_request, foreign_pod, two_pods, status_write_at, node)",
                                     k->string);
             return NULL;
         }
         bool is_bool = strcmp(k->string, "paused") == 0 || strcmp(k->string, "foreign_pod") == 0 ||
                        strcmp(k->string, "two_pods") == 0;
-        bool is_num = strcmp(k->string, "pod_step_every") == 0 || strcmp(k->string, "status_write_at") == 0;
+        bool is_num = strcmp(k->string, "pod_steps_per_request") == 0 || strcmp(k->string, "status_write_at") == 0;
         if ((is_bool && !cJSON_IsBool(k)) || (is_num && (!cJSON_IsNumber(k) || k->valuedouble < 0 || k->valuedouble > 1e9))) {
             *error = osh_str_printf("kube.agent_sandbox_controller.%s: expected %s", k->string,
                                     is_bool ? "true or false" : "a number from 0 to 1000000000");
@@ -84,9 +85,8 @@ agent_sandbox_controller *agent_sandbox_controller_new(const cJSON *knobs, char 
     c->k.paused = cJSON_IsTrue(get(knobs, "paused"));
     c->k.foreign_pod = cJSON_IsTrue(get(knobs, "foreign_pod"));
     c->k.two_pods = cJSON_IsTrue(get(knobs, "two_pods"));
-    c->k.pod_step_every = cJSON_IsNumber(get(knobs, "pod_step_every")) ? get(knobs, "pod_step_every")->valueint : 1;
-    if (c->k.pod_step_every < 1)
-        c->k.pod_step_every = 1;
+    const cJSON *steps = get(knobs, "pod_steps_per_request");
+    c->k.pod_steps_per_request = cJSON_IsNumber(steps) ? steps->valueint : 3;
     c->k.status_write_at = cJSON_IsNumber(get(knobs, "status_write_at")) ? (long)get(knobs, "status_write_at")->valuedouble : 0;
     c->k.pod_outcome = c->pod_outcome;
     c->k.node = c->node;
@@ -735,6 +735,9 @@ static bool reconcile_one(kube_store *s, const agent_sandbox_knobs *k, kube_crd 
         }
         const char *node = owned ? cJSON_GetStringValue(get(get(pod, "spec"), "nodeName")) : NULL;
         compute_conditions(&sb, pod, svc, status);
+        const cJSON *st_schema = get(get(kube_crd_storage(crd)->schema, "properties"), "status");
+        if (get(get(st_schema, "properties"), "replicas")) /* v1alpha1 storage: what scale reads */
+            cJSON_AddNumberToObject(status, "replicas", owned && !sb.suspended ? 1 : 0);
         bool ready = pod_condition_true(pod, "Ready");
         /* a nodeName-only change waits for Ready (SC:742-745) */
         const char *old_node = cJSON_GetStringValue(get(get(obj, "status"), "nodeName"));
@@ -907,7 +910,7 @@ void agent_sandbox_controller_tick(agent_sandbox_controller *c, kube_store *s)
         inject_status_write(s);
     if (k.paused)
         return;
-    if (n % k.pod_step_every == 0)
+    for (int i = 0; i < k.pod_steps_per_request; i++)
         step_pods(s, &k);
     agent_sandbox_controller_reconcile(c, s);
 }

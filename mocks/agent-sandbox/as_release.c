@@ -95,6 +95,8 @@ kube_crd *agent_sandbox_crd(const char *release, const char *crd_dir, char **err
 int agent_sandbox_install(kube_store *s, const char *release, char **error)
 {
     kube_crd *crd = agent_sandbox_crd(release, NULL, error);
+    if (!crd && !*error)
+        kube_store_remove_crd(s, SANDBOX_CRD); /* "none" */
     if (!crd)
         return *error ? -1 : 0;
     kube_store_install_crd(s, crd);

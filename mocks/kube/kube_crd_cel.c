@@ -62,7 +62,8 @@ static const cJSON *path(cel *c)
     const cJSON *cur = strcmp(name, "self") == 0 ? c->self : strcmp(name, "oldSelf") == 0 ? c->old : NULL;
     if (!cur && strcmp(name, "self") != 0 && strcmp(name, "oldSelf") != 0)
         c->failed = true;
-    while (!c->failed && *c->p == '.') {
+    /* the whole path is consumed even after a failure, so a skipped operand parses on */
+    while (*c->p == '.') {
         c->p++;
         if (!ident(c, name, sizeof(name))) {
             c->failed = true;

@@ -144,6 +144,18 @@ static cJSON *admit(const crd_call *c, cJSON *obj, const cJSON *old, kube_result
     kube_schema_default(c->view.v->schema, obj);
     cJSON *causes = cJSON_CreateArray();
     kube_schema_validate(c->view.v->schema, obj, old, causes);
+    if (old) {
+        /* an update through the main resource cannot change status, one through /status only
+         * status: problems in the part that did not change are not the request's (the
+         * apiserver ratchets unchanged fields) */
+        bool status_write = is_sub(c, "status");
+        for (int i = cJSON_GetArraySize(causes) - 1; i >= 0; i--) {
+            const char *field = cJSON_GetStringValue(get(cJSON_GetArrayItem(causes, i), "field"));
+            bool in_status = field && (strcmp(field, "status") == 0 || osh_str_starts_with(field, "status."));
+            if (in_status != status_write)
+                cJSON_DeleteItemFromArray(causes, i);
+        }
+    }
     if (cJSON_GetArraySize(causes) > 0) {
         *out = invalid(c, kube_meta_get(obj, "name") ? kube_meta_get(obj, "name") : c->name, causes);
         return NULL;

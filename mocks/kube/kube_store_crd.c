@@ -75,3 +75,17 @@ void kube_store_copy_crds(kube_store *dst, kube_store *src)
         kube_crd_unref(crds[i]);
     }
 }
+
+void kube_store_remove_crd(kube_store *s, const char *name)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n_crds; i++) {
+        if (strcmp(s->crds[i]->name, name) != 0)
+            continue;
+        kube_crd_unref(s->crds[i]);
+        memmove(&s->crds[i], &s->crds[i + 1], (s->n_crds - i - 1) * sizeof(s->crds[0]));
+        s->n_crds--;
+        break;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
