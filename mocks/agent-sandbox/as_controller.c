@@ -282,7 +282,8 @@ static void create_pod(sandbox *sb, const char *pod_name, bool owned)
     char *label_keys = NULL, *ann_keys = NULL;
     cJSON *labels = user_map(get(get(tpl, "metadata"), "labels"), &label_keys);
     cJSON *anns = user_map(get(get(tpl, "metadata"), "annotations"), &ann_keys);
-    cJSON_AddStringToObject(labels, HASH_LABEL, sb->hash);
+    if (owned) /* a foreign pod (the knob) lacks the tracking label too, so it is not adoptable */
+        cJSON_AddStringToObject(labels, HASH_LABEL, sb->hash);
     if (label_keys)
         cJSON_AddStringToObject(anns, "agents.x-k8s.io/propagated-labels", label_keys);
     if (ann_keys)
