@@ -30,6 +30,8 @@ void kube_watch_respond(mock_http_response *res, const mock_http_request *req, k
 void kube_crd_serve(mock_http_response *res, const mock_http_request *req, kube_store *s, const kube_resource *r,
                     const char *ns, const char *name, const char *subresource);
 
+/* A boolean query value as strconv.ParseBool reads it ("1", "t", "true", "True", ...). */
+bool kube_api_query_true(const char *v);
 /* dryRun=All. */
 bool kube_api_dry_run(const mock_http_request *req);
 /* DeleteOptions from the query and the body (NULL when none). */

@@ -479,7 +479,7 @@ static kube_result dispatch(crd_call *c)
 {
     const char *method = mock_http_request_method(c->req);
     const char *watch = mock_http_request_query_value(c->req, "watch");
-    bool watching = watch && (strcmp(watch, "1") == 0 || strcmp(watch, "true") == 0);
+    bool watching = kube_api_query_true(watch);
     kube_result out = {0, NULL};
     cJSON *body = NULL;
     kube_patch_type type = KUBE_PATCH_MERGE;

@@ -101,6 +101,16 @@ static void route_free(route *rt)
     free(rt->name);
 }
 
+bool kube_api_query_true(const char *v)
+{
+    /* strconv.ParseBool, as the apiserver reads ?watch= (python-kubernetes sends "True") */
+    const char *yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    for (size_t i = 0; v && i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (strcmp(v, yes[i]) == 0)
+            return true;
+    return false;
+}
+
 bool kube_api_wants_table(const mock_http_request *req)
 {
     const char *accept = mock_http_request_header(req, "Accept");
@@ -243,7 +253,7 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
         return;
     }
     const char *watch = mock_http_request_query_value(req, "watch");
-    bool watching = watch && (strcmp(watch, "1") == 0 || strcmp(watch, "true") == 0);
+    bool watching = kube_api_query_true(watch);
     kube_result out = {0, NULL};
     cJSON *body = NULL;
     if (strcmp(method, "GET") == 0 && !rt->name && watching) {
