@@ -87,6 +87,7 @@ void kube_store_unref(kube_store *s)
         kube_obj_unref(kube_store_event_at(s, i)->prev);
     }
     free(s->events);
+    kube_store_free_crds_locked(s);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
     free(s);

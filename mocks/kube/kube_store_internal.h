@@ -71,6 +71,8 @@ struct kube_store {
         void *user;
     } listeners[16];
     int next_listener_id;
+    struct kube_crd *crds[4]; /* the CustomResourceDefinitions installed (kube_store_crd.c) */
+    size_t n_crds;
 };
 
 kube_store *kube_store_new_empty(void);
@@ -91,5 +93,8 @@ void kube_collection_sort(kube_collection *c);
 void kube_obj_unref(kube_obj *o);
 /* The i-th retained event, oldest first. */
 kube_event *kube_store_event_at(kube_store *s, size_t i);
+
+/* Releases the installed CRDs (kube_store_crd.c); called when the store is freed. */
+void kube_store_free_crds_locked(kube_store *s);
 
 #endif
