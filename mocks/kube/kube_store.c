@@ -282,6 +282,16 @@ static void unlink_entry(kube_store *s, const kube_resource *r, kube_entry *e)
     free(e);
 }
 
+/* Moves e (imported, no event) under resource to, as json (taken): the conversion of an
+ * object to its CRD's storage version. e is freed. */
+void kube_store_rehome_locked(kube_store *s, kube_entry *e, const kube_resource *to, cJSON *json)
+{
+    kube_obj *old = e->obj;
+    unlink_entry(s, e->r, e);
+    kube_obj_unref(old);
+    kube_store_insert_locked(s, to, json);
+}
+
 /* ---- the event history (lock held) ---- */
 
 kube_event *kube_store_event_at(kube_store *s, size_t i)

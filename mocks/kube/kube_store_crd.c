@@ -18,18 +18,20 @@ void kube_store_free_crds_locked(kube_store *s)
 static void rehome_locked(kube_store *s, const kube_crd *crd)
 {
     const kube_crd_version *storage = kube_crd_storage(crd);
-    for (size_t i = 0; i < s->n_entries; i++) {
-        const kube_resource *r = s->entries[i].r;
+    for (size_t c = 0; c < s->n_colls; c++) {
+        kube_collection *coll = s->colls[c];
+        const kube_resource *r = coll->r;
         if (r == storage->r || strcmp(r->group, crd->group) != 0 || strcmp(r->plural, crd->plural) != 0)
             continue;
-        char *error = NULL;
-        cJSON *converted = kube_crd_convert(crd, s->entries[i].obj, storage, &error);
-        free(error);
-        if (!converted)
-            continue; /* kept as it was: the conversion webhook refused it */
-        cJSON_Delete(s->entries[i].obj);
-        s->entries[i].obj = converted;
-        s->entries[i].r = storage->r;
+        /* from the end: rehoming takes the entry out of this collection */
+        for (size_t i = coll->n; i-- > 0;) {
+            kube_entry *e = coll->items[i];
+            char *error = NULL;
+            cJSON *converted = kube_crd_convert(crd, e->obj->json, storage, &error);
+            free(error);
+            if (converted) /* else kept as it was: the conversion webhook refused it */
+                kube_store_rehome_locked(s, e, storage->r, converted);
+        }
     }
 }
 

@@ -87,6 +87,8 @@ void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
  * status, uid and creationTimestamp as given (import). */
 kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, const char *ns, cJSON *obj,
                                         bool keep_status);
+/* Moves e (imported, no event) under resource to as json (taken); e is freed. */
+void kube_store_rehome_locked(kube_store *s, kube_entry *e, const kube_resource *to, cJSON *json);
 /* Sorts the collection's items by key if a change left them unsorted. */
 void kube_collection_sort(kube_collection *c);
 
