@@ -230,8 +230,9 @@ cJSON *driver_build_object(const char *id, const char *name, const sandbox_spec 
     cJSON_AddStringToObject(labels, DRIVER_LABEL_GATEWAY_ID, config->gateway_id);
     cJSON *annotations = cJSON_AddObjectToObject(metadata, "annotations");
     add_identity(annotations, id, name, config->workspace);
+    /* With a configured UID the reference reads no namespace, so copies nothing (driver.rs:1131-1135). */
     static const char *const scc[] = {DRIVER_ANNOTATION_SCC_UID_RANGE, DRIVER_ANNOTATION_SCC_GROUPS};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 2 && !config->has_uid; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(ctx->namespace_annotations, scc[i]);
         if (cJSON_IsString(v))
             cJSON_AddStringToObject(annotations, scc[i], v->valuestring);
