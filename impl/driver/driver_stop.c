@@ -199,6 +199,11 @@ int driver_wait_stopped(k8s_client *client, const char *version, const driver_co
         }
         k8s_client_set_timeout_ms(client, left < bound ? left : bound);
         rc = poll_once(client, version, path, ns, pod, err);
+        if (rc == -1 && err->code == 504 && left < bound) {
+            /* the call was cut short by the stop deadline, not by the API bound */
+            timed_out(err, timeout_ms);
+            break;
+        }
         if (rc != 0)
             break;
         left = deadline - now_ms();
