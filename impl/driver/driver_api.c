@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver_internal.h"
 #include "osh_str.h"
 
 static const char *const VERSIONS[] = {"v1beta1", "v1alpha1"};
@@ -40,7 +41,7 @@ char *driver_list_selector(const driver_config *config)
 
 /* One bounded call whose answer must be 2xx; the answer's body parsed into *out when out is
  * given. Returns 0, or -1 with err set (non-2xx: the §10.1 mapping). */
-static int call_json(k8s_client *client, const char *method, const char *path, const char *content_type,
+int driver_call_json(k8s_client *client, const char *method, const char *path, const char *content_type,
                      const char *body, cJSON **out, long *status, k8s_error *err)
 {
     k8s_response resp;
@@ -78,7 +79,7 @@ int driver_probe(k8s_client *client, const driver_config *config, const char **v
         char *base = driver_sandbox_path(VERSIONS[i], config->namespace_, NULL);
         char *path = osh_str_printf("%s?limit=1", base);
         long status = 0;
-        int rc = call_json(client, "GET", path, NULL, NULL, NULL, &status, err);
+        int rc = driver_call_json(client, "GET", path, NULL, NULL, NULL, &status, err);
         free(path);
         free(base);
         if (rc == 0) {
@@ -102,7 +103,7 @@ cJSON *driver_namespace_annotations(k8s_client *client, const driver_config *con
     free(ns);
     cJSON *object = NULL;
     k8s_error err = {0};
-    int rc = call_json(client, "GET", path, NULL, NULL, &object, NULL, &err);
+    int rc = driver_call_json(client, "GET", path, NULL, NULL, &object, NULL, &err);
     free(path);
     k8s_error_clear(&err);
     cJSON *annotations = NULL;
@@ -130,7 +131,7 @@ int driver_create(k8s_client *client, const char *version, const driver_config *
 {
     char *path = driver_sandbox_path(version, config->namespace_, NULL);
     char *body = cJSON_PrintUnformatted(object);
-    int rc = call_json(client, "POST", path, "application/json", body, created, NULL, err);
+    int rc = driver_call_json(client, "POST", path, "application/json", body, created, NULL, err);
     if (rc != 0)
         map_conflict(err);
     cJSON_free(body);
@@ -154,7 +155,7 @@ int driver_list(k8s_client *client, const char *version, const driver_config *co
         free(cont);
         cont = NULL;
         cJSON *list = NULL;
-        rc = call_json(client, "GET", path, NULL, NULL, &list, NULL, err);
+        rc = driver_call_json(client, "GET", path, NULL, NULL, &list, NULL, err);
         free(path);
         if (rc != 0)
             break;
@@ -199,66 +200,38 @@ int driver_lookup(k8s_client *client, const char *version, const driver_config *
     return rc;
 }
 
-static const char *meta_string(const cJSON *object, const char *key)
+const char *driver_meta_string(const cJSON *object, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(object, "metadata"), key);
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 /* The listed object's namespace, else the configured one (driver.rs:1684-1687). */
-static const char *object_namespace(const cJSON *listed, const driver_config *config)
+const char *driver_object_namespace(const cJSON *listed, const driver_config *config)
 {
-    const char *ns = meta_string(listed, "namespace");
+    const char *ns = driver_meta_string(listed, "namespace");
     return *ns ? ns : config->namespace_;
-}
-
-int driver_delete(k8s_client *client, const char *version, const driver_config *config, const cJSON *listed,
-                  bool *deleted, k8s_error *err)
-{
-    *deleted = false;
-    const char *name = meta_string(listed, "name");
-    if (!*name) /* an item without a name counts as gone (driver.rs:1669-1695) */
-        return 0;
-    char *path = driver_sandbox_path(version, object_namespace(listed, config), name);
-    cJSON *body = cJSON_CreateObject();
-    cJSON *pre = cJSON_AddObjectToObject(body, "preconditions");
-    cJSON_AddStringToObject(pre, "resourceVersion", meta_string(listed, "resourceVersion"));
-    cJSON_AddStringToObject(pre, "uid", meta_string(listed, "uid"));
-    char *text = cJSON_PrintUnformatted(body);
-    int rc = call_json(client, "DELETE", path, "application/json", text, NULL, NULL, err);
-    if (rc == 0) {
-        *deleted = true;
-    } else if (err->code == 404 || err->code == 409) {
-        /* The reference reports both as "not deleted": a moved resourceVersion too
-         * (driver.rs:1722-1750; scenario DRV-DEL-RACE). */
-        k8s_error_clear(err);
-        rc = 0;
-    }
-    cJSON_free(text);
-    cJSON_Delete(body);
-    free(path);
-    return rc;
 }
 
 int driver_patch_state(k8s_client *client, const char *version, const driver_config *config, const cJSON *listed,
                        bool running, k8s_error *err)
 {
-    const char *name = meta_string(listed, "name");
+    const char *name = driver_meta_string(listed, "name");
     if (!*name) {
         k8s_error_set(err, 0, NULL, "sandbox resource has no name");
         return -1;
     }
     cJSON *patch = cJSON_CreateObject();
     cJSON_AddStringToObject(cJSON_AddObjectToObject(patch, "metadata"), "resourceVersion",
-                            meta_string(listed, "resourceVersion"));
+                            driver_meta_string(listed, "resourceVersion"));
     cJSON *spec = cJSON_AddObjectToObject(patch, "spec");
     if (strcmp(version, "v1alpha1") == 0)
         cJSON_AddNumberToObject(spec, "replicas", running ? 1 : 0);
     else
         cJSON_AddStringToObject(spec, "operatingMode", running ? "Running" : "Suspended");
     char *text = cJSON_PrintUnformatted(patch);
-    char *path = driver_sandbox_path(version, object_namespace(listed, config), name);
-    int rc = call_json(client, "PATCH", path, "application/merge-patch+json", text, NULL, NULL, err);
+    char *path = driver_sandbox_path(version, driver_object_namespace(listed, config), name);
+    int rc = driver_call_json(client, "PATCH", path, "application/merge-patch+json", text, NULL, NULL, err);
     if (rc != 0)
         map_conflict(err); /* a stale resourceVersion too (scenario DRV-STOP-RACE) */
     free(path);

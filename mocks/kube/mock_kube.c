@@ -272,7 +272,10 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
         if (len == 0 || (body = decode_body(req, &out))) {
             kube_delete_opts o;
             delete_options(req, body, &o);
-            out = kube_store_delete(s, rt->r, rt->ns, rt->name, &o);
+            const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "preconditions");
+            kube_preconditions pre = {cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "uid")),
+                                      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "resourceVersion"))};
+            out = kube_store_delete_if(s, rt->r, rt->ns, rt->name, &o, &pre);
         }
     } else {
         out = kube_err_method_not_allowed();
