@@ -377,6 +377,19 @@ static void help_at_every_level(void **state)
         free(want);
         test_run_result_free(&r);
     }
+    /* docs/driver.md shows each command's first usage line as --help prints it */
+    char *doc = test_read_file(OSH_SOURCE_DIR "/docs/driver.md");
+    assert_non_null(doc);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        test_run_result h;
+        run(f, (const char *[]){commands[i], "--help", NULL}, NULL, &h);
+        char *line = osh_str_ndup(h.out + strlen("usage: "), strcspn(h.out + strlen("usage: "), "\n"));
+        if (!strstr(doc, line))
+            fail_msg("docs/driver.md lacks the usage line '%s'", line);
+        free(line);
+        test_run_result_free(&h);
+    }
+    free(doc);
     test_run_result r;
     run(f, (const char *[]){"--help", NULL}, NULL, &r);
     expect_result(&r, 0, NULL, NULL);
