@@ -94,9 +94,11 @@ int driver_create(k8s_client *client, const char *version, const driver_config *
 /* §13.4: the first item of the lookup list, or *found = NULL. */
 int driver_lookup(k8s_client *client, const char *version, const driver_config *config, const char *id,
                   cJSON **found, k8s_error *err);
-/* The list of §13.7 (every page), items in the order the API gave them. */
+/* A list with the label selector (every page), items in the order the API gave them.
+ * page_limit > 0 asks for pages of that size (the watcher's initial list uses 500, as
+ * kube-runtime's does); 0 asks for everything at once, as the driver's own lists do. */
 int driver_list(k8s_client *client, const char *version, const driver_config *config, const char *selector,
-                cJSON **items, char **resource_version, k8s_error *err);
+                long page_limit, cJSON **items, char **resource_version, k8s_error *err);
 /* §13.5: DELETE with the preconditions of the listed object. *deleted false for 404/409. */
 int driver_delete(k8s_client *client, const char *version, const driver_config *config, const cJSON *listed,
                   bool *deleted, k8s_error *err);

@@ -140,7 +140,7 @@ int driver_create(k8s_client *client, const char *version, const driver_config *
 }
 
 int driver_list(k8s_client *client, const char *version, const driver_config *config, const char *selector,
-                cJSON **items, char **resource_version, k8s_error *err)
+                long page_limit, cJSON **items, char **resource_version, k8s_error *err)
 {
     *items = cJSON_CreateArray();
     if (resource_version)
@@ -150,8 +150,10 @@ int driver_list(k8s_client *client, const char *version, const driver_config *co
     char *cont = NULL;
     int rc = 0;
     do {
-        char *path = cont ? osh_str_printf("%s?labelSelector=%s&continue=%s", base, sel, cont)
-                          : osh_str_printf("%s?labelSelector=%s", base, sel);
+        char *limit = page_limit > 0 ? osh_str_printf("&limit=%ld", page_limit) : osh_str_dup("");
+        char *path = cont ? osh_str_printf("%s?labelSelector=%s%s&continue=%s", base, sel, limit, cont)
+                          : osh_str_printf("%s?labelSelector=%s%s", base, sel, limit);
+        free(limit);
         free(cont);
         cont = NULL;
         cJSON *list = NULL;
@@ -193,7 +195,7 @@ int driver_lookup(k8s_client *client, const char *version, const driver_config *
 {
     char *selector = driver_lookup_selector(config, id);
     cJSON *items = NULL;
-    int rc = driver_list(client, version, config, selector, &items, NULL, err);
+    int rc = driver_list(client, version, config, selector, 0, &items, NULL, err);
     free(selector);
     *found = rc == 0 ? cJSON_DetachItemFromArray(items, 0) : NULL;
     cJSON_Delete(items);

@@ -404,7 +404,7 @@ static int run_list(int argc, char **argv)
     char *selector = driver_list_selector(&c.config);
     cJSON *items = NULL;
     k8s_error err = {0};
-    if (driver_list(client, version, &c.config, selector, &items, NULL, &err) != 0) {
+    if (driver_list(client, version, &c.config, selector, 0, &items, NULL, &err) != 0) {
         rc = report(&err);
     } else {
         size_t n = (size_t)cJSON_GetArraySize(items), count = 0;

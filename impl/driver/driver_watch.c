@@ -12,6 +12,7 @@
 
 #define RESTART_PAUSE_MS 2000L
 #define EMPTY_STREAM_PAUSE_MS 500L
+#define WATCH_LIST_PAGE 500L /* kube-runtime's initial list pages */
 
 typedef struct watch_state {
     k8s_client *client;
@@ -120,7 +121,7 @@ static int relist(watch_state *s, k8s_error *err)
 {
     cJSON *items = NULL;
     char *rv = NULL;
-    if (driver_list(s->client, s->o->version, s->o->config, DRIVER_WATCH_SELECTOR, &items, &rv, err) != 0)
+    if (driver_list(s->client, s->o->version, s->o->config, DRIVER_WATCH_SELECTOR, WATCH_LIST_PAGE, &items, &rv, err) != 0)
         return -1;
     free(s->rv);
     s->rv = rv;

@@ -480,6 +480,21 @@ static void get_and_list_lines(void **state)
     test_run_result_free(&r);
 }
 
+static void list_follows_continue_tokens(void **state)
+{
+    fixture *f = *state;
+    static const canned answers[] = {
+        {200, "{\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"tok/1\"},\"items\":[" ITEM("default--b", "id-b", "1", "") "]}"},
+        {200, "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" ITEM("default--a", "id-a", "2", "") "]}"}};
+    PLAY(f, answers);
+    test_run_result r;
+    run(f, (const char *[]){"list", "--api-version", "v1beta1", NULL}, NULL, &r);
+    expect_result(&r, 0, "id-a default--a Unknown -\nid-b default--b Unknown -\n", NULL);
+    assert_non_null(strstr(seen_field(f, 1, "query"), "continue=tok%2F1"));
+    assert_null(strstr(seen_field(f, 0, "query"), "limit="));
+    test_run_result_free(&r);
+}
+
 /* ---------------- stop, start (§13.6) ---------------- */
 
 static void stop_v1beta1_patches_then_polls_until_suspended(void **state)
@@ -644,6 +659,7 @@ static void watch_resumes_on_end_and_restarts_on_410(void **state)
                   "too old resource version");
     expect_request(f, 1, "GET", BASE "/v1beta1/namespaces/openshell/sandboxes",
                    "labelSelector=openshell.ai%2Fmanaged-by%3Dopenshell%2Copenshell.ai%2Fsandbox-id");
+    assert_non_null(strstr(seen_field(f, 1, "query"), "limit=500"));
     expect_request(f, 2, "GET", BASE "/v1beta1/namespaces/openshell/sandboxes", "resourceVersion=10");
     assert_non_null(strstr(seen_field(f, 2, "query"), "watch=true"));
     expect_request(f, 3, "GET", BASE "/v1beta1/namespaces/openshell/sandboxes", "resourceVersion=11");
@@ -668,6 +684,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(delete_sends_preconditions_and_maps_404_409, setup, teardown),
         cmocka_unit_test_setup_teardown(delete_of_nothing_sends_no_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(get_and_list_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(list_follows_continue_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_v1beta1_patches_then_polls_until_suspended, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_v1alpha1_ends_on_the_pods_404, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_refusals_conflicts_and_deadline, setup, teardown),
