@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_sandbox.h"
 #include "kube_meta.h"
 #include "osh_str.h"
 
@@ -475,62 +476,25 @@ static bool reconcile_workloads(kube_store *s, const char *plural, const char *r
     return changed;
 }
 
-/* ---- sandboxes (the agent-sandbox controller, reduced to what clients observe) ---- */
-
-/* A Sandbox gets a pod of its name from its podTemplate on the Ready node, and the
- * condition Ready=True once that pod runs. */
-static bool reconcile_sandbox(kube_store *s, const cJSON *sb, const char *ready_node)
-{
-    const char *ns = kube_meta_get(sb, "namespace"), *name = kube_meta_get(sb, "name");
-    kube_result pod = kube_store_get(s, res("pods"), ns, name);
-    bool changed = false;
-    if (pod.code == 404 && ready_node && node_ready_in(s, ready_node)) {
-        cJSON *owner = cJSON_Duplicate(sb, true);
-        /* create_pod reads spec.template; a Sandbox names it spec.podTemplate */
-        cJSON *spec = cJSON_GetObjectItemCaseSensitive(owner, "spec");
-        cJSON *tpl = cJSON_DetachItemFromObjectCaseSensitive(spec, "podTemplate");
-        if (spec && tpl)
-            cJSON_AddItemToObject(spec, "template", tpl);
-        else
-            cJSON_Delete(tpl);
-        create_pod(s, owner, "Sandbox", ns, name, "sandbox", ready_node);
-        cJSON_Delete(owner);
-        cJSON_Delete(pod.body);
-        pod = kube_store_get(s, res("pods"), ns, name);
-        changed = true;
-    }
-    bool ready = pod.code == 200 && pod_ready(s, pod.body);
-    if (pod.code == 200 && !kube_meta_get(pod.body, "deletionTimestamp") && ready_node)
-        set_pod_status(s, pod.body, ready);
-    cJSON_Delete(pod.body);
-    const cJSON *old = cJSON_GetArrayItem(at(sb, "status", "conditions"), 0);
-    const char *old_status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "status"));
-    const char *want = ready ? "True" : "False";
-    if (old_status && strcmp(old_status, want) == 0)
-        return changed;
-    cJSON *patch = cJSON_CreateObject();
-    cJSON *st = cJSON_AddObjectToObject(patch, "status");
-    cJSON *conds = ready_conditions(want, ready ? "DependenciesReady" : "DependenciesNotReady",
-                                    ready ? "Pod is Ready" : "Pod is not ready");
-    cJSON_AddItemToObject(st, "conditions", conds);
-    kube_result u = kube_store_patch(s, res("sandboxes"), ns, name, KUBE_PATCH_MERGE, patch, true, false);
-    cJSON_Delete(u.body);
-    cJSON_Delete(patch);
-    return true;
-}
+/* ---- sandboxes: the agent-sandbox controller of mocks/agent-sandbox, its pods scheduled to
+ * the Ready node (one kubelet step per round) ---- */
 
 static bool reconcile_sandboxes(kube_store *s, const char *ready_node)
 {
-    bool changed = false;
-    kube_result list = kube_store_list(s, res("sandboxes"), NULL, NULL, NULL);
-    const cJSON *sb;
-    cJSON_ArrayForEach(sb, cJSON_GetObjectItemCaseSensitive(list.body, "items"))
-    {
-        if (!kube_meta_get(sb, "deletionTimestamp"))
-            changed |= reconcile_sandbox(s, sb, ready_node);
-    }
-    cJSON_Delete(list.body);
-    return changed;
+    if (!ready_node || !node_ready_in(s, ready_node))
+        return false;
+    long long before = kube_store_resource_version(s);
+    cJSON *knobs = cJSON_CreateObject();
+    cJSON_AddStringToObject(knobs, "node", ready_node);
+    char *error = NULL;
+    agent_sandbox_controller *c = agent_sandbox_controller_new(knobs, &error);
+    cJSON_Delete(knobs);
+    free(error);
+    if (!c)
+        return false;
+    agent_sandbox_controller_tick(c, s);
+    agent_sandbox_controller_free(c);
+    return kube_store_resource_version(s) != before;
 }
 
 void k3s_reconcile(kube_store *s, const char *ready_node)

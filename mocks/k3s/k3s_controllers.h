@@ -1,8 +1,8 @@
 /* k3s_controllers.h: the controllers of the simulated cluster, run after every change of a
  * cluster's store: pod garbage collection for deleted nodes, the kubelet finishing pod
  * deletions on the Ready node, and the StatefulSet/Deployment controllers (one replica, pod
- * readiness, status with observedGeneration and revisions, rollout restart), and the Sandbox
- * controller (a pod per Sandbox from its podTemplate, condition Ready). */
+ * readiness, status with observedGeneration and revisions, rollout restart), and the
+ * agent-sandbox controller of mocks/agent-sandbox with its pods on the Ready node. */
 #ifndef K3S_CONTROLLERS_H
 #define K3S_CONTROLLERS_H
 

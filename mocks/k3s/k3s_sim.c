@@ -218,8 +218,12 @@ static void on_start(k3s_sim *sim, const char *id)
     char *vol = data_volume(sim, id);
     char *key = vol ? osh_str_dup(vol) : osh_str_printf("container:%s", id);
     cluster *cl = cluster_find(sim, key);
-    if (!cl)
-        cl = cluster_add(sim, key, kube_store_new());
+    if (!cl) {
+        kube_store *fresh = kube_store_new();
+        if (sim->kube) /* the cluster serves the CRDs of the world's agent-sandbox release */
+            kube_store_copy_crds(fresh, mock_kube_default_store(sim->kube));
+        cl = cluster_add(sim, key, fresh);
+    }
     free(key);
     free(vol);
     c->cl = cl;
@@ -317,6 +321,8 @@ static int load_volumes(k3s_sim *sim, char **error)
         free(path);
         if (!s)
             return -1;
+        if (sim->kube)
+            kube_store_copy_crds(s, mock_kube_default_store(sim->kube));
         cluster *cl = cluster_add(sim, v->string, s);
         const cJSON *img;
         cJSON_ArrayForEach(img, cJSON_GetObjectItemCaseSensitive(v, "images"))

@@ -1,6 +1,8 @@
 /* kube_resources.c: the served resource table (see kube_resources.h). The values follow the
  * apiserver's discovery documents (APIResourceList) for core/v1 and apps/v1, and the Sandbox
- * CRD in agent-sandbox.yaml. */
+ * CRD in agent-sandbox.yaml. A custom resource has one entry per version any CRD of it may
+ * serve; which of them are served, and how, comes from the CRD a store has installed
+ * (kube_crd.h, kube_store_install_crd). */
 #include "kube_resources.h"
 
 #include <stddef.h>
@@ -14,19 +16,28 @@ static const kube_resource RESOURCES[] = {
     {"", "v1", "Secret", "secrets", "secret", {NULL}, true, false, false},
     {"", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", {"pv", NULL}, false, true, false},
     {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", {"pvc", NULL}, true, true, false},
+    {"", "v1", "Service", "services", "service", {"svc", NULL}, true, true, false},
     {"apps", "v1", "StatefulSet", "statefulsets", "statefulset", {"sts", NULL}, true, true, true},
     {"apps", "v1", "Deployment", "deployments", "deployment", {"deploy", NULL}, true, true, true},
     {"agents.x-k8s.io", "v1alpha1", "Sandbox", "sandboxes", "sandbox", {"sandbox", NULL}, true, true, true},
+    {"agents.x-k8s.io", "v1beta1", "Sandbox", "sandboxes", "sandbox", {"sandbox", NULL}, true, true, true},
     {NULL, NULL, NULL, NULL, NULL, {NULL}, false, false, false},
 };
 
-static const char *API_VERSIONS[] = {"v1", "v1", "v1", "v1", "v1", "v1", "apps/v1", "apps/v1", "agents.x-k8s.io/v1alpha1"};
+static const char *API_VERSIONS[] = {"v1", "v1", "v1", "v1", "v1", "v1", "v1", "apps/v1", "apps/v1", "agents.x-k8s.io/v1alpha1",
+                                     "agents.x-k8s.io/v1beta1"};
 
 const kube_resource *kube_resources_all(void) { return RESOURCES; }
 
 size_t kube_resources_count(void) { return sizeof(RESOURCES) / sizeof(RESOURCES[0]) - 1; }
 
 size_t kube_resource_index(const kube_resource *r) { return (size_t)(r - RESOURCES); }
+
+bool kube_resource_is_custom(const kube_resource *r)
+{
+    /* the built-in groups served here are the core group and apps */
+    return r->group[0] && strcmp(r->group, "apps") != 0;
+}
 
 const char *kube_resource_api_version(const kube_resource *r) { return API_VERSIONS[kube_resource_index(r)]; }
 

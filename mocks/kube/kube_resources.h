@@ -30,6 +30,8 @@ const kube_resource *kube_resource_by_user_name(const char *name);
 const kube_resource *kube_resource_by_kind(const char *api_version, const char *kind);
 /* "v1" or "apps/v1". Static storage per resource. */
 const char *kube_resource_api_version(const kube_resource *r);
+/* Whether r is served from a CustomResourceDefinition (kube_crd.h) rather than built in. */
+bool kube_resource_is_custom(const kube_resource *r);
 /* Index of r in kube_resources_all(). */
 size_t kube_resource_index(const kube_resource *r);
 

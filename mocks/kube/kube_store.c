@@ -72,6 +72,7 @@ void kube_store_unref(kube_store *s)
     for (size_t i = 0; i < s->n_events; i++)
         cJSON_Delete(s->events[i].obj);
     free(s->events);
+    kube_store_free_crds_locked(s);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
     free(s);

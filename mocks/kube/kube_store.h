@@ -83,4 +83,17 @@ void kube_store_remove_listener(kube_store *s, int id);
 typedef void (*kube_store_hook)(kube_store *s, void *user);
 void kube_store_set_hook(kube_store *s, kube_store_hook hook, void *user);
 
+/* CustomResourceDefinitions installed in the store (what the apiserver serves for them: see
+ * kube_crd.h). Installing one re-homes objects of its resource held under another version to
+ * the storage version, converted. At most 4; a CRD of the same name is replaced. */
+struct kube_crd;
+void kube_store_install_crd(kube_store *s, struct kube_crd *crd);
+/* Uninstalls the CRD of that name ("sandboxes.agents.x-k8s.io"): its resource is no longer
+ * served (objects stay stored, as etcd keeps them when a CRD goes). */
+void kube_store_remove_crd(kube_store *s, const char *name);
+/* The CRD serving group/plural, referenced for the caller (kube_crd_unref), or NULL. */
+struct kube_crd *kube_store_crd(kube_store *s, const char *group, const char *plural);
+/* Installs every CRD of src into dst (a new cluster store gets the world's CRDs). */
+void kube_store_copy_crds(kube_store *dst, kube_store *src);
+
 #endif

@@ -37,6 +37,8 @@ struct kube_store {
         void *user;
     } listeners[16];
     int next_listener_id;
+    struct kube_crd *crds[4]; /* the CustomResourceDefinitions installed (kube_store_crd.c) */
+    size_t n_crds;
 };
 
 kube_store *kube_store_new_empty(void);
@@ -46,5 +48,8 @@ void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
  * status, uid and creationTimestamp as given (import). */
 kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, const char *ns, cJSON *obj,
                                         bool keep_status);
+
+/* Releases the installed CRDs (kube_store_crd.c); called when the store is freed. */
+void kube_store_free_crds_locked(kube_store *s);
 
 #endif

@@ -97,7 +97,11 @@ static bool import_list(kube_store *s, const kube_resource *r, const cJSON *list
     const cJSON *item;
     cJSON_ArrayForEach(item, list)
     {
-        if (!import_object(s, r, item, idx++, error))
+        /* an object naming another version of the same resource is stored under that version */
+        const kube_resource *named = kube_resource_by_kind(
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "apiVersion")),
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "kind")));
+        if (!import_object(s, named && strcmp(named->plural, r->plural) == 0 ? named : r, item, idx++, error))
             return false;
     }
     return true;

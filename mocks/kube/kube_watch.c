@@ -16,6 +16,7 @@ typedef struct watch_ctx {
     char *ns, *label_selector, *field_selector, *include_object;
     long long rv;
     bool as_table;
+    kube_view view; /* view.crd NULL for a built-in resource */
     cJSON *pending;     /* events not yet sent */
     bool end_after_pending;
     struct timespec deadline;
@@ -31,6 +32,7 @@ static void watch_free(void *p)
     if (w->listener >= 0)
         kube_store_remove_listener(w->store, w->listener);
     kube_store_unref(w->store);
+    kube_crd_unref(w->view.crd);
     free(w->ns);
     free(w->label_selector);
     free(w->field_selector);
@@ -45,7 +47,19 @@ static void write_event(watch_ctx *w, const cJSON *ev, osh_buf *out)
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(ev, "object");
     cJSON *copy = cJSON_CreateObject();
     cJSON_AddStringToObject(copy, "type", type);
-    if (w->as_table && strcmp(type, "ERROR") != 0) {
+    if (w->view.crd && strcmp(type, "ERROR") != 0) {
+        if (w->as_table) {
+            cJSON *items = cJSON_CreateArray();
+            cJSON_AddItemToArray(items, cJSON_Duplicate(obj, true));
+            cJSON_AddItemToObject(copy, "object",
+                                  kube_view_table(&w->view, items, w->include_object,
+                                                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                                                      cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "resourceVersion"))));
+            cJSON_Delete(items);
+        } else {
+            cJSON_AddItemToObject(copy, "object", kube_view_object(&w->view, obj));
+        }
+    } else if (w->as_table && strcmp(type, "ERROR") != 0) {
         cJSON *items = cJSON_CreateArray();
         cJSON_AddItemToArray(items, cJSON_Duplicate(obj, true));
         cJSON_AddItemToObject(copy, "object",
@@ -123,11 +137,15 @@ static void initial_events(watch_ctx *w, const kube_resource *r)
 }
 
 void kube_watch_respond(mock_http_response *res, const mock_http_request *req, kube_store *s,
-                        const kube_resource *r, const char *ns, bool as_table)
+                        const kube_resource *r, const char *ns, bool as_table, const kube_view *view)
 {
     watch_ctx *w = calloc(1, sizeof(*w));
     if (!w)
         abort();
+    if (view) {
+        w->view = *view;
+        kube_crd_ref(w->view.crd);
+    }
     w->store = kube_store_ref(s);
     w->r = r;
     w->ns = osh_str_dup(ns);

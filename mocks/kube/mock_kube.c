@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_sandbox.h"
 #include "kube_api_internal.h"
 #include "kube_discovery.h"
 #include "kube_protobuf.h"
@@ -21,6 +22,8 @@ struct mock_kube {
     pthread_mutex_t lock;
     kube_store *default_store;
     kube_store *current; /* referenced */
+    mock_kube_request_hook request_hook;
+    void *request_hook_user;
 };
 
 typedef struct route {
@@ -28,6 +31,7 @@ typedef struct route {
     char *ns;       /* namespace of a namespaced request, else NULL */
     char *name;     /* NULL for a collection */
     bool status;    /* the /status subresource */
+    bool scale;     /* the /scale subresource (custom resources whose CRD declares it) */
 } route;
 
 void kube_api_send(mock_http_response *res, kube_result result)
@@ -78,9 +82,15 @@ static bool parse_route(const char *group, const char *version, char **segs, siz
     if (i + 1 < n)
         out->name = osh_str_dup(segs[i + 1]);
     if (i + 2 < n) {
-        if (strcmp(segs[i + 2], "status") != 0 || !out->r->has_status || i + 3 < n)
+        bool custom = kube_resource_is_custom(out->r);
+        if (i + 3 < n)
             return false;
-        out->status = true;
+        if (strcmp(segs[i + 2], "status") == 0 && (out->r->has_status || custom))
+            out->status = true;
+        else if (strcmp(segs[i + 2], "scale") == 0 && custom)
+            out->scale = true;
+        else
+            return false;
     }
     return true;
 }
@@ -91,20 +101,30 @@ static void route_free(route *rt)
     free(rt->name);
 }
 
-static bool wants_table(const mock_http_request *req)
+bool kube_api_query_true(const char *v)
+{
+    /* strconv.ParseBool, as the apiserver reads ?watch= (python-kubernetes sends "True") */
+    const char *yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    for (size_t i = 0; v && i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (strcmp(v, yes[i]) == 0)
+            return true;
+    return false;
+}
+
+bool kube_api_wants_table(const mock_http_request *req)
 {
     const char *accept = mock_http_request_header(req, "Accept");
     return accept && strstr(accept, "as=Table");
 }
 
-static bool is_dry_run(const mock_http_request *req)
+bool kube_api_dry_run(const mock_http_request *req)
 {
     const char *d = mock_http_request_query_value(req, "dryRun");
     return d && strcmp(d, "All") == 0;
 }
 
 /* The request body as JSON (or YAML); NULL with *result set to a 400 otherwise. */
-static cJSON *decode_body(const mock_http_request *req, kube_result *result)
+cJSON *kube_api_decode_body(const mock_http_request *req, kube_result *result)
 {
     const char *ct = mock_http_request_header(req, "Content-Type");
     size_t plen;
@@ -151,7 +171,7 @@ static cJSON *decode_body(const mock_http_request *req, kube_result *result)
 
 static kube_result table_or_object(const mock_http_request *req, const kube_resource *r, kube_result res, bool list)
 {
-    if (res.code != 200 || !wants_table(req))
+    if (res.code != 200 || !kube_api_wants_table(req))
         return res;
     const char *rv = cJSON_GetStringValue(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res.body, "metadata"), "resourceVersion"));
@@ -179,11 +199,11 @@ static kube_patch_type patch_type_of(const mock_http_request *req, bool *ok)
     return KUBE_PATCH_MERGE;
 }
 
-static void delete_options(const mock_http_request *req, const cJSON *body, kube_delete_opts *o)
+void kube_api_delete_options(const mock_http_request *req, const cJSON *body, kube_delete_opts *o)
 {
     o->grace_period_seconds = -1;
     o->propagation = NULL;
-    o->dry_run = is_dry_run(req);
+    o->dry_run = kube_api_dry_run(req);
     const char *g = mock_http_request_query_value(req, "gracePeriodSeconds");
     if (g)
         o->grace_period_seconds = atoi(g);
@@ -197,6 +217,13 @@ static void delete_options(const mock_http_request *req, const cJSON *body, kube
     const cJSON *dr = cJSON_GetObjectItemCaseSensitive(body, "dryRun");
     if (cJSON_IsArray(dr) && cJSON_GetArraySize(dr) > 0)
         o->dry_run = true;
+}
+
+kube_preconditions kube_api_preconditions(const cJSON *body)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "preconditions");
+    return (kube_preconditions){cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "uid")),
+                                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "resourceVersion"))};
 }
 
 /* deletecollection: every object the selectors match; answers the list of what went. */
@@ -227,12 +254,17 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
 {
     const char *method = mock_http_request_method(req);
     kube_store *s = mock_kube_current_store(k);
+    if (kube_resource_is_custom(rt->r)) {
+        kube_crd_serve(res, req, s, rt->r, rt->ns, rt->name, rt->status ? "status" : rt->scale ? "scale" : NULL);
+        kube_store_unref(s);
+        return;
+    }
     const char *watch = mock_http_request_query_value(req, "watch");
-    bool watching = watch && (strcmp(watch, "1") == 0 || strcmp(watch, "true") == 0);
+    bool watching = kube_api_query_true(watch);
     kube_result out = {0, NULL};
     cJSON *body = NULL;
     if (strcmp(method, "GET") == 0 && !rt->name && watching) {
-        kube_watch_respond(res, req, s, rt->r, rt->ns, wants_table(req));
+        kube_watch_respond(res, req, s, rt->r, rt->ns, kube_api_wants_table(req), NULL);
     } else if (strcmp(method, "GET") == 0 && !rt->name) {
         out = table_or_object(req, rt->r,
                               kube_store_list(s, rt->r, rt->ns, mock_http_request_query_value(req, "labelSelector"),
@@ -241,11 +273,11 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
     } else if (strcmp(method, "GET") == 0) {
         out = table_or_object(req, rt->r, kube_store_get(s, rt->r, rt->ns, rt->name), false);
     } else if (strcmp(method, "POST") == 0 && !rt->name) {
-        if ((body = decode_body(req, &out)))
-            out = kube_store_create(s, rt->r, rt->ns, body, is_dry_run(req));
+        if ((body = kube_api_decode_body(req, &out)))
+            out = kube_store_create(s, rt->r, rt->ns, body, kube_api_dry_run(req));
     } else if (strcmp(method, "PUT") == 0 && rt->name) {
-        if ((body = decode_body(req, &out)))
-            out = kube_store_update(s, rt->r, rt->ns, rt->name, body, rt->status, is_dry_run(req));
+        if ((body = kube_api_decode_body(req, &out)))
+            out = kube_store_update(s, rt->r, rt->ns, rt->name, body, rt->status, kube_api_dry_run(req));
     } else if (strcmp(method, "PATCH") == 0 && rt->name) {
         bool known;
         kube_patch_type type = patch_type_of(req, &known);
@@ -255,26 +287,24 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
                                        "application/apply-patch+yaml, application/strategic-merge-patch+json");
             out = (kube_result){415, kube_status_failure(415, "UnsupportedMediaType", msg, NULL)};
             free(msg);
-        } else if ((body = decode_body(req, &out))) {
-            out = kube_store_patch(s, rt->r, rt->ns, rt->name, type, body, rt->status, is_dry_run(req));
+        } else if ((body = kube_api_decode_body(req, &out))) {
+            out = kube_store_patch(s, rt->r, rt->ns, rt->name, type, body, rt->status, kube_api_dry_run(req));
         }
     } else if (strcmp(method, "DELETE") == 0 && !rt->name) {
         size_t len;
         mock_http_request_body(req, &len);
-        if (len == 0 || (body = decode_body(req, &out))) {
+        if (len == 0 || (body = kube_api_decode_body(req, &out))) {
             kube_delete_opts o;
-            delete_options(req, body, &o);
+            kube_api_delete_options(req, body, &o);
             out = delete_collection(s, req, rt, &o);
         }
     } else if (strcmp(method, "DELETE") == 0 && rt->name && !rt->status) {
         size_t len;
         mock_http_request_body(req, &len);
-        if (len == 0 || (body = decode_body(req, &out))) {
+        if (len == 0 || (body = kube_api_decode_body(req, &out))) {
             kube_delete_opts o;
-            delete_options(req, body, &o);
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "preconditions");
-            kube_preconditions pre = {cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "uid")),
-                                      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "resourceVersion"))};
+            kube_api_delete_options(req, body, &o);
+            kube_preconditions pre = kube_api_preconditions(body);
             out = kube_store_delete_if(s, rt->r, rt->ns, rt->name, &o, &pre);
         }
     } else {
@@ -296,61 +326,83 @@ static void send_doc(mock_http_response *res, cJSON *doc)
     cJSON_Delete(doc);
 }
 
-/* /openapi/v3 and its documents, trimmed copies of the reference files (openapi/). */
-static bool serve_openapi(const char *path, mock_http_response *res)
+static bool send_file(mock_http_response *res, const char *name)
 {
-    static const char *DOCS[][2] = {{"api/v1", "api__v1.json"},
-                                    {"apis/apps/v1", "apis__apps__v1.json"},
-                                    {"apis/agents.x-k8s.io/v1alpha1", "apis__agents.x-k8s.io__v1alpha1.json"}};
+    char *file = osh_str_printf("%s/%s", KUBE_OPENAPI_DIR, name);
+    FILE *f = fopen(file, "rb");
+    free(file);
+    osh_buf body = OSH_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        osh_buf_append(&body, chunk, n);
+    if (f)
+        fclose(f);
+    if (!f)
+        kube_api_send(res, kube_err_no_resource());
+    else
+        mock_http_respond(res, 200, "application/json", body.data, body.len);
+    osh_buf_free(&body);
+    return true;
+}
+
+/* /openapi/v3 and its documents: trimmed copies of the reference files (openapi/) for the
+ * built-in groups, and one per served version of the Sandbox CRD, made from the CRD. */
+static bool serve_openapi(mock_kube *k, const char *path, mock_http_response *res)
+{
+    static const char *DOCS[][2] = {{"api/v1", "api__v1.json"}, {"apis/apps/v1", "apis__apps__v1.json"}};
+    if (!osh_str_starts_with(path, "/openapi/v3"))
+        return false;
+    kube_store *s = mock_kube_current_store(k);
+    kube_crd *crd = kube_store_crd(s, "agents.x-k8s.io", "sandboxes");
+    kube_store_unref(s);
+    const kube_crd_version *served[8];
+    size_t n_served = crd ? kube_crd_served_sorted(crd, served, 8) : 0;
+    bool done = false;
     if (strcmp(path, "/openapi/v3") == 0 || strcmp(path, "/openapi/v3/") == 0) {
         cJSON *index = cJSON_CreateObject();
         cJSON *paths = cJSON_AddObjectToObject(index, "paths");
-        for (size_t i = 0; i < 3; i++) {
-            cJSON *e = cJSON_AddObjectToObject(paths, DOCS[i][0]);
-            char *url = osh_str_printf("/openapi/v3/%s?hash=0000000000000000000000000000000%zu", DOCS[i][0], i);
+        for (size_t i = 0; i < 2 + n_served; i++) {
+            char *gv = i < 2 ? osh_str_dup(DOCS[i][0]) : osh_str_printf("apis/%s/%s", crd->group, served[i - 2]->name);
+            cJSON *e = cJSON_AddObjectToObject(paths, gv);
+            char *url = osh_str_printf("/openapi/v3/%s?hash=0000000000000000000000000000000%zu", gv, i);
             cJSON_AddStringToObject(e, "serverRelativeURL", url);
             free(url);
+            free(gv);
         }
         mock_http_respond_json(res, 200, index);
         cJSON_Delete(index);
-        return true;
+        done = true;
     }
-    if (!osh_str_starts_with(path, "/openapi/v3/"))
-        return false;
-    for (size_t i = 0; i < 3; i++) {
-        if (strcmp(path + strlen("/openapi/v3/"), DOCS[i][0]) != 0)
-            continue;
-        char *file = osh_str_printf("%s/%s", KUBE_OPENAPI_DIR, DOCS[i][1]);
-        FILE *f = fopen(file, "rb");
-        free(file);
-        osh_buf body = OSH_BUF_INIT;
-        char chunk[65536];
-        size_t n;
-        while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            osh_buf_append(&body, chunk, n);
-        if (f)
-            fclose(f);
-        if (!f)
-            kube_api_send(res, kube_err_no_resource());
-        else
-            mock_http_respond(res, 200, "application/json", body.data, body.len);
-        osh_buf_free(&body);
-        return true;
+    for (size_t i = 0; !done && i < 2; i++)
+        if (strcmp(path + strlen("/openapi/v3/"), DOCS[i][0]) == 0)
+            done = send_file(res, DOCS[i][1]);
+    for (size_t i = 0; !done && i < n_served; i++) {
+        char *gv = osh_str_printf("/openapi/v3/apis/%s/%s", crd->group, served[i]->name);
+        if (strcmp(path, gv) == 0) {
+            cJSON *doc = kube_crd_openapi(crd, served[i], KUBE_OPENAPI_DIR "/apis__agents.x-k8s.io__v1alpha1.json");
+            send_doc(res, doc);
+            done = true;
+        }
+        free(gv);
     }
-    return false;
+    kube_crd_unref(crd);
+    return done;
 }
 
 /* Discovery and health paths; false when path is not one of them. */
-static bool serve_fixed(const char *path, mock_http_response *res)
+static bool serve_fixed(mock_kube *k, const char *path, mock_http_response *res)
 {
     if (strcmp(path, "/version") == 0 || strcmp(path, "/version/") == 0) {
         send_doc(res, kube_discovery_version());
     } else if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0) {
         send_doc(res, kube_discovery_api_versions());
     } else if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0) {
-        send_doc(res, kube_discovery_group_list());
+        kube_store *s = mock_kube_current_store(k);
+        send_doc(res, kube_discovery_group_list(s));
+        kube_store_unref(s);
     } else if (strcmp(path, "/api/v1") == 0 || strcmp(path, "/api/v1/") == 0) {
-        send_doc(res, kube_discovery_resource_list("", "v1"));
+        send_doc(res, kube_discovery_resource_list(NULL, "", "v1"));
     } else if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 || strcmp(path, "/livez") == 0) {
         mock_http_respond(res, 200, "text/plain; charset=utf-8", "ok", 2);
     } else {
@@ -359,11 +411,32 @@ static bool serve_fixed(const char *path, mock_http_response *res)
     return true;
 }
 
+static void run_request_hook(mock_kube *k)
+{
+    pthread_mutex_lock(&k->lock);
+    mock_kube_request_hook hook = k->request_hook;
+    void *user = k->request_hook_user;
+    kube_store *s = kube_store_ref(k->current);
+    pthread_mutex_unlock(&k->lock);
+    if (hook)
+        hook(s, user);
+    kube_store_unref(s);
+}
+
+void mock_kube_set_request_hook(mock_kube *k, mock_kube_request_hook hook, void *user)
+{
+    pthread_mutex_lock(&k->lock);
+    k->request_hook = hook;
+    k->request_hook_user = user;
+    pthread_mutex_unlock(&k->lock);
+}
+
 static void handle(void *ctx, const mock_http_request *req, mock_http_response *res)
 {
     mock_kube *k = ctx;
     const char *path = mock_http_request_path(req);
-    if (serve_fixed(path, res) || serve_openapi(path, res))
+    run_request_hook(k);
+    if (serve_fixed(k, path, res) || serve_openapi(k, path, res))
         return;
     char *segs[8] = {0};
     size_t n = split_path(path, segs, 8);
@@ -371,11 +444,19 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     route rt = {0};
     bool found = false;
     if (n <= 8 && n >= 2 && strcmp(segs[0], "apis") == 0 && n == 2) {
-        send_doc(res, kube_discovery_group(segs[1]));
-        found = true;
+        kube_store *s = mock_kube_current_store(k);
+        cJSON *doc = kube_discovery_group(s, segs[1]);
+        kube_store_unref(s);
+        found = doc || strcmp(segs[1], "agents.x-k8s.io") != 0; /* an unserved CRD group: 404 page not found */
+        if (found)
+            send_doc(res, doc);
     } else if (n <= 8 && n == 3 && strcmp(segs[0], "apis") == 0) {
-        send_doc(res, kube_discovery_resource_list(segs[1], segs[2]));
-        found = true;
+        kube_store *s = mock_kube_current_store(k);
+        cJSON *doc = kube_discovery_resource_list(s, segs[1], segs[2]);
+        kube_store_unref(s);
+        found = doc || strcmp(segs[1], "agents.x-k8s.io") != 0;
+        if (found)
+            send_doc(res, doc);
     } else if (n <= 8 && n >= 3 && strcmp(segs[0], "api") == 0 && strcmp(segs[1], "v1") == 0 &&
                parse_route("", "v1", segs + 2, n - 2, &rt)) {
         serve_resource(k, req, res, &rt);
@@ -386,7 +467,8 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     }
     route_free(&rt);
     if (!found) {
-        if (osh_str_starts_with(path, "/api/") || osh_str_starts_with(path, "/apis/"))
+        if ((osh_str_starts_with(path, "/api/") || osh_str_starts_with(path, "/apis/")) &&
+            !osh_str_starts_with(path, "/apis/agents.x-k8s.io/"))
             kube_api_send(res, kube_err_no_resource());
         else
             mock_http_respond(res, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
@@ -416,6 +498,14 @@ mock_kube *mock_kube_new(const mock_kube_options *opts, char **error)
         abort();
     pthread_mutex_init(&k->lock, NULL);
     k->default_store = kube_store_new();
+    char *as_error = NULL;
+    if (agent_sandbox_install(k->default_store, opts && opts->agent_sandbox ? opts->agent_sandbox : "0.1", &as_error) != 0) {
+        *error = as_error;
+        kube_store_unref(k->default_store);
+        pthread_mutex_destroy(&k->lock);
+        free(k);
+        return NULL;
+    }
     k->current = kube_store_ref(k->default_store);
     mock_http_server_options ho = {.name = "kube", .handler = handle, .handler_ctx = k,
                                    .mock_handler = handle_mock, .mock_handler_ctx = k};
@@ -454,6 +544,7 @@ kube_store *mock_kube_default_store(mock_kube *k)
 
 void mock_kube_set_default_store(mock_kube *k, kube_store *s)
 {
+    kube_store_copy_crds(s, mock_kube_default_store(k)); /* the CRDs stay served */
     kube_store_ref(s);
     pthread_mutex_lock(&k->lock);
     kube_store *old = k->default_store, *old_current = NULL;

@@ -20,6 +20,9 @@ typedef struct mock_kube mock_kube;
 typedef struct mock_kube_options {
     const char *host;   /* NULL = 127.0.0.1 */
     int port;           /* 0 = ephemeral */
+    /* The agent-sandbox release whose Sandbox CRD the default store serves (SPEC §14.1);
+     * NULL = "0.1", the reference commit's (a world installs its own, default "0.5"). */
+    const char *agent_sandbox;
 } mock_kube_options;
 
 /* Starts serving. NULL and *error (malloc'd) when the port cannot be bound. */
@@ -39,6 +42,11 @@ void mock_kube_set_default_store(mock_kube *k, kube_store *s);
 void mock_kube_use_store(mock_kube *k, kube_store *s);
 /* The store being served, referenced for the caller (kube_store_unref when done). */
 kube_store *mock_kube_current_store(mock_kube *k);
+
+/* Called at the start of every API request (not /_mock/...) with the store being served, on
+ * the request's thread: what drives simulated controllers by request counts. NULL clears. */
+typedef void (*mock_kube_request_hook)(kube_store *s, void *user);
+void mock_kube_set_request_hook(mock_kube *k, mock_kube_request_hook hook, void *user);
 
 /* A kubeconfig (context "mock", namespace default) pointing at the server. */
 int mock_kube_write_kubeconfig(const mock_kube *k, const char *path, char **error);

@@ -48,7 +48,7 @@ static int serve(const mockd_options *o)
     char *error = NULL;
     mock_world_options wo = {.kube_enabled = o->kube, .kube_port = o->kube_port,
                              .kube_tls = o->kube_tls, .kube_tls_cert_path = o->tls_cert,
-                             .kube_tls_key_path = o->tls_key};
+                             .kube_tls_key_path = o->tls_key, .agent_sandbox = o->agent_sandbox};
     mock_world *w = mock_world_new(o->scenario, &wo, &error);
     if (!w) {
         /* a scenario error names its section; anything else is the API's port */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_sandbox.h"
 #include "mockd_options.h"
 #include "osh_buf.h"
 #include "osh_str.h"
@@ -12,13 +13,15 @@ const char mockd_usage[] =
     "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
     "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
     "                       [--kube https://127.0.0.1:PORT [--tls-cert FILE --tls-key FILE]]\n"
+    "                       [--agent-sandbox 0.1|0.5|1.0|none]\n"
     "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
     "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
     "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
     "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
     "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
     "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
-    "that certificate. Scenario format: docs/scenarios.md.\n";
+    "that certificate. --agent-sandbox picks the agent-sandbox release the API serves (default\n"
+    "0.5; a scenario's kube.agent_sandbox wins). Scenario format: docs/scenarios.md.\n";
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
@@ -121,7 +124,10 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
         bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
         bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
-        if (osh_str_starts_with(a, "--docker="))
+        bool release = strcmp(a, "--agent-sandbox") == 0;
+        if (osh_str_starts_with(a, "--agent-sandbox="))
+            release = true, value = a + 16;
+        else if (osh_str_starts_with(a, "--docker="))
             docker = true, value = a + 9;
         else if (osh_str_starts_with(a, "--scenario="))
             scenario = true, value = a + 11;
@@ -133,9 +139,9 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             cert = true, value = a + 11;
         else if (osh_str_starts_with(a, "--tls-key="))
             key = true, value = a + 10;
-        else if ((docker || scenario || kube || kubeconfig || cert || key) && i + 1 < argc)
+        else if ((docker || scenario || kube || kubeconfig || cert || key || release) && i + 1 < argc)
             value = argv[++i];
-        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key) {
+        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release) {
             *error = osh_str_printf("unknown argument: %s", a);
             mockd_options_free(o);
             return 2;
@@ -145,8 +151,13 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             mockd_options_free(o);
             return 2;
         }
-        if (cert || key) {
-            char **slot = cert ? &o->tls_cert : &o->tls_key;
+        if (release && !agent_sandbox_release_known(value)) {
+            *error = osh_str_printf("--agent-sandbox: unknown release \"%s\" (expected 0.1, 0.5, 1.0 or none)", value);
+            mockd_options_free(o);
+            return 2;
+        }
+        if (cert || key || release) {
+            char **slot = release ? &o->agent_sandbox : cert ? &o->tls_cert : &o->tls_key;
             free(*slot);
             *slot = osh_str_dup(value);
         } else if (kube || kubeconfig) {
@@ -213,6 +224,7 @@ void mockd_options_free(mockd_options *o)
     free(o->kubeconfig_out);
     free(o->tls_cert);
     free(o->tls_key);
+    free(o->agent_sandbox);
     cJSON_Delete(o->scenario);
     memset(o, 0, sizeof *o);
 }

@@ -25,6 +25,7 @@ typedef struct mockd_options {
     int kube_port;            /* its port (0 = ephemeral) */
     bool kube_tls;            /* --kube https://...: serve it over TLS */
     char *tls_cert, *tls_key; /* --tls-cert/--tls-key PEM files, or NULL (test pair) */
+    char *agent_sandbox;      /* --agent-sandbox RELEASE, or NULL (the default) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
     bool help;
 } mockd_options;

@@ -12,6 +12,7 @@
 
 #include "k3s_sim.h"
 #include "mock_docker.h"
+#include "agent_sandbox.h"
 #include "mock_kube.h"
 #include "mock_world_tls.h"
 #include "osh_str.h"
@@ -23,6 +24,7 @@ struct mock_world {
     char *sock_path;
     mock_docker *docker;
     mock_kube *kube;
+    struct agent_sandbox_controller *sandbox_controller; /* runs on the API's default store */
     k3s_sim *sim;
     char *docker_unix_url, *docker_tcp_url;
     mock_world_tls kube_tls; /* url set when the API is served over HTTPS */
@@ -183,10 +185,18 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
     const cJSON *k;
     cJSON_ArrayForEach(k, section)
     {
-        if (strcmp(k->string, "objects") != 0 && strcmp(k->string, "faults") != 0 && strcmp(k->string, "comment") != 0) {
-            *error = osh_str_printf("kube.%s: unknown key (expected objects, faults)", k->string);
+        if (strcmp(k->string, "objects") != 0 && strcmp(k->string, "faults") != 0 && strcmp(k->string, "comment") != 0 &&
+            strcmp(k->string, "agent_sandbox") != 0 && strcmp(k->string, "agent_sandbox_controller") != 0) {
+            *error = osh_str_printf("kube.%s: unknown key (expected objects, faults, agent_sandbox, "
+                                    "agent_sandbox_controller)",
+                                    k->string);
             return -1;
         }
+    }
+    const cJSON *release = cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox");
+    if (release && !agent_sandbox_release_known(cJSON_GetStringValue(release))) {
+        *error = osh_str_dup("kube.agent_sandbox: expected \"0.1\", \"0.5\", \"1.0\" or \"none\"");
+        return -1;
     }
     if (!w->kube)
         return 0;
@@ -205,6 +215,39 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
         kube_store_unref(s);
     }
     return load_kube_faults(w, section, error);
+}
+
+/* Requests count for the API's own store; a running cluster's store has the k3s controllers. */
+static void tick_agent_sandbox(kube_store *s, void *user)
+{
+    mock_world *w = user;
+    if (s == mock_kube_default_store(w->kube))
+        agent_sandbox_controller_tick(w->sandbox_controller, s);
+}
+static void reconcile_agent_sandbox(kube_store *s, void *user) { agent_sandbox_controller_reconcile(user, s); }
+
+/* The agent-sandbox release of the world (kube.agent_sandbox, else the options', else the
+ * default) installed in the API's store, and its controller run on every change and every
+ * request. */
+static int setup_agent_sandbox(mock_world *w, const cJSON *section, const char *release, char **error)
+{
+    if (!w->kube)
+        return 0;
+    const char *given = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox"));
+    release = given ? given : release ? release : AGENT_SANDBOX_DEFAULT_RELEASE;
+    kube_store *s = mock_kube_default_store(w->kube);
+    if (agent_sandbox_install(s, release, error) != 0)
+        return -1;
+    char *inner = NULL;
+    w->sandbox_controller =
+        agent_sandbox_controller_new(cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox_controller"), &inner);
+    if (!w->sandbox_controller) {
+        *error = inner;
+        return -1;
+    }
+    kube_store_set_hook(s, reconcile_agent_sandbox, w->sandbox_controller);
+    mock_kube_set_request_hook(w->kube, tick_agent_sandbox, w);
+    return 0;
 }
 
 static int listen_docker(mock_world *w, const mock_world_options *o, char **error)
@@ -252,7 +295,7 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
     if (o->kube_enabled) {
         /* mock_kube always listens on plain HTTP; with TLS that listener gets an ephemeral
          * port nobody is told about and the HTTPS one takes the asked port. */
-        mock_kube_options ko = {"127.0.0.1", o->kube_tls ? 0 : o->kube_port};
+        mock_kube_options ko = {"127.0.0.1", o->kube_tls ? 0 : o->kube_port, NULL};
         w->kube = mock_kube_new(&ko, error);
         if (!w->kube)
             goto fail;
@@ -262,7 +305,8 @@ mock_world *mock_world_new(const cJSON *scenario, const mock_world_options *opts
     }
     if (w->kube)
         default_kube_objects(w);
-    if (load_kube(w, cJSON_GetObjectItemCaseSensitive(scenario, "kube"), error) != 0)
+    if (load_kube(w, cJSON_GetObjectItemCaseSensitive(scenario, "kube"), error) != 0 ||
+        setup_agent_sandbox(w, cJSON_GetObjectItemCaseSensitive(scenario, "kube"), o->agent_sandbox, error) != 0)
         goto fail;
     w->sim = k3s_sim_new(w->docker, w->kube, cJSON_GetObjectItemCaseSensitive(scenario, "cluster"), error);
     if (!w->sim)
@@ -289,9 +333,14 @@ void mock_world_free(mock_world *w)
         mock_http_server_stop(mock_kube_http(w->kube));
     if (w->docker)
         mock_docker_set_hooks(w->docker, NULL);
+    if (w->kube) {
+        mock_kube_set_request_hook(w->kube, NULL, NULL);
+        kube_store_set_hook(mock_kube_default_store(w->kube), NULL, NULL);
+    }
     k3s_sim_free(w->sim);
     mock_docker_free(w->docker);
     mock_kube_free(w->kube);
+    agent_sandbox_controller_free(w->sandbox_controller);
     if (w->sock_path)
         unlink(w->sock_path);
     if (w->tmpdir)

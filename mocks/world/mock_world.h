@@ -33,6 +33,9 @@ typedef struct mock_world_options {
     bool kube_tls;
     const char *kube_tls_cert_path;
     const char *kube_tls_key_path;
+    /* The agent-sandbox release the API serves (SPEC §14.1: "0.1", "0.5", "1.0", "none") when
+     * the scenario's kube.agent_sandbox does not say; NULL = "0.5". */
+    const char *agent_sandbox;
 } mock_world_options;
 
 /* Build and start a world from a scenario document (NULL or {} = the default healthy

@@ -506,7 +506,8 @@ static void test_scripted_exec_and_kube_faults(void **state)
 static void test_sandbox_controller(void **state)
 {
     (void)state;
-    mock_world *w = world(NULL);
+    /* the simulated kubectl stores what it applies as written: the v1alpha1-only release */
+    mock_world *w = world("{\"kube\": {\"agent_sandbox\": \"0.1\"}}");
     char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
     osh_buf out = OSH_BUF_INIT;
     const char *manifest = "apiVersion: agents.x-k8s.io/v1alpha1\nkind: Sandbox\nmetadata:\n  name: sb1\n  namespace: openshell\n"
@@ -523,7 +524,7 @@ static void test_sandbox_controller(void **state)
     cJSON *pod = cJSON_Parse(osh_buf_str(&out));
     assert_true(osh_str_starts_with(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "status"), "podIP")->valuestring, "10.42.0."));
     cJSON_Delete(pod);
-    assert_int_equal(wc_sh(w, id, KC " kubectl get sandbox sb1 -n openshell -o jsonpath={.status.conditions[0].type}={.status.conditions[0].status}", &out), 0);
+    assert_int_equal(wc_sh(w, id, KC " kubectl get sandbox sb1 -n openshell -o jsonpath={.status.conditions[2].type}={.status.conditions[2].status}", &out), 0);
     assert_string_equal(osh_buf_str(&out), "Ready=True");
     assert_int_equal(wc_sh(w, id, KC " kubectl delete sandbox sb1 -n openshell", &out), 0);
     assert_int_equal(wc_kube(w, "/api/v1/namespaces/openshell/pods/sb1", &out), 404);

@@ -244,3 +244,13 @@ int test_cli_prefix(const char **argv)
     argv[1] = "sandbox";
     return 2;
 }
+
+cJSON *test_golden_as_stored(const cJSON *golden)
+{
+    cJSON *copy = cJSON_Duplicate(golden, true);
+    cJSON *spec = cJSON_GetObjectItem(copy, "spec");
+    const char *pruned[] = {"logLevel", "environment", "agentSocket"};
+    for (size_t i = 0; i < 3; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(spec, pruned[i]);
+    return copy;
+}
