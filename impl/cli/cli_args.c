@@ -242,8 +242,8 @@ int cli_parse(int argc, char **argv, cli_args *out, char **error)
         if (a[0] == '-')
             return usage_error(error, "unexpected argument '%s' found", a);
         if (!group) {
-            if (strcmp(a, "sandbox") == 0) {
-                out->command = CLI_SANDBOX;
+            if (strcmp(a, "sandbox") == 0 || strcmp(a, "driver") == 0) {
+                out->command = strcmp(a, "sandbox") == 0 ? CLI_SANDBOX : CLI_DRIVER;
                 out->sandbox_index = i;
                 return 0;
             }

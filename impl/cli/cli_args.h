@@ -18,7 +18,8 @@ typedef enum cli_command {
     CLI_DOCTOR_LOGS,
     CLI_DOCTOR_EXEC,
     CLI_DEBUG_NODE_NAME,
-    CLI_SANDBOX          /* hand argv + sandbox_index to the sandbox harness */
+    CLI_SANDBOX,         /* hand argv + sandbox_index to the sandbox harness */
+    CLI_DRIVER           /* hand argv + sandbox_index to the driver harness */
 } cli_command;
 
 typedef struct cli_args {
@@ -39,7 +40,7 @@ typedef struct cli_args {
     bool has_positional;
     char **exec_argv;           /* doctor exec command (points into argv) */
     int exec_argc;
-    int sandbox_index;          /* argv index of "sandbox" */
+    int sandbox_index;          /* argv index of "sandbox" or "driver" */
 } cli_args;
 
 /* Returns 0 and fills out, or 2 with a malloc'd message in *error (usage error). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_common.h"
+#include "driver_cli.h"
 #include "sandbox_cli.h"
 
 #ifndef OPENSHELL_VERSION
@@ -33,6 +34,7 @@ static int dispatch(int argc, char **argv, const cli_args *a)
     case CLI_DOCTOR_EXEC: return cli_doctor_exec(a);
     case CLI_DEBUG_NODE_NAME: return debug_node_name(a);
     case CLI_SANDBOX: return openshell_sandbox_main(argc - a->sandbox_index, argv + a->sandbox_index);
+    case CLI_DRIVER: return openshell_driver_main(argc - a->sandbox_index, argv + a->sandbox_index);
     case CLI_USAGE_ERROR: break;
     }
     return 2;

@@ -12,6 +12,7 @@ static const char top[] =
     "  gateway   Deploy, stop, destroy, inspect and select gateways\n"
     "  doctor    Look inside a gateway container (logs, exec)\n"
     "  sandbox   Sandbox CRD client (create, delete, pod-ip, watch)\n"
+    "  driver    Kubernetes compute driver contract (probe, create, get, list, delete, stop, start, watch)\n"
     "  debug     Helpers for conformance tests (node-name)\n"
     "\n"
     "Options:\n"

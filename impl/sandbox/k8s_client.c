@@ -194,11 +194,14 @@ static size_t on_body(char *data, size_t size, size_t count, void *userp)
     return len;
 }
 
-static struct curl_slist *build_headers(const k8s_config *cfg, bool json_body)
+static struct curl_slist *build_headers(const k8s_config *cfg, const char *content_type)
 {
     struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
-    if (json_body)
-        headers = curl_slist_append(headers, "Content-Type: application/json");
+    if (content_type) {
+        char *line = osh_str_printf("Content-Type: %s", content_type);
+        headers = curl_slist_append(headers, line);
+        free(line);
+    }
     if (cfg->token) {
         char *auth = osh_str_printf("Authorization: Bearer %s", cfg->token);
         headers = curl_slist_append(headers, auth);
@@ -327,15 +330,15 @@ static void apply_server_name(CURL *curl, const k8s_config *cfg, char **url, str
 }
 
 /* Runs one transfer. bounded: apply the per-call timeout. */
-static int perform(k8s_client *client, const char *method, const char *path, const char *json_body,
-                   bool bounded, transfer *t, k8s_error *err)
+static int perform(k8s_client *client, const char *method, const char *path, const char *content_type,
+                   const char *json_body, bool bounded, transfer *t, k8s_error *err)
 {
     CURL *curl = curl_easy_init();
     if (!curl)
         abort();
     t->curl = curl;
     char *url = osh_str_printf("%s%s", client->config->server, path);
-    struct curl_slist *headers = build_headers(client->config, json_body != NULL);
+    struct curl_slist *headers = build_headers(client->config, json_body ? content_type : NULL);
     struct curl_slist *connect_to = NULL;
     apply_server_name(curl, client->config, &url, &headers, &connect_to);
     long connect_ms = configure(curl, client, method, url, json_body, headers, bounded, t);
@@ -360,20 +363,28 @@ static int perform(k8s_client *client, const char *method, const char *path, con
     return result;
 }
 
-int k8s_client_call(k8s_client *client, const char *method, const char *path, const char *json_body,
-                     k8s_response *resp, k8s_error *err)
+int k8s_client_call_typed(k8s_client *client, const char *method, const char *path, const char *content_type,
+                          const char *body, k8s_response *resp, k8s_error *err)
 {
     memset(resp, 0, sizeof *resp);
     transfer t = {.resp = resp};
-    return perform(client, method, path, json_body, true, &t, err);
+    return perform(client, method, path, content_type, body, true, &t, err);
 }
+
+int k8s_client_call(k8s_client *client, const char *method, const char *path, const char *json_body,
+                     k8s_response *resp, k8s_error *err)
+{
+    return k8s_client_call_typed(client, method, path, "application/json", json_body, resp, err);
+}
+
+long k8s_client_timeout_ms(const k8s_client *client) { return client->timeout_ms; }
 
 int k8s_client_stream(k8s_client *client, const char *path, k8s_line_fn on_line, void *user,
                        k8s_response *resp, k8s_error *err)
 {
     memset(resp, 0, sizeof *resp);
     transfer t = {.resp = resp, .on_line = on_line, .user = user};
-    int rc = perform(client, "GET", path, NULL, false, &t, err);
+    int rc = perform(client, "GET", path, NULL, NULL, false, &t, err);
     /* A last line without its newline still counts when the stream ended cleanly; the
      * rest of a line cut off by a broken connection does not. */
     if (rc == 0 && t.complete && resp->status >= 200 && resp->status <= 299 && resp->body.len) {

@@ -54,6 +54,12 @@ void k8s_response_free(k8s_response *resp);
  * for a connection failure). */
 int k8s_client_call(k8s_client *client, const char *method, const char *path, const char *json_body,
                      k8s_response *resp, k8s_error *err);
+/* The same with the body's Content-Type named (a merge patch is
+ * "application/merge-patch+json"); k8s_client_call sends "application/json". */
+int k8s_client_call_typed(k8s_client *client, const char *method, const char *path, const char *content_type,
+                          const char *body, k8s_response *resp, k8s_error *err);
+/* The per-call bound in force (ms). */
+long k8s_client_timeout_ms(const k8s_client *client);
 
 /* A streaming GET (watch): on a 2xx answer each complete line goes to on_line; returning
  * false from it ends the stream early (not an error). Not bounded by the per-call timeout;

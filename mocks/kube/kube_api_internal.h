@@ -36,6 +36,8 @@ bool kube_api_query_true(const char *v);
 bool kube_api_dry_run(const mock_http_request *req);
 /* DeleteOptions from the query and the body (NULL when none). */
 void kube_api_delete_options(const mock_http_request *req, const cJSON *body, kube_delete_opts *o);
+/* DeleteOptions.preconditions of a DELETE body (members NULL when absent). */
+kube_preconditions kube_api_preconditions(const cJSON *body);
 /* The OpenAPI v3 document of a served CRD version from the trimmed template file
  * (kube_crd_openapi.c); NULL when the template cannot be read. */
 cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const char *template_path);

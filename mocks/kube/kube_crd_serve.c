@@ -441,7 +441,8 @@ static kube_result do_delete(const crd_call *c, bool collection)
     kube_delete_opts o;
     kube_api_delete_options(c->req, body, &o);
     if (!collection) {
-        out = shown(c, kube_store_delete(c->s, c->sr, c->ns, c->name, &o));
+        kube_preconditions pre = kube_api_preconditions(body);
+        out = shown(c, kube_store_delete_if(c->s, c->sr, c->ns, c->name, &o, &pre));
     } else {
         out = do_list(c);
         const cJSON *it;

@@ -87,6 +87,14 @@ kube_result kube_err_conflict(const kube_resource *r, const char *name)
     return failure(409, "Conflict", msg, resource_details(r, name));
 }
 
+kube_result kube_err_conflict_because(const kube_resource *r, const char *name, const char *why)
+{
+    char *q = kube_qualified_resource(r);
+    char *msg = osh_str_printf("Operation cannot be fulfilled on %s \"%s\": %s", q, name, why);
+    free(q);
+    return failure(409, "Conflict", msg, resource_details(r, name));
+}
+
 kube_result kube_err_invalid(const kube_resource *r, const char *name, const char *field, const char *value,
                              const char *detail)
 {

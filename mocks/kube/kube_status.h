@@ -23,6 +23,8 @@ char *kube_qualified_resource(const kube_resource *r);
 kube_result kube_err_not_found(const kube_resource *r, const char *name);
 kube_result kube_err_already_exists(const kube_resource *r, const char *name);
 kube_result kube_err_conflict(const kube_resource *r, const char *name);
+/* 409 Conflict "Operation cannot be fulfilled on {resource} \"{name}\": {why}". */
+kube_result kube_err_conflict_because(const kube_resource *r, const char *name, const char *why);
 /* 422 Invalid for one field. value may be NULL for a "Required value" cause. */
 kube_result kube_err_invalid(const kube_resource *r, const char *name, const char *field, const char *value,
                              const char *detail);

@@ -909,8 +909,43 @@ static kube_result delete_locked(kube_store *s, const kube_resource *r, kube_ent
     return res;
 }
 
+/* DeleteOptions.preconditions as the apiserver's storage checks them (uid first, then
+ * resourceVersion; storage/interfaces.go Preconditions.Check), worded as the etcd3 store's
+ * InvalidObj error that the registry turns into a 409 Conflict. NULL when met. */
+static char *precondition_failure(const kube_resource *r, const char *ns, const char *name, const cJSON *obj,
+                                  const kube_preconditions *pre)
+{
+    if (!pre)
+        return NULL;
+    const char *uid = kube_meta_get(obj, "uid"), *rv = kube_meta_get(obj, "resourceVersion");
+    char *why = NULL;
+    if (pre->uid && strcmp(pre->uid, uid ? uid : "") != 0)
+        why = osh_str_printf("Precondition failed: UID in precondition: %s, UID in object meta: %s",
+                             pre->uid, uid ? uid : "");
+    else if (pre->resource_version && strcmp(pre->resource_version, rv ? rv : "") != 0)
+        why = osh_str_printf("Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
+                             pre->resource_version, rv ? rv : "");
+    if (!why)
+        return NULL;
+    char *key = r->group[0] ? (ns ? osh_str_printf("/registry/%s/%s/%s/%s", r->group, r->plural, ns, name)
+                                  : osh_str_printf("/registry/%s/%s/%s", r->group, r->plural, name))
+                            : (ns ? osh_str_printf("/registry/%s/%s/%s", r->plural, ns, name)
+                                  : osh_str_printf("/registry/%s/%s", r->plural, name));
+    char *text = osh_str_printf("StorageError: invalid object, Code: 4, Key: %s, ResourceVersion: 0, "
+                                "AdditionalErrorMsg: %s", key, why);
+    free(key);
+    free(why);
+    return text;
+}
+
 kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char *ns, const char *name,
                               const kube_delete_opts *opts)
+{
+    return kube_store_delete_if(s, r, ns, name, opts, NULL);
+}
+
+kube_result kube_store_delete_if(kube_store *s, const kube_resource *r, const char *ns, const char *name,
+                                 const kube_delete_opts *opts, const kube_preconditions *pre)
 {
     kube_delete_opts defaults = {-1, NULL, false};
     if (!opts)
@@ -925,9 +960,14 @@ kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char 
         return forbid_protected_namespace(name);
     pthread_mutex_lock(&s->lock);
     kube_entry *e = kube_store_find_locked(s, r, ns, name);
-    res = e ? delete_locked(s, r, e, opts) : kube_err_not_found(r, name);
+    char *unmet = e ? precondition_failure(r, ns, name, e->obj->json, pre) : NULL;
+    if (unmet)
+        res = kube_err_conflict_because(r, name, unmet);
+    else
+        res = e ? delete_locked(s, r, e, opts) : kube_err_not_found(r, name);
     pthread_mutex_unlock(&s->lock);
-    if (e && !opts->dry_run)
+    if (e && !unmet && !opts->dry_run)
         run_hook(s);
+    free(unmet);
     return res;
 }

@@ -42,6 +42,12 @@ typedef struct kube_delete_opts {
     bool dry_run;
 } kube_delete_opts;
 
+/* DeleteOptions.preconditions; a NULL member is not checked. */
+typedef struct kube_preconditions {
+    const char *uid;
+    const char *resource_version;
+} kube_preconditions;
+
 kube_result kube_store_get(kube_store *s, const kube_resource *r, const char *ns, const char *name);
 /* ns NULL = every namespace. Selectors may be NULL. A List with metadata.resourceVersion. */
 kube_result kube_store_list(kube_store *s, const kube_resource *r, const char *ns, const char *label_selector,
@@ -70,6 +76,9 @@ kube_result kube_store_patch(kube_store *s, const kube_resource *r, const char *
                              kube_patch_type type, const cJSON *patch, bool status_only, bool dry_run);
 kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char *ns, const char *name,
                               const kube_delete_opts *opts);
+/* The same with preconditions (NULL: none): unmet ones are a 409 Conflict, the object stays. */
+kube_result kube_store_delete_if(kube_store *s, const kube_resource *r, const char *ns, const char *name,
+                                 const kube_delete_opts *opts, const kube_preconditions *pre);
 
 /* The current resourceVersion (the last one handed out). */
 long long kube_store_resource_version(kube_store *s);

@@ -228,6 +228,13 @@ void kube_api_delete_options(const mock_http_request *req, const cJSON *body, ku
         o->dry_run = true;
 }
 
+kube_preconditions kube_api_preconditions(const cJSON *body)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "preconditions");
+    return (kube_preconditions){cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "uid")),
+                                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "resourceVersion"))};
+}
+
 /* deletecollection: every object the selectors match; answers the list of what went. */
 static kube_result delete_collection(kube_store *s, const mock_http_request *req, const route *rt,
                                      const kube_delete_opts *o)
@@ -307,7 +314,8 @@ static void serve_resource(mock_kube *k, const mock_http_request *req, mock_http
         if (len == 0 || (body = kube_api_decode_body(req, &out))) {
             kube_delete_opts o;
             kube_api_delete_options(req, body, &o);
-            out = kube_store_delete(s, rt->r, rt->ns, rt->name, &o);
+            kube_preconditions pre = kube_api_preconditions(body);
+            out = kube_store_delete_if(s, rt->r, rt->ns, rt->name, &o, &pre);
         }
     } else {
         out = kube_err_method_not_allowed();

@@ -211,6 +211,41 @@ static void test_deletecollection(void **state)
     osh_buf_free(&r.body);
 }
 
+/* DeleteOptions.preconditions: a wrong uid, then a stale resourceVersion, are 409 Conflict
+ * worded as the apiserver's etcd3 store words them; the object stays; matching ones delete. */
+static void test_delete_preconditions(void **state)
+{
+    (void)state;
+    reply r = {OSH_BUF_INIT, 0};
+    assert_int_equal(call("POST", "/api/v1/namespaces/default/secrets", "application/json",
+                          "{\"metadata\": {\"name\": \"pre\"}}", NULL, &r), 201);
+    cJSON *created = json_of(&r);
+    const char *uid = cJSON_GetObjectItem(cJSON_GetObjectItem(created, "metadata"), "uid")->valuestring;
+    const char *rv = cJSON_GetObjectItem(cJSON_GetObjectItem(created, "metadata"), "resourceVersion")->valuestring;
+    assert_int_equal(call("DELETE", "/api/v1/namespaces/default/secrets/pre", "application/json",
+                          "{\"preconditions\": {\"uid\": \"other\"}}", NULL, &r), 409);
+    expect_status(&r, 409, "Conflict");
+    char *want = osh_str_printf("Operation cannot be fulfilled on secrets \"pre\": StorageError: invalid object, Code: 4, "
+                                "Key: /registry/secrets/default/pre, ResourceVersion: 0, AdditionalErrorMsg: "
+                                "Precondition failed: UID in precondition: other, UID in object meta: %s", uid);
+    cJSON *j = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(j, "message")->valuestring, want);
+    cJSON_Delete(j);
+    free(want);
+    char *stale = osh_str_printf("{\"preconditions\": {\"uid\": \"%s\", \"resourceVersion\": \"1\"}}", uid);
+    assert_int_equal(call("DELETE", "/api/v1/namespaces/default/secrets/pre", "application/json", stale, NULL, &r), 409);
+    assert_non_null(strstr(osh_buf_str(&r.body), "Precondition failed: ResourceVersion in precondition: 1, "
+                                                 "ResourceVersion in object meta: "));
+    assert_int_equal(call("GET", "/api/v1/namespaces/default/secrets/pre", NULL, NULL, NULL, &r), 200);
+    char *good = osh_str_printf("{\"preconditions\": {\"uid\": \"%s\", \"resourceVersion\": \"%s\"}}", uid, rv);
+    assert_int_equal(call("DELETE", "/api/v1/namespaces/default/secrets/pre", "application/json", good, NULL, &r), 200);
+    assert_int_equal(call("GET", "/api/v1/namespaces/default/secrets/pre", NULL, NULL, NULL, &r), 404);
+    free(stale);
+    free(good);
+    cJSON_Delete(created);
+    osh_buf_free(&r.body);
+}
+
 static void test_watch(void **state)
 {
     (void)state;
@@ -274,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_error_statuses),
         cmocka_unit_test(test_patch_types_and_table),
         cmocka_unit_test(test_deletecollection),
+        cmocka_unit_test(test_delete_preconditions),
         cmocka_unit_test(test_watch),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
