@@ -1,4 +1,4 @@
-/* sandbox_spec.h: the SandboxSpec input of a sandbox create (SPEC §10.3) and its strict JSON
+/* sandbox_spec.h: the SandboxSpec input of a sandbox create (rules §10.3) and its strict JSON
  * parser. The accepted schema is documented in docs/sandbox.md. */
 #ifndef OSH_SANDBOX_SPEC_H
 #define OSH_SANDBOX_SPEC_H

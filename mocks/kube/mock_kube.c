@@ -15,6 +15,9 @@
 #include "kube_yaml.h"
 #include "osh_str.h"
 
+/* The OpenAPI documents under openapi/, compiled in (cmake/OshEmbed.cmake). */
+const char *kube_openapi_embedded(const char *name, size_t *len);
+
 struct mock_kube {
     mock_http_server *http;
     char *url;
@@ -317,21 +320,12 @@ static bool serve_openapi(const char *path, mock_http_response *res)
     for (size_t i = 0; i < 3; i++) {
         if (strcmp(path + strlen("/openapi/v3/"), DOCS[i][0]) != 0)
             continue;
-        char *file = osh_str_printf("%s/%s", KUBE_OPENAPI_DIR, DOCS[i][1]);
-        FILE *f = fopen(file, "rb");
-        free(file);
-        osh_buf body = OSH_BUF_INIT;
-        char chunk[65536];
-        size_t n;
-        while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            osh_buf_append(&body, chunk, n);
-        if (f)
-            fclose(f);
-        if (!f)
+        size_t len = 0;
+        const char *doc = kube_openapi_embedded(DOCS[i][1], &len);
+        if (!doc)
             kube_api_send(res, kube_err_no_resource());
         else
-            mock_http_respond(res, 200, "application/json", body.data, body.len);
-        osh_buf_free(&body);
+            mock_http_respond(res, 200, "application/json", doc, len);
         return true;
     }
     return false;

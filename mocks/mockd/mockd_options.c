@@ -18,7 +18,9 @@ const char mockd_usage[] =
     "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
     "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
     "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
-    "that certificate. Scenario format: docs/scenarios.md.\n";
+    "that certificate. Scenario format: docs/scenarios.md.\n"
+    "  --help       print this help and exit\n"
+    "  --version    print the version and exit\n";
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
@@ -91,19 +93,7 @@ static int read_scenario(mockd_options *o, char **error)
         return -1;
     }
     osh_buf_free(&text);
-    /* The world format: Docker objects under "docker"; other mocks' sections are theirs. */
-    static const char *const known[] = {"docker", "cluster", "clusters", "kube", "defaults", "name",
-                                        "description", "comment", NULL};
-    for (const cJSON *k = o->scenario->child; k; k = k->next) {
-        bool ok = false;
-        for (size_t i = 0; known[i]; i++)
-            ok = ok || strcmp(k->string, known[i]) == 0;
-        if (!ok) {
-            *error = osh_str_printf("%s: invalid scenario: %s: unknown field (Docker objects go "
-                                    "under \"docker\", see docs/scenarios.md)", o->scenario_path, k->string);
-            return -1;
-        }
-    }
+    /* Its keys are checked by mock_world_new(), the one validator of the world format. */
     o->docker_scenario = cJSON_GetObjectItemCaseSensitive(o->scenario, "docker");
     return 0;
 }
@@ -115,6 +105,10 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             o->help = true;
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            o->version = true;
             return 0;
         }
         const char *value = NULL;

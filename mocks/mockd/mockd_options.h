@@ -26,7 +26,7 @@ typedef struct mockd_options {
     bool kube_tls;            /* --kube https://...: serve it over TLS */
     char *tls_cert, *tls_key; /* --tls-cert/--tls-key PEM files, or NULL (test pair) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
-    bool help;
+    bool help, version;
 } mockd_options;
 
 extern const char mockd_usage[];

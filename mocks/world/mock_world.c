@@ -14,6 +14,7 @@
 #include "mock_docker.h"
 #include "mock_kube.h"
 #include "mock_world_tls.h"
+#include "osh_buf.h"
 #include "osh_str.h"
 
 #define DEFAULT_CLUSTER_IMAGE "ghcr.io/nvidia/openshell/cluster:dev"
@@ -123,7 +124,9 @@ static int check_top_level(const cJSON *scenario, char **error)
         *error = osh_str_dup("scenario: expected a JSON object");
         return -1;
     }
-    const char *keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
+    /* The one list of top-level keys (openshell-mockd and the runner load worlds through
+     * here); the error lists them all, and tests/docs diffs that list with docs/scenarios.md. */
+    static const char *const keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
     const cJSON *k;
     cJSON_ArrayForEach(k, scenario)
     {
@@ -131,8 +134,12 @@ static int check_top_level(const cJSON *scenario, char **error)
         for (size_t i = 0; keys[i]; i++)
             ok = ok || strcmp(keys[i], k->string) == 0;
         if (!ok) {
-            *error = osh_str_printf("scenario: %s: unknown key (expected docker, cluster, kube, defaults, comment)",
-                                    k->string);
+            osh_buf list = OSH_BUF_INIT;
+            for (size_t i = 0; keys[i]; i++)
+                osh_buf_appendf(&list, "%s%s", i ? ", " : "", keys[i]);
+            *error = osh_str_printf("scenario: %s: unknown key (expected one of: %s; Docker objects go under "
+                                    "\"docker\", see docs/scenarios.md)", k->string, osh_buf_str(&list));
+            osh_buf_free(&list);
             return -1;
         }
     }

@@ -67,6 +67,9 @@ int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **er
 cJSON *mock_world_state(mock_world *w);
 cJSON *mock_world_journal(mock_world *w, const char *which);
 
+/* The kit's version ("0.1.0"); defined by the installed library libopenshell-mocks. */
+const char *mock_world_version(void);
+
 /* The parts, for tests and tools that drive them directly (fault rules, files, stores).
  * Owned by the world. */
 struct mock_docker;

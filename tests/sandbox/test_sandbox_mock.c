@@ -1,5 +1,5 @@
 /* test_sandbox_mock.c: `sandbox ...` end to end against the mock Kubernetes API server
- * (mocks/kube): the scenarios of SPEC §12.9. The stored object must equal the golden
+ * (mocks/kube): the scenarios of rules §12.9. The stored object must equal the golden
  * document, the journal must show what was (or was not) sent. */
 #include <setjmp.h>
 #include <stdarg.h>
