@@ -29,7 +29,7 @@ struct mock_world {
     mock_world_tls kube_tls; /* url set when the API is served over HTTPS */
 };
 
-/* The cluster image's config (SPEC 11.2): entrypoint, k3s command, healthcheck. */
+/* The cluster image's config (rules §11.2): entrypoint, k3s command, healthcheck. */
 static cJSON *cluster_image_config(void)
 {
     return cJSON_Parse("{\"Entrypoint\": [\"/usr/local/bin/cluster-entrypoint.sh\"], \"Cmd\": [\"server\"],"

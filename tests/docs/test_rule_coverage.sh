@@ -13,7 +13,7 @@ rc=0
 grep '^UNKNOWN ' "$tmp/out" && { cat "$tmp/err"; echo "FAIL: citations that name no section of docs/rules.md (above)"; exit 1; }
 [ "$rc" -eq 0 ] || { cat "$tmp/err"; echo "FAIL: --coverage exited $rc"; exit 1; }
 sed -n 's/^UNCOVERED \([^ ]*\) .*/\1/p' "$tmp/out" | sort >"$tmp/now"
-sed 's/#.*//; /^[[:space:]]*$/d' "$expected" | sort >"$tmp/want"
+sed 's/#.*//; s/[[:space:]]*$//; /^$/d' "$expected" | sort >"$tmp/want"
 new=$(comm -23 "$tmp/now" "$tmp/want")
 gone=$(comm -13 "$tmp/now" "$tmp/want")
 covered=$(grep -vc '^UNCOVERED\|^UNKNOWN' "$tmp/out")
