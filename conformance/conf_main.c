@@ -47,12 +47,12 @@ static const char usage[] =
     "  --report DIR                write an HTML report to DIR/index.html\n"
     "  --verbose                   print diffs, outputs and journals of failures\n"
     "  --catalogue DIR             the scenario catalogue (default: " CONF_CATALOGUE_REL "\n"
-    "                              next to this binary's directory)\n"
+    "                              relative to the directory of this binary)\n"
     "  --scenarios DIR             the same as --catalogue (its older name)\n"
     "  --coverage                  print each rule of the rules document with the scenarios\n"
     "                              citing it, then the rules no scenario covers, and exit\n"
     "  --rules FILE                the rules document (default: " CONF_RULES_REL "\n"
-    "                              next to this binary's directory)\n"
+    "                              relative to the directory of this binary)\n"
     "  --rules-url URL             where the HTML report's rule links point (default: the\n"
     "                              --rules file)\n"
     "  --timeout-ms N              default time limit of one step (default 30000)\n"
@@ -115,12 +115,18 @@ static char *self_dir(void)
     return osh_str_dup(self);
 }
 
-/* rel next to this binary's directory, or rel itself when /proc/self/exe cannot be read. */
+/* rel from this binary's directory (canonical when it exists, so reports link to a clean
+ * path), or rel itself when /proc/self/exe cannot be read. */
 static char *beside_self(const char *rel)
 {
     char *dir = self_dir();
     char *path = dir ? osh_str_printf("%s/%s", dir, rel) : osh_str_dup(rel);
     free(dir);
+    char *real = realpath(path, NULL);
+    if (real) {
+        free(path);
+        path = real;
+    }
     return path;
 }
 
