@@ -60,6 +60,18 @@ bad() { # bad NAME 'cmake call' 'expected message'
 }
 bad no-impl 'openshell_conformance_add_tests(FILTER "DEP-*")' 'IMPL <command> is required'
 bad filter-none 'openshell_conformance_add_tests(IMPL /bin/true FILTER "NOPE-*")' "FILTER 'NOPE-\*' selects no scenario"
+bad caps-missing 'openshell_conformance_add_tests(IMPL /bin/true CAPABILITIES /nonexistent/caps.json)' 'CAPABILITIES file /nonexistent/caps.json does not exist'
+
+# A scenario needing a capability the implementation lacks is a skipped ctest, not a pass.
+mkdir -p "$tmp/caps"
+echo '{"missing": ["sandbox"]}' >"$tmp/caps/caps.json"
+printf 'cmake_minimum_required(VERSION 3.18)\nproject(caps LANGUAGES C)\nenable_testing()\nfind_package(OpenShellConformance REQUIRED)\nopenshell_conformance_add_tests(IMPL %s FILTER SBX-G1 CAPABILITIES ${CMAKE_CURRENT_SOURCE_DIR}/caps.json)\n' \
+  "$p/bin/openshell" >"$tmp/caps/CMakeLists.txt"
+cmake -S "$tmp/caps" -B "$tmp/caps/b" -DCMAKE_PREFIX_PATH="$p" >"$tmp/caps.log" 2>&1 || { cat "$tmp/caps.log"; fail "capabilities project"; }
+ctest --test-dir "$tmp/caps/b" >"$tmp/caps.out" 2>&1 || true
+grep -q 'conformance.SBX-G1 .*Skipped' "$tmp/caps.out" || { cat "$tmp/caps.out"; fail "a scenario lacking a capability is not a skipped ctest"; }
+echo "ok capability missing: skipped ctest"
+
 mv "$p/share/openshell-conformance/scenarios" "$p/share/openshell-conformance/moved"
 bad no-catalogue 'openshell_conformance_add_tests(IMPL /bin/true)' 'the scenario catalogue [^ ]*/share/openshell-conformance/scenarios does not exist'
 echo "install.consumer: all passed"
