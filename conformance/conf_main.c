@@ -32,9 +32,12 @@
 #define CONF_RULES_REL "../share/doc/openshell-conformance/rules.md"
 
 static const char usage[] =
-    "usage: openshell-conformance [options]\n"
+    "Usage: openshell-conformance [options]\n"
+    "\n"
     "Judge an implementation of the OpenShell gateway CLI against the scenario catalogue, on\n"
     "mock Docker and Kubernetes servers inside this process (or on a real dockerd).\n"
+    "\n"
+    "Options:\n"
     "  --impl 'COMMAND PREFIX'     the command that stands for `openshell` (default: openshell\n"
     "                              next to this binary); split like a shell would\n"
     "  --impl-capabilities FILE    {\"missing\": [\"gpu\", ...]}: scenarios needing these are skipped\n"

@@ -9,18 +9,25 @@
 #include "osh_str.h"
 
 const char mockd_usage[] =
-    "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
-    "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
-    "                       [--kube https://127.0.0.1:PORT [--tls-cert FILE --tls-key FILE]]\n"
+    "Usage: openshell-mockd --docker URL... [--scenario FILE] [--kube URL [--kubeconfig-out FILE]]\n"
+    "\n"
     "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
     "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
-    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
-    "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
-    "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
-    "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
-    "that certificate. Scenario format: docs/scenarios.md.\n"
-    "  --help       print this help and exit\n"
-    "  --version    print the version and exit\n";
+    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port.\n"
+    "\n"
+    "Options:\n"
+    "  --docker URL            a Docker endpoint to serve: unix:///PATH or tcp://HOST:PORT\n"
+    "                          (repeatable)\n"
+    "  --scenario FILE         the world to serve (format: docs/scenarios.md; default: {})\n"
+    "  --kube URL              also serve the Kubernetes API on http://127.0.0.1:PORT, or over\n"
+    "                          TLS on https://127.0.0.1:PORT\n"
+    "  --kubeconfig-out FILE   write a kubeconfig for that API (trusting its certificate)\n"
+    "  --tls-cert FILE         the PEM certificate for https (with --tls-key); without both,\n"
+    "                          the public self-signed test pair of fixtures/tls/ (127.0.0.1,\n"
+    "                          localhost; never for real use)\n"
+    "  --tls-key FILE          the PEM key for https (with --tls-cert)\n"
+    "  --help                  print this help and exit\n"
+    "  --version               print the version and exit\n";
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
