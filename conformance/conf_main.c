@@ -15,17 +15,29 @@
 #include "conf_argv.h"
 #include "conf_realdiff.h"
 #include "conf_report.h"
+#include "conf_rules.h"
 #include "conf_run.h"
 #include "conf_scenario.h"
 #include "conf_world_real.h"
 #include "osh_str.h"
 
-#ifndef CONF_SCENARIOS_DIR
-#define CONF_SCENARIOS_DIR "conformance/scenarios"
+#ifndef OSH_VERSION
+#define OSH_VERSION "unknown"
 #endif
 
+/* Where the catalogue and the rules are, relative to this binary's directory: the same in an
+ * installed tree (PREFIX/bin) and in the build tree (build/bin, where CMake links
+ * build/share/... to the sources), so no path is compiled in. */
+#define CONF_CATALOGUE_REL "../share/openshell-conformance/scenarios"
+#define CONF_RULES_REL "../share/doc/openshell-conformance/rules.md"
+
 static const char usage[] =
-    "usage: openshell-conformance [options]\n"
+    "Usage: openshell-conformance [options]\n"
+    "\n"
+    "Judge an implementation of the OpenShell gateway CLI against the scenario catalogue, on\n"
+    "mock Docker and Kubernetes servers inside this process (or on a real dockerd).\n"
+    "\n"
+    "Options:\n"
     "  --impl 'COMMAND PREFIX'     the command that stands for `openshell` (default: openshell\n"
     "                              next to this binary); split like a shell would\n"
     "  --impl-capabilities FILE    {\"missing\": [\"gpu\", ...]}: scenarios needing these are skipped\n"
@@ -37,22 +49,33 @@ static const char usage[] =
     "  --keep-going                run a scenario's later steps and checks after a failed step\n"
     "  --report DIR                write an HTML report to DIR/index.html\n"
     "  --verbose                   print diffs, outputs and journals of failures\n"
-    "  --scenarios DIR             the catalogue (default: " CONF_SCENARIOS_DIR ")\n"
+    "  --catalogue DIR             the scenario catalogue (default: " CONF_CATALOGUE_REL "\n"
+    "                              relative to the directory of this binary)\n"
+    "  --scenarios DIR             the same as --catalogue (its older name)\n"
+    "  --coverage                  print each rule of the rules document with the scenarios\n"
+    "                              citing it, then the rules no scenario covers, and exit\n"
+    "  --rules FILE                the rules document (default: " CONF_RULES_REL "\n"
+    "                              relative to the directory of this binary)\n"
+    "  --rules-url URL             where the HTML report's rule links point (default: the\n"
+    "                              --rules file)\n"
     "  --timeout-ms N              default time limit of one step (default 30000)\n"
     "  --keep-temp                 keep each scenario's temp dir (HOME, config, kubeconfig)\n"
     "  --docker mock|real          real: run the scenarios marked \"real\" on the mocks AND on a\n"
     "                              real dockerd, one at a time, and report SAME/DIFF per scenario\n"
     "  --docker-host URL           the real daemon (default: $OSH_REAL_DOCKER_HOST)\n"
     "  --real-image REF            the fake cluster image on it, tagged as the default cluster\n"
-    "                              image before each scenario (default: oshconf-fake-cluster:dev)\n";
+    "                              image before each scenario (default: oshconf-fake-cluster:dev)\n"
+    "  --help                      print this help and exit\n"
+    "  --version                   print the version and exit\n";
 
 typedef struct options {
     char *impl;
     const char *caps_file;
     const char *filter;
-    bool list, tap, verbose;
+    bool list, tap, verbose, coverage;
     int jobs;
-    const char *junit, *report, *scenarios;
+    const char *junit, *report;
+    char *catalogue, *rules, *rules_url;
     bool real;
     const char *docker_host, *real_image;
     conf_run_config run;
@@ -83,16 +106,31 @@ static void *worker(void *arg)
     }
 }
 
-static char *default_impl(void)
+/* The directory of this binary, or NULL. */
+static char *self_dir(void)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
-        return osh_str_dup("openshell");
+        return NULL;
     self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    *slash = '\0';
-    return osh_str_printf("%s/openshell", self);
+    *strrchr(self, '/') = '\0';
+    return osh_str_dup(self);
+}
+
+/* rel from this binary's directory (canonical when it exists, so reports link to a clean
+ * path), or rel itself when /proc/self/exe cannot be read. */
+static char *beside_self(const char *rel)
+{
+    char *dir = self_dir();
+    char *path = dir ? osh_str_printf("%s/%s", dir, rel) : osh_str_dup(rel);
+    free(dir);
+    char *real = realpath(path, NULL);
+    if (real) {
+        free(path);
+        path = real;
+    }
+    return path;
 }
 
 /* Steps run in each scenario's temp dir, so relative paths in --impl that name existing
@@ -133,6 +171,9 @@ static int parse_options(int argc, char **argv, options *o)
         {"keep-temp", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
         {"docker", required_argument, NULL, 'D'},    {"docker-host", required_argument, NULL, 'H'},
         {"real-image", required_argument, NULL, 'I'},
+        {"catalogue", required_argument, NULL, 's'}, {"coverage", no_argument, NULL, 'C'},
+        {"rules", required_argument, NULL, 'R'},     {"rules-url", required_argument, NULL, 'U'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -152,7 +193,11 @@ static int parse_options(int argc, char **argv, options *o)
         case 'k': o->run.keep_going = true; break;
         case 'r': o->report = optarg; break;
         case 'v': o->verbose = true; break;
-        case 's': o->scenarios = optarg; break;
+        case 's': free(o->catalogue); o->catalogue = osh_str_dup(optarg); break;
+        case 'C': o->coverage = true; break;
+        case 'R': free(o->rules); o->rules = osh_str_dup(optarg); break;
+        case 'U': free(o->rules_url); o->rules_url = osh_str_dup(optarg); break;
+        case 'V': printf("openshell-conformance %s\n", OSH_VERSION); return 0;
         case 'T':
             if (parse_int(optarg, 1, 3600000, &o->run.default_timeout_ms) != 0) {
                 fprintf(stderr, "openshell-conformance: --timeout-ms: expected a number from 1 to 3600000, got '%s'\n", optarg);
@@ -233,6 +278,32 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The one reporting path of both modes: TAP, JUnit, HTML, the summary line. Frees the
+ * results. Returns the exit status: 2 when a report could not be written, else 1 when a
+ * scenario failed, else 0. */
+static int report_and_free(const options *o, conf_result *results, int n, double seconds, FILE *lines)
+{
+    int rc = 0;
+    char *err = NULL;
+    if (o->tap)
+        conf_report_tap(stdout, results, n);
+    if (o->junit && conf_report_junit(o->junit, results, n, seconds, &err) != 0)
+        rc = 2;
+    if (o->report && !err &&
+        conf_report_html(o->report, results, n, seconds, o->impl, o->rules_url, &err) != 0)
+        rc = 2;
+    if (err) {
+        fprintf(stderr, "openshell-conformance: %s\n", err);
+        free(err);
+    }
+    conf_counts c = conf_report_count(results, n);
+    conf_report_summary(lines, c);
+    for (int i = 0; i < n; i++)
+        conf_result_clear(&results[i]);
+    free(results);
+    return rc ? rc : c.failed ? 1 : 0;
+}
+
 static int run_selected(options *o, conf_scenario **sel, int n)
 {
     conf_result *results = calloc((size_t)n + 1, sizeof *results);
@@ -248,24 +319,7 @@ static int run_selected(options *o, conf_scenario **sel, int n)
     double seconds = now_seconds() - start;
     pthread_mutex_destroy(&p.lock);
     free(threads);
-    int rc = 0;
-    char *err = NULL;
-    if (o->tap)
-        conf_report_tap(stdout, results, n);
-    if (o->junit && conf_report_junit(o->junit, results, n, seconds, &err) != 0)
-        rc = 2;
-    if (o->report && !err && conf_report_html(o->report, results, n, seconds, o->impl, &err) != 0)
-        rc = 2;
-    if (err) {
-        fprintf(stderr, "openshell-conformance: %s\n", err);
-        free(err);
-    }
-    conf_counts c = conf_report_count(results, n);
-    conf_report_summary(p.lines, c);
-    for (int i = 0; i < n; i++)
-        conf_result_clear(&results[i]);
-    free(results);
-    return rc ? rc : c.failed ? 1 : 0;
+    return report_and_free(o, results, n, seconds, p.lines);
 }
 
 /* --docker real: each scenario on the mocks, then on the real daemon, one at a time (the
@@ -330,24 +384,27 @@ static int run_real(options *o, conf_scenario **sel, int n)
 {
     FILE *lines = o->tap ? stderr : stdout;
     conf_result *results = calloc((size_t)n + 1, sizeof *results);
+    double start = now_seconds();
     for (int i = 0; i < n; i++)
         run_one_real(o, sel[i], &results[i], lines);
-    int rc = 0;
+    return report_and_free(o, results, n, now_seconds() - start, lines);
+}
+
+/* --coverage: needs the rules document; exit 1 when a scenario cites a rule it lacks. */
+static int print_coverage(const options *o, conf_scenario **sel, int n)
+{
+    conf_rules rules;
     char *err = NULL;
-    if (o->tap)
-        conf_report_tap(stdout, results, n);
-    if (o->junit && conf_report_junit(o->junit, results, n, 0, &err) != 0)
-        rc = 2;
-    if (err) {
+    if (conf_rules_load(o->rules, &rules, &err) != 0) {
         fprintf(stderr, "openshell-conformance: %s\n", err);
         free(err);
+        return 2;
     }
-    conf_counts c = conf_report_count(results, n);
-    conf_report_summary(lines, c);
-    for (int i = 0; i < n; i++)
-        conf_result_clear(&results[i]);
-    free(results);
-    return rc ? rc : c.failed ? 1 : 0;
+    int unknown = conf_rules_coverage(stdout, &rules, sel, n);
+    conf_rules_free(&rules);
+    if (unknown)
+        fprintf(stderr, "openshell-conformance: %d citation(s) name no section of %s\n", unknown, o->rules);
+    return unknown ? 1 : 0;
 }
 
 /* Select by --filter, then list or run. Returns the exit status. */
@@ -363,9 +420,11 @@ static int select_and_run(options *o, conf_scenario **all, int n)
         fprintf(stderr, "openshell-conformance: no scenario matches --filter '%s'%s\n", o->filter ? o->filter : "*",
                 o->real ? " and is marked \"real\"" : "");
         rc = 2;
+    } else if (o->coverage) {
+        rc = print_coverage(o, sel, k);
     } else if (o->list) {
         for (int i = 0; i < k; i++)
-            printf("%s\t%s (SPEC %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
+            printf("%s\t%s (rules %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
         rc = 0;
     } else {
         rc = o->real ? run_real(o, sel, k) : run_selected(o, sel, k);
@@ -379,7 +438,6 @@ static void default_options(options *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     memset(o, 0, sizeof *o);
     o->jobs = cores > 0 ? (int)cores : 1;
-    o->scenarios = CONF_SCENARIOS_DIR;
     o->run.backend = &conf_world_default_backend;
     o->run.default_timeout_ms = 30000;
     const char *tmp = getenv("TMPDIR");
@@ -393,7 +451,13 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: request steps use libcurl */
     int rc = parse_options(argc, argv, &o);
     if (rc < 0 && !o.impl)
-        o.impl = default_impl();
+        o.impl = beside_self("openshell");
+    if (!o.catalogue)
+        o.catalogue = beside_self(CONF_CATALOGUE_REL);
+    if (!o.rules)
+        o.rules = beside_self(CONF_RULES_REL);
+    if (!o.rules_url)
+        o.rules_url = osh_str_dup(o.rules);
     cJSON *caps = NULL;
     char *err = NULL;
     int count = 0, n = -1;
@@ -406,7 +470,11 @@ int main(int argc, char **argv)
         rc = 2;
     } else if (o.caps_file && load_capabilities(o.caps_file, &caps) != 0) {
         rc = 2;
-    } else if ((n = conf_scenario_load_dir(o.scenarios, &all, &err)) < 0) {
+    } else if (access(o.catalogue, F_OK) != 0) {
+        fprintf(stderr, "openshell-conformance: scenario catalogue %s: %s (give it with --catalogue DIR)\n",
+                o.catalogue, strerror(errno));
+        rc = 2;
+    } else if ((n = conf_scenario_load_dir(o.catalogue, &all, &err)) < 0) {
         fprintf(stderr, "openshell-conformance: %s\n", err);
         rc = 2;
     } else {
@@ -428,6 +496,9 @@ int main(int argc, char **argv)
     cJSON_Delete(caps);
     conf_argv_free(impl);
     free(o.impl);
+    free(o.catalogue);
+    free(o.rules);
+    free(o.rules_url);
     curl_global_cleanup();
     return rc;
 }

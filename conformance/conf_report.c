@@ -1,5 +1,6 @@
 /* conf_report.c: console, JUnit, TAP and HTML renderings of results (see conf_report.h). */
 #include "conf_report.h"
+#include "conf_rules.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -181,7 +182,7 @@ int conf_report_junit(const char *path, const conf_result *results, int n, doubl
         }
         osh_buf_append_str(&b, "      <system-out>");
         escape(&b, r->scenario->rule);
-        osh_buf_append_str(&b, " (SPEC ");
+        osh_buf_append_str(&b, " (rules ");
         escape(&b, r->scenario->spec);
         osh_buf_append_str(&b, ")</system-out>\n    </testcase>\n");
     }
@@ -295,10 +296,31 @@ static void html_details(osh_buf *b, const conf_result *r)
         html_pre(b, "final world state", r->state, false);
 }
 
-static void html_row(osh_buf *b, const conf_result *r);
+static void html_row(osh_buf *b, const conf_result *r, const char *rules_url);
+
+/* "§4.8.2, §9.6" -> one link per citation to rules_url#ANCHOR. */
+static void html_rule_links(osh_buf *b, const char *spec, const char *rules_url)
+{
+    char *copy = osh_str_dup(spec);
+    char *save = NULL;
+    for (char *one = strtok_r(copy, ",", &save); one; one = strtok_r(NULL, ",", &save)) {
+        char *cite = osh_str_trim_dup(one);
+        char *anchor = conf_rules_anchor(cite);
+        osh_buf_append_str(b, "<a href=\"");
+        escape(b, rules_url);
+        osh_buf_append_str(b, "#");
+        escape(b, anchor);
+        osh_buf_append_str(b, "\">");
+        escape(b, cite);
+        osh_buf_append_str(b, "</a> ");
+        free(anchor);
+        free(cite);
+    }
+    free(copy);
+}
 
 int conf_report_html(const char *dir, const conf_result *results, int n, double seconds,
-                     const char *impl, char **error)
+                     const char *impl, const char *rules_url, char **error)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         *error = osh_str_printf("report directory %s: %s", dir, strerror(errno));
@@ -321,13 +343,13 @@ int conf_report_html(const char *dir, const conf_result *results, int n, double 
                            "<a href=\"#\" onclick=\"only('SKIP')\">skipped</a> · "
                            "<a href=\"#\" onclick=\"only('PASS')\">passed</a></div>\n"
                            "<table><colgroup><col class=\"c-st\"><col class=\"c-id\"><col><col class=\"c-spec\">"
-                           "<col class=\"c-time\"></colgroup>\n<tr><th>Result</th><th>Scenario</th><th>Rule pinned</th><th>SPEC</th>"
+                           "<col class=\"c-time\"></colgroup>\n<tr><th>Result</th><th>Scenario</th><th>Rule pinned</th><th>Rules</th>"
                            "<th>Time</th></tr>\n");
     static const conf_status order[] = {CONF_FAIL, CONF_SKIP, CONF_PASS};
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < n; i++)
             if (results[i].status == order[k])
-                html_row(&b, &results[i]);
+                html_row(&b, &results[i], rules_url);
     osh_buf_append_str(&b, "</table>\n</body></html>\n");
     char *path = osh_str_printf("%s/index.html", dir);
     int rc = write_file(path, &b, error);
@@ -337,7 +359,7 @@ int conf_report_html(const char *dir, const conf_result *results, int n, double 
 }
 
 /* One scenario: failed rows first (see the caller), each expandable. */
-static void html_row(osh_buf *b, const conf_result *r)
+static void html_row(osh_buf *b, const conf_result *r, const char *rules_url)
 {
     const char *st = status_word(r->status);
     osh_buf_appendf(b, "<tr class=\"row\" data-st=\"%s\"><td class=\"st %s\">%s</td><td class=\"id\">", st, st, st);
@@ -361,6 +383,6 @@ static void html_row(osh_buf *b, const conf_result *r)
         osh_buf_append_str(b, "</details>");
     }
     osh_buf_append_str(b, "</td><td>");
-    escape(b, r->scenario->spec);
+    html_rule_links(b, r->scenario->spec, rules_url);
     osh_buf_appendf(b, "</td><td class=\"time\">%.3f s</td></tr>\n", r->seconds);
 }

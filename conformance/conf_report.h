@@ -21,8 +21,9 @@ conf_counts conf_report_count(const conf_result *results, int n);
 
 int conf_report_junit(const char *path, const conf_result *results, int n, double seconds, char **error);
 void conf_report_tap(FILE *out, const conf_result *results, int n);
-/* Writes DIR/index.html (DIR is created). impl is the command shown in the header. */
+/* Writes DIR/index.html (DIR is created). impl is the command shown in the header; each
+ * cited rule links to rules_url#ANCHOR (the anchors of docs/rules.md). */
 int conf_report_html(const char *dir, const conf_result *results, int n, double seconds,
-                     const char *impl, char **error);
+                     const char *impl, const char *rules_url, char **error);
 
 #endif

@@ -557,7 +557,7 @@ static char *check_top(const cJSON *doc)
     }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "spec");
     if (!v || check_string_or_list(v, "scenario.spec") || (cJSON_IsArray(v) && !v->child))
-        return osh_str_dup("scenario.spec: expected the SPEC section(s) cited, e.g. \"§4.8.2\"");
+        return osh_str_dup("scenario.spec: expected the docs/rules.md section(s) cited, e.g. \"§4.8.2\"");
     static const char *const opt_strings[] = {"upstream", "group", "docker_tcp_host", "notes", NULL};
     for (int i = 0; opt_strings[i]; i++) {
         v = cJSON_GetObjectItemCaseSensitive(doc, opt_strings[i]);

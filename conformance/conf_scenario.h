@@ -14,7 +14,7 @@ typedef struct conf_scenario {
     char *file;      /* full path */
     char *dir;       /* directory of the file */
     char *rule;      /* one sentence: the rule it pins */
-    char *spec;      /* SPEC sections cited, joined by ", " */
+    char *spec;      /* sections of docs/rules.md cited, joined by ", " */
     char *upstream;  /* upstream issue reproduced, or NULL */
     cJSON *doc;      /* the whole document, definitions merged into "matchers" */
 } conf_scenario;

@@ -1,5 +1,6 @@
-/* conf_world.h: the runner's narrow view of a mock world. The real backend wraps
- * mocks/world/mock_world.h (conf_world_mock.c); tests plug in a fake one. Keeping the
+/* conf_world.h: the runner's narrow view of the world a scenario runs in. Two backends ship:
+ * the mock world (conf_world_mock.c, wrapping mocks/world/mock_world.h; the default) and a
+ * real dockerd (conf_world_real.c, for --docker real); tests plug in a fake one. Keeping the
  * runner behind this interface lets everything else be tested without the mocks. */
 #ifndef CONF_WORLD_H
 #define CONF_WORLD_H
@@ -26,7 +27,7 @@ typedef struct conf_world_backend {
     cJSON *(*journal)(void *world, const char *which);
 } conf_world_backend;
 
-/* The backend the runner binary was built with. */
+/* The mock world: what every scenario runs in unless --docker real. */
 extern const conf_world_backend conf_world_default_backend;
 
 #endif

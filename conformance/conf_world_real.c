@@ -74,7 +74,7 @@ static cJSON *docker_call(const char *method, const char *path, long *status)
     return doc;
 }
 
-/* Remove the container, volume and network a gateway name stands for (SPEC 2 names). */
+/* Remove the container, volume and network a gateway name stands for (rules §2 names). */
 static void remove_gateway_objects(const cJSON *names)
 {
     for (const cJSON *n = names ? names->child : NULL; n; n = n->next) {
@@ -90,7 +90,7 @@ static void remove_gateway_objects(const cJSON *names)
     }
 }
 
-/* `gateway destroy` deletes the default image by ID with force (SPEC 9.4), which takes
+/* `gateway destroy` deletes the default image by ID with force (rules §9.4), which takes
  * every tag of it, the source tag too. So the fake image is exported once (a docker save
  * tarball kept in memory) and loaded back whenever a scenario finds it gone. */
 static osh_buf saved_image = OSH_BUF_INIT;

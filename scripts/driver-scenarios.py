@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/driver-scenarios.py [ROOT]: writes the DRV- scenarios (SPEC §13.8 and more) into
+"""scripts/driver-scenarios.py [ROOT]: writes the DRV- scenarios (rules §13.8 and more) into
 conformance/scenarios, or conformance/scenarios-pending for those listed in STILL_PENDING."""
 import copy
 import json

@@ -1,6 +1,6 @@
-/* cli_args.h: parsing the `openshell` command line (SPEC 3.1) into a plain structure.
+/* cli_args.h: parsing the `openshell` command line (rules §3.1) into a plain structure.
  * Only syntax is checked here (unknown commands and flags, missing values, ports); names are
- * resolved and validated by the commands (SPEC 3.2, 3.3). */
+ * resolved and validated by the commands (rules §3.2, 3.3). */
 #ifndef CLI_ARGS_H
 #define CLI_ARGS_H
 

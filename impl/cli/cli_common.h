@@ -1,5 +1,5 @@
-/* cli_common.h: what the openshell commands share: name resolution (SPEC 3.3), the config
- * root, the target (local or remote), and output helpers (SPEC 3.4). */
+/* cli_common.h: what the openshell commands share: name resolution (rules §3.3), the config
+ * root, the target (local or remote), and output helpers (rules §3.4). */
 #ifndef CLI_COMMON_H
 #define CLI_COMMON_H
 
@@ -18,12 +18,12 @@ char *cli_config_root(void);
 char *cli_remote_for(const cli_args *a, const char *config_root, const char *name);
 
 /* Write text with control bytes other than newline and tab replaced by '?', so that no escape
- * sequence from a container log or a daemon message reaches the terminal (SPEC 3.4). */
+ * sequence from a container log or a daemon message reaches the terminal (rules §3.4). */
 void cli_write_clean(FILE *f, const char *text);
 
 /* "error: {text}" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The event sink used by every command (SPEC 3.4 rendering). */
+/* The event sink used by every command (rules §3.4 rendering). */
 /* Call before printing a final line so a transient progress line is erased first. */
 void cli_end_progress(void);
 void cli_render_event(void *ud, gw_event kind, const char *text);

@@ -1,4 +1,4 @@
-/* cli_doctor.c: `doctor logs` and `doctor exec` (SPEC 9.5). */
+/* cli_doctor.c: `doctor logs` and `doctor exec` (rules §9.5). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* cli_lifecycle.c: `gateway stop|destroy|info|select` (SPEC 9.2-9.4). */
+/* cli_lifecycle.c: `gateway stop|destroy|info|select` (rules §9.2-9.4). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* cli_main.c: the `openshell` executable: parse, dispatch, exit code (SPEC 3.5). */
+/* cli_main.c: the `openshell` executable: parse, dispatch, exit code (rules §3.5). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* cli_start.c: `openshell gateway start` (SPEC 3.4, 4.2 stored defaults, 9.2 active gateway). */
+/* cli_start.c: `openshell gateway start` (rules §3.4, 4.2 stored defaults, 9.2 active gateway). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@ typedef struct start_settings {
     char *token;
 } start_settings;
 
-/* Stored defaults (SPEC 4.2): without --recreate, the metadata's port and host fill in. */
+/* Stored defaults (rules §4.2): without --recreate, the metadata's port and host fill in. */
 static void apply_stored_defaults(const cli_args *a, const char *root, const char *name, start_settings *s)
 {
     s->port = a->port > 0 ? a->port : 8080;

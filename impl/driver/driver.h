@@ -1,4 +1,4 @@
-/* driver.h: the OpenShell Kubernetes compute driver contract of SPEC §13 (OpenShell v0.0.111,
+/* driver.h: the OpenShell Kubernetes compute driver contract of rules §13 (OpenShell v0.0.111,
  * agent-sandbox v1beta1/v1alpha1): version probing, the create body, lookup by label
  * selector, delete with preconditions, stop/start through operatingMode or replicas, phases
  * from the controller's conditions, list and watch. It speaks to the API through impl/sandbox's
@@ -166,7 +166,7 @@ typedef struct driver_watch_options {
  * and a relist after the pause, as the gateway reopens the driver's stream. */
 int driver_watch_run(k8s_client *client, const driver_watch_options *options, k8s_error *err);
 
-/* Sleep helpers scaled by OPENSHELL_POLL_INTERVAL_MS (SPEC §3.7). */
+/* Sleep helpers scaled by OPENSHELL_POLL_INTERVAL_MS (rules §3.7). */
 long driver_scaled_sleep_ms(long default_ms);
 void driver_sleep_ms(long ms);
 

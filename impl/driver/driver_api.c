@@ -1,4 +1,4 @@
-/* driver_api.c: the driver's requests (SPEC §13.2-§13.6): version probe, namespace read,
+/* driver_api.c: the driver's requests (rules §13.2-§13.6): version probe, namespace read,
  * create, lookup and list by label selector, delete with preconditions, the operating-state
  * merge patch. Each call is bounded as §10.6 by the shared client. The stop wait is
  * driver_stop.c. */

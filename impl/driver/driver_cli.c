@@ -1,4 +1,4 @@
-/* driver_cli.c: `openshell driver probe|create|get|list|delete|stop|start|watch` (SPEC §13):
+/* driver_cli.c: `openshell driver probe|create|get|list|delete|stop|start|watch` (rules §13):
  * flags, the order of checks (all input is validated before any request), output lines
  * and exit codes (0 done, 1 runtime failure, 2 bad input). */
 #include "driver_cli.h"

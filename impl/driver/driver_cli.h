@@ -1,4 +1,4 @@
-/* driver_cli.h: the `openshell driver ...` harness of SPEC §13 (see docs/driver.md). */
+/* driver_cli.h: the `openshell driver ...` harness of rules §13 (see docs/driver.md). */
 #ifndef OSH_DRIVER_CLI_H
 #define OSH_DRIVER_CLI_H
 

@@ -1,4 +1,4 @@
-/* driver_delete.c: delete of SPEC §13.5 (delete_sandbox, driver.rs:1651-1751): DELETE with
+/* driver_delete.c: delete of rules §13.5 (delete_sandbox, driver.rs:1651-1751): DELETE with
  * the listed object's uid and resourceVersion as preconditions, no propagation policy; 404
  * and 409 both mean "not deleted". Alone in its file so a test mutant can replace it. */
 #include "driver.h"

@@ -1,4 +1,4 @@
-/* driver_object.c: the create side of SPEC §13.3 that is not the pod: input validation (all
+/* driver_object.c: the create side of rules §13.3 that is not the pod: input validation (all
  * of it before any request), the CR name, the UID/GID resolution, and the Sandbox envelope
  * (labels, annotations, spec). The pod template is driver_pod.c. */
 #include "driver.h"

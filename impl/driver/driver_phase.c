@@ -1,4 +1,4 @@
-/* driver_phase.c: the phase of a Sandbox object (SPEC §13.7), as the gateway derives it
+/* driver_phase.c: the phase of a Sandbox object (rules §13.7), as the gateway derives it
  * (derive_phase and is_terminal_failure_reason, compute/mod.rs:3978-4062) from what the
  * driver reads (status_from_object, driver.rs:4147-4186). Alone in its file so a test mutant
  * can replace it. */

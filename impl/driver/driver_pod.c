@@ -1,4 +1,4 @@
-/* driver_pod.c: spec.podTemplate of the create body (SPEC §13.3), the combined topology with
+/* driver_pod.c: spec.podTemplate of the create body (rules §13.3), the combined topology with
  * the image-volume supervisor side-load, as the reference builds it
  * (sandbox_template_to_k8s_with_validated_config, driver.rs:3430-3774, then the side-load
  * 2495-2575 and the workspace transform 3053-3151). Arrays keep the reference's order;

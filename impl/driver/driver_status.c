@@ -1,4 +1,4 @@
-/* driver_status.c: what the driver reads from a Sandbox object (SPEC §13.7): whether it is
+/* driver_status.c: what the driver reads from a Sandbox object (rules §13.7): whether it is
  * one of ours (managed-by, id, name, workspace; annotation first, then label, as
  * driver.rs:2134-2185), the phase's name and the Ready reason. The phase is driver_phase.c. */
 #include "driver.h"

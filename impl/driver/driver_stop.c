@@ -1,4 +1,4 @@
-/* driver_stop.c: the stop confirmation of SPEC §13.6 (stop_sandbox, driver.rs:1502-1555 and
+/* driver_stop.c: the stop confirmation of rules §13.6 (stop_sandbox, driver.rs:1502-1555 and
  * 4188-4273): poll the Sandbox until Suspended=True, a PodNotOwned refusal, (v1alpha1) the
  * pod's 404, or the deadline; sleeps 250 ms doubling to 2 s, each one scaled as §3.7. */
 #include "driver.h"

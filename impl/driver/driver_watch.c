@@ -1,4 +1,4 @@
-/* driver_watch.c: the driver's watch (SPEC §13.7; watch_sandboxes, driver.rs:1771-1889, with
+/* driver_watch.c: the driver's watch (rules §13.7; watch_sandboxes, driver.rs:1771-1889, with
  * kube-runtime 0.90's watcher and the gateway's watch_loop, compute/mod.rs:2520-2574): list,
  * then watch from the list's resourceVersion; a watch that simply ends resumes from the last
  * resourceVersion; any failure (a 410, an ERROR event, an error answer, a broken connection)

@@ -1,4 +1,4 @@
-/* docker_client.h: a Docker Engine API client over libcurl (SPEC 3.8).
+/* docker_client.h: a Docker Engine API client over libcurl (rules §3.8).
  *
  * Transports: a unix socket, plain TCP, or `ssh ... docker system dial-stdio` (one ssh
  * process per connection, HTTP over its stdin/stdout). Requests are sent without an API
@@ -35,7 +35,7 @@ typedef struct docker_endpoint {
 /* From a DOCKER_HOST value; NULL or empty means the default socket. Unknown schemes and
  * empty paths fail with `unsupported DOCKER_HOST scheme`. */
 int docker_endpoint_parse(const char *docker_host, docker_endpoint *ep, gw_error *err);
-/* For --remote DEST (SPEC 4.11): `ssh [-i KEY] [-p PORT] -T -- USER@HOST docker system dial-stdio`. */
+/* For --remote DEST (rules §4.11): `ssh [-i KEY] [-p PORT] -T -- USER@HOST docker system dial-stdio`. */
 int docker_endpoint_ssh(const char *dest, const char *ssh_key, docker_endpoint *ep, gw_error *err);
 void docker_endpoint_free(docker_endpoint *ep);
 

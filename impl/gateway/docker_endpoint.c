@@ -1,5 +1,5 @@
-/* docker_endpoint.c: where the Docker daemon is: DOCKER_HOST (SPEC 3.6) or an ssh
- * destination for --remote (SPEC 4.11). */
+/* docker_endpoint.c: where the Docker daemon is: DOCKER_HOST (rules §3.6) or an ssh
+ * destination for --remote (rules §4.11). */
 #include "docker_client.h"
 
 #include <stdlib.h>

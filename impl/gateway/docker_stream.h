@@ -1,5 +1,5 @@
 /* docker_stream.h: decoding Docker's stream formats: the multiplexed 8-byte-header frames of
- * attached exec and log streams (SPEC 5.1), and newline-separated JSON objects (pulls). */
+ * attached exec and log streams (rules §5.1), and newline-separated JSON objects (pulls). */
 #ifndef DOCKER_STREAM_H
 #define DOCKER_STREAM_H
 

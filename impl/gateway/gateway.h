@@ -1,9 +1,9 @@
 /* gateway.h: the OpenShell single-node gateway bootstrap, usable from C.
  *
- * gw_deploy runs the whole `gateway start` flow of SPEC section 4 (preflight, existing-gateway
+ * gw_deploy runs the whole `gateway start` flow of rules §4 (preflight, existing-gateway
  * decision, image, network, volume, container, start, stale-node cleanup, image push, health
  * wait, mTLS bundle, metadata); gw_stop, gw_destroy and the doctor calls are the other
- * lifecycle commands (SPEC 9). Progress is reported through a callback as lines of the form
+ * lifecycle commands (rules §9). Progress is reported through a callback as lines of the form
  * "[status] X", "[progress] X", container log lines and warnings; the CLI renders them.
  * Everything talks to Docker through docker_client.h. */
 #ifndef GATEWAY_H
@@ -62,26 +62,26 @@ typedef struct gw_deploy_result {
 
 void gw_deploy_result_free(gw_deploy_result *r);
 
-/* Decide whether the mTLS bundle is fetched (SPEC 8.1). -1 with
+/* Decide whether the mTLS bundle is fetched (rules §8.1). -1 with
  * `NAV_GATEWAY_TLS_ENABLED must be true or false` for any other value. */
 int gw_tls_wanted(bool plaintext, const char *nav_gateway_tls_enabled, bool *fetch, gw_error *err);
 
 int gw_deploy(const gw_deploy_options *o, gw_deploy_result *r, gw_error *err);
 
-/* SPEC 9.3: stop the container; 304/404/409 are success. */
+/* rules §9.3: stop the container; 304/404/409 are success. */
 int gw_stop(const gw_target *t, gw_error *err);
-/* SPEC 9.4 bootstrap layer: container, image, volume, network. The CLI removes the files. */
+/* rules §9.4 bootstrap layer: container, image, volume, network. The CLI removes the files. */
 int gw_destroy(const gw_target *t, gw_error *err);
 
-/* SPEC 9.5: write the log payloads to out; tail NULL = all. */
+/* rules §9.5: write the log payloads to out; tail NULL = all. */
 int gw_doctor_logs(const gw_target *t, const char *tail, bool follow, int out_fd, gw_error *err);
-/* SPEC 9.5: run argv in the container through `sh -lc`; *exit_code gets the command's code. */
+/* rules §9.5: run argv in the container through `sh -lc`; *exit_code gets the command's code. */
 int gw_doctor_exec(const gw_target *t, char *const *argv, int argc, int out_fd, int err_fd, int *exit_code,
                    gw_error *err);
 /* The shell escaping of doctor exec; malloc'd. */
 char *gw_shell_escape(const char *arg);
 
-/* The host part of a stored endpoint usable as --gateway-host (SPEC 4.2), else NULL. */
+/* The host part of a stored endpoint usable as --gateway-host (rules §4.2), else NULL. */
 char *gw_endpoint_stored_host(const char *endpoint);
 
 #endif

@@ -1,4 +1,4 @@
-/* gw_config.h: the files the CLI keeps under the config root (SPEC 1, 9.1, 9.2): gateway
+/* gw_config.h: the files the CLI keeps under the config root (rules §1, 9.1, 9.2): gateway
  * metadata, the active gateway, the mTLS bundle directory. */
 #ifndef GW_CONFIG_H
 #define GW_CONFIG_H

@@ -1,4 +1,4 @@
-/* gw_container.c: the gateway container: port-conflict check (SPEC 4.7), reuse, recreate or
+/* gw_container.c: the gateway container: port-conflict check (rules §4.7), reuse, recreate or
  * create (4.8), network reconciliation, the actual port, and start with retries (4.9). */
 #include "gw_internal.h"
 

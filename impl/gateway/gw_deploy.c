@@ -1,6 +1,6 @@
-/* gw_deploy.c: the `gateway start` sequence (SPEC 4.0): preflight, the existing-gateway
+/* gw_deploy.c: the `gateway start` sequence (rules §4.0): preflight, the existing-gateway
  * decision, image, network and volume, SANs, port check, container, start, then the
- * post-start steps with the failure cleanup of SPEC 9.6. */
+ * post-start steps with the failure cleanup of rules §9.6. */
 #include "gw_internal.h"
 
 #include <stdlib.h>

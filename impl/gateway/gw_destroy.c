@@ -1,4 +1,4 @@
-/* gw_destroy.c: removing a gateway's Docker resources: destroy (SPEC 9.4), stop (9.3) and
+/* gw_destroy.c: removing a gateway's Docker resources: destroy (rules §9.4), stop (9.3) and
  * the resume-mode cleanup after a failed deploy (9.6). */
 #include "gw_internal.h"
 

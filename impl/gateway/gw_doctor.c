@@ -1,4 +1,4 @@
-/* gw_doctor.c: `doctor logs` (SPEC 9.5): the container's log payloads, unchanged, to a
+/* gw_doctor.c: `doctor logs` (rules §9.5): the container's log payloads, unchanged, to a
  * descriptor as they arrive. */
 #include "gw_internal.h"
 

@@ -1,4 +1,4 @@
-/* gw_exec.c: the exec protocol (SPEC 5.1): create, attached start (200 or 101 UPGRADED),
+/* gw_exec.c: the exec protocol (rules §5.1): create, attached start (200 or 101 UPGRADED),
  * multiplexed output, and up to 20 exit-code polls. */
 #include "gw_internal.h"
 

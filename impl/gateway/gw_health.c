@@ -1,4 +1,4 @@
-/* gw_health.c: the health wait (SPEC 7.2): 180 attempts of drain, log-marker checks,
+/* gw_health.c: the health wait (rules §7.2): 180 attempts of drain, log-marker checks,
  * inspect, exit and health decisions, with the log follower running alongside. */
 #include "gw_internal.h"
 

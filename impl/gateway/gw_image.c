@@ -1,4 +1,4 @@
-/* gw_image.c: image readiness (SPEC 4.3): inspect, the local-only refusal, pulls with
+/* gw_image.c: image readiness (rules §4.3): inspect, the local-only refusal, pulls with
  * X-Registry-Auth, and the remote platform pull and tag. */
 #include "gw_internal.h"
 

@@ -1,4 +1,4 @@
-/* gw_log_follower.c: the log stream reader thread and the ring of recent lines (SPEC 7.1). */
+/* gw_log_follower.c: the log stream reader thread and the ring of recent lines (rules §7.1). */
 #include "gw_log_follower.h"
 
 #include <errno.h>

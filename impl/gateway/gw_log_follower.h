@@ -1,5 +1,5 @@
 /* gw_log_follower.h: the background reader of the container's log stream used by the
- * health wait (SPEC 7.1): complete non-empty lines are queued; the health loop drains them
+ * health wait (rules §7.1): complete non-empty lines are queued; the health loop drains them
  * into a ring of the last 15. */
 #ifndef GW_LOG_FOLLOWER_H
 #define GW_LOG_FOLLOWER_H
@@ -41,7 +41,7 @@ const char *gw_log_ring_at(const gw_log_ring *r, size_t i);
 char *gw_log_ring_render(const gw_log_ring *r);
 void gw_log_ring_free(gw_log_ring *r);
 
-/* The log-marker rules of the health wait (SPEC 7.2 steps 2-4), applied once per attempt
+/* The log-marker rules of the health wait (rules §7.2 steps 2-4), applied once per attempt
  * to the ring: 0 = go on, 1 = the wait fails (err holds the text and the rendered logs). */
 typedef struct gw_marker_state {
     int dns_count;

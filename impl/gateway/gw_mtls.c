@@ -1,4 +1,4 @@
-/* gw_mtls.c: capturing the CLI mTLS bundle (SPEC 8): poll the secret through kubectl in
+/* gw_mtls.c: capturing the CLI mTLS bundle (rules §8): poll the secret through kubectl in
  * the container, decode it, and swap it into place atomically. */
 #include "gw_internal.h"
 
@@ -121,7 +121,7 @@ static int check_running(gw_ctx *ctx, gw_error *err)
     return -1;
 }
 
-/* The secret's three lines, trimmed, or false when it is not there yet (SPEC 8.2 step 3). */
+/* The secret's three lines, trimmed, or false when it is not there yet (rules §8.2 step 3). */
 static bool secret_ready(const char *out, int exit_code, char *lines[3])
 {
     char *trimmed = osh_str_trim_dup(out);
@@ -200,7 +200,7 @@ int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err)
     return rc;
 }
 
-/* --- atomic store (SPEC 8.3) --- */
+/* --- atomic store (rules §8.3) --- */
 
 static int remove_tree(const char *path)
 {

@@ -1,4 +1,4 @@
-/* gw_names.c: gateway-name validation and node-name normalization (SPEC 2, 3.2). */
+/* gw_names.c: gateway-name validation and node-name normalization (rules §2, 3.2). */
 #include "gw_names.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
-/* gw_names.h: what a gateway name turns into: validation (SPEC 3.2), the k3s node name
- * (SPEC 2) and the Docker resource names (SPEC 0). */
+/* gw_names.h: what a gateway name turns into: validation (rules §3.2), the k3s node name
+ * (rules §2) and the Docker resource names (rules §0). */
 #ifndef GW_NAMES_H
 #define GW_NAMES_H
 
@@ -15,7 +15,7 @@
 char *gw_node_name(const char *name, size_t len);
 
 /* 0 when name may be used for containers and file paths; else -1 with GW_E_INVALID and
- * the SPEC 3.2 key phrase. */
+ * the rules §3.2 key phrase. */
 int gw_validate_name(const char *name, gw_error *err);
 
 /* "openshell-cluster-{name}": the container, the volume and the network; malloc'd. */

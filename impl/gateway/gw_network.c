@@ -1,4 +1,4 @@
-/* gw_network.c: the per-gateway network (SPEC 4.4) and the volume (SPEC 4.5). */
+/* gw_network.c: the per-gateway network (rules §4.4) and the volume (rules §4.5). */
 #include "gw_internal.h"
 
 #include <stdlib.h>

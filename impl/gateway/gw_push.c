@@ -1,4 +1,4 @@
-/* gw_push.c: pushing local images into the cluster's containerd (SPEC 6): export, wrap in
+/* gw_push.c: pushing local images into the cluster's containerd (rules §6): export, wrap in
  * a one-file tar (libarchive), upload, ctr import, then restart the workload. */
 #include "gw_internal.h"
 

@@ -1,4 +1,4 @@
-/* gw_remote.c: the ssh side of a remote deploy (SPEC 4.6 remote): the host named by the
+/* gw_remote.c: the ssh side of a remote deploy (rules §4.6 remote): the host named by the
  * destination and what `ssh -G` resolves it to. */
 #include "gw_internal.h"
 

@@ -1,4 +1,4 @@
-/* gw_spec.h: the pure building blocks of a deploy: host environment (SPEC 3.6), TLS SANs
+/* gw_spec.h: the pure building blocks of a deploy: host environment (rules §3.6), TLS SANs
  * (4.6), image references (4.3), the container's env, cmd and create body (4.8.2-4.8.4). */
 #ifndef GW_SPEC_H
 #define GW_SPEC_H
@@ -39,7 +39,7 @@ void gw_strv_push(gw_strv *v, const char *s);
 bool gw_strv_contains(const gw_strv *v, const char *s);
 void gw_strv_free(gw_strv *v);
 
-/* SPEC 4.6 local: the non-loopback host of a tcp:// DOCKER_HOST, else NULL. */
+/* rules §4.6 local: the non-loopback host of a tcp:// DOCKER_HOST, else NULL. */
 char *gw_local_host_from_docker_host(const char *docker_host);
 /* SANs: first (local_host or resolved) if any, then each further candidate not yet listed. */
 void gw_sans_add(gw_strv *sans, const char *host);
@@ -50,7 +50,7 @@ char *gw_image_ref(const char *flag_image, const gw_host_env *env);
 void gw_image_ref_split(const char *ref, char **repo, char **tag);
 bool gw_image_ref_is_local(const char *ref);
 
-/* GPU device-ID list after resolution of ["auto"] (SPEC 4.8.4). */
+/* GPU device-ID list after resolution of ["auto"] (rules §4.8.4). */
 void gw_gpu_resolve(bool gpu_requested, bool cdi_supported, gw_strv *out);
 
 typedef struct gw_container_spec {

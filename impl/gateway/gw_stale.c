@@ -1,4 +1,4 @@
-/* gw_stale.c: stale-node cleanup (SPEC 5.2, 5.3): list the nodes, find the current one,
+/* gw_stale.c: stale-node cleanup (rules §5.2, 5.3): list the nodes, find the current one,
  * delete the others with their stuck pods and node-bound volumes. The command strings are
  * the exact contract the simulator matches. */
 #include "gw_internal.h"

@@ -1,4 +1,4 @@
-/* gw_timing.c: sleeps scaled by the test knob OPENSHELL_POLL_INTERVAL_MS (SPEC 3.7). */
+/* gw_timing.c: sleeps scaled by the test knob OPENSHELL_POLL_INTERVAL_MS (rules §3.7). */
 #include "gw_timing.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* gw_timing.h: every sleep of the program, scaled by OPENSHELL_POLL_INTERVAL_MS (SPEC 3.7).
+/* gw_timing.h: every sleep of the program, scaled by OPENSHELL_POLL_INTERVAL_MS (rules §3.7).
  * Attempt counts live with the loops; only durations are decided here. */
 #ifndef GW_TIMING_H
 #define GW_TIMING_H

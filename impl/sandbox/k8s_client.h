@@ -1,5 +1,5 @@
 /* k8s_client.h: HTTP calls to the Kubernetes API over libcurl, with the per-call bound of
- * SPEC §10.6 and the error mapping of §10.1 (code, reason, message from a Status body, else
+ * rules §10.6 and the error mapping of §10.1 (code, reason, message from a Status body, else
  * the HTTP status, reason phrase and body text). */
 #ifndef OSH_K8S_CLIENT_H
 #define OSH_K8S_CLIENT_H

@@ -1,4 +1,4 @@
-/* k8s_config.h: where the Kubernetes API is and how to authenticate to it (SPEC §10.8):
+/* k8s_config.h: where the Kubernetes API is and how to authenticate to it (rules §10.8):
  * a kubeconfig file (YAML or JSON, its current-context) or the in-cluster service account. */
 #ifndef OSH_K8S_CONFIG_H
 #define OSH_K8S_CONFIG_H

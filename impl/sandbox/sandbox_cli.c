@@ -1,4 +1,4 @@
-/* sandbox_cli.c: `openshell sandbox create|delete|pod-ip|watch` (SPEC §10.8): flags, the
+/* sandbox_cli.c: `openshell sandbox create|delete|pod-ip|watch` (rules §10.8): flags, the
  * order of checks (everything is validated before any request), output and exit codes. */
 #include "sandbox_cli.h"
 

@@ -1,4 +1,4 @@
-/* sandbox_cli.h: the `openshell sandbox ...` command (SPEC §10.8).
+/* sandbox_cli.h: the `openshell sandbox ...` command (rules §10.8).
  *
  * The openshell CLI dispatches `openshell sandbox ARGS...` here. */
 #ifndef OSH_SANDBOX_CLI_H

@@ -26,7 +26,7 @@ int sandbox_cli_parse_flags(int argc, char **argv, const sandbox_cli_flag *flags
             out->help = true;
             return 0;
         }
-        /* The CLI's global -g/--gateway is accepted anywhere (SPEC §3.1); a sandbox command
+        /* The CLI's global -g/--gateway is accepted anywhere (rules §3.1); a sandbox command
          * talks to Kubernetes through its kubeconfig, so the value has no effect here. */
         if (strcmp(arg, "-g") == 0 || strcmp(arg, "--gateway") == 0) {
             if (++i >= argc)

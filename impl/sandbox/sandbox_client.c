@@ -1,4 +1,4 @@
-/* sandbox_client.c: create, delete and pod-IP calls (SPEC §10.1, §10.6). */
+/* sandbox_client.c: create, delete and pod-IP calls (rules §10.1, §10.6). */
 #include "sandbox_client.h"
 
 #include <arpa/inet.h>

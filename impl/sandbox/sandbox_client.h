@@ -1,4 +1,4 @@
-/* sandbox_client.h: the three Sandbox CRD calls of SPEC §10.1: create, delete, agent pod IP. */
+/* sandbox_client.h: the three Sandbox CRD calls of rules §10.1: create, delete, agent pod IP. */
 #ifndef OSH_SANDBOX_CLIENT_H
 #define OSH_SANDBOX_CLIENT_H
 

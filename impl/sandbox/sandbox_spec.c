@@ -166,7 +166,7 @@ static bool parse_template(const cJSON *json, sandbox_template **out, sandbox_sp
     return true;
 }
 
-/* --- driver dialect members (SPEC §13.3) --- */
+/* --- driver dialect members (rules §13.3) --- */
 
 static bool is_driver_member(const char *key)
 {

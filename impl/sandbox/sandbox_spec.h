@@ -1,4 +1,4 @@
-/* sandbox_spec.h: the SandboxSpec input of a sandbox create (SPEC §10.3) and its strict JSON
+/* sandbox_spec.h: the SandboxSpec input of a sandbox create (rules §10.3) and its strict JSON
  * parser. The accepted schema is documented in docs/sandbox.md. */
 #ifndef OSH_SANDBOX_SPEC_H
 #define OSH_SANDBOX_SPEC_H
@@ -26,7 +26,7 @@ typedef struct sandbox_template {
     cJSON *volume_claim_templates; /* any non-null JSON value, or NULL when absent or null */
 } sandbox_template;
 
-/* A claim mounted into the agent container (driver dialect, SPEC §13.3 `mounts`). */
+/* A claim mounted into the agent container (driver dialect, rules §13.3 `mounts`). */
 typedef struct sandbox_mount {
     char *name;     /* the pod volume name; defaults to the claim */
     char *claim;    /* the PersistentVolumeClaim */
@@ -40,7 +40,7 @@ typedef struct sandbox_spec {
     sandbox_strmap environment;
     bool gpu;
     sandbox_template *template_; /* NULL when there is none */
-    /* Driver dialect only (SPEC §13.3); zero in the §10 dialect. */
+    /* Driver dialect only (rules §13.3); zero in the §10 dialect. */
     bool has_gpu_count;
     unsigned long gpu_count; /* 0..4294967295; 0 is refused later by the driver's validation */
     char **command;          /* NULL-terminated; NULL when not given or empty */

@@ -1,4 +1,4 @@
-/* sandbox_status.c: what a Sandbox object says about itself (SPEC §10.7): the phase derived
+/* sandbox_status.c: what a Sandbox object says about itself (rules §10.7): the phase derived
  * from its Ready condition, its sandbox id, and the message shown to users. */
 #include "sandbox_status.h"
 

@@ -1,4 +1,4 @@
-/* sandbox_status.h: what a Sandbox object says about itself (SPEC §10.7): its phase, its
+/* sandbox_status.h: what a Sandbox object says about itself (rules §10.7): its phase, its
  * sandbox id and the message shown to users. Pure functions of the object's JSON. */
 #ifndef OSH_SANDBOX_STATUS_H
 #define OSH_SANDBOX_STATUS_H

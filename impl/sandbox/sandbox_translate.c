@@ -1,4 +1,4 @@
-/* sandbox_translate.c: SandboxSpec + client configuration -> Sandbox object (SPEC §10.2-§10.4).
+/* sandbox_translate.c: SandboxSpec + client configuration -> Sandbox object (rules §10.2-§10.4).
  * Key insertion order follows the golden documents of §10.5 so --dry-run output reads like
  * them, although key order carries no meaning. */
 #include "sandbox_translate.h"

@@ -1,5 +1,5 @@
 /* sandbox_translate.h: the Sandbox object sent to Kubernetes for a sandbox create
- * (SPEC §10.2-§10.4): envelope, spec keys, the agent pod template and the default
+ * (rules §10.2-§10.4): envelope, spec keys, the agent pod template and the default
  * workspace claim. Pure: no I/O. */
 #ifndef OSH_SANDBOX_TRANSLATE_H
 #define OSH_SANDBOX_TRANSLATE_H

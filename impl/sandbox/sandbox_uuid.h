@@ -1,4 +1,4 @@
-/* sandbox_uuid.h: random RFC 4122 version-4 UUIDs, the default sandbox id (SPEC §10.8). */
+/* sandbox_uuid.h: random RFC 4122 version-4 UUIDs, the default sandbox id (rules §10.8). */
 #ifndef OSH_SANDBOX_UUID_H
 #define OSH_SANDBOX_UUID_H
 

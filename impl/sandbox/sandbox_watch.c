@@ -1,4 +1,4 @@
-/* sandbox_watch.c: the Sandbox list+watch loop (SPEC §10.7): resume, relist on 410, events. */
+/* sandbox_watch.c: the Sandbox list+watch loop (rules §10.7): resume, relist on 410, events. */
 #include "sandbox_watch.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* sandbox_watch.h: the Sandbox watcher of SPEC §10.7: list, then watch from the list's
+/* sandbox_watch.h: the Sandbox watcher of rules §10.7: list, then watch from the list's
  * resourceVersion; resume on stream end; relist on 410 Gone; one event per Applied/Deleted
  * object with its id and phase (sandbox_status.h). */
 #ifndef OSH_SANDBOX_WATCH_H

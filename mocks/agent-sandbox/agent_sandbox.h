@@ -1,4 +1,4 @@
-/* agent_sandbox.h: kubernetes-sigs/agent-sandbox in the simulated cluster (SPEC §14): the
+/* agent_sandbox.h: kubernetes-sigs/agent-sandbox in the simulated cluster (rules §14): the
  * Sandbox CRD of a release, loaded from the CRD documents in fixtures/crds, its conversion
  * webhook (v1alpha1 <-> v1beta1), and its controller, deterministic and driven by request
  * counts.

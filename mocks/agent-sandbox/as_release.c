@@ -20,7 +20,7 @@ bool agent_sandbox_release_known(const char *r)
     return r && (strcmp(r, "0.1") == 0 || strcmp(r, "0.5") == 0 || strcmp(r, "1.0") == 0 || strcmp(r, "none") == 0);
 }
 
-/* 1.0 is the v0.5.6 CRD without v1alpha1 and without conversion (SPEC §14). */
+/* 1.0 is the v0.5.6 CRD without v1alpha1 and without conversion (rules §14). */
 static kube_crd *load_v1(const char *path, char **error)
 {
     FILE *f = fopen(path, "rb");

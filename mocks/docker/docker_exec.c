@@ -14,7 +14,7 @@ void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len);
 void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const *argv,
                      size_t argc, mock_docker_exec_result *res);
 
-/* "a \\\n   b" -> "a b": the reference writes long scripts with continuations (SPEC 5.3). */
+/* "a \\\n   b" -> "a b": the reference writes long scripts with continuations (rules §5.3). */
 static char *normalize_script(const char *s)
 {
     osh_buf b = OSH_BUF_INIT;

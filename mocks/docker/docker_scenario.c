@@ -335,8 +335,8 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
 int dk_load_containers(mock_docker *d, const cJSON *arr, char **error);
 static int scenario_load(mock_docker *d, const cJSON *scenario, char **error);
 
-/* Without a "pullable" list the registry offers the cluster image of SPEC 4.3 with the
- * HEALTHCHECK of SPEC 11.2, so the default world can deploy. */
+/* Without a "pullable" list the registry offers the cluster image of rules §4.3 with the
+ * HEALTHCHECK of rules §11.2, so the default world can deploy. */
 static const char *const default_pullable =
     "[{\"ref\":\"ghcr.io/nvidia/openshell/cluster:dev\",\"config\":{\"Entrypoint\":"
     "[\"/usr/local/bin/cluster-entrypoint.sh\"],\"Cmd\":[\"server\"],\"Env\":[\"PATH=/usr/local/sbin:"

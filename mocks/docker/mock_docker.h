@@ -68,7 +68,7 @@ typedef struct mock_docker_exec_result {
     osh_buf out;
     osh_buf err;
     int exit_code;
-    bool exit_code_null; /* exec inspect keeps answering ExitCode null (SPEC 11.6) */
+    bool exit_code_null; /* exec inspect keeps answering ExitCode null (rules §11.6) */
     bool truncate;       /* cut the exec's output stream after truncate_after bytes of */
     size_t truncate_after; /* frames (mid-frame if it falls there), then close */
 } mock_docker_exec_result;

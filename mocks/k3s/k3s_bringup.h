@@ -1,5 +1,5 @@
 /* k3s_bringup.h: what the cluster image deploys after k3s is up (namespace openshell, the
- * openshell workload, the CLI mTLS secret), what its healthcheck checks (SPEC 11.2), and the
+ * openshell workload, the CLI mTLS secret), what its healthcheck checks (rules §11.2), and the
  * scenario shorthand for a volume left by an older container (a legacy node). */
 #ifndef K3S_BRINGUP_H
 #define K3S_BRINGUP_H

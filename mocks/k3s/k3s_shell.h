@@ -1,5 +1,5 @@
 /* k3s_shell.h: what `docker exec` runs inside the simulated k3s container: the `sh -c`
- * scripts of SPEC sections 5-8 (S1-S4, M1, W1/W2, rollout), general command lines of
+ * scripts of rules §5-8 (S1-S4, M1, W1/W2, rollout), general command lines of
  * simple commands (kubectl, hostname, ctr images import, rm -f, nslookup, echo, true,
  * false, exit, export, cat FILE) joined by ;, && and ||, piped into the filters head, tail,
  * grep, wc -l, sort and cat, with VAR=value prefixes and the redirections 2>/dev/null,
@@ -33,9 +33,9 @@ typedef struct k3s_shell_env {
 } k3s_shell_env;
 
 /* The script with backslash-newline continuations (and the whitespace after them) removed,
- * runs of spaces and tabs collapsed to one space, and the ends trimmed (SPEC 5.3). */
+ * runs of spaces and tabs collapsed to one space, and the ends trimmed (rules §5.3). */
 char *k3s_shell_normalize(const char *script);
-/* Which SPEC command argv is (a scenario counts S1 and M1 calls by this). */
+/* Which rules command argv is (a scenario counts S1 and M1 calls by this). */
 k3s_command_kind k3s_shell_classify(const char *const *argv, size_t argc);
 /* The name used in scenario files for a kind ("S1", "M1", "hostname"...), or NULL. */
 const char *k3s_command_kind_name(k3s_command_kind kind);

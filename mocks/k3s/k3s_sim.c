@@ -139,7 +139,7 @@ static char *env_value(const cJSON *env, const char *key)
     return NULL;
 }
 
-/* SPEC 11.1: --node-name, else OPENSHELL_NODE_NAME, else the hostname (Config.Hostname or
+/* rules §11.1: --node-name, else OPENSHELL_NODE_NAME, else the hostname (Config.Hostname or
  * the 12-hex ID prefix). */
 static char *node_name(k3s_sim *sim, const char *id, const cJSON *env, bool *from_env)
 {

@@ -3,7 +3,7 @@
  * It watches the Docker mock through its hooks. A container is a cluster container when its
  * Cmd[0] is "server" or the scenario names it. Its cluster state (a kube_store) belongs to
  * the volume mounted at /var/lib/rancher/k3s: it survives stop/start and remove+recreate,
- * and goes away with the volume. On every start the simulator registers the node (SPEC
+ * and goes away with the volume. On every start the simulator registers the node (rules
  * 11.1 naming), brings up the namespace, workload and secret, drives Docker health, log
  * markers and exits by the scenario's counters, answers `docker exec` (k3s_shell.h), and
  * points the Kubernetes API at the running cluster's store. The "cluster" section of a

@@ -1,6 +1,6 @@
 /* k3s_sim_inspect.c: what happens at each inspect of a cluster container: scenario log
- * lines and SPEC 11.3 markers, scripted exits, and Docker health (scripted or computed from
- * the SPEC 11.2 healthcheck). */
+ * lines and rules §11.3 markers, scripted exits, and Docker health (scripted or computed from
+ * the rules §11.2 healthcheck). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,9 +10,9 @@
 #include "kube_meta.h"
 #include "osh_str.h"
 
-/* The SPEC 11.3 markers, at inspect `from_inspect` (and every later one with `repeat`).
+/* The rules §11.3 markers, at inspect `from_inspect` (and every later one with `repeat`).
  * Once is the default: the client's 15-line ring keeps a line until 15 others push it out,
- * and SPEC 12.5 expects each pressure condition listed once. Returns true when it logged. */
+ * and rules §12.5 expects each pressure condition listed once. Returns true when it logged. */
 static bool emit_markers(k3s_sim *sim, const char *id, long count)
 {
     const k3s_config *cfg = &sim->cfg;
@@ -45,7 +45,7 @@ static bool emit_markers(k3s_sim *sim, const char *id, long count)
 
 /* Lines logged during an inspect reach a log follower on another connection; this short
  * pause lets that connection send them before the inspect answer goes out, so a client
- * that drains its follower right after the inspect sees them (SPEC 7.2 counts sightings per
+ * that drains its follower right after the inspect sees them (rules §7.2 counts sightings per
  * attempt). It paces delivery only: no behaviour depends on the time. */
 static void let_followers_catch_up(void)
 {

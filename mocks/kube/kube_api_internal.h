@@ -38,9 +38,9 @@ bool kube_api_dry_run(const mock_http_request *req);
 void kube_api_delete_options(const mock_http_request *req, const cJSON *body, kube_delete_opts *o);
 /* DeleteOptions.preconditions of a DELETE body (members NULL when absent). */
 kube_preconditions kube_api_preconditions(const cJSON *body);
-/* The OpenAPI v3 document of a served CRD version from the trimmed template file
- * (kube_crd_openapi.c); NULL when the template cannot be read. */
-cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const char *template_path);
+/* The OpenAPI v3 document of a served CRD version (kube_crd_openapi.c), made from the text of
+ * the trimmed v1alpha1 template (compiled in from openapi/); NULL if it does not parse. */
+cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const char *template_text);
 
 /* Whether the request asks for a Table. */
 bool kube_api_wants_table(const mock_http_request *req);

@@ -11,21 +11,6 @@
 #include "osh_buf.h"
 #include "osh_str.h"
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    osh_buf_append_char(&b, '\0');
-    return b.data;
-}
-
 static char *replace_all(const char *text, const char *from, const char *to)
 {
     osh_buf b = OSH_BUF_INIT;
@@ -40,11 +25,9 @@ static char *replace_all(const char *text, const char *from, const char *to)
     return b.data ? b.data : osh_str_dup("");
 }
 
-cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const char *template_path)
+cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const char *template_text)
 {
-    char *text = read_file(template_path);
-    if (!text)
-        return NULL;
+    char *text = osh_str_dup(template_text);
     /* the template is the v1alpha1 Sandbox document: rename its version throughout */
     char cap[64];
     snprintf(cap, sizeof(cap), "%s", v->name);

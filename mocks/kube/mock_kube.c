@@ -16,6 +16,9 @@
 #include "kube_yaml.h"
 #include "osh_str.h"
 
+/* The OpenAPI documents under openapi/, compiled in (cmake/OshEmbed.cmake). */
+const char *kube_openapi_embedded(const char *name, size_t *len);
+
 struct mock_kube {
     mock_http_server *http;
     char *url;
@@ -336,23 +339,15 @@ static void send_doc(mock_http_response *res, cJSON *doc)
     cJSON_Delete(doc);
 }
 
+/* One of the compiled-in OpenAPI documents of openapi/. */
 static bool send_file(mock_http_response *res, const char *name)
 {
-    char *file = osh_str_printf("%s/%s", KUBE_OPENAPI_DIR, name);
-    FILE *f = fopen(file, "rb");
-    free(file);
-    osh_buf body = OSH_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&body, chunk, n);
-    if (f)
-        fclose(f);
-    if (!f)
+    size_t len = 0;
+    const char *doc = kube_openapi_embedded(name, &len);
+    if (!doc)
         kube_api_send(res, kube_err_no_resource());
     else
-        mock_http_respond(res, 200, "application/json", body.data, body.len);
-    osh_buf_free(&body);
+        mock_http_respond(res, 200, "application/json", doc, len);
     return true;
 }
 
@@ -390,7 +385,9 @@ static bool serve_openapi(mock_kube *k, const char *path, mock_http_response *re
     for (size_t i = 0; !done && i < n_served; i++) {
         char *gv = osh_str_printf("/openapi/v3/apis/%s/%s", crd->group, served[i]->name);
         if (strcmp(path, gv) == 0) {
-            cJSON *doc = kube_crd_openapi(crd, served[i], KUBE_OPENAPI_DIR "/apis__agents.x-k8s.io__v1alpha1.json");
+            size_t len = 0;
+            const char *tmpl = kube_openapi_embedded("apis__agents.x-k8s.io__v1alpha1.json", &len);
+            cJSON *doc = tmpl ? kube_crd_openapi(crd, served[i], tmpl) : NULL;
             send_doc(res, doc);
             done = true;
         }

@@ -20,7 +20,7 @@ typedef struct mock_kube mock_kube;
 typedef struct mock_kube_options {
     const char *host;   /* NULL = 127.0.0.1 */
     int port;           /* 0 = ephemeral */
-    /* The agent-sandbox release whose Sandbox CRD the default store serves (SPEC §14.1);
+    /* The agent-sandbox release whose Sandbox CRD the default store serves (rules §14.1);
      * NULL = "0.1", the reference commit's (a world installs its own, default "0.5"). */
     const char *agent_sandbox;
 } mock_kube_options;

@@ -14,6 +14,10 @@
 #include "mock_world.h"
 #include "mockd_options.h"
 
+#ifndef OSH_VERSION
+#define OSH_VERSION "unknown"
+#endif
+
 /* Listens on every --docker endpoint and prints them (the world's private socket, its
  * endpoint 0, is not printed), then "kube: URL". Returns 0 or 1. */
 static int listen_and_print(mock_world *w, const mockd_options *o)
@@ -99,8 +103,11 @@ int main(int argc, char **argv)
         free(error);
         return 2;
     }
-    if (o.help) {
-        fputs(mockd_usage, stdout);
+    if (o.help || o.version) {
+        if (o.help)
+            fputs(mockd_usage, stdout);
+        else
+            printf("openshell-mockd %s\n", OSH_VERSION);
         mockd_options_free(&o);
         return 0;
     }

@@ -10,18 +10,27 @@
 #include "osh_str.h"
 
 const char mockd_usage[] =
-    "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
-    "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
-    "                       [--kube https://127.0.0.1:PORT [--tls-cert FILE --tls-key FILE]]\n"
-    "                       [--agent-sandbox 0.1|0.5|1.0|none]\n"
+    "Usage: openshell-mockd --docker URL... [--scenario FILE] [--kube URL [--kubeconfig-out FILE]]\n"
+    "\n"
     "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
     "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
-    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
-    "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
-    "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
-    "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
-    "that certificate. --agent-sandbox picks the agent-sandbox release the API serves (default\n"
-    "0.5; a scenario's kube.agent_sandbox wins). Scenario format: docs/scenarios.md.\n";
+    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port.\n"
+    "\n"
+    "Options:\n"
+    "  --docker URL            a Docker endpoint to serve: unix:///PATH or tcp://HOST:PORT\n"
+    "                          (repeatable)\n"
+    "  --scenario FILE         the world to serve (format: docs/scenarios.md; default: {})\n"
+    "  --kube URL              also serve the Kubernetes API on http://127.0.0.1:PORT, or over\n"
+    "                          TLS on https://127.0.0.1:PORT\n"
+    "  --kubeconfig-out FILE   write a kubeconfig for that API (trusting its certificate)\n"
+    "  --tls-cert FILE         the PEM certificate for https (with --tls-key); without both,\n"
+    "                          the public self-signed test pair of fixtures/tls/ (127.0.0.1,\n"
+    "                          localhost; never for real use)\n"
+    "  --tls-key FILE          the PEM key for https (with --tls-cert)\n"
+    "  --agent-sandbox REL     the agent-sandbox release the API serves: 0.1, 0.5 (default),\n"
+    "                          1.0 or none (a scenario's kube.agent_sandbox wins)\n"
+    "  --help                  print this help and exit\n"
+    "  --version               print the version and exit\n";
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
@@ -94,19 +103,7 @@ static int read_scenario(mockd_options *o, char **error)
         return -1;
     }
     osh_buf_free(&text);
-    /* The world format: Docker objects under "docker"; other mocks' sections are theirs. */
-    static const char *const known[] = {"docker", "cluster", "clusters", "kube", "defaults", "name",
-                                        "description", "comment", NULL};
-    for (const cJSON *k = o->scenario->child; k; k = k->next) {
-        bool ok = false;
-        for (size_t i = 0; known[i]; i++)
-            ok = ok || strcmp(k->string, known[i]) == 0;
-        if (!ok) {
-            *error = osh_str_printf("%s: invalid scenario: %s: unknown field (Docker objects go "
-                                    "under \"docker\", see docs/scenarios.md)", o->scenario_path, k->string);
-            return -1;
-        }
-    }
+    /* Its keys are checked by mock_world_new(), the one validator of the world format. */
     o->docker_scenario = cJSON_GetObjectItemCaseSensitive(o->scenario, "docker");
     return 0;
 }
@@ -118,6 +115,10 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             o->help = true;
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            o->version = true;
             return 0;
         }
         const char *value = NULL;

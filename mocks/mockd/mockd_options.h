@@ -27,7 +27,7 @@ typedef struct mockd_options {
     char *tls_cert, *tls_key; /* --tls-cert/--tls-key PEM files, or NULL (test pair) */
     char *agent_sandbox;      /* --agent-sandbox RELEASE, or NULL (the default) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
-    bool help;
+    bool help, version;
 } mockd_options;
 
 extern const char mockd_usage[];

@@ -15,6 +15,7 @@
 #include "agent_sandbox.h"
 #include "mock_kube.h"
 #include "mock_world_tls.h"
+#include "osh_buf.h"
 #include "osh_str.h"
 
 #define DEFAULT_CLUSTER_IMAGE "ghcr.io/nvidia/openshell/cluster:dev"
@@ -30,7 +31,7 @@ struct mock_world {
     mock_world_tls kube_tls; /* url set when the API is served over HTTPS */
 };
 
-/* The cluster image's config (SPEC 11.2): entrypoint, k3s command, healthcheck. */
+/* The cluster image's config (rules §11.2): entrypoint, k3s command, healthcheck. */
 static cJSON *cluster_image_config(void)
 {
     return cJSON_Parse("{\"Entrypoint\": [\"/usr/local/bin/cluster-entrypoint.sh\"], \"Cmd\": [\"server\"],"
@@ -125,7 +126,9 @@ static int check_top_level(const cJSON *scenario, char **error)
         *error = osh_str_dup("scenario: expected a JSON object");
         return -1;
     }
-    const char *keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
+    /* The one list of top-level keys (openshell-mockd and the runner load worlds through
+     * here); the error lists them all, and tests/docs diffs that list with docs/scenarios.md. */
+    static const char *const keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
     const cJSON *k;
     cJSON_ArrayForEach(k, scenario)
     {
@@ -133,8 +136,12 @@ static int check_top_level(const cJSON *scenario, char **error)
         for (size_t i = 0; keys[i]; i++)
             ok = ok || strcmp(keys[i], k->string) == 0;
         if (!ok) {
-            *error = osh_str_printf("scenario: %s: unknown key (expected docker, cluster, kube, defaults, comment)",
-                                    k->string);
+            osh_buf list = OSH_BUF_INIT;
+            for (size_t i = 0; keys[i]; i++)
+                osh_buf_appendf(&list, "%s%s", i ? ", " : "", keys[i]);
+            *error = osh_str_printf("scenario: %s: unknown key (expected one of: %s; Docker objects go under "
+                                    "\"docker\", see docs/scenarios.md)", k->string, osh_buf_str(&list));
+            osh_buf_free(&list);
             return -1;
         }
     }

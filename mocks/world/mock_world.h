@@ -33,7 +33,7 @@ typedef struct mock_world_options {
     bool kube_tls;
     const char *kube_tls_cert_path;
     const char *kube_tls_key_path;
-    /* The agent-sandbox release the API serves (SPEC §14.1: "0.1", "0.5", "1.0", "none") when
+    /* The agent-sandbox release the API serves (rules §14.1: "0.1", "0.5", "1.0", "none") when
      * the scenario's kube.agent_sandbox does not say; NULL = "0.5". */
     const char *agent_sandbox;
 } mock_world_options;
@@ -69,6 +69,9 @@ int mock_world_write_kubeconfig(const mock_world *w, const char *path, char **er
  *           for which = "docker" or "kube". */
 cJSON *mock_world_state(mock_world *w);
 cJSON *mock_world_journal(mock_world *w, const char *which);
+
+/* The kit's version ("0.1.0"); defined by the installed library libopenshell-mocks. */
+const char *mock_world_version(void);
 
 /* The parts, for tests and tools that drive them directly (fault rules, files, stores).
  * Owned by the world. */

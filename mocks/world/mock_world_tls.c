@@ -13,6 +13,16 @@
 #include "osh_buf.h"
 #include "osh_str.h"
 
+/* The public test pair of fixtures/tls/, compiled in (cmake/OshEmbed.cmake). */
+const char *mock_world_tls_embedded(const char *name, size_t *len);
+
+static char *embedded_pem(const char *name)
+{
+    size_t len = 0;
+    const char *pem = mock_world_tls_embedded(name, &len);
+    return osh_str_ndup(pem, len);
+}
+
 /* The whole file as a string; NULL and *error naming the file and why. */
 static char *read_pem(const char *what, const char *path, char **error)
 {
@@ -50,12 +60,12 @@ int mock_world_tls_listen(mock_world_tls *t, mock_http_server *http, int port,
         *error = osh_str_dup("kube TLS: give both a certificate and a key file, or neither");
         return -1;
     }
-    const char *cert = cert_path ? cert_path : MOCK_WORLD_TLS_DEFAULT_CERT;
-    const char *key = key_path ? key_path : MOCK_WORLD_TLS_DEFAULT_KEY;
-    t->cert_pem = read_pem("certificate", cert, error);
+    const char *cert = cert_path ? cert_path : "the built-in test certificate (fixtures/tls)";
+    const char *key = key_path ? key_path : "the built-in test key";
+    t->cert_pem = cert_path ? read_pem("certificate", cert_path, error) : embedded_pem("mock-cert.pem");
     if (!t->cert_pem)
         return -1;
-    char *key_pem = read_pem("key", key, error);
+    char *key_pem = key_path ? read_pem("key", key_path, error) : embedded_pem("mock-key.pem");
     if (!key_pem)
         return -1;
     int bound = 0;

@@ -1,4 +1,4 @@
-/* test_as_controller.c: the agent-sandbox controller in a world, over HTTP (SPEC §14.3):
+/* test_as_controller.c: the agent-sandbox controller in a world, over HTTP (rules §14.3):
  * the children it makes (PVC, pod, Service) and their shape, the pod's script by request
  * counts, conditions and status, suspend/resume, shutdownTime expiry with Delete and Retain,
  * owner-reference collection, and the knobs (Unschedulable, Failed, a foreign pod, two owned

@@ -1,5 +1,5 @@
 /* test_as_kubectl.c (label kubectl): the installed kubectl against a world serving each
- * agent-sandbox release (SPEC §14): discovery and served versions, the deprecation Warning,
+ * agent-sandbox release (rules §14): discovery and served versions, the deprecation Warning,
  * strict field validation, printer columns, wait on the controller's conditions, suspend by
  * patch (v1beta1) and by scale (v1alpha1), delete --wait with owner-reference collection,
  * explain from the CRD's schema. Skipped (77) without kubectl. */

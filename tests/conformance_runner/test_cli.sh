@@ -53,6 +53,42 @@ check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
 "$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"
 check "bad --impl" '[ $? -eq 2 ] && grep -q "unterminated" "$work/e4"'
 "$runner" --scenarios "$work/none" > /dev/null 2> "$work/e5"
-check "missing catalogue" '[ $? -eq 2 ] && grep -q "scenario directory" "$work/e5"'
+check "missing catalogue" '[ $? -eq 2 ] && grep -q "scenario catalogue $work/none" "$work/e5"'
+"$runner" --catalogue "$dir" --list > "$work/list2"
+check "--catalogue is --scenarios" 'cmp -s "$work/list" "$work/list2"'
+check "--version" '"$runner" --version | grep -qx "openshell-conformance [0-9][0-9.]*"'
+
+# The HTML report links each cited rule to its anchor in the rules document.
+check "report links rules" 'grep -q "<a href=\"[^\"]*rules.md#3.4\">§3.4</a>" "$work/rep/index.html"'
+"$runner" --scenarios "$dir" --rules-url "https://example.org/rules.md" --impl "/bin/sh '$impl'" --filter PASS-ONE \
+  --report "$work/rep2" > /dev/null 2>&1
+check "--rules-url" 'grep -q "<a href=\"https://example.org/rules.md#3.4\">" "$work/rep2/index.html"'
+
+# --coverage: each rule with the scenarios citing it, then what no scenario covers.
+printf '%s\n' '<a id="3"></a>' '## §3 CLI' '<a id="3.1"></a>' '### §3.1 Commands' '<a id="3.4"></a>' '### §3.4 Output' \
+  '<a id="3.5"></a>' '### §3.5 Exit' '<a id="9"></a>' '## §9 Other' > "$work/rules.md"
+"$runner" --scenarios "$dir" --rules "$work/rules.md" --coverage > "$work/cov" 2> "$work/cov.err"
+check "coverage exit 0" '[ $? -eq 0 ]'
+check "coverage lists citing scenarios" 'grep -q "^§3.4 Output	.*PASS-ONE" "$work/cov"'
+check "coverage: parent through sub-sections" 'grep -q "^§3 CLI	(through sub-sections)" "$work/cov"'
+check "coverage: uncovered rule" 'grep -qx "UNCOVERED 9 §9 Other" "$work/cov"'
+printf '%s\n' '<a id="9"></a>' '## §9 Other' > "$work/rules2.md"
+"$runner" --scenarios "$dir" --rules "$work/rules2.md" --coverage > "$work/cov2" 2> "$work/cov2.err"
+check "coverage: unknown citation fails" '[ $? -eq 1 ] && grep -q "^UNKNOWN §3.4 in PASS-ONE" "$work/cov2"'
+"$runner" --scenarios "$dir" --rules "$work/none.md" --coverage > /dev/null 2> "$work/cov3.err"
+check "coverage: missing rules document" '[ $? -eq 2 ] && grep -q "rules document $work/none.md" "$work/cov3.err"'
+
+# --docker real writes the same reports as the mock mode (one reporting path). A world-less
+# scenario needs no daemon, so it runs the same on both sides and is reported SAME (passed).
+mkdir "$work/realcat"
+echo '{"id": "REAL-ONE", "rule": "r", "spec": "§3.4", "world": false, "real": {"names": ["t"], "why": "w"},
+  "steps": [{"args": ["out", "x"], "expect": {"stdout": {"equals": "x\n"}}}]}' > "$work/realcat/REAL-ONE.json"
+"$runner" --catalogue "$work/realcat" --impl "/bin/sh '$impl'" --docker real --docker-host "unix://$work/no-daemon.sock" \
+  --report "$work/realrep" --junit "$work/real.xml" --tap > "$work/realtap" 2> "$work/real.err"
+check "real mode: exit 0" '[ $? -eq 0 ]'
+check "real mode: SAME line" 'grep -q "^SAME REAL-ONE" "$work/real.err"'
+check "real mode: html report" 'grep -q "REAL-ONE" "$work/realrep/index.html" && grep -q "1 passed" "$work/realrep/index.html"'
+check "real mode: junit" 'grep -q "<testcase[^>]*REAL-ONE" "$work/real.xml"'
+check "real mode: tap" 'grep -qx "1..1" "$work/realtap" && grep -qx "ok 1 - REAL-ONE" "$work/realtap"'
 echo "$fails check(s) failed"
 [ $fails -eq 0 ]

@@ -24,7 +24,7 @@ refused "missing scenario" "$DIR/none.json: cannot read scenario" --docker "unix
 printf '{"docker": {"images": [' > "$DIR/broken.json"
 refused "scenario syntax" "$DIR/broken.json: invalid scenario: JSON syntax error" --docker "unix://$DIR/b.sock" --scenario "$DIR/broken.json"
 echo '{"images": []}' > "$DIR/flat.json"
-refused "scenario outside docker" "$DIR/flat.json: invalid scenario: images: unknown field" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
+refused "scenario outside docker" "$DIR/flat.json: scenario: images: unknown key (expected one of: docker, cluster, kube" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
 echo '{"docker": {"containers": [{"name": "x1"}]}}' > "$DIR/bad.json"
 refused "scenario field" "$DIR/bad.json: docker.containers[0].create: expected the create body" --docker "unix://$DIR/b.sock" --scenario "$DIR/bad.json"
 

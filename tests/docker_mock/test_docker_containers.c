@@ -344,7 +344,7 @@ static void test_wait_blocks_until_stop(void **state)
     free(id);
 }
 
-/* SPEC 11.5: the start failures the flow relies on */
+/* rules §11.5: the start failures the flow relies on */
 static void test_start_failures(void **state)
 {
     dk_test *t = *state;
@@ -400,7 +400,7 @@ static void test_network_gone_at_start(void **state)
     char *want = osh_str_printf("network %s not found", net2);
     assert_string_equal(msg, want);
     free(want);
-    /* the bootstrap's reconcile (SPEC 4.8.1): disconnect by name drops the stale endpoint,
+    /* the bootstrap's reconcile (rules §4.8.1): disconnect by name drops the stale endpoint,
      * connect attaches the new network, and the start works */
     r = CALL(t, "GET", "/containers/gonenet/json", NULL);
     assert_non_null(dk_jget(r.json, "NetworkSettings.Networks.gone"));

@@ -1,5 +1,5 @@
 /* test_docker_objects.c: networks, volumes and images of the Docker mock over HTTP, with
- * dockerd 20.10's status codes and error texts (SPEC 11.5 included). */
+ * dockerd 20.10's status codes and error texts (rules §11.5 included). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -277,7 +277,7 @@ static void test_scripted_execs(void **state)
     osh_buf out = OSH_BUF_INIT, err = OSH_BUF_INIT;
     const cJSON *code;
     dk_reply ins;
-    /* the script matches after removing continuations and runs of spaces (SPEC 5.3) */
+    /* the script matches after removing continuations and runs of spaces (rules §5.3) */
     char *id = run_exec(t, "openshell-cluster-t",
                         "[\"sh\",\"-c\",\"KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes \\\\\\n   --no-headers -o "
                         "custom-columns=NAME:.metadata.name  2>/dev/null\"]", &out, &err, &code, &ins);

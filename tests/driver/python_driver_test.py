@@ -1,6 +1,6 @@
 """python_driver_test.py MOCKD OPENSHELL: the official Python client (python3-kubernetes)
 reads what `openshell driver create` stored in the mock cluster and checks the labels and
-annotations a gateway relies on (SPEC §13.3, §13.4): the identity labels, the gateway id, the
+annotations a gateway relies on (rules §13.3, §13.4): the identity labels, the gateway id, the
 lookup selectors, the pod template's sandbox-id annotation. Then the driver finds, stops
 nothing, and deletes it by those labels. Exits 77 when the kubernetes module is missing."""
 import json

@@ -1,4 +1,4 @@
-/* test_driver_object.c: the create body of SPEC §13.3 against every golden document in
+/* test_driver_object.c: the create body of rules §13.3 against every golden document in
  * fixtures/golden/driver (one cmocka test per case), plus the validation of §13.3 step 1,
  * the identity resolution and the phase table of §13.7. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* fuzz_cli_args.c: the `openshell` command line (impl/cli/cli_args.h, SPEC 3.1). The input is
+/* fuzz_cli_args.c: the `openshell` command line (impl/cli/cli_args.h, rules §3.1). The input is
  * split at NUL bytes into argv[1..]. Invariants: 0 or 2 comes back; a usage error has a
  * message; a parsed port is 1..65535; cli_parse_port accepts only decimal 1..65535; the usage
  * text of any parsed help topic exists; doctor exec arguments point into argv. */

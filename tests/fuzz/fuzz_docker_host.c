@@ -1,5 +1,5 @@
 /* fuzz_docker_host.c: DOCKER_HOST values and --remote destinations (docker_client.h), and the
- * TLS SAN derivation from them (gw_spec.h, SPEC 4.6). Invariants: a refusal names the
+ * TLS SAN derivation from them (gw_spec.h, rules §4.6). Invariants: a refusal names the
  * DOCKER_HOST problem; a local SAN host is never empty, loopback, or holds '/'. */
 #include <stdio.h>
 

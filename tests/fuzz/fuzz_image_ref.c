@@ -1,4 +1,4 @@
-/* fuzz_image_ref.c: image references (gw_spec.h, SPEC 4.3) from --image, the environment or
+/* fuzz_image_ref.c: image references (gw_spec.h, rules §4.3) from --image, the environment or
  * OPENSHELL_PUSH_IMAGES, and the X-Registry-Auth header built around them. Invariants: the
  * split reassembles to the reference (repo:tag, the reference itself with tag "" for digests,
  * or with the implied "latest"), a tag never holds '/'; a local reference's repository has no '/'. */

@@ -1,5 +1,5 @@
 /* fuzz_node_name.c: gateway names as the user types them (gw_names.h): the k3s node name
- * normalization (SPEC 2), validation (SPEC 3.2) and the resource name. Invariants of the node
+ * normalization (rules §2), validation (rules §3.2) and the resource name. Invariants of the node
  * name: "openshell-" + suffix, 11..253 bytes, only [a-z0-9-], the suffix neither starts nor
  * ends with '-', and normalizing the suffix again gives the same name. */
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """make_seeds.py: writes the seed corpus of every harness into tests/fuzz/corpus/<target>/.
 
-Seeds are real documents: fixtures/ (scenarios, Sandbox goldens), SPEC examples and Docker
+Seeds are real documents: fixtures/ (scenarios, Sandbox goldens), rules examples and Docker
 answers as dockerd 20.10 sends them. Run it again after changing a seed; the files are
 committed so the default build needs no Python."""
 import base64, glob, io, json, os, struct, tarfile

@@ -1,4 +1,4 @@
-/* test_shell_escape.c: the doctor exec escaping (gw_shell_escape, SPEC 9.5) round-trips through
+/* test_shell_escape.c: the doctor exec escaping (gw_shell_escape, rules §9.5) round-trips through
  * a real /bin/sh: `printf '%s\n' ESCAPED...` prints every argument back byte for byte. Kept out
  * of the fuzz loop (it forks a shell per case); the cases are fixed edge cases plus
  * pseudo-random byte strings from a fixed seed, so a failure always reproduces. */

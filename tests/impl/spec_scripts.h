@@ -1,4 +1,4 @@
-/* spec_scripts.h: the exec command strings of SPEC 5.2, 5.3 and 8.2, copied from the SPEC text
+/* spec_scripts.h: the exec command strings of rules §5.2, 5.3 and 8.2, copied from docs/rules.md
  * (independently of impl/) so a typo in the implementation fails a test. */
 #ifndef SPEC_SCRIPTS_H
 #define SPEC_SCRIPTS_H

@@ -1,4 +1,4 @@
-/* test_impl_cli.c: argument parsing (SPEC 3.1, 3.5), doctor exec escaping (9.5), the
+/* test_impl_cli.c: argument parsing (rules §3.1, 3.5), doctor exec escaping (9.5), the
  * DOCKER_HOST and ssh endpoints (3.6, 4.11), the test knobs (3.7), NAV_GATEWAY_TLS_ENABLED
  * (8.1), and the exact exec command strings (5.2, 5.3, 8.2). */
 #include <setjmp.h>
@@ -188,7 +188,7 @@ static void ssh_endpoint(void **state)
     host = gw_ssh_host_of("plainhost");
     assert_string_equal(host, "plainhost");
     free(host);
-    /* Without a working `ssh -G` the host resolves to itself (SPEC 4.6). */
+    /* Without a working `ssh -G` the host resolves to itself (rules §4.6). */
     char *saved = strdup(getenv("PATH"));
     setenv("PATH", "/nonexistent", 1);
     host = gw_ssh_resolve_host("box");

@@ -1,5 +1,5 @@
 /* test_impl_cli_files.c: the openshell binary on commands that need no daemon, or none that
- * answers: name resolution (SPEC 3.3), validation before side effects (3.2), exit codes (3.5),
+ * answers: name resolution (rules §3.3), validation before side effects (3.2), exit codes (3.5),
  * info/select output (9.2), preflight failures (4.1), the TLS knob (8.1). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_impl_config.c: config root (SPEC 1), metadata JSON (9.1), active gateway and the
+/* test_impl_config.c: config root (rules §1), metadata JSON (9.1), active gateway and the
  * gateway list (9.2), and the atomic mTLS store (8.3), under a temporary XDG_CONFIG_HOME. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_impl_deploy.c: `openshell gateway start` against the mock world (SPEC 4-9, 12.2-12.7):
+/* test_impl_deploy.c: `openshell gateway start` against the mock world (rules §4-9, 12.2-12.7):
  * the request sequence, create body, files written, resume and recreate, every failure path
  * with the cleanup it owes, and the world left behind. */
 #include <setjmp.h>
@@ -60,7 +60,7 @@ static void fresh_deploy(void **state)
         at = next + strlen(lines[i]);
     }
     iw_assert_not_contains(err, "\x1b[");
-    /* Journal order of SPEC 4.0. */
+    /* Journal order of rules §4.0. */
     const char *order[][2] = {{"GET", "/_ping"},
                               {"GET", "/version"},
                               {"GET", "/info"},
@@ -434,7 +434,7 @@ static void tcp_docker_host(void **state)
     iw_free(w);
 }
 
-/* Remote deploy over the fake ssh (SPEC 4.11). */
+/* Remote deploy over the fake ssh (rules §4.11). */
 static void remote_deploy_over_ssh(void **state)
 {
     impl_world *w = iw_new(NULL);
@@ -484,7 +484,7 @@ static void remote_deploy_over_ssh(void **state)
     iw_free(w);
 }
 
-/* SPEC 4.3 remote step 4: the pulled image must match the host's architecture. */
+/* rules §4.3 remote step 4: the pulled image must match the host's architecture. */
 static void remote_architecture_mismatch(void **state)
 {
     impl_world *w = iw_new("{\"docker\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/images/*/json\", "

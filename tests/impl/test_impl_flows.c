@@ -1,5 +1,5 @@
 /* test_impl_flows.c: the exec-driven and scripted parts of a deploy against mocks/docker:
- * stale-node cleanup (SPEC 5), image push (6), health markers and logs (7), the mTLS
+ * stale-node cleanup (rules §5), image push (6), health markers and logs (7), the mTLS
  * bundle (8), GPU requests (4.8.4), destroy and stop tolerances (9.3, 9.4), doctor exec. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,7 +75,7 @@ static int count_lines_with(const char *text, const char *line)
     return n;
 }
 
-/* --- SPEC 5: stale nodes --- */
+/* --- rules §5: stale nodes --- */
 
 static void stale_nodes_removed_with_exact_commands(void **state)
 {
@@ -166,7 +166,7 @@ static void stale_exec_error_is_a_warning(void **state)
     iw_free(w);
 }
 
-/* --- SPEC 8: mTLS --- */
+/* --- rules §8: mTLS --- */
 
 static void mtls_timeout(void **state)
 {
@@ -280,7 +280,7 @@ static void mtls_container_exits(void **state)
     free(m1);
 }
 
-/* --- SPEC 7: markers and logs --- */
+/* --- rules §7: markers and logs --- */
 
 static void health_log_ring_keeps_last_15(void **state)
 {
@@ -371,7 +371,7 @@ static void truncated_log_stream_is_reported_and_survived(void **state)
     iw_free(w);
 }
 
-/* --- SPEC 6: push --- */
+/* --- rules §6: push --- */
 
 #define PUSH_EXECS                                                                                                    \
     "{\"argv\": [\"ctr\", \"-a\", \"/run/k3s/containerd/containerd.sock\", \"-n\", \"k8s.io\", \"images\", "         \
@@ -456,7 +456,7 @@ static void push_failures(void **state)
     iw_free(w);
 }
 
-/* --- SPEC 4.8.4, 2 --- */
+/* --- rules §4.8.4, 2 --- */
 
 static void gpu_requests(void **state)
 {
@@ -499,7 +499,7 @@ static void long_node_name_fails_start_and_cleans_up(void **state)
     iw_free(w);
 }
 
-/* --- SPEC 9.3, 9.4, 9.5 --- */
+/* --- rules §9.3, 9.4, 9.5 --- */
 
 static void destroy_image_409_and_volume_error(void **state)
 {
@@ -587,7 +587,7 @@ static void *stop_when_followed(void *arg)
     return NULL;
 }
 
-/* doctor logs --follow streams until the container stops (SPEC 9.5). */
+/* doctor logs --follow streams until the container stops (rules §9.5). */
 static void doctor_logs_follow(void **state)
 {
     impl_world *w = iw_new(NULL);

@@ -1,4 +1,4 @@
-/* test_impl_names.c: node-name vectors N1-N36 (SPEC 2), gateway-name validation (SPEC 3.2),
+/* test_impl_names.c: node-name vectors N1-N36 (rules §2), gateway-name validation (rules §3.2),
  * resource names. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_impl_push.c: the archive wrapped around the image export (SPEC 6 step 2), read back
+/* test_impl_push.c: the archive wrapped around the image export (rules §6 step 2), read back
  * with libarchive. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_impl_resume.c: deploys over what an earlier run left (SPEC 4.2, 4.4, 4.8.1, 9.6):
+/* test_impl_resume.c: deploys over what an earlier run left (rules §4.2, 4.4, 4.8.1, 9.6):
  * volume-only resume, pre-existing containers (port read-back, image not compared),
  * stale network endpoints, stored host defaults, environment-driven create bodies, and the
  * resume-mode cleanup that keeps the volume. */
@@ -161,7 +161,7 @@ static char *host_port(impl_world *w)
     return port;
 }
 
-/* SPEC 4.2 stored defaults: the stored port wins over --port unless --recreate. */
+/* rules §4.2 stored defaults: the stored port wins over --port unless --recreate. */
 static void stored_port_replaces_the_flag(void **state)
 {
     const char *meta = "{\"name\": \"t\", \"gateway_endpoint\": \"https://127.0.0.1:9191\", "
@@ -274,7 +274,7 @@ static int pty_run(impl_world *w, char *const *argv, const char *extra_env, cons
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* SPEC 3.4: on a terminal, [progress] lines show on one transient line. */
+/* rules §3.4: on a terminal, [progress] lines show on one transient line. */
 static void progress_on_a_terminal(void **state)
 {
     impl_world *w = iw_new("{\"docker\": {\"images\": [{\"ref\": \"a/gateway:dev\"}], \"execs\": ["
@@ -293,7 +293,7 @@ static void progress_on_a_terminal(void **state)
     iw_free(w);
 }
 
-/* SPEC 3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
+/* rules §3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
 static void interactive_prompt_recreates(void **state)
 {
     impl_world *w = iw_new(NULL);

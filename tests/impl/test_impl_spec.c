@@ -1,4 +1,4 @@
-/* test_impl_spec.c: the pure deploy builders: create body (SPEC 4.8.2), env order (4.8.3),
+/* test_impl_spec.c: the pure deploy builders: create body (rules §4.8.2), env order (4.8.3),
  * GPU requests (4.8.4), SANs (4.6), image references (4.3), X-Registry-Auth, host env. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* test_impl_stream.c: multiplexed frames (SPEC 5.1), UTF-8 repair, line splitting, the log
- * follower's line rules and the ring of 15 (SPEC 7.1). */
+/* test_impl_stream.c: multiplexed frames (rules §5.1), UTF-8 repair, line splitting, the log
+ * follower's line rules and the ring of 15 (rules §7.1). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

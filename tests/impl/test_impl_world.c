@@ -1,5 +1,5 @@
 /* test_impl_world.c: deploys against the whole mock world, where the k3s simulator plays
- * the cluster (SPEC 11): cluster state on the volume, stale nodes left by an older
+ * the cluster (rules §11): cluster state on the volume, stale nodes left by an older
  * container, the API and the secret appearing after N calls, markers on the log stream. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* test_fixture_scenarios.c: every world scenario in fixtures/scenarios loads (a world is
- * built from it and torn down), and each names the SPEC case it sets up in "comment". */
+ * built from it and torn down), and each names the rules case it sets up in "comment". */
 #include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>

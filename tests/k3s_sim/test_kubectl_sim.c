@@ -1,4 +1,4 @@
-/* test_kubectl_sim.c: the simulated kubectl and container shell against a store: the SPEC
+/* test_kubectl_sim.c: the simulated kubectl and container shell against a store: the rules
  * 11.4 answers (S1-S4, M1, W1/W2, rollout, hostname, rm, ctr, unknown), output formats,
  * flag parsing errors and JSONPath. */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* test_world.c: the world (Docker mock + Kubernetes mock + k3s simulator) driven over HTTP:
  * the default healthy cluster, state on the volume across recreation, volume removal, the
- * SPEC 11.4 exec answers through docker exec, and the SPEC 11.6 scenario knobs. */
+ * rules §11.4 exec answers through docker exec, and the rules §11.6 scenario knobs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -579,7 +579,7 @@ static void test_default_images_and_pullable(void **state)
     osh_buf_free(&out);
 }
 
-/* S-2 (docs/docker-fidelity.md): `openshell doctor exec -- sh -c 'exit 3'` sends SPEC 9.5's
+/* S-2 (docs/docker-fidelity.md): `openshell doctor exec -- sh -c 'exit 3'` sends rules §9.5's
  * sh -lc with the KUBECONFIG prefix around a nested sh -c; the real shell answers 3. */
 static void test_nested_sh_c(void **state)
 {

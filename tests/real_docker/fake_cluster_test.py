@@ -2,7 +2,7 @@
 """fake_cluster_test.py: the fake cluster image (fixtures/fake-cluster) on a real dockerd.
 
 Builds the image with fixtures/fake-cluster/build-image.sh under a run-private tag, runs it
-with the create settings of SPEC 4.8.2, and checks what the bootstrap observes: the Docker
+with the create settings of rules §4.8.2, and checks what the bootstrap observes: the Docker
 HEALTHCHECK turning healthy, the node-name log line, the S1/M1/W1/W2/hostname exec answers,
 a stale node after recreation with another identity on the same volume and its removal by
 S2-S4, and the behaviour knobs (exit code, log marker, never healthy, no healthcheck).
@@ -68,7 +68,7 @@ class Daemon:
         return self.call("GET", "/containers/%s/json" % name, want=200).json()
 
     def exec(self, name, cmd):
-        """(stdout+stderr text, exit code) of an exec, as SPEC 5.1 runs it."""
+        """(stdout+stderr text, exit code) of an exec, as rules §5.1 runs it."""
         r = self.call("POST", "/containers/%s/exec" % name, body={
             "AttachStdout": True, "AttachStderr": True, "Cmd": cmd}, want=201)
         eid = r.json()["Id"]
@@ -102,7 +102,7 @@ class Daemon:
 
 def privileged_exec_works(d, prefix):
     """This VM's runc wrapper cannot exec into privileged containers everywhere (missing
-    CAP_SYS_RESOURCE); probe it so the test runs the SPEC settings wherever they work."""
+    CAP_SYS_RESOURCE); probe it so the test runs the rules §4.8.2 settings wherever they work."""
     name = prefix + "-probe"
     d.call("POST", "/containers/create", [("name", name)], {
         "Image": prefix + "-base:1", "Cmd": ["sleep", "1000"],

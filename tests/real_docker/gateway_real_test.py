@@ -64,7 +64,7 @@ def test_fresh_deploy(d, gw, node):
     check(hc["Privileged"] is True and hc["CgroupnsMode"] == "host" and hc["RestartPolicy"]["Name"] == "unless-stopped"
           and hc["Binds"] == [c + ":/var/lib/rancher/k3s"] and hc["NetworkMode"] == c
           and hc["PortBindings"] == {"30051/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(gw.port)}]},
-          "HostConfig as SPEC 4.8.2 on the real daemon")
+          "HostConfig as rules §4.8.2 on the real daemon")
     meta_path = os.path.join(gw.cfg, "openshell", "gateways", gw.name + "_metadata.json")
     meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
     check(meta == {"name": gw.name, "gateway_endpoint": "https://127.0.0.1:%d" % gw.port, "is_remote": False,
@@ -141,7 +141,7 @@ def test_destroy(d, url, gw, image_id):
 
 
 def test_push(d, url, openshell, prefix, cfg):
-    """OPENSHELL_PUSH_IMAGES (SPEC 6) on the real daemon: export, upload into the container,
+    """OPENSHELL_PUSH_IMAGES (rules §6) on the real daemon: export, upload into the container,
     `ctr images import` (the fake's stub records the refs), W1, rollout restart/status."""
     name = prefix + "p"
     image = name + "/cluster:dev"
@@ -176,7 +176,7 @@ def test_plaintext(d, url, openshell, prefix, cfg):
 
 
 def test_long_name(d, url, openshell, prefix, cfg):
-    """SPEC 2's known limitation on a real daemon: a node name over 64 bytes is the hostname,
+    """rules §2's known limitation on a real daemon: a node name over 64 bytes is the hostname,
     so the start fails with sethostname; the fresh-deploy cleanup removes everything."""
     name = (prefix + "l" * 60)[:55]
     image = name + "/cluster:dev"

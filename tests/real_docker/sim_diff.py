@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """sim_diff.py: the k3s simulator (mocks/k3s in a mock world, served by osh-world-serve) next
 to the fake cluster image on a real dockerd (fixtures/fake-cluster), driven through the same
-Docker requests the bootstrap sends: create + start with the SPEC 4.8.2 body, S1 until the API
+Docker requests the bootstrap sends: create + start with the rules §4.8.2 body, S1 until the API
 answers, hostname, M1 until the secret exists, W1/W2, rollout, health, then recreation on the
 same volume under another node name and the stale-node cleanup S1-S4, and a ctr import. The
 exec outputs and exit codes are compared after masking generated names (PV names, digests).
-Two independent implementations of SPEC 11 agreeing is the point; differences are failures
+Two independent implementations of rules §11 agreeing is the point; differences are failures
 unless known_differences.json lists them (steps named "sim:...").
 Usage: sim_diff.py --world-serve PATH --known FILE. Exit 0, 1, or 77."""
 
@@ -155,7 +155,7 @@ def marker_lines(logs):
 
 
 def run_marker_variant(drv, variant, env, want_lines):
-    """Start a cluster container showing SPEC 11.3 markers; record the distinct marker lines
+    """Start a cluster container showing rules §11.3 markers; record the distinct marker lines
     on its log stream, its health and nslookup's answer."""
     c = "%s-m-%s" % (drv.prefix, variant)
     vol = "%s-mvol-%s" % (drv.prefix, variant)
@@ -187,7 +187,7 @@ def run_marker_variant(drv, variant, env, want_lines):
 
 
 def image_tar(d, ref):
-    """SPEC 6's upload: one regular file openshell-images.tar holding `docker save` output."""
+    """rules §6's upload: one regular file openshell-images.tar holding `docker save` output."""
     r = d.c.request("GET", "/images/get", [("names", ref)])
     if r.status != 200:
         raise RuntimeError("export of %s: %d" % (ref, r.status))

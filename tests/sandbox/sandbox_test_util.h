@@ -50,7 +50,7 @@ int test_cli_select(int argc, char **argv);
 /* Write the command prefix into argv ({driver} or {openshell, "sandbox"}); returns its length. */
 int test_cli_prefix(const char **argv);
 
-/* The golden Sandbox as the API server stores it (SPEC §14.2): spec.logLevel,
+/* The golden Sandbox as the API server stores it (rules §14.2): spec.logLevel,
  * spec.environment and spec.agentSocket are in neither Sandbox CRD, so they are pruned. */
 cJSON *test_golden_as_stored(const cJSON *golden);
 

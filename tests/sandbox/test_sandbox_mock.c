@@ -1,5 +1,5 @@
 /* test_sandbox_mock.c: `sandbox ...` end to end against the mock Kubernetes API server
- * (mocks/kube): the scenarios of SPEC §12.9. The stored object must equal the golden
+ * (mocks/kube): the scenarios of rules §12.9. The stored object must equal the golden
  * document, the journal must show what was (or was not) sent. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,7 +243,7 @@ static void every_golden_is_stored_verbatim(void **state)
         k8s_error err = {0};
         const cJSON *vct = cJSON_GetObjectItem(cJSON_GetObjectItem(expected, "spec"), "volumeClaimTemplates");
         if (vct && !cJSON_IsArray(vct)) {
-            /* the CRD says array: the API server refuses the object (SPEC §14.2) */
+            /* the CRD says array: the API server refuses the object (rules §14.2) */
             assert_int_not_equal(sandbox_create(client, config.namespace_, object, &created, &err), 0);
             assert_int_equal(err.code, 422);
             k8s_error_clear(&err);

@@ -1,5 +1,5 @@
 /* test_sandbox_model.c: pure helpers of the client: the phase table and id extraction of
- * SPEC §10.7, the GPU message, error mapping of §10.1, the timeout bound and message of
+ * rules §10.7, the GPU message, error mapping of §10.1, the timeout bound and message of
  * §10.6, pod IP parsing, UUIDv4 format and the resource paths. */
 #include <setjmp.h>
 #include <stdarg.h>

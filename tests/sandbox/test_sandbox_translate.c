@@ -1,4 +1,4 @@
-/* test_sandbox_translate.c: the Sandbox object of SPEC §10.2-§10.4 against every golden
+/* test_sandbox_translate.c: the Sandbox object of rules §10.2-§10.4 against every golden
  * document in fixtures/golden/sandbox (one cmocka test per golden case). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +47,7 @@ static void golden_case(void **state)
     assert_true(equal);
 }
 
-/* The SPEC's own examples must be among the goldens, so the matrix cannot silently shrink. */
+/* The rules' own examples must be among the goldens, so the matrix cannot silently shrink. */
 static void goldens_include_spec_examples(void **state)
 {
     const struct CMUnitTest *tests = *state;

@@ -29,7 +29,7 @@ static fixture *start_world(const char *scenario_json)
     cJSON *scenario = scenario_json ? cJSON_Parse(scenario_json) : NULL;
     assert_true(!scenario_json || scenario);
     char *error = NULL;
-    /* the §10 client runs on the reference commit's release (SPEC §14.1) */
+    /* the §10 client runs on the reference commit's release (rules §14.1) */
     mock_world_options opts = {.kube_enabled = true, .agent_sandbox = "0.1"};
     f->world = mock_world_new(scenario, &opts, &error);
     cJSON_Delete(scenario);
@@ -87,7 +87,7 @@ static cJSON *stored_sandbox(fixture *f, const char *name)
         for (size_t i = 0; i < sizeof server_fields / sizeof *server_fields; i++)
             cJSON_DeleteItemFromObjectCaseSensitive(metadata, server_fields[i]);
         cJSON_DeleteItemFromObjectCaseSensitive(found, "status");
-        /* the agent-sandbox controller names the pod it made (SPEC §14.3) */
+        /* the agent-sandbox controller names the pod it made (rules §14.3) */
         cJSON *ann = cJSON_GetObjectItem(metadata, "annotations");
         cJSON_DeleteItemFromObjectCaseSensitive(ann, "agents.x-k8s.io/pod-name");
         if (ann && !ann->child)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Builds the OpenAPI v3 documents the mock Kubernetes API serves (/openapi/v3/...) from the
-reference copies in ../shared/reference: only the paths of the served resources, only the
+upstream OpenAPI documents in REFERENCE_DIR (the Kubernetes API server's /openapi/v3 answers and
+agent-sandbox's release manifest): only the paths of the served resources, only the
 schemas they reach, parameter descriptions dropped. The Sandbox document is made from the
 CRD's openAPIV3Schema in agent-sandbox.yaml, with the paths the apiserver publishes for a CRD.
 
