@@ -20,7 +20,8 @@
 /* Whether release names one of the releases above. */
 bool agent_sandbox_release_known(const char *release);
 /* The Sandbox CRD of release (referenced; kube_crd_unref), NULL for "none". On a bad release
- * or an unreadable CRD document: NULL and *error set. crd_dir NULL = fixtures/crds. */
+ * or an unreadable CRD document: NULL and *error set. crd_dir NULL = the compiled-in
+ * copy of fixtures/crds. */
 kube_crd *agent_sandbox_crd(const char *release, const char *crd_dir, char **error);
 /* Installs release's CRD into s (nothing for "none"). 0, or -1 with *error set. */
 int agent_sandbox_install(kube_store *s, const char *release, char **error);

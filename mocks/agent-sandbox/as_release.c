@@ -1,5 +1,6 @@
-/* as_release.c: the Sandbox CRD of each agent-sandbox release, read from the CRD documents of
- * fixtures/crds (parsed once per process: a CRD is immutable and shared). */
+/* as_release.c: the Sandbox CRD of each agent-sandbox release, from the CRD documents of
+ * fixtures/crds compiled into the library (parsed once per process: a CRD is immutable and
+ * shared), or from a directory given instead. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +8,12 @@
 
 #include "agent_sandbox.h"
 #include "kube_yaml.h"
-#include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 #define SANDBOX_CRD "sandboxes.agents.x-k8s.io"
+
+const char *agent_sandbox_crd_embedded(const char *name, size_t *len); /* cmake/OshEmbed.cmake */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static kube_crd *cache[3]; /* 0.1, 0.5, 1.0 from the default directory */
@@ -21,24 +24,12 @@ bool agent_sandbox_release_known(const char *r)
 }
 
 /* 1.0 is the v0.5.6 CRD without v1alpha1 and without conversion (rules §14). */
-static kube_crd *load_v1(const char *path, char **error)
+static kube_crd *load_v1(const char *text, size_t len, const char *origin, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: cannot open", path);
-        return NULL;
-    }
-    osh_buf text = OSH_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&text, chunk, n);
-    fclose(f);
     char *yerr = NULL;
-    cJSON *doc = kube_yaml_parse(text.data ? text.data : "", text.len, &yerr);
-    osh_buf_free(&text);
+    cJSON *doc = kube_yaml_parse(text, len, &yerr);
     if (!doc) {
-        *error = osh_str_printf("%s: %s", path, yerr);
+        *error = osh_str_printf("%s: %s", origin, yerr);
         free(yerr);
         return NULL;
     }
@@ -54,9 +45,29 @@ static kube_crd *load_v1(const char *path, char **error)
     kube_crd *crd = kube_crd_parse(doc, &perr);
     cJSON_Delete(doc);
     if (!crd) {
-        *error = osh_str_printf("%s: %s", path, perr);
+        *error = osh_str_printf("%s: %s", origin, perr);
         free(perr);
     }
+    return crd;
+}
+
+/* Release idx's CRD from the document in crd_dir, or from the copy of fixtures/crds compiled
+ * into the library (an installed library has no source tree) when crd_dir is NULL. */
+static kube_crd *load_release(int idx, const char *crd_dir, char **error)
+{
+    const char *file = idx == 0 ? "agent-sandbox-v0.1.0.yaml" : "agent-sandbox-v0.5.6-sandboxes-crd.yaml";
+    char *origin = crd_dir ? osh_str_printf("%s/%s", crd_dir, file) : osh_str_printf("fixtures/crds/%s", file);
+    size_t len = 0;
+    char *owned = NULL;
+    const char *text = crd_dir ? (owned = osh_file_read(origin, KUBE_CRD_FILE_MAX, &len, error))
+                               : agent_sandbox_crd_embedded(file, &len);
+    kube_crd *crd = NULL;
+    if (text)
+        crd = idx == 2 ? load_v1(text, len, origin, error) : kube_crd_load_text(text, len, origin, SANDBOX_CRD, error);
+    else if (!*error)
+        *error = osh_str_printf("%s: not compiled in", origin);
+    free(owned);
+    free(origin);
     return crd;
 }
 
@@ -71,15 +82,12 @@ kube_crd *agent_sandbox_crd(const char *release, const char *crd_dir, char **err
     if (strcmp(release, "none") == 0)
         return NULL;
     int idx = strcmp(release, "0.1") == 0 ? 0 : strcmp(release, "0.5") == 0 ? 1 : 2;
-    const char *dir = crd_dir ? crd_dir : AGENT_SANDBOX_CRD_DIR;
     pthread_mutex_lock(&cache_lock);
     kube_crd *crd = crd_dir ? NULL : kube_crd_ref(cache[idx]);
     pthread_mutex_unlock(&cache_lock);
     if (crd)
         return crd;
-    char *path = osh_str_printf("%s/%s", dir, idx == 0 ? "agent-sandbox-v0.1.0.yaml" : "agent-sandbox-v0.5.6-sandboxes-crd.yaml");
-    crd = idx == 2 ? load_v1(path, error) : kube_crd_load_file(path, SANDBOX_CRD, error);
-    free(path);
+    crd = load_release(idx, crd_dir, error);
     if (!crd)
         return NULL;
     crd->convert = agent_sandbox_convert;

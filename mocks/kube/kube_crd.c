@@ -9,6 +9,7 @@
 #include "kube_meta.h"
 #include "osh_buf.h"
 #include "kube_yaml.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
@@ -134,25 +135,13 @@ kube_crd *kube_crd_parse(const cJSON *doc, char **error)
     return crd;
 }
 
-kube_crd *kube_crd_load_file(const char *path, const char *name, char **error)
+kube_crd *kube_crd_load_text(const char *text, size_t len, const char *origin, const char *name, char **error)
 {
     *error = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: cannot open", path);
-        return NULL;
-    }
-    osh_buf text = OSH_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&text, chunk, n);
-    fclose(f);
     char *yerr = NULL;
-    cJSON *docs = kube_yaml_parse_all(text.data ? text.data : "", text.len, &yerr);
-    osh_buf_free(&text);
+    cJSON *docs = kube_yaml_parse_all(text, len, &yerr);
     if (!docs) {
-        *error = osh_str_printf("%s: %s", path, yerr);
+        *error = osh_str_printf("%s: %s", origin, yerr);
         free(yerr);
         return NULL;
     }
@@ -167,13 +156,24 @@ kube_crd *kube_crd_load_file(const char *path, const char *name, char **error)
         char *perr = NULL;
         crd = kube_crd_parse(d, &perr);
         if (!crd)
-            *error = osh_str_printf("%s: CustomResourceDefinition %s: %s", path, name, perr);
+            *error = osh_str_printf("%s: CustomResourceDefinition %s: %s", origin, name, perr);
         free(perr);
         break;
     }
     if (!crd && !*error)
-        *error = osh_str_printf("%s: no CustomResourceDefinition named %s", path, name);
+        *error = osh_str_printf("%s: no CustomResourceDefinition named %s", origin, name);
     cJSON_Delete(docs);
+    return crd;
+}
+
+kube_crd *kube_crd_load_file(const char *path, const char *name, char **error)
+{
+    size_t len = 0;
+    char *text = osh_file_read(path, KUBE_CRD_FILE_MAX, &len, error);
+    if (!text)
+        return NULL;
+    kube_crd *crd = kube_crd_load_text(text, len, path, name, error);
+    free(text);
     return crd;
 }
 

@@ -48,7 +48,12 @@ struct kube_crd {
  * not a usable CRD, e.g. "spec.versions[1].schema.openAPIV3Schema: expected object", or when a
  * version has no entry in the resource table. */
 kube_crd *kube_crd_parse(const cJSON *doc, char **error);
-/* The CRD named name ("sandboxes.agents.x-k8s.io") in a YAML file of one or more documents. */
+/* The largest CRD document read from a file (the v0.5.6 Sandbox CRD is about 600 KB). */
+#define KUBE_CRD_FILE_MAX (16u << 20)
+/* The CRD named name ("sandboxes.agents.x-k8s.io") in YAML text of one or more documents;
+ * origin names the text in errors ("PATH: ..."). */
+kube_crd *kube_crd_load_text(const char *text, size_t len, const char *origin, const char *name, char **error);
+/* The same, read from a file. */
 kube_crd *kube_crd_load_file(const char *path, const char *name, char **error);
 kube_crd *kube_crd_ref(kube_crd *crd);
 void kube_crd_unref(kube_crd *crd);

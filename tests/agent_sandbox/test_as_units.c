@@ -104,7 +104,7 @@ static void malformed_crd_documents_are_named(void **state)
     }
     char *error = NULL;
     assert_null(kube_crd_load_file("/nonexistent/crd.yaml", "sandboxes.agents.x-k8s.io", &error));
-    assert_string_equal(error, "/nonexistent/crd.yaml: cannot open");
+    assert_string_equal(error, "/nonexistent/crd.yaml: No such file or directory");
     free(error);
 }
 
