@@ -1,107 +1,26 @@
 /* as_controller.c: the agent-sandbox v0.5.6 Sandbox controller (controllers/
  * sandbox_controller.go, facts in reference/upstream/agent-sandbox-v0.5.6.md), played on a
  * store: per Sandbox, PVCs → pod → Service → status with the conditions Suspended,
- * PodScheduled, Finished and Ready; suspend and resume; shutdownTime expiry. The kubelet part
- * (a pod scheduled, running, ready; terminating pods going away) advances
- * pod_steps_per_request steps on every API request, so scenarios script it by request
- * counts. Every change goes
- * through the store's public operations (watchable, with new resourceVersions). */
+ * PodScheduled, Finished and Ready; suspend and resume; shutdownTime expiry. Pods move in
+ * as_kubelet.c. Every change goes through the store's public operations (watchable, with new
+ * resourceVersions). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "agent_sandbox.h"
+#include "as_internal.h"
 #include "kube_crd_schema.h"
 #include "kube_meta.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 
-#define HASH_LABEL "agents.x-k8s.io/sandbox-name-hash"
 #define POD_NAME_ANN "agents.x-k8s.io/pod-name"
-
-struct agent_sandbox_controller {
-    pthread_mutex_t lock;
-    agent_sandbox_knobs k;
-    char *pod_outcome, *node;
-    long requests;
-};
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 static const kube_resource *res(const char *plural) { return kube_resource_by_path("", "v1", plural); }
 static void drop(kube_result r) { cJSON_Delete(r.body); }
-
-/* ---- knobs ---- */
-
-agent_sandbox_controller *agent_sandbox_controller_new(const cJSON *knobs, char **error)
-{
-    *error = NULL;
-    if (knobs && !cJSON_IsObject(knobs)) {
-        *error = osh_str_dup("kube.agent_sandbox_controller: expected object");
-        return NULL;
-    }
-    static const char *const keys[] = {"paused", "pod_outcome", "pod_steps_per_request", "foreign_pod", "two_pods",
-                                       "status_write_at", "node", "comment", NULL};
-    const cJSON *k;
-    cJSON_ArrayForEach(k, knobs)
-    {
-        size_t i = 0;
-        while (keys[i] && strcmp(keys[i], k->string) != 0)
-            i++;
-        if (!keys[i]) {
-            *error = osh_str_printf("kube.agent_sandbox_controller.%s: unknown key (expected paused, pod_outcome, "
-                                    "pod_steps_per_request, foreign_pod, two_pods, status_write_at, node)",
-                                    k->string);
-            return NULL;
-        }
-        bool is_bool = strcmp(k->string, "paused") == 0 || strcmp(k->string, "foreign_pod") == 0 ||
-                       strcmp(k->string, "two_pods") == 0;
-        bool is_num = strcmp(k->string, "pod_steps_per_request") == 0 || strcmp(k->string, "status_write_at") == 0;
-        if ((is_bool && !cJSON_IsBool(k)) || (is_num && (!cJSON_IsNumber(k) || k->valuedouble < 0 || k->valuedouble > 1e9))) {
-            *error = osh_str_printf("kube.agent_sandbox_controller.%s: expected %s", k->string,
-                                    is_bool ? "true or false" : "a number from 0 to 1000000000");
-            return NULL;
-        }
-    }
-    const char *outcome = cJSON_GetStringValue(get(knobs, "pod_outcome"));
-    if (get(knobs, "pod_outcome") && (!outcome || (strcmp(outcome, "Unschedulable") != 0 &&
-                                                   strcmp(outcome, "Failed") != 0 && strcmp(outcome, "Succeeded") != 0))) {
-        *error = osh_str_dup("kube.agent_sandbox_controller.pod_outcome: expected \"Unschedulable\", \"Failed\" or "
-                             "\"Succeeded\"");
-        return NULL;
-    }
-    const char *node = cJSON_GetStringValue(get(knobs, "node"));
-    if (get(knobs, "node") && (!node || kube_meta_name_problem(node, false))) {
-        *error = osh_str_dup("kube.agent_sandbox_controller.node: expected a node name");
-        return NULL;
-    }
-    agent_sandbox_controller *c = calloc(1, sizeof(*c));
-    if (!c)
-        abort();
-    pthread_mutex_init(&c->lock, NULL);
-    c->pod_outcome = outcome ? osh_str_dup(outcome) : NULL;
-    c->node = osh_str_dup(node ? node : "agent-sandbox-node");
-    c->k.paused = cJSON_IsTrue(get(knobs, "paused"));
-    c->k.foreign_pod = cJSON_IsTrue(get(knobs, "foreign_pod"));
-    c->k.two_pods = cJSON_IsTrue(get(knobs, "two_pods"));
-    const cJSON *steps = get(knobs, "pod_steps_per_request");
-    c->k.pod_steps_per_request = cJSON_IsNumber(steps) ? steps->valueint : 3;
-    c->k.status_write_at = cJSON_IsNumber(get(knobs, "status_write_at")) ? (long)get(knobs, "status_write_at")->valuedouble : 0;
-    c->k.pod_outcome = c->pod_outcome;
-    c->k.node = c->node;
-    return c;
-}
-
-void agent_sandbox_controller_free(agent_sandbox_controller *c)
-{
-    if (!c)
-        return;
-    pthread_mutex_destroy(&c->lock);
-    free(c->pod_outcome);
-    free(c->node);
-    free(c);
-}
 
 /* ---- one Sandbox ---- */
 
@@ -160,7 +79,7 @@ static bool adoptable(const sandbox *sb, const cJSON *o)
 {
     const cJSON *labels = get(get(o, "metadata"), "labels");
     const char *a = cJSON_GetStringValue(get(labels, "agents.x-k8s.io/adoptable"));
-    const char *h = cJSON_GetStringValue(get(labels, HASH_LABEL));
+    const char *h = cJSON_GetStringValue(get(labels, AS_HASH_LABEL));
     return (a && strcmp(a, "true") == 0) || (h && strcmp(h, sb->hash) == 0);
 }
 
@@ -181,7 +100,7 @@ static bool own_or_adopt(sandbox *sb, const kube_resource *r, const cJSON *o, co
     if (!adoptable(sb, o)) {
         fail(sb, osh_str_printf("cannot adopt unowned %s \"%s\": missing required pool authorization label "
                                 "(agents.x-k8s.io/adoptable=true) or sandbox tracking label (%s=%s)",
-                                kind, oname, HASH_LABEL, sb->hash));
+                                kind, oname, AS_HASH_LABEL, sb->hash));
         return false;
     }
     cJSON *patch = cJSON_CreateObject();
@@ -243,8 +162,8 @@ static void reconcile_pvcs(sandbox *sb)
             cJSON *meta = kube_meta_object(pvc);
             const cJSON *tl = get(get(t, "metadata"), "labels"), *ta = get(get(t, "metadata"), "annotations");
             cJSON *labels = cJSON_IsObject(tl) ? cJSON_Duplicate(tl, true) : cJSON_CreateObject();
-            cJSON_DeleteItemFromObjectCaseSensitive(labels, HASH_LABEL);
-            cJSON_AddStringToObject(labels, HASH_LABEL, sb->hash);
+            cJSON_DeleteItemFromObjectCaseSensitive(labels, AS_HASH_LABEL);
+            cJSON_AddStringToObject(labels, AS_HASH_LABEL, sb->hash);
             cJSON_AddItemToObject(meta, "labels", labels);
             if (cJSON_IsObject(ta))
                 cJSON_AddItemToObject(meta, "annotations", cJSON_Duplicate(ta, true));
@@ -283,7 +202,7 @@ static void create_pod(sandbox *sb, const char *pod_name, bool owned)
     cJSON *labels = user_map(get(get(tpl, "metadata"), "labels"), &label_keys);
     cJSON *anns = user_map(get(get(tpl, "metadata"), "annotations"), &ann_keys);
     if (owned) /* a foreign pod (the knob) lacks the tracking label too, so it is not adoptable */
-        cJSON_AddStringToObject(labels, HASH_LABEL, sb->hash);
+        cJSON_AddStringToObject(labels, AS_HASH_LABEL, sb->hash);
     if (label_keys)
         cJSON_AddStringToObject(anns, "agents.x-k8s.io/propagated-labels", label_keys);
     if (ann_keys)
@@ -333,7 +252,7 @@ static void create_pod(sandbox *sb, const char *pod_name, bool owned)
 /* The pod the Sandbox stands for now (a copy), or NULL. */
 static cJSON *reconcile_pod(sandbox *sb)
 {
-    char *selector = osh_str_printf("%s=%s", HASH_LABEL, sb->hash);
+    char *selector = osh_str_printf("%s=%s", AS_HASH_LABEL, sb->hash);
     kube_result list = kube_store_list(sb->s, res("pods"), sb->ns, selector, NULL);
     free(selector);
     cJSON *owned = NULL;
@@ -463,11 +382,11 @@ static bool reconcile_service(sandbox *sb, cJSON *status)
         cJSON *svc = cJSON_CreateObject();
         kube_meta_set(svc, "name", sb->name);
         cJSON *meta = kube_meta_object(svc);
-        cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"), HASH_LABEL, sb->hash);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"), AS_HASH_LABEL, sb->hash);
         cJSON_AddItemToObject(meta, "ownerReferences", owner_refs(sb));
         cJSON *spec = cJSON_AddObjectToObject(svc, "spec");
         cJSON_AddStringToObject(spec, "clusterIP", "None");
-        cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "selector"), HASH_LABEL, sb->hash);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "selector"), AS_HASH_LABEL, sb->hash);
         cJSON *ports = service_ports(sb);
         if (ports->child)
             cJSON_AddItemToObject(spec, "ports", ports);
@@ -494,7 +413,7 @@ static bool reconcile_service(sandbox *sb, cJSON *status)
 
 /* ---- conditions ---- */
 
-static const cJSON *find_condition(const cJSON *conds, const char *type)
+const cJSON *as_find_condition(const cJSON *conds, const char *type)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, conds)
@@ -506,11 +425,17 @@ static const cJSON *find_condition(const cJSON *conds, const char *type)
     return NULL;
 }
 
+bool as_pod_condition_true(const cJSON *pod, const char *type)
+{
+    const char *st = cJSON_GetStringValue(get(as_find_condition(get(get(pod, "status"), "conditions"), type), "status"));
+    return st && strcmp(st, "True") == 0;
+}
+
 /* meta.SetStatusCondition: lastTransitionTime only moves when status flips. */
 static void set_condition(cJSON *conds, const cJSON *old, const char *type, const char *status, const char *reason,
                           const char *message, double generation)
 {
-    const cJSON *prev = find_condition(old, type);
+    const cJSON *prev = as_find_condition(old, type);
     const char *prev_status = cJSON_GetStringValue(get(prev, "status"));
     const char *prev_time = cJSON_GetStringValue(get(prev, "lastTransitionTime"));
     cJSON *c = cJSON_CreateObject();
@@ -524,13 +449,6 @@ static void set_condition(cJSON *conds, const cJSON *old, const char *type, cons
     cJSON_AddStringToObject(c, "message", message);
     cJSON_AddItemToArray(conds, c);
 }
-
-static bool pod_condition_true(const cJSON *pod, const char *type)
-{
-    const char *st = cJSON_GetStringValue(get(find_condition(get(get(pod, "status"), "conditions"), type), "status"));
-    return st && strcmp(st, "True") == 0;
-}
-
 static void compute_conditions(sandbox *sb, const cJSON *pod, bool svc_exists, cJSON *status)
 {
     const cJSON *old = get(get(sb->obj, "status"), "conditions");
@@ -560,7 +478,7 @@ static void compute_conditions(sandbox *sb, const cJSON *pod, bool svc_exists, c
         set_condition(conds, old, "PodScheduled", "Unknown", "PodSchedulingUnknown",
                       "Pod state is unknown. Pod scheduling cannot be determined", sb->generation);
     } else if (owned) {
-        const cJSON *ps = find_condition(get(get(pod, "status"), "conditions"), "PodScheduled");
+        const cJSON *ps = as_find_condition(get(get(pod, "status"), "conditions"), "PodScheduled");
         const char *st = cJSON_GetStringValue(get(ps, "status"));
         const char *reason = cJSON_GetStringValue(get(ps, "reason"));
         const char *msg = cJSON_GetStringValue(get(ps, "message"));
@@ -594,7 +512,7 @@ static void compute_conditions(sandbox *sb, const cJSON *pod, bool svc_exists, c
     } else if (pod && strcmp(phase, "Failed") == 0) {
         reason = "PodFailed";
         msg = osh_str_dup("Pod failed");
-    } else if (pod && strcmp(phase, "Running") == 0 && pod_condition_true(pod, "Ready") && has_ip &&
+    } else if (pod && strcmp(phase, "Running") == 0 && as_pod_condition_true(pod, "Ready") && has_ip &&
                (!svc_required || svc_exists)) {
         st = "True";
         reason = "DependenciesReady";
@@ -603,7 +521,7 @@ static void compute_conditions(sandbox *sb, const cJSON *pod, bool svc_exists, c
         msg = osh_str_printf("Pod does not exist%s", suffix);
     } else if (strcmp(phase, "Running") != 0) {
         msg = osh_str_printf("Pod exists with phase: %s%s", phase, suffix);
-    } else if (!pod_condition_true(pod, "Ready")) {
+    } else if (!as_pod_condition_true(pod, "Ready")) {
         msg = osh_str_printf("Pod is Running but not Ready%s", suffix);
     } else {
         msg = osh_str_printf("Pod is Ready but has no podIPs yet%s", suffix);
@@ -651,7 +569,7 @@ static bool expired(const cJSON *spec)
 static void handle_expiry(sandbox *sb)
 {
     const cJSON *old = get(get(sb->obj, "status"), "conditions");
-    const char *reason = cJSON_GetStringValue(get(find_condition(old, "Ready"), "reason"));
+    const char *reason = cJSON_GetStringValue(get(as_find_condition(old, "Ready"), "reason"));
     cJSON *status = cJSON_CreateObject();
     cJSON *conds = cJSON_AddArrayToObject(status, "conditions");
     const cJSON *c;
@@ -720,7 +638,7 @@ static bool reconcile_one(kube_store *s, const agent_sandbox_knobs *k, kube_crd 
         cJSON *status = cJSON_CreateObject();
         bool owned = pod && controller_uid(pod) && strcmp(controller_uid(pod), sb.uid) == 0;
         if (pod && sb.owned_pods <= 1) {
-            char *sel = osh_str_printf("%s=%s", HASH_LABEL, sb.hash);
+            char *sel = osh_str_printf("%s=%s", AS_HASH_LABEL, sb.hash);
             cJSON_AddStringToObject(status, "selector", sel);
             free(sel);
         } else if (get(get(obj, "status"), "selector")) {
@@ -739,7 +657,7 @@ static bool reconcile_one(kube_store *s, const agent_sandbox_knobs *k, kube_crd 
         const cJSON *st_schema = get(get(kube_crd_storage(crd)->schema, "properties"), "status");
         if (get(get(st_schema, "properties"), "replicas")) /* v1alpha1 storage: what scale reads */
             cJSON_AddNumberToObject(status, "replicas", owned && !sb.suspended ? 1 : 0);
-        bool ready = pod_condition_true(pod, "Ready");
+        bool ready = as_pod_condition_true(pod, "Ready");
         /* a nodeName-only change waits for Ready (SC:742-745) */
         const char *old_node = cJSON_GetStringValue(get(get(obj, "status"), "nodeName"));
         if (node && *node && (ready || old_node))
@@ -779,139 +697,4 @@ void agent_sandbox_controller_reconcile(agent_sandbox_controller *c, kube_store 
         return;
     for (int round = 0; round < 8 && reconcile_all(s, &k); round++)
         ;
-}
-
-/* ---- the kubelet's part: one step per pod ---- */
-
-static cJSON *pod_conditions(const char *scheduled, const char *reason, const char *message, bool running, bool ready)
-{
-    cJSON *conds = cJSON_CreateArray();
-    char *now = kube_meta_now();
-    const char *types[] = {"PodScheduled", "Initialized", "ContainersReady", "Ready"};
-    for (int i = 0; i < (running ? 4 : 1); i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "type", types[i]);
-        const char *st = i == 0 ? scheduled : i == 1 ? "True" : ready ? "True" : "False";
-        cJSON_AddStringToObject(c, "status", st);
-        cJSON_AddNullToObject(c, "lastProbeTime");
-        cJSON_AddStringToObject(c, "lastTransitionTime", now);
-        if (i == 0 && reason) {
-            cJSON_AddStringToObject(c, "reason", reason);
-            cJSON_AddStringToObject(c, "message", message);
-        } else if (i >= 2 && !ready) {
-            cJSON_AddStringToObject(c, "reason", "ContainersNotReady");
-        }
-        cJSON_AddItemToArray(conds, c);
-    }
-    free(now);
-    return conds;
-}
-
-/* Moves one Sandbox pod one step: scheduled → running → ready (or the scripted outcome);
- * a terminating pod goes away. */
-static void step_pod(kube_store *s, const agent_sandbox_knobs *k, const cJSON *pod)
-{
-    const char *ns = kube_meta_get(pod, "namespace"), *name = kube_meta_get(pod, "name");
-    if (kube_meta_get(pod, "deletionTimestamp")) {
-        kube_delete_opts o = {0, NULL, false};
-        drop(kube_store_delete(s, res("pods"), ns, name, &o));
-        return;
-    }
-    const cJSON *st = get(pod, "status");
-    const char *phase = cJSON_GetStringValue(get(st, "phase"));
-    bool scheduled = pod_condition_true(pod, "PodScheduled");
-    if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0))
-        return;
-    const char *outcome = k->pod_outcome;
-    cJSON *status = cJSON_CreateObject();
-    if (!scheduled) {
-        if (outcome && strcmp(outcome, "Unschedulable") == 0) {
-            if (find_condition(get(st, "conditions"), "PodScheduled")) {
-                cJSON_Delete(status);
-                return;
-            }
-            cJSON_AddStringToObject(status, "phase", "Pending");
-            cJSON_AddItemToObject(status, "conditions",
-                                  pod_conditions("False", "Unschedulable",
-                                                 "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes "
-                                                 "are available: 1 No preemption victims found for incoming pod.",
-                                                 false, false));
-        } else {
-            cJSON *bind = cJSON_CreateObject();
-            cJSON_AddStringToObject(cJSON_AddObjectToObject(bind, "spec"), "nodeName", k->node ? k->node : "agent-sandbox-node");
-            drop(kube_store_patch(s, res("pods"), ns, name, KUBE_PATCH_MERGE, bind, false, false));
-            cJSON_Delete(bind);
-            cJSON_AddStringToObject(status, "phase", "Pending");
-            cJSON_AddItemToObject(status, "conditions", pod_conditions("True", NULL, NULL, false, false));
-        }
-    } else if (!phase || strcmp(phase, "Running") != 0) {
-        const char *next = outcome && strcmp(outcome, "Unschedulable") != 0 ? outcome : "Running";
-        cJSON_AddStringToObject(status, "phase", next);
-        cJSON_AddStringToObject(status, "hostIP", "172.18.0.2");
-        cJSON_AddItemToObject(status, "conditions", pod_conditions("True", NULL, NULL, true, false));
-    } else if (!pod_condition_true(pod, "Ready")) {
-        char ip[32];
-        char hash[9];
-        agent_sandbox_name_hash(name, hash);
-        snprintf(ip, sizeof(ip), "10.42.0.%lu", 10 + strtoul(hash, NULL, 16) % 240);
-        cJSON_AddStringToObject(status, "phase", "Running");
-        cJSON_AddStringToObject(status, "hostIP", "172.18.0.2");
-        cJSON_AddStringToObject(status, "podIP", ip);
-        cJSON *ips = cJSON_AddArrayToObject(status, "podIPs");
-        cJSON *one = cJSON_CreateObject();
-        cJSON_AddStringToObject(one, "ip", ip);
-        cJSON_AddItemToArray(ips, one);
-        cJSON_AddItemToObject(status, "conditions", pod_conditions("True", NULL, NULL, true, true));
-    } else {
-        cJSON_Delete(status);
-        return;
-    }
-    cJSON *patch = cJSON_CreateObject();
-    cJSON_AddItemToObject(patch, "status", status);
-    drop(kube_store_patch(s, res("pods"), ns, name, KUBE_PATCH_MERGE, patch, true, false));
-    cJSON_Delete(patch);
-}
-
-static void step_pods(kube_store *s, const agent_sandbox_knobs *k)
-{
-    kube_result list = kube_store_list(s, res("pods"), NULL, HASH_LABEL, NULL);
-    const cJSON *p;
-    cJSON_ArrayForEach(p, get(list.body, "items")) step_pod(s, k, p);
-    cJSON_Delete(list.body);
-}
-
-/* The injected status write: every Sandbox's status written again (a new resourceVersion, as
- * a controller's status update racing a client does). */
-static void inject_status_write(kube_store *s)
-{
-    kube_crd *crd = kube_store_crd(s, "agents.x-k8s.io", "sandboxes");
-    if (!crd)
-        return;
-    const kube_resource *sr = kube_crd_storage(crd)->r;
-    kube_result list = kube_store_list(s, sr, NULL, NULL, NULL);
-    const cJSON *sb;
-    cJSON_ArrayForEach(sb, get(list.body, "items"))
-    {
-        cJSON *patch = cJSON_Parse("{\"status\": {}}");
-        drop(kube_store_patch(s, sr, kube_meta_get(sb, "namespace"), kube_meta_get(sb, "name"), KUBE_PATCH_MERGE, patch,
-                              true, false));
-        cJSON_Delete(patch);
-    }
-    cJSON_Delete(list.body);
-    kube_crd_unref(crd);
-}
-
-void agent_sandbox_controller_tick(agent_sandbox_controller *c, kube_store *s)
-{
-    pthread_mutex_lock(&c->lock);
-    long n = ++c->requests;
-    agent_sandbox_knobs k = c->k;
-    pthread_mutex_unlock(&c->lock);
-    if (k.status_write_at > 0 && n == k.status_write_at)
-        inject_status_write(s);
-    if (k.paused)
-        return;
-    for (int i = 0; i < k.pod_steps_per_request; i++)
-        step_pods(s, &k);
-    agent_sandbox_controller_reconcile(c, s);
 }
