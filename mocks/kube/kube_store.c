@@ -281,6 +281,25 @@ static void unlink_entry(kube_store *s, const kube_resource *r, kube_entry *e)
     free(e);
 }
 
+void kube_store_move_locked(kube_store *s, const kube_resource *from, const kube_resource *to,
+                            kube_store_convert_fn convert, void *user)
+{
+    kube_collection *c = kube_store_collection(s, from, 0);
+    kube_collection *dst = kube_store_collection(s, to, 1);
+    for (size_t i = c && from != to ? c->n : 0; i-- > 0;) {
+        kube_entry *e = c->items[i];
+        if (kube_index_get(&dst->by_key, e->key))
+            continue;
+        cJSON *moved = convert ? convert(e->obj->json, user) : cJSON_Duplicate(e->obj->json, true);
+        if (!moved)
+            continue;
+        kube_obj *o = obj_new(e->key, moved);
+        kube_obj_unref(e->obj);
+        unlink_entry(s, from, e); /* the last item fills slot i: already visited */
+        insert_obj(s, to, o);
+    }
+}
+
 /* ---- the event history (lock held) ---- */
 
 kube_event *kube_store_event_at(kube_store *s, size_t i)
@@ -739,7 +758,9 @@ static void collect_garbage_locked(kube_store *s, const char *owner_uid)
  * other served kind, custom resources included, answers Status Success with details. */
 static bool returns_deleted_object(const kube_resource *r)
 {
-    static const char *const plurals[] = {"pods", "persistentvolumes", "persistentvolumeclaims", "namespaces"};
+    /* services: ReturnDeletedObject since the 1.23 rewrite of their registry (from memory:
+     * the stored sources read here predate it); not served by this branch yet */
+    static const char *const plurals[] = {"pods", "persistentvolumes", "persistentvolumeclaims", "namespaces", "services"};
     if (r->group[0])
         return false;
     for (size_t i = 0; i < sizeof(plurals) / sizeof(plurals[0]); i++)

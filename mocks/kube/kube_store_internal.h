@@ -85,6 +85,13 @@ void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
  * status, uid and creationTimestamp as given (import). */
 kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, const char *ns, cJSON *obj,
                                         bool keep_status);
+/* Moves every object stored under `from` to `to` (another version of the same resource, as
+ * when a CRD's storage version changes), each through convert (NULL: as it is; a NULL result,
+ * or a name `to` already holds, keeps that object where it was). No event and no new
+ * resourceVersion: clients see the same objects. Lock held. */
+typedef cJSON *(*kube_store_convert_fn)(const cJSON *obj, void *user);
+void kube_store_move_locked(kube_store *s, const kube_resource *from, const kube_resource *to,
+                            kube_store_convert_fn convert, void *user);
 /* Sorts the collection's items by key if a change left them unsorted. */
 void kube_collection_sort(kube_collection *c);
 
