@@ -555,6 +555,21 @@ static kube_result merge_update(const kube_resource *r, const cJSON *old, const 
 }
 
 static void run_gc_finalizers_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+
+static int finalizer_count(const cJSON *obj)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers"));
+}
+
+/* shouldDeleteDuringUpdate: an update takes the last finalizers off an object being deleted
+ * whose grace period is over (a pod waiting for its kubelet stays). */
+static bool empties_finalizers(const cJSON *old, const cJSON *updated)
+{
+    const cJSON *grace = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old, "metadata"),
+                                                          "deletionGracePeriodSeconds");
+    return finalizer_count(updated) == 0 && finalizer_count(old) > 0 && kube_meta_get(old, "deletionTimestamp") &&
+           !(cJSON_IsNumber(grace) && grace->valuedouble > 0);
+}
 static cJSON *delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan);
 
 static kube_result commit_update(kube_store *s, const kube_resource *r, const char *ns, const char *name,
@@ -564,18 +579,19 @@ static kube_result commit_update(kube_store *s, const kube_resource *r, const ch
     if (!e)
         return kube_err_not_found(r, name);
     kube_result res = merge_update(r, e->obj->json, new_obj, name, status_only);
-    if (res.code != 200)
+    if (res.code != 200 || dry_run)
         return res;
-    if (dry_run)
+    if (empties_finalizers(e->obj->json, res.body)) {
+        /* the apiserver deletes instead of writing (errEmptiedFinalizers): one DELETED event,
+         * and the answer is the object as it was stored, at the deletion's version */
+        cJSON_Delete(res.body);
+        res.body = delete_now_locked(s, r, e, false);
         return res;
+    }
     cJSON *copy = cJSON_Duplicate(res.body, true);
     replace_entry(s, r, e, copy);
     kube_meta_set(res.body, "resourceVersion", kube_meta_get(copy, "resourceVersion"));
-    /* an object whose last finalizer went away while it was being deleted is gone now */
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"), "finalizers");
-    if (kube_meta_get(copy, "deletionTimestamp") && cJSON_GetArraySize(fin) == 0 && strcmp(r->plural, "pods") != 0)
-        cJSON_Delete(delete_now_locked(s, r, e, false));
-    else if (kube_meta_get(copy, "deletionTimestamp"))
+    if (kube_meta_get(copy, "deletionTimestamp"))
         run_gc_finalizers_locked(s, r, e);
     return res;
 }

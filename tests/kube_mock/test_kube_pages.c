@@ -610,10 +610,18 @@ static void test_mark_as_deleting(void **state)
     assert_int_equal(kube_store_resource_version(s), before);
     cJSON_Delete(d.body);
     free(rv);
-    /* removing the last finalizer deletes it */
+    /* removing the last finalizer deletes it instead of writing: one DELETED event, and the
+     * answer is the object as stored (finalizers included) at the deletion's version */
+    before = kube_store_resource_version(s);
     cJSON *patch = cJSON_Parse("{\"metadata\": {\"finalizers\": null}}");
     kube_result u = kube_store_patch(s, R("deployments"), "default", "web", KUBE_PATCH_MERGE, patch, false, false);
     assert_int_equal(u.code, 200);
+    assert_string_equal(first_finalizer(u.body), "x/y");
+    assert_int_equal(atoll(kube_meta_get(u.body, "resourceVersion")), before + 1);
+    cJSON *ev = events_since(s, "deployments", before);
+    assert_int_equal(cJSON_GetArraySize(ev), 1);
+    assert_string_equal(event_type(ev, 0), "DELETED");
+    cJSON_Delete(ev);
     cJSON_Delete(u.body);
     cJSON_Delete(patch);
     kube_result g = kube_store_get(s, R("deployments"), "default", "web");
