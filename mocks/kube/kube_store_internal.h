@@ -95,7 +95,24 @@ void kube_store_move_locked(kube_store *s, const kube_resource *from, const kube
 /* Sorts the collection's items by key if a change left them unsorted. */
 void kube_collection_sort(kube_collection *c);
 
+kube_obj *kube_obj_new(const char *key, cJSON *json);
+kube_obj *kube_obj_ref(kube_obj *o);
 void kube_obj_unref(kube_obj *o);
+
+/* Writes (lock held; each takes the next resourceVersion and records the change). */
+void kube_store_bump_rv_locked(kube_store *s, cJSON *obj);
+kube_entry *kube_store_insert_obj_locked(kube_store *s, const kube_resource *r, kube_obj *o);
+void kube_store_record_locked(kube_store *s, const char *type, const kube_resource *r, kube_obj *obj, kube_obj *prev);
+/* Removes e (DELETED); returns the object as removed, with the deletion's version. */
+cJSON *kube_store_remove_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+/* Replaces e's version with json, taken (MODIFIED). */
+void kube_store_replace_locked(kube_store *s, const kube_resource *r, kube_entry *e, cJSON *json);
+/* Deletes e now with what depends on it (unless orphan); returns the object as removed. */
+cJSON *kube_store_delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan);
+/* Carries out the garbage collector's finalizers once they are all that keeps e. */
+void kube_store_run_gc_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+/* The mutation hook, outside the lock, after a successful write. */
+void kube_store_run_hook(kube_store *s);
 /* The i-th retained event, oldest first. */
 kube_event *kube_store_event_at(kube_store *s, size_t i);
 
