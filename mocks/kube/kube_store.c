@@ -1,7 +1,7 @@
-/* kube_store.c: the object store and the apiserver's write semantics (see kube_store.h and,
- * for the data structures, kube_store_internal.h). Lists and pagination live in
- * kube_store_list.c, import and export in kube_store_io.c, watch support in
- * kube_store_watch.c. */
+/* kube_store.c: the store's life cycle and the apiserver's semantics of get, create, update
+ * and patch (see kube_store.h). The data structures live in kube_store_data.c, DELETE in
+ * kube_store_delete.c, lists and pagination in kube_store_list.c, import and export in
+ * kube_store_io.c, watch support in kube_store_watch.c. */
 #include "kube_store_internal.h"
 
 #include <errno.h>
@@ -101,7 +101,7 @@ void kube_store_set_hook(kube_store *s, kube_store_hook hook, void *user)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void run_hook(kube_store *s)
+void kube_store_run_hook(kube_store *s)
 {
     pthread_mutex_lock(&s->lock);
     kube_store_hook hook = s->hook;
@@ -120,240 +120,6 @@ long long kube_store_resource_version(kube_store *s)
     long long rv = s->rv;
     pthread_mutex_unlock(&s->lock);
     return rv;
-}
-
-/* ---- stored versions, collections and the owned list (lock held) ---- */
-
-static kube_obj *obj_new(const char *key, cJSON *json)
-{
-    kube_obj *o = malloc(sizeof(*o));
-    if (!o)
-        abort();
-    o->refs = 1;
-    o->key = osh_str_dup(key);
-    o->json = json;
-    return o;
-}
-
-static kube_obj *obj_ref(kube_obj *o)
-{
-    if (o)
-        o->refs++;
-    return o;
-}
-
-void kube_obj_unref(kube_obj *o)
-{
-    if (!o || --o->refs > 0)
-        return;
-    cJSON_Delete(o->json);
-    free(o->key);
-    free(o);
-}
-
-char *kube_store_key(const kube_resource *r, const char *ns, const char *name)
-{
-    if (r->namespaced)
-        return osh_str_printf("%s/%s", ns ? ns : "", name);
-    return osh_str_dup(name);
-}
-
-kube_collection *kube_store_collection(kube_store *s, const kube_resource *r, int create)
-{
-    for (size_t i = 0; i < s->n_colls; i++)
-        if (s->colls[i]->r == r)
-            return s->colls[i];
-    if (!create)
-        return NULL;
-    kube_collection *c = calloc(1, sizeof(*c));
-    kube_collection **grown = realloc(s->colls, (s->n_colls + 1) * sizeof(*s->colls));
-    if (!c || !grown)
-        abort();
-    c->r = r;
-    c->sorted = 1;
-    s->colls = grown;
-    s->colls[s->n_colls++] = c;
-    return c;
-}
-
-kube_entry *kube_store_find_locked(kube_store *s, const kube_resource *r, const char *ns, const char *name)
-{
-    kube_collection *c = kube_store_collection(s, r, 0);
-    if (!c || !name || (r->namespaced && !ns))
-        return NULL;
-    char *key = kube_store_key(r, ns, name);
-    kube_entry *e = kube_index_get(&c->by_key, key);
-    free(key);
-    return e;
-}
-
-static int has_owner_refs(const cJSON *json)
-{
-    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(json, "metadata"),
-                                                               "ownerReferences")) > 0;
-}
-
-/* Keeps e in the owned list exactly when its current version has ownerReferences. */
-static void track_owned(kube_store *s, kube_entry *e)
-{
-    int owned = has_owner_refs(e->obj->json);
-    if (owned && e->owned_slot == KUBE_NOT_OWNED) {
-        if (s->n_owned == s->cap_owned) {
-            s->cap_owned = s->cap_owned ? s->cap_owned * 2 : 16;
-            s->owned = realloc(s->owned, s->cap_owned * sizeof(*s->owned));
-            if (!s->owned)
-                abort();
-        }
-        e->owned_slot = s->n_owned;
-        s->owned[s->n_owned++] = e;
-    } else if (!owned && e->owned_slot != KUBE_NOT_OWNED) {
-        kube_entry *moved = s->owned[--s->n_owned];
-        s->owned[e->owned_slot] = moved;
-        moved->owned_slot = e->owned_slot;
-        e->owned_slot = KUBE_NOT_OWNED;
-    }
-}
-
-static kube_entry *insert_obj(kube_store *s, const kube_resource *r, kube_obj *o)
-{
-    kube_collection *c = kube_store_collection(s, r, 1);
-    kube_entry *e = calloc(1, sizeof(*e));
-    if (!e)
-        abort();
-    e->r = r;
-    e->key = osh_str_dup(o->key);
-    e->obj = o;
-    e->owned_slot = KUBE_NOT_OWNED;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 32;
-        c->items = realloc(c->items, c->cap * sizeof(*c->items));
-        if (!c->items)
-            abort();
-    }
-    /* appending in key order (bulk creation of node-0001, node-0002...) keeps it sorted */
-    if (c->n > 0 && strcmp(c->items[c->n - 1]->key, e->key) > 0)
-        c->sorted = 0;
-    e->slot = c->n;
-    c->items[c->n++] = e;
-    kube_index_put(&c->by_key, e->key, e);
-    track_owned(s, e);
-    return e;
-}
-
-void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
-{
-    char *key = kube_store_key(r, kube_meta_get(obj, "namespace"), kube_meta_get(obj, "name"));
-    insert_obj(s, r, obj_new(key, obj));
-    free(key);
-}
-
-static int compare_entries(const void *a, const void *b)
-{
-    return strcmp((*(kube_entry *const *)a)->key, (*(kube_entry *const *)b)->key);
-}
-
-void kube_collection_sort(kube_collection *c)
-{
-    if (c->sorted)
-        return;
-    qsort(c->items, c->n, sizeof(*c->items), compare_entries);
-    for (size_t i = 0; i < c->n; i++)
-        c->items[i]->slot = i;
-    c->sorted = 1;
-}
-
-/* Takes e out of its collection and the owned list, and frees it (not its version). */
-static void unlink_entry(kube_store *s, const kube_resource *r, kube_entry *e)
-{
-    kube_collection *c = kube_store_collection(s, r, 0);
-    kube_index_remove(&c->by_key, e->key);
-    kube_entry *moved = c->items[--c->n];
-    if (moved != e) {
-        c->items[e->slot] = moved;
-        moved->slot = e->slot;
-        c->sorted = 0;
-    }
-    if (e->owned_slot != KUBE_NOT_OWNED) {
-        kube_entry *last = s->owned[--s->n_owned];
-        s->owned[e->owned_slot] = last;
-        last->owned_slot = e->owned_slot;
-    }
-    free(e->key);
-    free(e);
-}
-
-/* Moves e (imported, no event) under resource to, as json (taken): the conversion of an
- * object to its CRD's storage version. e is freed. */
-void kube_store_rehome_locked(kube_store *s, kube_entry *e, const kube_resource *to, cJSON *json)
-{
-    kube_obj *old = e->obj;
-    unlink_entry(s, e->r, e);
-    kube_obj_unref(old);
-    kube_store_insert_locked(s, to, json);
-}
-
-/* ---- the event history (lock held) ---- */
-
-kube_event *kube_store_event_at(kube_store *s, size_t i)
-{
-    return &s->events[(s->ev_first + i) % KUBE_EVENT_HISTORY];
-}
-
-/* Records an event at the store's current version, sharing obj and prev (referenced). */
-static void record_event(kube_store *s, const char *type, const kube_resource *r, kube_obj *obj, kube_obj *prev)
-{
-    if (s->n_events == KUBE_EVENT_HISTORY) {
-        kube_event *old = kube_store_event_at(s, 0);
-        s->compacted_rv = old->rv;
-        kube_obj_unref(old->obj);
-        kube_obj_unref(old->prev);
-        s->ev_first = (s->ev_first + 1) % KUBE_EVENT_HISTORY;
-        s->n_events--;
-    }
-    kube_event *e = kube_store_event_at(s, s->n_events++);
-    snprintf(e->type, sizeof(e->type), "%s", type);
-    e->rv = s->rv;
-    e->r = r;
-    e->obj = obj_ref(obj);
-    e->prev = obj_ref(prev);
-    pthread_cond_broadcast(&s->changed);
-    for (size_t i = 0; i < sizeof(s->listeners) / sizeof(s->listeners[0]); i++)
-        if (s->listeners[i].fn)
-            s->listeners[i].fn(s->listeners[i].user);
-}
-
-/* Gives obj the next resourceVersion. */
-static void bump_rv(kube_store *s, cJSON *obj)
-{
-    s->rv++;
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%lld", s->rv);
-    kube_meta_set(obj, "resourceVersion", buf);
-}
-
-/* Removes e at the next resourceVersion (DELETED event); returns a copy of the object as
- * removed, carrying that version, as the apiserver answers and the watch event shows it. */
-static cJSON *remove_entry(kube_store *s, const kube_resource *r, kube_entry *e)
-{
-    cJSON *gone = cJSON_Duplicate(e->obj->json, true);
-    bump_rv(s, gone);
-    kube_obj *final = obj_new(e->key, cJSON_Duplicate(gone, true));
-    record_event(s, "DELETED", r, final, e->obj);
-    kube_obj_unref(final);
-    kube_obj_unref(e->obj);
-    unlink_entry(s, r, e);
-    return gone;
-}
-
-/* Replaces e's version with json (taken) at the next resourceVersion (MODIFIED event). */
-static void replace_entry(kube_store *s, const kube_resource *r, kube_entry *e, cJSON *json)
-{
-    bump_rv(s, json);
-    kube_obj *prev = e->obj;
-    e->obj = obj_new(e->key, json);
-    record_event(s, "MODIFIED", r, e->obj, prev);
-    kube_obj_unref(prev);
-    track_owned(s, e);
 }
 
 /* ---- get ---- */
@@ -482,11 +248,11 @@ kube_result kube_store_create(kube_store *s, const kube_resource *r, const char 
     kube_result res = kube_store_admit_new_locked(s, r, r->namespaced ? ns : NULL, copy, false);
     if (res.code == 0) {
         if (!dry_run) {
-            bump_rv(s, copy);
+            kube_store_bump_rv_locked(s, copy);
             char *key = kube_store_key(r, kube_meta_get(copy, "namespace"), kube_meta_get(copy, "name"));
-            kube_entry *e = insert_obj(s, r, obj_new(key, cJSON_Duplicate(copy, true)));
+            kube_entry *e = kube_store_insert_obj_locked(s, r, kube_obj_new(key, cJSON_Duplicate(copy, true)));
             free(key);
-            record_event(s, "ADDED", r, e->obj, NULL);
+            kube_store_record_locked(s, "ADDED", r, e->obj, NULL);
         }
         res = (kube_result){201, copy};
         copy = NULL;
@@ -494,7 +260,7 @@ kube_result kube_store_create(kube_store *s, const kube_resource *r, const char 
     pthread_mutex_unlock(&s->lock);
     cJSON_Delete(copy);
     if (res.code == 201 && !dry_run)
-        run_hook(s);
+        kube_store_run_hook(s);
     return res;
 }
 
@@ -546,9 +312,20 @@ static kube_result merge_update(const kube_resource *r, const cJSON *old, const 
     return (kube_result){200, out};
 }
 
-static void run_gc_finalizers_locked(kube_store *s, const kube_resource *r, kube_entry *e);
-static cJSON *delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan);
+static int finalizer_count(const cJSON *obj)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers"));
+}
 
+/* shouldDeleteDuringUpdate: an update takes the last finalizers off an object being deleted
+ * whose grace period is over (a pod waiting for its kubelet stays). */
+static bool empties_finalizers(const cJSON *old, const cJSON *updated)
+{
+    const cJSON *grace = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old, "metadata"),
+                                                          "deletionGracePeriodSeconds");
+    return finalizer_count(updated) == 0 && finalizer_count(old) > 0 && kube_meta_get(old, "deletionTimestamp") &&
+           !(cJSON_IsNumber(grace) && grace->valuedouble > 0);
+}
 static kube_result commit_update(kube_store *s, const kube_resource *r, const char *ns, const char *name,
                                  const cJSON *new_obj, bool status_only, bool dry_run)
 {
@@ -556,19 +333,20 @@ static kube_result commit_update(kube_store *s, const kube_resource *r, const ch
     if (!e)
         return kube_err_not_found(r, name);
     kube_result res = merge_update(r, e->obj->json, new_obj, name, status_only);
-    if (res.code != 200)
+    if (res.code != 200 || dry_run)
         return res;
-    if (dry_run)
+    if (empties_finalizers(e->obj->json, res.body)) {
+        /* the apiserver deletes instead of writing (errEmptiedFinalizers): one DELETED event,
+         * and the answer is the object as it was stored, at the deletion's version */
+        cJSON_Delete(res.body);
+        res.body = kube_store_delete_now_locked(s, r, e, false);
         return res;
+    }
     cJSON *copy = cJSON_Duplicate(res.body, true);
-    replace_entry(s, r, e, copy);
+    kube_store_replace_locked(s, r, e, copy);
     kube_meta_set(res.body, "resourceVersion", kube_meta_get(copy, "resourceVersion"));
-    /* an object whose last finalizer went away while it was being deleted is gone now */
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"), "finalizers");
-    if (kube_meta_get(copy, "deletionTimestamp") && cJSON_GetArraySize(fin) == 0 && strcmp(r->plural, "pods") != 0)
-        cJSON_Delete(delete_now_locked(s, r, e, false));
-    else if (kube_meta_get(copy, "deletionTimestamp"))
-        run_gc_finalizers_locked(s, r, e);
+    if (kube_meta_get(copy, "deletionTimestamp"))
+        kube_store_run_gc_locked(s, r, e);
     return res;
 }
 
@@ -582,7 +360,7 @@ kube_result kube_store_update(kube_store *s, const kube_resource *r, const char 
     kube_result res = commit_update(s, r, r->namespaced ? ns : NULL, name, obj, status_only, dry_run);
     pthread_mutex_unlock(&s->lock);
     if (res.code == 200 && !dry_run)
-        run_hook(s);
+        kube_store_run_hook(s);
     return res;
 }
 
@@ -618,356 +396,7 @@ kube_result kube_store_patch(kube_store *s, const kube_resource *r, const char *
     }
     pthread_mutex_unlock(&s->lock);
     if (res.code == 200 && !dry_run)
-        run_hook(s);
+        kube_store_run_hook(s);
     return res;
 }
 
-/* ---- delete ---- */
-
-static bool node_ready_locked(kube_store *s, const char *node)
-{
-    kube_entry *e = kube_store_find_locked(s, kube_resource_by_path("", "v1", "nodes"), NULL, node);
-    if (!e)
-        return false;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "status"),
-                                                           "conditions"))
-    {
-        const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type"));
-        const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "status"));
-        if (type && strcmp(type, "Ready") == 0)
-            return st && strcmp(st, "True") == 0;
-    }
-    return false;
-}
-
-/* RFC 3339 UTC of now + seconds (malloc'd). */
-static char *time_after(int seconds)
-{
-    time_t t = time(NULL) + seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[32];
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return osh_str_dup(buf);
-}
-
-static void set_number(cJSON *obj, const char *key, double v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-    cJSON_AddNumberToObject(obj, key, v);
-}
-
-/* Marks e as being deleted and keeps it, as the generic registry does: a pod (graceful) gets
- * deletionTimestamp = now + its grace period; every other kind now, with a grace period of 0
- * and its generation bumped (markAsDeleting). gc_finalizer ("orphan", "foregroundDeletion")
- * is added for the garbage collector. An object already being deleted is left as it is. */
-static void mark_deleting(kube_store *s, const kube_resource *r, kube_entry *e, int grace, const char *gc_finalizer)
-{
-    if (kube_meta_get(e->obj->json, "deletionTimestamp"))
-        return;
-    cJSON *copy = cJSON_Duplicate(e->obj->json, true);
-    cJSON *meta = kube_meta_object(copy);
-    bool pod = strcmp(r->plural, "pods") == 0;
-    if (pod && grace < 0) {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "spec"),
-                                                          "terminationGracePeriodSeconds");
-        grace = cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1e9 ? (int)t->valuedouble : 30;
-    }
-    char *when = time_after(pod ? grace : 0);
-    kube_meta_set(copy, "deletionTimestamp", when);
-    free(when);
-    set_number(meta, "deletionGracePeriodSeconds", pod ? grace : 0);
-    const cJSON *gen = cJSON_GetObjectItemCaseSensitive(meta, "generation");
-    if (!pod && cJSON_IsNumber(gen) && gen->valuedouble > 0)
-        set_number(meta, "generation", gen->valuedouble + 1);
-    if (gc_finalizer) {
-        cJSON *fin = cJSON_GetObjectItemCaseSensitive(meta, "finalizers");
-        if (!cJSON_IsArray(fin)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(meta, "finalizers");
-            fin = cJSON_AddArrayToObject(meta, "finalizers");
-        }
-        cJSON_AddItemToArray(fin, cJSON_CreateString(gc_finalizer));
-    }
-    replace_entry(s, r, e, copy);
-}
-
-static void collect_garbage_locked(kube_store *s, const char *owner_uid);
-
-/* Deletes e now, with what depends on it; returns the object as removed. Lock held. */
-static cJSON *delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan)
-{
-    cJSON *gone = remove_entry(s, r, e);
-    const char *uid = kube_meta_get(gone, "uid");
-    if (strcmp(r->plural, "namespaces") == 0) {
-        /* the namespace controller empties a deleted namespace */
-        const char *name = kube_meta_get(gone, "name");
-        for (size_t c = 0; c < s->n_colls; c++) {
-            kube_collection *coll = s->colls[c];
-            for (size_t j = coll->n; coll->r->namespaced && j-- > 0;) {
-                if (j >= coll->n)
-                    continue; /* garbage collection took more than one */
-                const char *ons = kube_meta_get(coll->items[j]->obj->json, "namespace");
-                if (ons && strcmp(ons, name) == 0)
-                    cJSON_Delete(delete_now_locked(s, coll->r, coll->items[j], orphan));
-            }
-        }
-    }
-    if (!orphan && uid)
-        collect_garbage_locked(s, uid);
-    return gone;
-}
-
-static bool owned_by(const kube_entry *e, const char *owner_uid)
-{
-    const cJSON *ref;
-    cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"),
-                                                             "ownerReferences"))
-    {
-        const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref, "uid"));
-        if (u && strcmp(u, owner_uid) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* What the garbage collector does after an owner goes (Background): deletes its dependents.
- * Only the owned list is scanned, so deleting objects nobody points at stays O(1). */
-static void collect_garbage_locked(kube_store *s, const char *owner_uid)
-{
-    for (size_t j = 0; j < s->n_owned; j++) {
-        kube_entry *e = s->owned[j];
-        if (!owned_by(e, owner_uid))
-            continue;
-        cJSON_Delete(delete_now_locked(s, e->r, e, false));
-        j = (size_t)-1; /* the list changed: start over */
-    }
-}
-
-/* The registries whose Delete answers the deleted object rather than a Status
- * (ReturnDeletedObject in kubernetes/pkg/registry: pods, persistentvolumes,
- * persistentvolumeclaims; namespaces answer the namespace from their own Delete). Every
- * other served kind, custom resources included, answers Status Success with details. */
-static bool returns_deleted_object(const kube_resource *r)
-{
-    static const char *const plurals[] = {"pods", "persistentvolumes", "persistentvolumeclaims", "namespaces"};
-    if (r->group[0])
-        return false;
-    for (size_t i = 0; i < sizeof(plurals) / sizeof(plurals[0]); i++)
-        if (strcmp(r->plural, plurals[i]) == 0)
-            return true;
-    return false;
-}
-
-static kube_result forbid_protected_namespace(const char *name)
-{
-    /* the NamespaceLifecycle admission plugin protects these */
-    char *msg = osh_str_printf("namespaces \"%s\" is forbidden: this namespace may not be deleted", name);
-    cJSON *details = cJSON_CreateObject();
-    cJSON_AddStringToObject(details, "name", name);
-    cJSON_AddStringToObject(details, "kind", "namespaces");
-    kube_result res = {403, kube_status_failure(403, "Forbidden", msg, details)};
-    free(msg);
-    return res;
-}
-
-static kube_result check_propagation(const char *prop)
-{
-    if (!prop || strcmp(prop, "Orphan") == 0 || strcmp(prop, "Background") == 0 || strcmp(prop, "Foreground") == 0)
-        return (kube_result){0, NULL};
-    char *msg = osh_str_printf("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
-                               "\"%s\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
-                               prop);
-    kube_result res = {422, kube_status_failure(422, "Invalid", msg, NULL)};
-    free(msg);
-    return res;
-}
-
-/* Deletes or marks e as the apiserver's generic registry does (lock held). */
-/* A pod on a node that is not Ready waits for its kubelet to confirm the deletion. */
-static bool graceful_pod_pending(kube_store *s, const kube_resource *r, const cJSON *obj, int grace)
-{
-    const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "nodeName"));
-    return strcmp(r->plural, "pods") == 0 && grace != 0 && node && *node && !node_ready_locked(s, node);
-}
-
-static bool is_gc_finalizer(const char *f)
-{
-    return f && (strcmp(f, "orphan") == 0 || strcmp(f, "foregroundDeletion") == 0);
-}
-
-/* Drops ownerReferences to owner_uid from every dependent (MODIFIED each). */
-static void orphan_dependents_locked(kube_store *s, const char *owner_uid)
-{
-    for (size_t j = 0; j < s->n_owned; j++) {
-        kube_entry *d = s->owned[j];
-        cJSON *copy = cJSON_Duplicate(d->obj->json, true);
-        cJSON *refs = cJSON_GetObjectItemCaseSensitive(kube_meta_object(copy), "ownerReferences");
-        bool changed = false;
-        for (int k = cJSON_GetArraySize(refs); k-- > 0;) {
-            const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(refs, k), "uid"));
-            if (u && strcmp(u, owner_uid) == 0) {
-                cJSON_DeleteItemFromArray(refs, k);
-                changed = true;
-            }
-        }
-        if (cJSON_GetArraySize(refs) == 0)
-            cJSON_DeleteItemFromObjectCaseSensitive(kube_meta_object(copy), "ownerReferences");
-        if (!changed) {
-            cJSON_Delete(copy);
-            continue;
-        }
-        replace_entry(s, d->r, d, copy); /* may leave the owned list: look at slot j again */
-        if (j < s->n_owned && s->owned[j] != d)
-            j--;
-    }
-}
-
-/* The garbage collector's work once only its finalizers keep a deleted object: orphan
- * (dependents lose their ownerReference) or foregroundDeletion (dependents are deleted
- * first), then the object goes. Done at once, where the real collector works shortly after. */
-static void run_gc_finalizers_locked(kube_store *s, const kube_resource *r, kube_entry *e)
-{
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"), "finalizers");
-    bool orphan = false, foreground = false;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, fin)
-    {
-        const char *name = cJSON_GetStringValue(f);
-        if (!is_gc_finalizer(name))
-            return;
-        orphan = orphan || strcmp(name, "orphan") == 0;
-        foreground = foreground || strcmp(name, "foregroundDeletion") == 0;
-    }
-    if (!kube_meta_get(e->obj->json, "deletionTimestamp") || (!orphan && !foreground))
-        return;
-    char *uid = osh_str_dup(kube_meta_get(e->obj->json, "uid"));
-    if (uid && orphan)
-        orphan_dependents_locked(s, uid);
-    else if (uid)
-        collect_garbage_locked(s, uid);
-    free(uid);
-    if (graceful_pod_pending(s, r, e->obj->json, -1)) {
-        cJSON *copy = cJSON_Duplicate(e->obj->json, true);
-        cJSON_DeleteItemFromObjectCaseSensitive(kube_meta_object(copy), "finalizers");
-        replace_entry(s, r, e, copy);
-        return;
-    }
-    cJSON_Delete(delete_now_locked(s, r, e, true));
-}
-
-/* Terminating first (MODIFIED, the answer), then, as the namespace controller would, the
- * contents and the namespace itself go. */
-static kube_result delete_namespace_locked(kube_store *s, const kube_resource *r, kube_entry *e)
-{
-    if (!kube_meta_get(e->obj->json, "deletionTimestamp")) {
-        cJSON *copy = cJSON_Duplicate(e->obj->json, true);
-        char *now = kube_meta_now();
-        kube_meta_set(copy, "deletionTimestamp", now);
-        free(now);
-        cJSON_DeleteItemFromObjectCaseSensitive(copy, "status");
-        cJSON_AddStringToObject(cJSON_AddObjectToObject(copy, "status"), "phase", "Terminating");
-        replace_entry(s, r, e, copy);
-    }
-    kube_result res = {200, cJSON_Duplicate(e->obj->json, true)};
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e->obj->json, "metadata"), "finalizers");
-    if (cJSON_GetArraySize(fin) == 0)
-        cJSON_Delete(delete_now_locked(s, r, e, false));
-    return res;
-}
-
-static kube_result delete_locked(kube_store *s, const kube_resource *r, kube_entry *e, const kube_delete_opts *opts)
-{
-    const cJSON *obj = e->obj->json;
-    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "finalizers");
-    const char *prop = opts->propagation;
-    const char *gc_finalizer = !prop                                ? NULL
-                               : strcmp(prop, "Orphan") == 0     ? "orphan"
-                               : strcmp(prop, "Foreground") == 0 ? "foregroundDeletion"
-                                                                  : NULL;
-    bool kept = cJSON_GetArraySize(fin) > 0 || graceful_pod_pending(s, r, obj, opts->grace_period_seconds) ||
-                gc_finalizer || strcmp(r->plural, "namespaces") == 0;
-    if (opts->dry_run) {
-        if (kept || returns_deleted_object(r))
-            return (kube_result){200, cJSON_Duplicate(obj, true)};
-        return (kube_result){200, kube_status_success(r, kube_meta_get(obj, "name"), kube_meta_get(obj, "uid"))};
-    }
-    if (strcmp(r->plural, "namespaces") == 0)
-        return delete_namespace_locked(s, r, e);
-    if (kept) {
-        /* not gone yet: every kind answers the object, now with its deletionTimestamp */
-        mark_deleting(s, r, e, opts->grace_period_seconds, gc_finalizer);
-        kube_result res = {200, cJSON_Duplicate(e->obj->json, true)};
-        run_gc_finalizers_locked(s, r, e);
-        return res;
-    }
-    cJSON *gone = delete_now_locked(s, r, e, false);
-    if (returns_deleted_object(r))
-        return (kube_result){200, gone};
-    kube_result res = {200, kube_status_success(r, kube_meta_get(gone, "name"), kube_meta_get(gone, "uid"))};
-    cJSON_Delete(gone);
-    return res;
-}
-
-/* DeleteOptions.preconditions as the apiserver's storage checks them (uid first, then
- * resourceVersion; storage/interfaces.go Preconditions.Check), worded as the etcd3 store's
- * InvalidObj error that the registry turns into a 409 Conflict. NULL when met. */
-static char *precondition_failure(const kube_resource *r, const char *ns, const char *name, const cJSON *obj,
-                                  const kube_preconditions *pre)
-{
-    if (!pre)
-        return NULL;
-    const char *uid = kube_meta_get(obj, "uid"), *rv = kube_meta_get(obj, "resourceVersion");
-    char *why = NULL;
-    if (pre->uid && strcmp(pre->uid, uid ? uid : "") != 0)
-        why = osh_str_printf("Precondition failed: UID in precondition: %s, UID in object meta: %s",
-                             pre->uid, uid ? uid : "");
-    else if (pre->resource_version && strcmp(pre->resource_version, rv ? rv : "") != 0)
-        why = osh_str_printf("Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
-                             pre->resource_version, rv ? rv : "");
-    if (!why)
-        return NULL;
-    char *key = r->group[0] ? (ns ? osh_str_printf("/registry/%s/%s/%s/%s", r->group, r->plural, ns, name)
-                                  : osh_str_printf("/registry/%s/%s/%s", r->group, r->plural, name))
-                            : (ns ? osh_str_printf("/registry/%s/%s/%s", r->plural, ns, name)
-                                  : osh_str_printf("/registry/%s/%s", r->plural, name));
-    char *text = osh_str_printf("StorageError: invalid object, Code: 4, Key: %s, ResourceVersion: 0, "
-                                "AdditionalErrorMsg: %s", key, why);
-    free(key);
-    free(why);
-    return text;
-}
-
-kube_result kube_store_delete(kube_store *s, const kube_resource *r, const char *ns, const char *name,
-                              const kube_delete_opts *opts)
-{
-    return kube_store_delete_if(s, r, ns, name, opts, NULL);
-}
-
-kube_result kube_store_delete_if(kube_store *s, const kube_resource *r, const char *ns, const char *name,
-                                 const kube_delete_opts *opts, const kube_preconditions *pre)
-{
-    kube_delete_opts defaults = {-1, NULL, false};
-    if (!opts)
-        opts = &defaults;
-    kube_result res = check_propagation(opts->propagation);
-    if (res.code)
-        return res;
-    if (!r->namespaced)
-        ns = NULL;
-    if (strcmp(r->plural, "namespaces") == 0 &&
-        (strcmp(name, "default") == 0 || strcmp(name, "kube-system") == 0 || strcmp(name, "kube-public") == 0))
-        return forbid_protected_namespace(name);
-    pthread_mutex_lock(&s->lock);
-    kube_entry *e = kube_store_find_locked(s, r, ns, name);
-    char *unmet = e ? precondition_failure(r, ns, name, e->obj->json, pre) : NULL;
-    if (unmet)
-        res = kube_err_conflict_because(r, name, unmet);
-    else
-        res = e ? delete_locked(s, r, e, opts) : kube_err_not_found(r, name);
-    pthread_mutex_unlock(&s->lock);
-    if (e && !unmet && !opts->dry_run)
-        run_hook(s);
-    free(unmet);
-    return res;
-}

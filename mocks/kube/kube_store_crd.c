@@ -14,24 +14,24 @@ void kube_store_free_crds_locked(kube_store *s)
 }
 
 /* Objects of crd's resource stored under a version other than the storage one (imported from
- * a scenario that names another version) are converted to the storage version. */
+ * a scenario that names another version) are converted to the storage version; one the
+ * conversion webhook refuses is kept as it was. */
+static cJSON *convert_to_storage(const cJSON *obj, void *user)
+{
+    const kube_crd *crd = user;
+    char *error = NULL;
+    cJSON *converted = kube_crd_convert(crd, obj, kube_crd_storage(crd), &error);
+    free(error);
+    return converted;
+}
+
 static void rehome_locked(kube_store *s, const kube_crd *crd)
 {
     const kube_crd_version *storage = kube_crd_storage(crd);
     for (size_t c = 0; c < s->n_colls; c++) {
-        kube_collection *coll = s->colls[c];
-        const kube_resource *r = coll->r;
-        if (r == storage->r || strcmp(r->group, crd->group) != 0 || strcmp(r->plural, crd->plural) != 0)
-            continue;
-        /* from the end: rehoming takes the entry out of this collection */
-        for (size_t i = coll->n; i-- > 0;) {
-            kube_entry *e = coll->items[i];
-            char *error = NULL;
-            cJSON *converted = kube_crd_convert(crd, e->obj->json, storage, &error);
-            free(error);
-            if (converted) /* else kept as it was: the conversion webhook refused it */
-                kube_store_rehome_locked(s, e, storage->r, converted);
-        }
+        const kube_resource *r = s->colls[c]->r;
+        if (r != storage->r && strcmp(r->group, crd->group) == 0 && strcmp(r->plural, crd->plural) == 0)
+            kube_store_move_locked(s, r, storage->r, convert_to_storage, (void *)crd);
     }
 }
 

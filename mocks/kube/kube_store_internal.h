@@ -87,12 +87,34 @@ void kube_store_insert_locked(kube_store *s, const kube_resource *r, cJSON *obj)
  * status, uid and creationTimestamp as given (import). */
 kube_result kube_store_admit_new_locked(kube_store *s, const kube_resource *r, const char *ns, cJSON *obj,
                                         bool keep_status);
-/* Moves e (imported, no event) under resource to as json (taken); e is freed. */
-void kube_store_rehome_locked(kube_store *s, kube_entry *e, const kube_resource *to, cJSON *json);
+/* Moves every object stored under `from` to `to` (another version of the same resource, as
+ * when a CRD's storage version changes), each through convert (NULL: as it is; a NULL result,
+ * or a name `to` already holds, keeps that object where it was). No event and no new
+ * resourceVersion: clients see the same objects. Lock held. */
+typedef cJSON *(*kube_store_convert_fn)(const cJSON *obj, void *user);
+void kube_store_move_locked(kube_store *s, const kube_resource *from, const kube_resource *to,
+                            kube_store_convert_fn convert, void *user);
 /* Sorts the collection's items by key if a change left them unsorted. */
 void kube_collection_sort(kube_collection *c);
 
+kube_obj *kube_obj_new(const char *key, cJSON *json);
+kube_obj *kube_obj_ref(kube_obj *o);
 void kube_obj_unref(kube_obj *o);
+
+/* Writes (lock held; each takes the next resourceVersion and records the change). */
+void kube_store_bump_rv_locked(kube_store *s, cJSON *obj);
+kube_entry *kube_store_insert_obj_locked(kube_store *s, const kube_resource *r, kube_obj *o);
+void kube_store_record_locked(kube_store *s, const char *type, const kube_resource *r, kube_obj *obj, kube_obj *prev);
+/* Removes e (DELETED); returns the object as removed, with the deletion's version. */
+cJSON *kube_store_remove_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+/* Replaces e's version with json, taken (MODIFIED). */
+void kube_store_replace_locked(kube_store *s, const kube_resource *r, kube_entry *e, cJSON *json);
+/* Deletes e now with what depends on it (unless orphan); returns the object as removed. */
+cJSON *kube_store_delete_now_locked(kube_store *s, const kube_resource *r, kube_entry *e, bool orphan);
+/* Carries out the garbage collector's finalizers once they are all that keeps e. */
+void kube_store_run_gc_locked(kube_store *s, const kube_resource *r, kube_entry *e);
+/* The mutation hook, outside the lock, after a successful write. */
+void kube_store_run_hook(kube_store *s);
 /* The i-th retained event, oldest first. */
 kube_event *kube_store_event_at(kube_store *s, size_t i);
 

@@ -1,7 +1,8 @@
 /* test_kube_http.c: the mock Kubernetes API over HTTP (libcurl): discovery, errors as
  * Status objects (404, 400 bad body, 405, 415), the three PATCH types, deletecollection,
- * server-side Table, and watch streams (events from a resourceVersion, 410 Expired as an
- * ERROR event after compaction, the initial ADDED events without a version). */
+ * server-side Table, watch streams (events from a resourceVersion, 410 Expired as an
+ * ERROR event after compaction, the initial ADDED events without a version), DELETE answers
+ * against the DELETED event, and list pages (JSON and Table). */
 #include <curl/curl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,90 @@ static void test_watch(void **state)
     osh_buf_free(&r.body);
 }
 
+/* The DELETE answer and the DELETED watch event carry the same resourceVersion (issue 13:
+ * they were 47 and 48); a custom resource answers a Status, a pod the object. */
+static void test_delete_answer_matches_watch(void **state)
+{
+    (void)state;
+    reply r = {OSH_BUF_INIT, 0};
+    const char *kinds[][3] = {{"/api/v1/namespaces/default/pods", "{\"metadata\": {\"name\": \"rvpod\"}}", "Pod"},
+                              {"/apis/agents.x-k8s.io/v1alpha1/namespaces/default/sandboxes",
+                               "{\"metadata\": {\"name\": \"rvsb\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": "
+                               "[{\"name\": \"a\", \"image\": \"busybox\"}]}}}}",
+                               "Status"}};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(call("POST", kinds[i][0], "application/json", kinds[i][1], NULL, &r), 201);
+        cJSON *created = json_of(&r);
+        char *rv = osh_str_dup(kube_meta_get(created, "resourceVersion"));
+        char *uid = osh_str_dup(kube_meta_get(created, "uid"));
+        char *item = osh_str_printf("%s/%s", kinds[i][0], kube_meta_get(created, "name"));
+        cJSON_Delete(created);
+        assert_int_equal(call("DELETE", item, NULL, NULL, NULL, &r), 200);
+        cJSON *answer = json_of(&r);
+        assert_string_equal(cJSON_GetObjectItem(answer, "kind")->valuestring, kinds[i][2]);
+        char *path = osh_str_printf("%s?watch=1&resourceVersion=%s", kinds[i][0], rv);
+        reply w = {OSH_BUF_INIT, 1};
+        call("GET", path, NULL, NULL, NULL, &w);
+        cJSON *ev = cJSON_Parse(osh_buf_str(&w.body));
+        assert_non_null(ev);
+        assert_string_equal(cJSON_GetObjectItem(ev, "type")->valuestring, "DELETED");
+        const char *event_rv = kube_meta_get(cJSON_GetObjectItem(ev, "object"), "resourceVersion");
+        if (strcmp(kinds[i][2], "Status") == 0) {
+            const cJSON *d = cJSON_GetObjectItem(answer, "details");
+            assert_string_equal(cJSON_GetObjectItem(answer, "status")->valuestring, "Success");
+            assert_string_equal(cJSON_GetObjectItem(d, "kind")->valuestring, "sandboxes");
+            assert_string_equal(cJSON_GetObjectItem(d, "group")->valuestring, "agents.x-k8s.io");
+            assert_string_equal(cJSON_GetObjectItem(d, "uid")->valuestring, uid);
+            assert_int_equal(atoll(event_rv), atoll(rv) + 1);
+        } else {
+            assert_string_equal(kube_meta_get(answer, "resourceVersion"), event_rv);
+        }
+        cJSON_Delete(ev);
+        cJSON_Delete(answer);
+        osh_buf_free(&w.body);
+        free(path);
+        free(item);
+        free(uid);
+        free(rv);
+    }
+    osh_buf_free(&r.body);
+}
+
+/* Pages over HTTP, in JSON and as a Table: the token and the count travel in ListMeta. */
+static void test_list_pages(void **state)
+{
+    (void)state;
+    reply r = {OSH_BUF_INIT, 0};
+    assert_int_equal(call("POST", "/api/v1/namespaces", "application/json", "{\"metadata\": {\"name\": \"pages\"}}", NULL, &r), 201);
+    for (int i = 0; i < 5; i++) {
+        char *body = osh_str_printf("{\"metadata\": {\"name\": \"pg-%d\"}}", i);
+        assert_int_equal(call("POST", "/api/v1/namespaces/pages/secrets", "application/json", body, NULL, &r), 201);
+        free(body);
+    }
+    assert_int_equal(call("GET", "/api/v1/namespaces/pages/secrets?limit=2&labelSelector=", NULL, NULL,
+                          "application/json;as=Table;v=v1;g=meta.k8s.io", &r), 200);
+    cJSON *t = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(t, "kind")->valuestring, "Table");
+    const cJSON *meta = cJSON_GetObjectItem(t, "metadata");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "rows")), 2);
+    assert_int_equal(cJSON_GetObjectItem(meta, "remainingItemCount")->valueint, 3);
+    char *next = osh_str_printf("/api/v1/namespaces/pages/secrets?limit=10&continue=%s",
+                                cJSON_GetObjectItem(meta, "continue")->valuestring);
+    cJSON_Delete(t);
+    assert_int_equal(call("GET", next, NULL, NULL, NULL, &r), 200);
+    cJSON *l = json_of(&r);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(l, "items")), 3);
+    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(l, "metadata"), "continue"));
+    cJSON_Delete(l);
+    free(next);
+    assert_int_equal(call("GET", "/api/v1/namespaces/pages/secrets?limit=2&continue=%25%25", NULL, NULL, NULL, &r), 400);
+    cJSON *st = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(st, "message")->valuestring,
+                        "invalid continue token: continue key is not valid: illegal base64 data at input byte 0");
+    cJSON_Delete(st);
+    osh_buf_free(&r.body);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -311,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_deletecollection),
         cmocka_unit_test(test_delete_preconditions),
         cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_delete_answer_matches_watch),
+        cmocka_unit_test(test_list_pages),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();

@@ -19,6 +19,7 @@
 #include "kube_continue.h"
 #include "kube_meta.h"
 #include "kube_store.h"
+#include "kube_store_internal.h"
 #include "osh_base64.h"
 #include "osh_str.h"
 
@@ -609,10 +610,18 @@ static void test_mark_as_deleting(void **state)
     assert_int_equal(kube_store_resource_version(s), before);
     cJSON_Delete(d.body);
     free(rv);
-    /* removing the last finalizer deletes it */
+    /* removing the last finalizer deletes it instead of writing: one DELETED event, and the
+     * answer is the object as stored (finalizers included) at the deletion's version */
+    before = kube_store_resource_version(s);
     cJSON *patch = cJSON_Parse("{\"metadata\": {\"finalizers\": null}}");
     kube_result u = kube_store_patch(s, R("deployments"), "default", "web", KUBE_PATCH_MERGE, patch, false, false);
     assert_int_equal(u.code, 200);
+    assert_string_equal(first_finalizer(u.body), "x/y");
+    assert_int_equal(atoll(kube_meta_get(u.body, "resourceVersion")), before + 1);
+    cJSON *ev = events_since(s, "deployments", before);
+    assert_int_equal(cJSON_GetArraySize(ev), 1);
+    assert_string_equal(event_type(ev, 0), "DELETED");
+    cJSON_Delete(ev);
     cJSON_Delete(u.body);
     cJSON_Delete(patch);
     kube_result g = kube_store_get(s, R("deployments"), "default", "web");
@@ -628,6 +637,46 @@ static void test_mark_as_deleting(void **state)
     assert_true(strcmp(kube_meta_get(d.body, "deletionTimestamp"), now) > 0);
     free(now);
     cJSON_Delete(d.body);
+    kube_store_unref(s);
+}
+
+static cJSON *to_statefulset(const cJSON *obj, void *user)
+{
+    (void)user;
+    if (strcmp(kube_meta_get(obj, "name"), "refused") == 0)
+        return NULL;
+    cJSON *copy = cJSON_Duplicate(obj, true);
+    cJSON_ReplaceItemInObject(copy, "kind", cJSON_CreateString("StatefulSet"));
+    return copy;
+}
+
+/* What installing a CRD with another storage version does: objects change resource. */
+static void test_move_between_resources(void **state)
+{
+    (void)state;
+    kube_store *s = kube_store_new();
+    create_named(s, "deployments", "default", "a");
+    create_named(s, "deployments", "default", "refused");
+    create_named(s, "deployments", "default", "taken");
+    create_named(s, "statefulsets", "default", "taken");
+    long long rv = kube_store_resource_version(s);
+    pthread_mutex_lock(&s->lock);
+    kube_store_move_locked(s, R("deployments"), R("statefulsets"), to_statefulset, NULL);
+    pthread_mutex_unlock(&s->lock);
+    assert_int_equal(kube_store_resource_version(s), rv);
+    kube_result l = kube_store_list(s, R("statefulsets"), "default", NULL, NULL);
+    char *n = names(l.body);
+    assert_string_equal(n, "default/a,default/taken");
+    free(n);
+    cJSON_Delete(l.body);
+    l = kube_store_list(s, R("deployments"), "default", NULL, NULL);
+    n = names(l.body);
+    assert_string_equal(n, "default/refused,default/taken");
+    free(n);
+    cJSON_Delete(l.body);
+    kube_result g = kube_store_get(s, R("statefulsets"), "default", "a");
+    assert_string_equal(cJSON_GetObjectItem(g.body, "kind")->valuestring, "StatefulSet");
+    cJSON_Delete(g.body);
     kube_store_unref(s);
 }
 
@@ -664,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_delete_with_finalizers_answers_the_object),
         cmocka_unit_test(test_delete_propagation_policies),
         cmocka_unit_test(test_mark_as_deleting),
+        cmocka_unit_test(test_move_between_resources),
         cmocka_unit_test(test_docs_name_the_history_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
