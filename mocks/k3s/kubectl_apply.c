@@ -108,7 +108,10 @@ int kubectl_apply_files(const kubectl_env *env, const kubectl_args *a, osh_buf *
         {
             const char *apiv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"));
             const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kind"));
-            const kube_resource *r = kube_resource_by_kind(apiv, kind);
+            const kube_resource *asked = kube_resource_by_kind(apiv, kind);
+            /* a custom resource is kept at its CRD's storage version (the conversion the API
+             * server would do; the schema is not applied here) */
+            const kube_resource *r = kube_store_storage_of(env->store, asked);
             if (!r) {
                 osh_buf_appendf(err, "error: resource mapping not found for name: \"%s\" namespace: \"\" from \"%s\": "
                                      "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
@@ -117,7 +120,9 @@ int kubectl_apply_files(const kubectl_env *env, const kubectl_args *a, osh_buf *
                 rc = 1;
                 continue;
             }
-            rc |= apply_one(env, a, r, doc, mode, out, err);
+            cJSON *stored = kube_store_to_storage(env->store, asked, doc);
+            rc |= apply_one(env, a, r, stored, mode, out, err);
+            cJSON_Delete(stored);
         }
         cJSON_Delete(docs);
     }

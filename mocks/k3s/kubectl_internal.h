@@ -12,7 +12,7 @@ typedef struct kubectl_target {
 
 typedef enum { KUBECTL_FILES_CREATE, KUBECTL_FILES_APPLY, KUBECTL_FILES_DELETE } kubectl_files_mode;
 
-int kubectl_targets(const kubectl_args *a, kubectl_target **out, size_t *n, osh_buf *err);
+int kubectl_targets(kube_store *s, const kubectl_args *a, kubectl_target **out, size_t *n, osh_buf *err);
 void kubectl_targets_free(kubectl_target *t, size_t n);
 const char *kubectl_namespace(const kubectl_args *a);
 void kubectl_print_status_error(osh_buf *err, const cJSON *status);

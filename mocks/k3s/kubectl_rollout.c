@@ -143,7 +143,7 @@ int kubectl_rollout(const kubectl_env *env, const kubectl_args *a, osh_buf *out,
     sub.n_pos = a->n_pos - 1;
     kubectl_target *t;
     size_t n;
-    if (kubectl_targets(&sub, &t, &n, err) != 0)
+    if (kubectl_targets(env->store, &sub, &t, &n, err) != 0)
         return 1;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {

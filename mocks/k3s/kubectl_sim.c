@@ -30,7 +30,7 @@ void kubectl_targets_free(kubectl_target *t, size_t n)
 }
 
 /* Resolves "TYPE NAME...", "TYPE/NAME..." or "TYPE1,TYPE2" into targets (name NULL = all). */
-int kubectl_targets(const kubectl_args *a, kubectl_target **out, size_t *n, osh_buf *err)
+int kubectl_targets(kube_store *s, const kubectl_args *a, kubectl_target **out, size_t *n, osh_buf *err)
 {
     *out = NULL;
     *n = 0;
@@ -46,7 +46,7 @@ int kubectl_targets(const kubectl_args *a, kubectl_target **out, size_t *n, osh_
         for (size_t i = 0; i < a->n_pos; i++) {
             char *slash = strchr(a->pos[i], '/');
             char *type = slash ? osh_str_ndup(a->pos[i], (size_t)(slash - a->pos[i])) : osh_str_dup(a->pos[i]);
-            const kube_resource *r = kube_resource_by_user_name(type);
+            const kube_resource *r = kube_store_storage_of(s, kube_resource_by_user_name(type));
             if (!r || !slash) {
                 if (!slash)
                     osh_buf_appendf(err, "error: there is no need to specify a resource type as a separate argument when "
@@ -65,7 +65,7 @@ int kubectl_targets(const kubectl_args *a, kubectl_target **out, size_t *n, osh_
     } else {
         char *types = osh_str_dup(a->pos[0]);
         for (char *save = NULL, *type = strtok_r(types, ",", &save); type; type = strtok_r(NULL, ",", &save)) {
-            const kube_resource *r = kube_resource_by_user_name(type);
+            const kube_resource *r = kube_store_storage_of(s, kube_resource_by_user_name(type));
             if (!r) {
                 osh_buf_appendf(err, "error: the server doesn't have a resource type \"%s\"\n", type);
                 free(types);
@@ -166,7 +166,7 @@ static int cmd_get(const kubectl_env *env, const kubectl_args *a, osh_buf *out, 
 {
     kubectl_target *t;
     size_t n;
-    if (kubectl_targets(a, &t, &n, err) != 0)
+    if (kubectl_targets(env->store, a, &t, &n, err) != 0)
         return 1;
     int rc = 0;
     cJSON *items = cJSON_CreateArray();
@@ -255,7 +255,7 @@ static int cmd_delete(const kubectl_env *env, const kubectl_args *a, osh_buf *ou
         return kubectl_apply_files(env, a, out, err, KUBECTL_FILES_DELETE);
     kubectl_target *t;
     size_t n;
-    if (kubectl_targets(a, &t, &n, err) != 0)
+    if (kubectl_targets(env->store, a, &t, &n, err) != 0)
         return 1;
     int rc = 0;
     osh_buf errors = OSH_BUF_INIT;

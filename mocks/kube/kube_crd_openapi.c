@@ -82,6 +82,15 @@ cJSON *kube_crd_openapi(const kube_crd *crd, const kube_crd_version *v, const ch
     cJSON_DeleteItemFromObjectCaseSensitive(schemas, name);
     cJSON_AddItemToObject(schemas, name, schema);
     free(name);
+    /* a custom resource takes no strategic merge patch: its PATCH operations do not list it
+     * (kubectl apply reads this to choose a JSON merge patch) */
+    cJSON *path;
+    cJSON_ArrayForEach(path, cJSON_GetObjectItemCaseSensitive(doc, "paths"))
+    {
+        cJSON *content = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(path, "patch"), "requestBody"), "content");
+        cJSON_DeleteItemFromObjectCaseSensitive(content, "application/strategic-merge-patch+json");
+    }
     if (!v->scale) {
         char *scale_path = osh_str_printf("/apis/%s/%s/namespaces/{namespace}/%s/{name}/scale", crd->group, v->name,
                                           crd->plural);

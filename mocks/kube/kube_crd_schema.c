@@ -192,7 +192,10 @@ static void check_scalar(const cJSON *schema, const cJSON *x, const char *path, 
             osh_buf list = OSH_BUF_INIT;
             cJSON_ArrayForEach(e, en)
             {
-                char *t = value_text(e);
+                /* supported values are printed as quoted strings whatever their type */
+                char *raw = cJSON_IsString(e) ? NULL : value_text(e);
+                char *t = raw ? osh_str_printf("\"%s\"", raw) : value_text(e);
+                free(raw);
                 osh_buf_append_str(&list, list.len ? ", " : "");
                 osh_buf_append_str(&list, t);
                 free(t);
@@ -251,12 +254,13 @@ static void check_rules(const cJSON *schema, const cJSON *x, const cJSON *old, c
         bool ok = true;
         if (kube_schema_rule_eval(text, x, old, &ok) != 0 || ok)
             continue; /* a rule outside the supported subset is not enforced (docs/mocks.md) */
+        /* a rule's error shows the type of the value, not the value */
         const char *msg = cJSON_GetStringValue(get(rule, "message"));
-        char *v = value_text(x);
+        const char *type = cJSON_GetStringValue(get(schema, "type"));
+        const char *shown = type ? type : json_type(x);
         add_cause(causes, "FieldValueInvalid", path,
-                  msg ? osh_str_printf("Invalid value: %s: %s", v, msg)
-                      : osh_str_printf("Invalid value: %s: failed rule: %s", v, text));
-        free(v);
+                  msg ? osh_str_printf("Invalid value: \"%s\": %s", shown, msg)
+                      : osh_str_printf("Invalid value: \"%s\": failed rule: %s", shown, text));
     }
 }
 
@@ -297,7 +301,14 @@ static int validate_node(const cJSON *schema, const cJSON *x, const cJSON *old, 
     if (cJSON_IsNull(x) && cJSON_IsTrue(get(schema, "nullable")))
         return 0;
     if (!type_ok(schema, x)) {
+        /* the apiserver reports the enum too (apiextensions validation_test.go "enum") */
         type_error(causes, path, cJSON_GetStringValue(get(schema, "type")), x);
+        if (get(schema, "enum") && !cJSON_IsObject(x) && !cJSON_IsArray(x)) {
+            cJSON *enum_only = cJSON_CreateObject();
+            cJSON_AddItemReferenceToObject(enum_only, "enum", (cJSON *)get(schema, "enum"));
+            check_scalar(enum_only, x, path, causes);
+            cJSON_Delete(enum_only);
+        }
         return 0;
     }
     if (cJSON_IsObject(x)) {

@@ -353,7 +353,7 @@ static void set_at_path(cJSON *obj, const char *dotted, double value)
     free(copy);
 }
 
-static kube_result do_scale(const crd_call *c, const char *method, const cJSON *body, kube_patch_type type)
+static kube_result do_scale(crd_call *c, const char *method, const cJSON *body, kube_patch_type type)
 {
     kube_result out = {0, NULL};
     cJSON *old_v = current(c, &out);
@@ -376,10 +376,11 @@ static kube_result do_scale(const crd_call *c, const char *method, const cJSON *
             set_at_path(obj, c->view.v->scale_spec, replicas->valuedouble);
         if (rv && strcmp(method, "PUT") == 0)
             kube_meta_set(obj, "resourceVersion", rv);
+        /* the new replicas are written as an update of the main resource */
         const char *sub = c->sub;
-        ((crd_call *)c)->sub = NULL;
+        c->sub = NULL;
         out = do_replace(c, obj, old_v, false);
-        ((crd_call *)c)->sub = sub;
+        c->sub = sub;
         if (out.code == 200) {
             cJSON *scaled = scale_of(c, out.body);
             cJSON_Delete(out.body);

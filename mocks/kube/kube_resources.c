@@ -39,6 +39,14 @@ bool kube_resource_is_custom(const kube_resource *r)
     return r->group[0] && strcmp(r->group, "apps") != 0;
 }
 
+bool kube_group_is_custom(const char *group)
+{
+    for (const kube_resource *r = RESOURCES; r->plural; r++)
+        if (kube_resource_is_custom(r) && strcmp(r->group, group) == 0)
+            return true;
+    return false;
+}
+
 const char *kube_resource_api_version(const kube_resource *r) { return API_VERSIONS[kube_resource_index(r)]; }
 
 const kube_resource *kube_resource_by_path(const char *group, const char *version, const char *plural)

@@ -32,6 +32,8 @@ const kube_resource *kube_resource_by_kind(const char *api_version, const char *
 const char *kube_resource_api_version(const kube_resource *r);
 /* Whether r is served from a CustomResourceDefinition (kube_crd.h) rather than built in. */
 bool kube_resource_is_custom(const kube_resource *r);
+/* Whether group is the group of a custom resource of the table. */
+bool kube_group_is_custom(const char *group);
 /* Index of r in kube_resources_all(). */
 size_t kube_resource_index(const kube_resource *r);
 

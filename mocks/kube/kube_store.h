@@ -93,6 +93,12 @@ void kube_store_install_crd(kube_store *s, struct kube_crd *crd);
 void kube_store_remove_crd(kube_store *s, const char *name);
 /* The CRD serving group/plural, referenced for the caller (kube_crd_unref), or NULL. */
 struct kube_crd *kube_store_crd(kube_store *s, const char *group, const char *plural);
+/* For a store's own clients (the simulated cluster's kubectl): the entry a custom resource's
+ * objects live under (its CRD's storage version), r itself for a built-in resource, NULL when
+ * r's version is not served. */
+const kube_resource *kube_store_storage_of(kube_store *s, const kube_resource *r);
+/* obj (of resource r) converted to the storage version of its CRD; a copy as it is otherwise. */
+cJSON *kube_store_to_storage(kube_store *s, const kube_resource *r, const cJSON *obj);
 /* Installs every CRD of src into dst (a new cluster store gets the world's CRDs). */
 void kube_store_copy_crds(kube_store *dst, kube_store *src);
 

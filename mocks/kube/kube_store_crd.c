@@ -89,3 +89,24 @@ void kube_store_remove_crd(kube_store *s, const char *name)
     }
     pthread_mutex_unlock(&s->lock);
 }
+
+const kube_resource *kube_store_storage_of(kube_store *s, const kube_resource *r)
+{
+    if (!r || !kube_resource_is_custom(r))
+        return r;
+    kube_crd *crd = kube_store_crd(s, r->group, r->plural);
+    const kube_crd_version *v = crd ? kube_crd_version_named(crd, r->version) : NULL;
+    const kube_resource *out = v && v->served ? kube_crd_storage(crd)->r : NULL;
+    kube_crd_unref(crd);
+    return out;
+}
+
+cJSON *kube_store_to_storage(kube_store *s, const kube_resource *r, const cJSON *obj)
+{
+    kube_crd *crd = kube_resource_is_custom(r) ? kube_store_crd(s, r->group, r->plural) : NULL;
+    char *error = NULL;
+    cJSON *out = crd ? kube_crd_convert(crd, obj, kube_crd_storage(crd), &error) : NULL;
+    free(error);
+    kube_crd_unref(crd);
+    return out ? out : cJSON_Duplicate(obj, true);
+}

@@ -447,14 +447,14 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
         kube_store *s = mock_kube_current_store(k);
         cJSON *doc = kube_discovery_group(s, segs[1]);
         kube_store_unref(s);
-        found = doc || strcmp(segs[1], "agents.x-k8s.io") != 0; /* an unserved CRD group: 404 page not found */
+        found = doc || !kube_group_is_custom(segs[1]); /* an unserved CRD group: 404 page not found */
         if (found)
             send_doc(res, doc);
     } else if (n <= 8 && n == 3 && strcmp(segs[0], "apis") == 0) {
         kube_store *s = mock_kube_current_store(k);
         cJSON *doc = kube_discovery_resource_list(s, segs[1], segs[2]);
         kube_store_unref(s);
-        found = doc || strcmp(segs[1], "agents.x-k8s.io") != 0;
+        found = doc || !kube_group_is_custom(segs[1]);
         if (found)
             send_doc(res, doc);
     } else if (n <= 8 && n >= 3 && strcmp(segs[0], "api") == 0 && strcmp(segs[1], "v1") == 0 &&
@@ -467,8 +467,7 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     }
     route_free(&rt);
     if (!found) {
-        if ((osh_str_starts_with(path, "/api/") || osh_str_starts_with(path, "/apis/")) &&
-            !osh_str_starts_with(path, "/apis/agents.x-k8s.io/"))
+        if (osh_str_starts_with(path, "/api/") || (osh_str_starts_with(path, "/apis/") && !(n >= 2 && kube_group_is_custom(segs[1]))))
             kube_api_send(res, kube_err_no_resource());
         else
             mock_http_respond(res, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);

@@ -186,9 +186,10 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
     cJSON_ArrayForEach(k, section)
     {
         if (strcmp(k->string, "objects") != 0 && strcmp(k->string, "faults") != 0 && strcmp(k->string, "comment") != 0 &&
-            strcmp(k->string, "agent_sandbox") != 0 && strcmp(k->string, "agent_sandbox_controller") != 0) {
+            strcmp(k->string, "agent_sandbox") != 0 && strcmp(k->string, "agent_sandbox_controller") != 0 &&
+            strcmp(k->string, "agent_sandbox_crd") != 0) {
             *error = osh_str_printf("kube.%s: unknown key (expected objects, faults, agent_sandbox, "
-                                    "agent_sandbox_controller)",
+                                    "agent_sandbox_crd, agent_sandbox_controller)",
                                     k->string);
             return -1;
         }
@@ -236,8 +237,22 @@ static int setup_agent_sandbox(mock_world *w, const cJSON *section, const char *
     const char *given = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox"));
     release = given ? given : release ? release : AGENT_SANDBOX_DEFAULT_RELEASE;
     kube_store *s = mock_kube_default_store(w->kube);
-    if (agent_sandbox_install(s, release, error) != 0)
+    const cJSON *crd_doc = cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox_crd");
+    if (crd_doc) {
+        /* another Sandbox CRD document, served the same way as a release's */
+        char *inner = NULL;
+        kube_crd *crd = kube_crd_parse(crd_doc, &inner);
+        if (!crd) {
+            *error = osh_str_printf("kube.agent_sandbox_crd: %s", inner);
+            free(inner);
+            return -1;
+        }
+        crd->convert = agent_sandbox_convert;
+        kube_store_install_crd(s, crd);
+        kube_crd_unref(crd);
+    } else if (agent_sandbox_install(s, release, error) != 0) {
         return -1;
+    }
     char *inner = NULL;
     w->sandbox_controller =
         agent_sandbox_controller_new(cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox_controller"), &inner);

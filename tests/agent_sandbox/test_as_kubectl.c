@@ -114,6 +114,17 @@ static void release_05_lifecycle(void **state)
     assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/demo created\n");
     assert_int_equal(sh(f, &out, "kubectl get sandbox demo -o jsonpath='{.spec.operatingMode} {.spec.shutdownPolicy} {.spec.logLevel}'"), 0);
     assert_string_equal(osh_buf_str(&out), "Running Retain ");
+    /* client-side apply of a change: kubectl must choose a JSON merge patch (the CRD's
+     * openapi lists no strategic merge patch), the server refusing one with 415 */
+    write_manifest(f, "other.yaml", "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata:\n  name: other\nspec:\n"
+                                    "  podTemplate:\n    spec:\n      containers:\n      - name: a\n        image: busybox\n");
+    assert_int_equal(sh(f, &out, "kubectl apply -f other.yaml"), 0);
+    assert_int_equal(sh(f, &out, "sed -i s/busybox/alpine/ other.yaml"), 0);
+    assert_int_equal(sh(f, &out, "kubectl apply -f other.yaml"), 0);
+    assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/other configured\n");
+    assert_int_equal(sh(f, &out, "kubectl get sandbox other -o jsonpath='{.spec.podTemplate.spec.containers[0].image}'"), 0);
+    assert_string_equal(osh_buf_str(&out), "alpine");
+    assert_int_equal(sh(f, &out, "kubectl delete sandbox other"), 0);
     assert_int_equal(sh(f, &out, "kubectl wait --for=condition=Ready sandbox/demo --timeout=20s"), 0);
     assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/demo condition met\n");
     assert_int_equal(sh(f, &out, "kubectl get sandboxes"), 0);

@@ -194,6 +194,10 @@ static void validation_messages(void **state)
                  "spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"\n");
     validate_one(beta, "{\"spec\": {" POD_TEMPLATE ", \"operatingMode\": \"Paused\"}}", NULL,
                  "spec.operatingMode: Unsupported value: \"Paused\": supported values: \"Running\", \"Suspended\"\n");
+    /* a type error on an enum field reports the enum too (apiextensions validation_test.go) */
+    validate_one(beta, "{\"spec\": {" POD_TEMPLATE ", \"operatingMode\": true}}", NULL,
+                 "spec.operatingMode: Invalid value: \"boolean\": spec.operatingMode in body must be of type string: "
+                 "\"boolean\"\nspec.operatingMode: Unsupported value: true: supported values: \"Running\", \"Suspended\"\n");
     validate_one(beta, "{\"spec\": {" POD_TEMPLATE ", \"shutdownTime\": \"tomorrow\"}}", NULL,
                  "spec.shutdownTime: Invalid value: \"tomorrow\": spec.shutdownTime in body must be of type date-time: "
                  "\"tomorrow\"\n");

@@ -27,6 +27,11 @@ echo '{"images": []}' > "$DIR/flat.json"
 refused "scenario outside docker" "$DIR/flat.json: invalid scenario: images: unknown field" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
 echo '{"docker": {"containers": [{"name": "x1"}]}}' > "$DIR/bad.json"
 refused "scenario field" "$DIR/bad.json: docker.containers[0].create: expected the create body" --docker "unix://$DIR/b.sock" --scenario "$DIR/bad.json"
+refused "agent-sandbox release" "--agent-sandbox: unknown release \"2.0\" (expected 0.1, 0.5, 1.0 or none)" \
+    --docker "unix://$DIR/b.sock" --kube http://127.0.0.1:0 --agent-sandbox 2.0
+echo '{"kube": {"agent_sandbox_crd": {"kind": "CustomResourceDefinition", "metadata": {"name": "sandboxes.agents.x-k8s.io"}}}}' > "$DIR/crd.json"
+refused "malformed CRD in a world" "kube.agent_sandbox_crd: spec.group: expected string" \
+    --docker "unix://$DIR/b.sock" --kube http://127.0.0.1:0 --scenario "$DIR/crd.json"
 
 # a port in use
 "$MOCKD" --docker tcp://127.0.0.1:0 > "$DIR/first" 2>&1 &

@@ -506,8 +506,8 @@ static void test_scripted_exec_and_kube_faults(void **state)
 static void test_sandbox_controller(void **state)
 {
     (void)state;
-    /* the simulated kubectl stores what it applies as written: the v1alpha1-only release */
-    mock_world *w = world("{\"kube\": {\"agent_sandbox\": \"0.1\"}}");
+    /* release 0.5: the simulated kubectl's v1alpha1 manifest is stored converted to v1beta1 */
+    mock_world *w = world(NULL);
     char *id = start_gateway(w, GATEWAY_BODY("\"Hostname\": \"n1\",", ""));
     osh_buf out = OSH_BUF_INIT;
     const char *manifest = "apiVersion: agents.x-k8s.io/v1alpha1\nkind: Sandbox\nmetadata:\n  name: sb1\n  namespace: openshell\n"
@@ -526,6 +526,8 @@ static void test_sandbox_controller(void **state)
     cJSON_Delete(pod);
     assert_int_equal(wc_sh(w, id, KC " kubectl get sandbox sb1 -n openshell -o jsonpath={.status.conditions[2].type}={.status.conditions[2].status}", &out), 0);
     assert_string_equal(osh_buf_str(&out), "Ready=True");
+    assert_int_equal(wc_kube(w, "/apis/agents.x-k8s.io/v1beta1/namespaces/openshell/sandboxes/sb1", &out), 200);
+    assert_non_null(strstr(osh_buf_str(&out), "\"operatingMode\":\"Running\""));
     assert_int_equal(wc_sh(w, id, KC " kubectl delete sandbox sb1 -n openshell", &out), 0);
     assert_int_equal(wc_kube(w, "/api/v1/namespaces/openshell/pods/sb1", &out), 404);
     osh_buf_free(&out);
