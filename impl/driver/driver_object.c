@@ -211,6 +211,35 @@ static void add_identity(cJSON *map, const char *id, const char *name, const cha
     cJSON_AddStringToObject(map, DRIVER_LABEL_WORKSPACE, workspace);
 }
 
+/* Orders every object's members by key, recursively. The reference serializes its JSON with
+ * serde_json without preserve_order (maps are BTreeMaps) and k8s-openapi's ObjectMeta in field
+ * order, which is alphabetical too, so its body has every object's keys sorted; so has ours. */
+static void sort_keys(cJSON *node)
+{
+    if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
+        return;
+    for (cJSON *c = node->child; c; c = c->next)
+        sort_keys(c);
+    if (!cJSON_IsObject(node) || !node->child)
+        return;
+    cJSON *sorted = NULL; /* insertion sort of the member list, stable */
+    for (cJSON *c = node->child, *next; c; c = next) {
+        next = c->next;
+        cJSON **at = &sorted;
+        while (*at && strcmp((*at)->string, c->string) <= 0)
+            at = &(*at)->next;
+        c->next = *at;
+        *at = c;
+    }
+    cJSON *prev = NULL;
+    for (cJSON *c = sorted; c; c = c->next) {
+        c->prev = prev; /* cJSON keeps the head's prev pointing at the last member */
+        prev = c;
+    }
+    sorted->prev = prev;
+    node->child = sorted;
+}
+
 cJSON *driver_build_object(const char *id, const char *name, const sandbox_spec *spec, const driver_config *config,
                            const driver_create_context *ctx)
 {
@@ -238,5 +267,6 @@ cJSON *driver_build_object(const char *id, const char *name, const sandbox_spec 
             cJSON_AddStringToObject(annotations, scc[i], v->valuestring);
     }
     cJSON_AddItemToObject(obj, "spec", build_spec(id, name, spec, config, ctx));
+    sort_keys(obj);
     return obj;
 }

@@ -281,6 +281,42 @@ static void stop_timeout(void **state)
     cJSON_Delete(o);
 }
 
+static bool keys_sorted(const cJSON *node)
+{
+    for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+        if (cJSON_IsObject(node) && c->next && strcmp(c->string, c->next->string) > 0)
+            return false;
+        if (!keys_sorted(c))
+            return false;
+    }
+    return true;
+}
+
+/* The reference's body has every object's keys sorted (serde_json maps are BTreeMaps). */
+static void body_keys_sorted(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    sandbox_spec *spec = sandbox_spec_parse_dialect(
+        "{\"environment\": {\"Z\": \"1\", \"A\": \"2\"}, \"gpu_count\": 2, \"template\": {\"labels\": "
+        "{\"z\": \"1\", \"a\": \"2\"}, \"resources\": {\"requests\": {\"memory\": \"1Gi\", \"cpu\": \"1\"}}},"
+        " \"mounts\": [{\"claim\": \"c\", \"path\": \"/data\", \"sub_path\": \"s\"}]}",
+        SANDBOX_SPEC_DRIVER, &error);
+    assert_non_null(spec);
+    driver_config config = driver_config_defaults();
+    config.client_tls_secret = "tls";
+    config.host_gateway_ip = "10.0.0.1";
+    driver_create_context ctx = {.api_version = "v1beta1", .uid = 1000, .gid = 1000};
+    cJSON *obj = driver_build_object("id", "n", spec, &config, &ctx);
+    assert_true(keys_sorted(obj));
+    assert_string_equal(obj->child->string, "apiVersion");
+    cJSON *copy = cJSON_Duplicate(obj, true); /* the list links survive: a copy walks the same */
+    assert_true(cJSON_Compare(obj, copy, true));
+    cJSON_Delete(copy);
+    cJSON_Delete(obj);
+    sandbox_spec_free(spec);
+}
+
 static void selectors(void **state)
 {
     (void)state;
@@ -303,7 +339,7 @@ int main(void)
         cmocka_unit_test(goldens_cover_required_cases), cmocka_unit_test(validation_of_create_input),
         cmocka_unit_test(identity_resolution),          cmocka_unit_test(phase_table),
         cmocka_unit_test(identity_of_objects),          cmocka_unit_test(stop_timeout),
-        cmocka_unit_test(selectors),
+        cmocka_unit_test(selectors),                    cmocka_unit_test(body_keys_sorted),
     };
     size_t nfixed = sizeof fixed / sizeof *fixed;
     struct CMUnitTest *tests = calloc((size_t)count + nfixed, sizeof *tests);
