@@ -22,7 +22,9 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
     for (size_t i = 0; i < img->tag_count; i++)
         cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[i]));
-    cJSON_AddItemToObject(o, "RepoDigests", cJSON_CreateArray());
+    cJSON *digests = cJSON_AddArrayToObject(o, "RepoDigests");
+    for (size_t i = 0; i < img->digest_count; i++)
+        cJSON_AddItemToArray(digests, cJSON_CreateString(img->digests[i]));
     cJSON_AddStringToObject(o, "Parent", "");
     cJSON_AddStringToObject(o, "Comment", "");
     dk_format_time(img->created_ns, t, sizeof t);
@@ -150,16 +152,29 @@ static dk_pullable *find_pullable(mock_docker *d, const char *ref)
     return NULL;
 }
 
+/* The image ID a pullable ref yields: the scenario's, else one derived from the ref (a
+ * registry serves the same image for the same ref every time). */
+static void pullable_id(const dk_pullable *p, char out[80])
+{
+    char hex[DK_ID_LEN + 1];
+    if (!p->id) {
+        char *seed = osh_str_printf("image %s", p->ref);
+        dk_derived_hex(seed, hex, DK_ID_LEN);
+        free(seed);
+    }
+    snprintf(out, 80, "%s%s", p->id && osh_str_starts_with(p->id, "sha256:") ? "" : "sha256:",
+             p->id ? p->id : hex);
+}
+
 /* The image a pullable ref yields: an existing one with its ID, or a new one (lock held). */
 static dk_image *pulled_image(mock_docker *d, const dk_pullable *p)
 {
-    char *full = p->id && !osh_str_starts_with(p->id, "sha256:") ? osh_str_printf("sha256:%s", p->id)
-                                                                 : osh_str_dup(p->id);
-    dk_image *img = full ? dk_find_image_by_id(d, full) : NULL;
-    free(full);
+    char id[80];
+    pullable_id(p, id);
+    dk_image *img = dk_find_image_by_id(d, id);
     if (img)
         return img;
-    img = dk_add_image(d, p->id);
+    img = dk_add_image(d, id);
     if (p->config) {
         cJSON_Delete(img->config);
         img->config = cJSON_Duplicate(p->config, true);
@@ -172,11 +187,10 @@ static dk_image *pulled_image(mock_docker *d, const dk_pullable *p)
 }
 
 /* The layer lines of a download; false when the scenario makes the stream fail. */
-static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *fallback_id)
+static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *image_hex)
 {
     char layer[13];
-    const char *id = p->id ? (osh_str_starts_with(p->id, "sha256:") ? p->id + 7 : p->id) : fallback_id;
-    snprintf(layer, sizeof layer, "%.12s", id);
+    snprintf(layer, sizeof layer, "%.12s", image_hex);
     progress_line(out, "Pulling fs layer", layer, 0, 0);
     if (p->stream_error) {
         error_line(out, p->stream_error);
@@ -246,8 +260,16 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
         *message = unknown_ref_message(repo, ref);
         status = 404;
     } else {
+        char id[80];
+        if (have)
+            snprintf(id, sizeof id, "%s", have->id);
+        else
+            pullable_id(p, id);
+        /* A registry answers the same manifest digest for the same image every time. */
         char digest[DK_ID_LEN + 1];
-        dk_random_hex(d, digest, DK_ID_LEN);
+        char *seed = osh_str_printf("manifest of %s", id);
+        dk_derived_hex(seed, digest, DK_ID_LEN);
+        free(seed);
         /* dockerd puts the repository in the first line's status and the tag as its id */
         char *remote = remote_name(repo);
         char *first = osh_str_printf("Pulling from %s", remote);
@@ -260,10 +282,18 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
         cJSON_Delete(o);
         free(first);
         free(remote);
-        bool ok = true;
-        if (p && !have && (ok = layer_lines(out, p, digest)))
-            dk_image_add_tag(d, pulled_image(d, p), ref);
+        dk_image *img = have;
+        bool ok = have || layer_lines(out, p, id + 7);
+        if (ok && !img) {
+            img = pulled_image(d, p);
+            dk_image_add_tag(d, img, ref);
+        }
         if (ok) {
+            /* RepoDigests gets "{repo}@{digest}", also when the image was up to date */
+            char *norm = dk_normalize_ref(ref);
+            *strrchr(norm, ':') = '\0';
+            dk_image_add_digest(img, norm, digest);
+            free(norm);
             char *line = osh_str_printf("Digest: sha256:%s", digest);
             progress_line(out, line, NULL, 0, 0);
             free(line);
@@ -356,6 +386,23 @@ static void add_untag(cJSON *arr, const char *tag)
     cJSON_AddItemToArray(arr, o);
 }
 
+static void add_untag_cb(void *arr, const char *ref)
+{
+    add_untag(arr, ref);
+}
+
+/* dockerd: when the last tag of a repository goes, its digest references go with it. */
+static void untag_orphan_digests(dk_image *img, const char *removed_tag, cJSON *arr)
+{
+    size_t repo_len = (size_t)(strrchr(removed_tag, ':') - removed_tag);
+    for (size_t i = 0; i < img->tag_count; i++)
+        if (strncmp(img->tags[i], removed_tag, repo_len + 1) == 0)
+            return;
+    char *repo = osh_str_ndup(removed_tag, repo_len);
+    dk_image_remove_digests(img, repo, add_untag_cb, arr);
+    free(repo);
+}
+
 /* Answers and returns NULL on a conflict; else the list of what was untagged/deleted. */
 static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, bool force,
                             mock_http_response *res)
@@ -364,19 +411,27 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
     bool by_ref = false;
     for (size_t i = 0; i < img->tag_count; i++)
         by_ref = by_ref || strcmp(img->tags[i], norm) == 0;
+    for (size_t i = 0; i < img->digest_count; i++)
+        by_ref = by_ref || strcmp(img->digests[i], norm) == 0;
     dk_container *running = image_user(d, img, true);
     dk_container *stopped = image_user(d, img, false);
     dk_container *user = running ? running : stopped;
     cJSON *arr = NULL;
     if (by_ref) {
-        if (img->tag_count == 1 && user && !force) {
+        if (img->tag_count + img->digest_count == 1 && user && !force) {
             dk_error(res, 409, "conflict: unable to remove repository reference \"%s\" (must force) "
                      "- container %.12s is using its referenced image %.12s", name, user->id, img->id + 7);
         } else {
             arr = cJSON_CreateArray();
             add_untag(arr, norm);
-            dk_image_remove_tag(img, norm);
-            if (img->tag_count == 0 && !user) {
+            if (strchr(norm, '@')) {
+                *strchr(norm, '@') = '\0';
+                dk_image_remove_digests(img, norm, NULL, NULL);
+            } else {
+                dk_image_remove_tag(img, norm);
+                untag_orphan_digests(img, norm, arr);
+            }
+            if (img->tag_count + img->digest_count == 0 && !user) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "Deleted", img->id);
                 cJSON_AddItemToArray(arr, o);
@@ -396,6 +451,8 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
         arr = cJSON_CreateArray();
         for (size_t i = 0; i < img->tag_count; i++)
             add_untag(arr, img->tags[i]);
+        for (size_t i = 0; i < img->digest_count; i++)
+            add_untag(arr, img->digests[i]);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "Deleted", img->id);
         cJSON_AddItemToArray(arr, o);
@@ -474,7 +531,13 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img->config, "Labels");
         cJSON_AddItemToObject(o, "Labels", labels ? cJSON_Duplicate(labels, true) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "ParentId", "");
-        cJSON_AddNullToObject(o, "RepoDigests");
+        if (img->digest_count) {
+            cJSON *digests = cJSON_AddArrayToObject(o, "RepoDigests");
+            for (size_t t = 0; t < img->digest_count; t++)
+                cJSON_AddItemToArray(digests, cJSON_CreateString(img->digests[t]));
+        } else {
+            cJSON_AddNullToObject(o, "RepoDigests");
+        }
         cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
         for (size_t t = 0; t < img->tag_count; t++)
             cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[t]));

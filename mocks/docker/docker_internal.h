@@ -104,6 +104,8 @@ typedef struct dk_image {
     char id[80];         /* sha256:<64 hex> */
     char **tags;         /* "repo:tag" */
     size_t tag_count;
+    char **digests;      /* RepoDigests "repo@sha256:..." (added by pulls) */
+    size_t digest_count;
     cJSON *config;       /* image Config (Cmd, Env, Healthcheck, Labels...) */
     char *architecture, *os;
     int64_t created_ns;
@@ -200,6 +202,8 @@ struct mock_docker {
 
 /* ---- docker_state.c: identity, lookup, small helpers ---------------------------------- */
 void dk_random_hex(mock_docker *d, char *out, size_t n);  /* n hex chars + NUL */
+/* n hex chars + NUL that depend only on seed (a registry's manifest digest for an image). */
+void dk_derived_hex(const char *seed, char *out, size_t n);
 int64_t dk_now_ns(void);
 void dk_format_time(int64_t ns, char *out, size_t size);   /* RFC 3339 with nanoseconds */
 dk_container *dk_find_container(mock_docker *d, const char *ref);
@@ -223,6 +227,10 @@ void dk_remove_container(mock_docker *d, dk_container *c);
 dk_network *dk_add_network(mock_docker *d, const char *name, const char *driver, bool builtin);
 dk_image *dk_add_image(mock_docker *d, const char *id);
 void dk_image_add_tag(mock_docker *d, dk_image *img, const char *ref);
+/* Records "repo@sha256:{hex}" once. */
+void dk_image_add_digest(dk_image *img, const char *repo, const char *hex);
+/* Removes the digest references of repo; calls fn(ctx, ref) for each before freeing it. */
+void dk_image_remove_digests(dk_image *img, const char *repo, void (*fn)(void *, const char *), void *ctx);
 void dk_image_remove_tag(dk_image *img, const char *ref);
 void dk_remove_image(mock_docker *d, dk_image *img);
 const cJSON *dk_body_get(const cJSON *body, const char *key); /* case-sensitive */
