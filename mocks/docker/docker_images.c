@@ -282,8 +282,9 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
         cJSON_Delete(o);
         free(first);
         free(remote);
+        /* dockerd downloads nothing when the image (its config) is already there */
         dk_image *img = have;
-        bool ok = have || layer_lines(out, p, id + 7);
+        bool ok = have || dk_find_image_by_id(d, id) || layer_lines(out, p, id + 7);
         if (ok && !img) {
             img = pulled_image(d, p);
             dk_image_add_tag(d, img, ref);
@@ -482,17 +483,49 @@ static void image_remove(mock_docker *d, const char *name, const mock_http_reque
 
 /* ---- List -------------------------------------------------------------------------------- */
 
+/* reference.FamiliarMatch: the whole reference, else its repository name. */
+static bool ref_matches(const char *want, const char *ref)
+{
+    const char *cut = strchr(ref, '@');
+    if (!cut)
+        cut = strrchr(ref, ':');
+    if (!cut)
+        cut = ref + strlen(ref);
+    char *repo = osh_str_ndup(ref, (size_t)(cut - ref));
+    bool ok = fnmatch(want, ref, 0) == 0 || fnmatch(want, repo, 0) == 0;
+    free(repo);
+    return ok;
+}
+
 static bool match_reference(const char *want, void *ctx)
 {
     const dk_image *img = ctx;
-    for (size_t i = 0; i < img->tag_count; i++) {
-        char *repo = osh_str_ndup(img->tags[i], (size_t)(strrchr(img->tags[i], ':') - img->tags[i]));
-        bool ok = fnmatch(want, img->tags[i], 0) == 0 || fnmatch(want, repo, 0) == 0;
-        free(repo);
-        if (ok)
+    for (size_t i = 0; i < img->tag_count; i++)
+        if (ref_matches(want, img->tags[i]))
             return true;
-    }
+    for (size_t i = 0; i < img->digest_count; i++)
+        if (ref_matches(want, img->digests[i]))
+            return true;
     return false;
+}
+
+static bool match_one_ref(const char *want, void *ref)
+{
+    return ref_matches(want, ref);
+}
+
+/* With a reference filter dockerd lists only the references that match it. */
+static cJSON *listed_refs(const cJSON *f, char **refs, size_t n, bool null_when_empty)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        if (!dk_filter_has(f, "reference") || dk_filter_any(f, "reference", match_one_ref, refs[i]))
+            cJSON_AddItemToArray(arr, cJSON_CreateString(refs[i]));
+    if (null_when_empty && cJSON_GetArraySize(arr) == 0) {
+        cJSON_Delete(arr);
+        return cJSON_CreateNull();
+    }
+    return arr;
 }
 
 static bool match_dangling_image(const char *want, void *ctx)
@@ -531,16 +564,8 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img->config, "Labels");
         cJSON_AddItemToObject(o, "Labels", labels ? cJSON_Duplicate(labels, true) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "ParentId", "");
-        if (img->digest_count) {
-            cJSON *digests = cJSON_AddArrayToObject(o, "RepoDigests");
-            for (size_t t = 0; t < img->digest_count; t++)
-                cJSON_AddItemToArray(digests, cJSON_CreateString(img->digests[t]));
-        } else {
-            cJSON_AddNullToObject(o, "RepoDigests");
-        }
-        cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
-        for (size_t t = 0; t < img->tag_count; t++)
-            cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[t]));
+        cJSON_AddItemToObject(o, "RepoDigests", listed_refs(f, img->digests, img->digest_count, true));
+        cJSON_AddItemToObject(o, "RepoTags", listed_refs(f, img->tags, img->tag_count, false));
         cJSON_AddNumberToObject(o, "SharedSize", -1);
         cJSON_AddNumberToObject(o, "Size", (double)img->size);
         cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);

@@ -345,6 +345,15 @@ static void test_image_pull_repo_digests(void **state)
                             strcmp(dk_jstr(img, "RepoDigests.0"), want) == 0);
     assert_true(listed);
     dk_reply_free(&r);
+    /* a reference filter lists only the matching references (checked on dockerd) */
+    expect(t, "POST", "/images/ghcr.io/nvidia/openshell/cluster:dev/tag?repo=other&tag=t", NULL, 201, NULL);
+    r = CALL(t, "GET", "/images/json?filters=%7B%22reference%22%3A%5B%22other%22%5D%7D", NULL);
+    assert_int_equal(cJSON_GetArraySize(r.json), 1);
+    assert_int_equal(cJSON_GetArraySize(dk_jget(r.json, "0.RepoTags")), 1);
+    assert_string_equal(dk_jstr(r.json, "0.RepoTags.0"), "other:t");
+    assert_true(cJSON_IsNull(dk_jget(r.json, "0.RepoDigests")));
+    dk_reply_free(&r);
+    expect(t, "DELETE", "/images/other:t", NULL, 200, NULL);
     char *by_digest = osh_str_printf("/images/%s/json", want);
     expect(t, "GET", by_digest, NULL, 200, NULL);
     /* another world, same image: same digest */
