@@ -305,6 +305,13 @@ char *dk_path_normalize(const char *path);
  * resolves paths inside a container. */
 char *dk_path_clamp(const char *path);
 dk_file *dk_file_find(dk_container *c, const char *path);
+/* The path as a process chrooted into the container sees it: symlinks in its directories
+ * (and in its last component when follow_last) replaced by their targets, absolute targets
+ * from the container's root. NULL after 40 links (a loop). */
+char *dk_path_resolve(dk_container *c, const char *path, bool follow_last);
+/* PUT /containers/{c}/archive?path= (docker_archive_put.c); lock held, path clamped. */
+void dk_archive_put(mock_docker *d, dk_container *c, const char *ref, const char *path,
+                    const mock_http_request *req, mock_http_response *res);
 dk_file *dk_file_put(dk_container *c, const char *path, char type, unsigned mode);
 void dk_file_remove_tree(dk_container *c, const char *path);
 void dk_files_default(dk_container *c);

@@ -135,7 +135,8 @@ def tar_entries(data):
 
 
 def make_tar(entries):
-    """Build a tar from [{"name", "type": "dir"|"file", "data", "mode"}]."""
+    """Build a tar from [{"name", "type": "dir"|"file"|"symlink"|"hardlink", "data", "mode",
+    "link"}]."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
         for e in entries:
@@ -144,6 +145,10 @@ def make_tar(entries):
             if e.get("type") == "dir":
                 ti.type = tarfile.DIRTYPE
                 ti.mode = e.get("mode", 0o755)
+                tf.addfile(ti)
+            elif e.get("type") in ("symlink", "hardlink"):
+                ti.type = tarfile.SYMTYPE if e["type"] == "symlink" else tarfile.LNKTYPE
+                ti.linkname = e["link"]
                 tf.addfile(ti)
             else:
                 data = e.get("data", "")
