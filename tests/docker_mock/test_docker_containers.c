@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -924,6 +925,82 @@ static void test_exec_plain_stream(void **state)
     free(cid);
 }
 
+/* An exec start with Upgrade: tcp on a raw socket; sends `input` (then half-closes when
+ * half_close) after the request, and returns the demuxed stdout of the hijacked stream. */
+static char *hijacked_exec(dk_test *t, const char *eid, const char *input, bool half_close)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    memcpy(addr.sun_path, t->sock, strlen(t->sock) + 1);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    /* a guard against a mock that waits for input it should not wait for; not a timing check */
+    struct timeval guard = {.tv_sec = 60};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof guard);
+    const char *body = "{\"Detach\":false,\"Tty\":false}";
+    char *req = osh_str_printf("POST /v1.41/exec/%s/start HTTP/1.1\r\nHost: docker\r\n"
+                               "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
+                               "Content-Length: %zu\r\n\r\n%s%s", eid, strlen(body), body, input);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    if (half_close)
+        shutdown(fd, SHUT_WR);
+    osh_buf got = OSH_BUF_INIT;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        osh_buf_append(&got, buf, (size_t)n);
+    assert_int_equal(n, 0); /* the mock closed it; not the guard */
+    close(fd);
+    const char *text = osh_buf_str(&got);
+    assert_true(osh_str_starts_with(text, "HTTP/1.1 101"));
+    const char *payload = strstr(text, "\r\n\r\n") + 4;
+    osh_buf out = OSH_BUF_INIT, err = OSH_BUF_INIT;
+    assert_true(dk_demux(payload, got.len - (size_t)(payload - text), &out, &err));
+    osh_buf_free(&err);
+    osh_buf_free(&got);
+    free(req);
+    return osh_buf_detach(&out);
+}
+
+/* Issue 13 item 6: with AttachStdin the bytes the client sends on the hijacked connection
+ * reach the command, up to its half-close; a command that does not read stdin answers
+ * without waiting for it (as on dockerd: `docker exec -i c echo hi`). */
+static void test_exec_stdin(void **state)
+{
+    dk_test *t = *state;
+    char *cid = dk_create(t, "in", "{\"Image\":\"busy:1\"}", true);
+    const char *attached = "{\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Cmd\":%s}";
+    const char *cmds[] = {"[\"cat\"]", "[\"sh\",\"-c\",\"cat; echo end\"]", "[\"cat\",\"-\"]"};
+    const char *want[] = {"line 1\nline 2\n", "line 1\nline 2\nend\n", "line 1\nline 2\n"};
+    for (size_t i = 0; i < 3; i++) {
+        char *body = osh_str_printf(attached, cmds[i]);
+        dk_reply r = CALL(t, "POST", "/containers/in/exec", body);
+        assert_int_equal(r.status, 201);
+        char *eid = osh_str_dup(dk_jstr(r.json, "Id"));
+        dk_reply_free(&r);
+        char *out = hijacked_exec(t, eid, "line 1\nline 2\n", true);
+        assert_string_equal(out, want[i]);
+        free(out);
+        free(eid);
+        free(body);
+    }
+    char *body = osh_str_printf(attached, "[\"echo\",\"hi\"]");
+    dk_reply r = CALL(t, "POST", "/containers/in/exec", body);
+    char *eid = osh_str_dup(dk_jstr(r.json, "Id"));
+    dk_reply_free(&r);
+    char *out = hijacked_exec(t, eid, "", false); /* input never ends */
+    assert_string_equal(out, "hi\n");
+    free(out);
+    free(eid);
+    free(body);
+    /* without AttachStdin the input is not the command's */
+    char *plain = exec_create(t, "in", "[\"cat\"]");
+    out = hijacked_exec(t, plain, "ignored\n", true);
+    assert_string_equal(out, "");
+    free(out);
+    free(plain);
+    free(cid);
+}
+
 static void test_exec_upgrade(void **state)
 {
     dk_test *t = *state;
@@ -1041,6 +1118,7 @@ int main(void)
         T(test_archive_links),
         T(test_exec_plain_stream),
         T(test_exec_upgrade),
+        T(test_exec_stdin),
         T(test_exec_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

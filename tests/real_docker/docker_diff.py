@@ -114,8 +114,10 @@ def send(step, side):
     if ctype and "Content-Type" not in headers:
         headers["Content-Type"] = ctype
     path = subst(step["path"], side.vars)
+    stdin = step.get("stdin")
     return side.client.request(step["method"], path, query_of(step, side), body, headers,
-                               upgrade=step.get("upgrade", False))
+                               upgrade=step.get("upgrade", False),
+                               stdin=stdin.encode() if stdin is not None else None)
 
 
 def poll_done(step, resp):
