@@ -236,6 +236,53 @@ static bool auth_matches(const char *header, const dk_pullable *p)
     return ok;
 }
 
+/* The progress stream of a pull that succeeds (or fails in its layers); lock held. */
+static void pull_stream(mock_docker *d, const dk_pullable *p, dk_image *have, const char *repo,
+                        const char *tag, const char *ref, osh_buf *out)
+{
+    char id[80];
+    if (have)
+        snprintf(id, sizeof id, "%s", have->id);
+    else
+        pullable_id(p, id);
+    /* A registry answers the same manifest digest for the same image every time. */
+    char digest[DK_ID_LEN + 1];
+    char *seed = osh_str_printf("manifest of %s", id);
+    dk_derived_hex(seed, digest, DK_ID_LEN);
+    free(seed);
+    /* dockerd puts the repository in the first line's status and the tag as its id */
+    char *remote = remote_name(repo);
+    char *first = osh_str_printf("Pulling from %s", remote);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", first);
+    cJSON_AddStringToObject(o, "id", tag);
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    free(first);
+    free(remote);
+    /* dockerd downloads nothing when the image (its config) is already there */
+    dk_image *img = have;
+    if (!have && !dk_find_image_by_id(d, id) && !layer_lines(out, p, id + 7))
+        return;
+    if (!img) {
+        img = pulled_image(d, p);
+        dk_image_add_tag(d, img, ref);
+    }
+    /* RepoDigests gets "{repo}@{digest}", also when the image was up to date */
+    char *norm = dk_normalize_ref(ref);
+    *strrchr(norm, ':') = '\0';
+    dk_image_add_digest(img, norm, digest);
+    free(norm);
+    char *line = osh_str_printf("Digest: sha256:%s", digest);
+    progress_line(out, line, NULL, 0, 0);
+    free(line);
+    line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
+    progress_line(out, line, NULL, 0, 0);
+    free(line);
+}
+
 /* Builds the progress stream (lock held); returns the status to answer or 0 = stream. */
 static int pull_locked(mock_docker *d, const char *repo, const char *tag, const char *auth,
                        osh_buf *out, char **message)
@@ -260,48 +307,7 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
         *message = unknown_ref_message(repo, ref);
         status = 404;
     } else {
-        char id[80];
-        if (have)
-            snprintf(id, sizeof id, "%s", have->id);
-        else
-            pullable_id(p, id);
-        /* A registry answers the same manifest digest for the same image every time. */
-        char digest[DK_ID_LEN + 1];
-        char *seed = osh_str_printf("manifest of %s", id);
-        dk_derived_hex(seed, digest, DK_ID_LEN);
-        free(seed);
-        /* dockerd puts the repository in the first line's status and the tag as its id */
-        char *remote = remote_name(repo);
-        char *first = osh_str_printf("Pulling from %s", remote);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "status", first);
-        cJSON_AddStringToObject(o, "id", tag);
-        char *text = cJSON_PrintUnformatted(o);
-        osh_buf_appendf(out, "%s\r\n", text);
-        cJSON_free(text);
-        cJSON_Delete(o);
-        free(first);
-        free(remote);
-        /* dockerd downloads nothing when the image (its config) is already there */
-        dk_image *img = have;
-        bool ok = have || dk_find_image_by_id(d, id) || layer_lines(out, p, id + 7);
-        if (ok && !img) {
-            img = pulled_image(d, p);
-            dk_image_add_tag(d, img, ref);
-        }
-        if (ok) {
-            /* RepoDigests gets "{repo}@{digest}", also when the image was up to date */
-            char *norm = dk_normalize_ref(ref);
-            *strrchr(norm, ':') = '\0';
-            dk_image_add_digest(img, norm, digest);
-            free(norm);
-            char *line = osh_str_printf("Digest: sha256:%s", digest);
-            progress_line(out, line, NULL, 0, 0);
-            free(line);
-            line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
-            progress_line(out, line, NULL, 0, 0);
-            free(line);
-        }
+        pull_stream(d, p, have, repo, tag, ref, out);
     }
     free(ref);
     return status;
