@@ -54,6 +54,19 @@ int cli_gateway_stop(const cli_args *a)
     return code;
 }
 
+/* Temp files a killed start left (SPEC: destroy leaves only the kept mTLS directory). */
+static void sweep_config_temps(const char *root, const char *name)
+{
+    char *gateways = osh_str_printf("%s/gateways", root);
+    char *mtls = gw_mtls_dir(root, name);
+    gw_sweep_stale_temps(root);
+    gw_sweep_stale_temps(gateways);
+    gw_mtls_recover(mtls);
+    gw_sweep_stale_temps(mtls);
+    free(mtls);
+    free(gateways);
+}
+
 int cli_gateway_destroy(const cli_args *a)
 {
     char *root, *name;
@@ -69,6 +82,7 @@ int cli_gateway_destroy(const cli_args *a)
         cli_error("%s", gw_error_text(&err));
         code = 1;
     } else {
+        sweep_config_temps(root, name);
         fprintf(stderr, "\xE2\x9C\x93 Gateway %s destroyed.\n", name);
     }
     gw_error_clear(&err);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "osh_str.h"
@@ -42,6 +43,11 @@ typedef struct transfer {
     struct curl_slist *headers;
     char *url;
     bool callback_aborted;
+    bool follow;          /* a background follow stream: no time bound */
+    long idle_ms;         /* > 0: cut the stream after this long without data */
+    bool idle_expired;
+    curl_off_t seen_bytes;
+    long long last_data_ms;
     char errbuf[CURL_ERROR_SIZE];
 } transfer;
 
@@ -274,6 +280,46 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
     return fread(buf, 1, size * nitems, t->req->body_file);
 }
 
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libcurl calls this at least once a second: the idle bound of a stream is checked here. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)ultotal, (void)ulnow;
+    transfer *t = ud;
+    long long now = monotonic_ms();
+    if (dlnow != t->seen_bytes) {
+        t->seen_bytes = dlnow;
+        t->last_data_ms = now;
+    } else if (now - t->last_data_ms >= t->idle_ms) {
+        t->idle_expired = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* rules §3.8: plain requests and transfers have a total bound, streams an idle bound. */
+static void set_time_bounds(transfer *t)
+{
+    const docker_bounds *b = &t->dc->ep.bounds;
+    CURL *e = t->easy;
+    long total = t->follow ? 0 : t->req->transfer ? b->transfer_ms : t->req->on_data ? 0 : b->request_ms;
+    if (total > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total);
+    t->idle_ms = t->req->on_data && !t->follow ? b->idle_ms : 0;
+    if (t->idle_ms > 0) {
+        t->last_data_ms = monotonic_ms();
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+}
+
 static void set_method_and_body(transfer *t)
 {
     const docker_request *req = t->req;
@@ -306,8 +352,7 @@ static void transfer_setup(transfer *t)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    if (ep->timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
+    set_time_bounds(t);
     if (ep->transport == DOCKER_TRANSPORT_UNIX)
         curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, ep->address);
     if (ep->transport == DOCKER_TRANSPORT_SSH)
@@ -352,6 +397,19 @@ static const char *endpoint_label(const docker_endpoint *ep)
     }
 }
 
+static int timed_out(transfer *t, gw_error *err)
+{
+    const docker_bounds *b = &t->dc->ep.bounds;
+    long ms = t->idle_expired ? t->idle_ms : t->req->transfer ? b->transfer_ms : b->request_ms;
+    char bound[32];
+    if (ms % 1000 == 0)
+        snprintf(bound, sizeof bound, "%lds", ms / 1000);
+    else
+        snprintf(bound, sizeof bound, "%ldms", ms);
+    return gw_fail(err, GW_E_TRANSPORT, "%s %s timed out after %s %s", t->req->method, t->req->path, bound,
+                   t->idle_expired ? "without data from the Docker daemon" : "waiting for the Docker daemon");
+}
+
 static int transfer_result(transfer *t, CURLcode rc, gw_error *err)
 {
     long code = 0;
@@ -359,6 +417,8 @@ static int transfer_result(transfer *t, CURLcode rc, gw_error *err)
     t->resp->status = code;
     if (rc == CURLE_OK)
         return 0;
+    if (t->idle_expired || rc == CURLE_OPERATION_TIMEDOUT)
+        return timed_out(t, err);
     if (t->callback_aborted)
         return gw_fail(err, GW_E_STREAM, "stream aborted while reading %s %s", t->req->method, t->req->path);
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
@@ -492,7 +552,7 @@ docker_follow *docker_follow_start(docker_client *dc, const char *path, docker_d
     f->on_end = on_end;
     f->ud = ud;
     atomic_init(&f->stop, 0);
-    f->t = (transfer){.dc = dc, .req = &f->req, .resp = &f->resp, .easy = curl_easy_init()};
+    f->t = (transfer){.dc = dc, .req = &f->req, .resp = &f->resp, .easy = curl_easy_init(), .follow = true};
     f->multi = curl_multi_init();
     if (!f->t.easy || !f->multi)
         abort();

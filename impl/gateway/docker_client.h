@@ -25,11 +25,26 @@ typedef enum docker_transport {
     DOCKER_TRANSPORT_SSH
 } docker_transport;
 
+/* Time bounds of rules §3.8 in milliseconds; 0 = no bound. */
+typedef struct docker_bounds {
+    long request_ms;  /* a request that is not a stream: from connect to the end of the answer */
+    long transfer_ms; /* a request marked `transfer` (image export, archive upload): the same */
+    long idle_ms;     /* a streamed answer (on_data) that stops arriving is cut */
+} docker_bounds;
+
+#define DOCKER_REQUEST_MS_DEFAULT 120000L   /* bollard's 120 s */
+#define DOCKER_TRANSFER_MS_DEFAULT 3600000L /* 3600 s */
+
+/* The defaults, replaced by OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS (1..600000: request_ms and
+ * idle_ms) and OPENSHELL_DOCKER_TIMEOUT_SECS (a positive integer: transfer_ms). A value that
+ * is not one fails with GW_E_INVALID naming the variable. */
+int docker_bounds_from_env(docker_bounds *b, gw_error *err);
+
 typedef struct docker_endpoint {
     docker_transport transport;
     char *address;    /* unix: socket path; tcp: "host:port"; ssh: "USER@HOST" */
     char **ssh_argv;  /* ssh only: NULL-terminated argv of the dial-stdio command */
-    long timeout_ms;  /* per request; 0 = no limit */
+    docker_bounds bounds; /* zero after parsing: no bounds until the caller sets them */
 } docker_endpoint;
 
 /* From a DOCKER_HOST value; NULL or empty means the default socket. Unknown schemes and
@@ -71,9 +86,11 @@ typedef struct docker_request {
     docker_data_fn on_data;     /* NULL: collect into the response body */
     void *data_ud;
     void (*on_open)(void *data_ud); /* streams: the response headers have arrived */
+    bool transfer;              /* bounded by bounds.transfer_ms instead of request_ms */
 } docker_request;
 
-/* Send one request. Transport failures are GW_E_TRANSPORT; any HTTP status returns 0. */
+/* Send one request. Transport failures are GW_E_TRANSPORT; an expired bound is GW_E_TRANSPORT
+ * with `{METHOD} {PATH} timed out after {T} ...`; any HTTP status returns 0. */
 int docker_client_send(docker_client *dc, const docker_request *req, docker_response *resp, gw_error *err);
 /* A request with an optional JSON body (Content-Type: application/json). */
 int docker_call(docker_client *dc, const char *method, const char *path, const cJSON *body,
@@ -88,7 +105,8 @@ bool docker_status_ok(long status);
 /* Append "?key=value" or "&key=value" with the value percent-encoded. */
 void docker_path_add_query(osh_buf *path, const char *key, const char *value);
 
-/* A streamed GET read on a background thread until it ends or docker_follow_stop. */
+/* A streamed GET read on a background thread until it ends or docker_follow_stop. It has no
+ * time bound: it stays open for a whole health wait and the flow closes it. */
 typedef struct docker_follow docker_follow;
 /* on_end runs once on the reader thread when the stream ends by itself: err is NULL at a
  * clean EOF, else what went wrong. It does not run after docker_follow_stop. */

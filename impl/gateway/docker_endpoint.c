@@ -103,7 +103,45 @@ int docker_endpoint_ssh(const char *dest, const char *ssh_key, docker_endpoint *
     ep->transport = DOCKER_TRANSPORT_SSH;
     ep->address = host;
     ep->ssh_argv = argv;
-    ep->timeout_ms = 600000;
+    return 0;
+}
+
+/* 0 when text is all digits with a value in [min, max] (stored in *out), else -1. */
+static int bounded_integer(const char *text, long min, long max, long *out)
+{
+    long value = 0;
+    if (!*text)
+        return -1;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || value > max)
+            return -1;
+        value = value * 10 + (*p - '0');
+    }
+    if (value < min || value > max)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int docker_bounds_from_env(docker_bounds *b, gw_error *err)
+{
+    b->request_ms = b->idle_ms = DOCKER_REQUEST_MS_DEFAULT;
+    b->transfer_ms = DOCKER_TRANSFER_MS_DEFAULT;
+    const char *ms = getenv("OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS");
+    const char *secs = getenv("OPENSHELL_DOCKER_TIMEOUT_SECS");
+    long v;
+    if (ms) {
+        if (bounded_integer(ms, 1, 600000, &v) != 0)
+            return gw_fail(err, GW_E_INVALID, "invalid OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS '%s': "
+                           "expected an integer from 1 to 600000 (milliseconds)", ms);
+        b->request_ms = b->idle_ms = v;
+    }
+    if (secs) {
+        if (bounded_integer(secs, 1, 2147483647L, &v) != 0)
+            return gw_fail(err, GW_E_INVALID, "invalid OPENSHELL_DOCKER_TIMEOUT_SECS '%s': "
+                           "expected a positive integer (seconds)", secs);
+        b->transfer_ms = v * 1000;
+    }
     return 0;
 }
 

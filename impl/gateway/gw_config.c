@@ -184,36 +184,6 @@ int gw_mkdir_p(const char *path, int mode, gw_error *err)
     return rc;
 }
 
-int gw_write_file_atomic(const char *path, const char *data, size_t len, int mode, gw_error *err)
-{
-    char *tmp = osh_str_printf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    int rc = 0;
-    if (fd < 0) {
-        rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
-    } else {
-        size_t off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, data + off, len - off);
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
-                break;
-            }
-            off += (size_t)w;
-        }
-        if (close(fd) != 0 && rc == 0)
-            rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
-        if (rc != 0)
-            unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 int gw_metadata_store(const char *root, const gw_metadata *m, gw_error *err)
 {
     char *dir = osh_str_printf("%s/gateways", root);

@@ -53,7 +53,20 @@ int gw_active_gateway_clear_if(const char *root, const char *name, gw_error *err
 
 /* Shared file helpers. */
 int gw_mkdir_p(const char *path, int mode, gw_error *err);
+/* gw_files.c. Temp file {path}.tmp.{pid}, written and fsynced, renamed over path, then the
+ * directory fsynced. Leftovers of that path by processes that no longer run (a killed
+ * start) are removed first. */
 int gw_write_file_atomic(const char *path, const char *data, size_t len, int mode, gw_error *err);
+/* Remove every {file}.tmp.{pid} in dir whose process no longer runs; a missing dir is fine. */
+void gw_sweep_stale_temps(const char *dir);
+/* gw_mtls.c. What a store killed half-way leaves next to the mTLS directory dir: the old
+ * bundle moved to {dir}.bak (put back when dir is missing), the new one in {dir}.tmp
+ * (removed). */
+void gw_mtls_recover(const char *dir);
+/* Before any Docker request of a deploy: the config root (or its nearest existing ancestor,
+ * where it would be created) must be a directory this process can create files in; else
+ * GW_E_IO with `config directory {root} is not writable: ...`. Leaves nothing behind. */
+int gw_config_root_check_writable(const char *root, gw_error *err);
 char *gw_read_file(const char *path, size_t *len);
 
 #endif

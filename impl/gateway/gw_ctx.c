@@ -22,6 +22,10 @@ int gw_ctx_open(gw_ctx *ctx, const gw_target *t, gw_error *err)
         rc = docker_endpoint_parse(host, &ep, err);
         free(host);
     }
+    if (rc == 0 && docker_bounds_from_env(&ep.bounds, err) != 0) {
+        docker_endpoint_free(&ep);
+        rc = -1;
+    }
     if (rc != 0)
         return -1;
     ctx->docker = docker_client_new(&ep);

@@ -180,6 +180,10 @@ static char *endpoint_of(const deploy_run *d)
 
 static int prepare(deploy_run *d, gw_error *err)
 {
+    /* the metadata is written at the end: an unwritable config root would only be found
+     * after everything was deployed (and then rolled back) */
+    if (d->o->config_root && gw_config_root_check_writable(d->o->config_root, err) != 0)
+        return -1;
     if (!d->remote)
         gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Checking Docker");
     if (open_client(d, err) != 0 || preflight(d, err) != 0)

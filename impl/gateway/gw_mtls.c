@@ -270,9 +270,22 @@ static int swap_into_place(const char *dir, const char *tmp, const char *bak, gw
     return 0;
 }
 
+void gw_mtls_recover(const char *dir)
+{
+    char *tmp = osh_str_printf("%s.tmp", dir);
+    char *bak = osh_str_printf("%s.bak", dir);
+    if (!exists(dir) && exists(bak))
+        rename(bak, dir);
+    remove_tree(bak);
+    remove_tree(tmp);
+    free(tmp);
+    free(bak);
+}
+
 int gw_mtls_store(const char *dir, const char *ca, size_t ca_len, const char *crt, size_t crt_len, const char *key,
                   size_t key_len, gw_error *err)
 {
+    gw_mtls_recover(dir);
     char *tmp = osh_str_printf("%s.tmp", dir);
     char *bak = osh_str_printf("%s.bak", dir);
     static const char *const files[3] = {"ca.crt", "tls.crt", "tls.key"};

@@ -44,7 +44,8 @@ static int export_images(gw_ctx *ctx, const gw_strv *refs, FILE *out, long long 
     for (size_t i = 0; i < refs->len; i++)
         docker_path_add_query(&path, "names", refs->items[i]);
     export_state s = {.ctx = ctx, .file = out, .next_report = 100 * MIB};
-    docker_request req = {.method = "GET", .path = osh_buf_str(&path), .on_data = export_data, .data_ud = &s};
+    docker_request req = {.method = "GET", .path = osh_buf_str(&path), .on_data = export_data, .data_ud = &s,
+                          .transfer = true};
     docker_response resp = DOCKER_RESPONSE_INIT;
     int rc = docker_client_send(ctx->docker, &req, &resp, err);
     if (s.write_failed)
@@ -107,7 +108,7 @@ static int upload(gw_ctx *ctx, FILE *tar, gw_error *err)
     osh_buf_appendf(&path, "/containers/%s/archive", ctx->resource);
     docker_path_add_query(&path, "path", "/tmp");
     docker_request req = {.method = "PUT", .path = osh_buf_str(&path), .content_type = "application/x-tar",
-                          .body_file = tar, .body_file_len = len};
+                          .body_file = tar, .body_file_len = len, .transfer = true};
     docker_response resp = DOCKER_RESPONSE_INIT;
     int rc = docker_client_send(ctx->docker, &req, &resp, err);
     if (rc == 0 && !docker_status_ok(resp.status))

@@ -1,5 +1,6 @@
-/* docker_archive.c: PUT/GET/HEAD /containers/{c}/archive over the container's in-memory file
- * tree: tar in and out, the X-Docker-Container-Path-Stat header, paths that escape refused. */
+/* docker_archive.c: GET/HEAD /containers/{c}/archive over the container's in-memory file
+ * tree (tar out, the X-Docker-Container-Path-Stat header) and the route of all three; PUT is
+ * in docker_archive_put.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,102 +81,6 @@ static void tar_tree(dk_container *c, const char *path, const dk_file *top, osh_
     dk_tar_finish(w);
 }
 
-/* ---- PUT: read the whole tar first, so a bad one changes nothing ------------------------ */
-
-typedef struct pending_entry {
-    char *path;
-    char type;
-    unsigned mode;
-    osh_buf data;
-    char *link;
-} pending_entry;
-
-typedef struct pending {
-    const char *dest;
-    pending_entry *items;
-    size_t count;
-} pending;
-
-/* Inside dest means dest itself or below it: a plain prefix test would let /tmp/xz through for
- * dest /tmp/x (entry "a/../../xz"). dest is "" for the root, where every absolute path is inside. */
-static bool path_within(const char *norm, const char *dest)
-{
-    size_t n = strlen(dest);
-    return strncmp(norm, dest, n) == 0 && (norm[n] == '\0' || norm[n] == '/');
-}
-
-static int collect(void *ctx, const dk_tar_entry *e, char **error)
-{
-    pending *p = ctx;
-    if (e->type == '?')
-        return 0; /* devices, fifos, hard links: nothing to keep in memory */
-    char *joined = osh_str_printf("%s/%s", p->dest, e->name);
-    char *norm = dk_path_normalize(joined);
-    free(joined);
-    if (!norm || strcmp(norm, p->dest) == 0 || !path_within(norm, p->dest)) {
-        if (norm && strcmp(norm, p->dest) == 0) {
-            free(norm);
-            return 0; /* "./" itself */
-        }
-        free(norm);
-        *error = osh_str_printf("\"%s\" is outside of \"%s\"", e->name, *p->dest ? p->dest : "/");
-        return -1;
-    }
-    DK_GROW(p->items, p->count);
-    pending_entry *pe = &p->items[p->count++];
-    memset(pe, 0, sizeof *pe);
-    pe->path = norm;
-    pe->type = e->type;
-    pe->mode = e->mode;
-    osh_buf_append(&pe->data, e->data, e->len);
-    pe->link = osh_str_dup(e->link);
-    return 0;
-}
-
-static void pending_free(pending *p)
-{
-    for (size_t i = 0; i < p->count; i++) {
-        free(p->items[i].path);
-        osh_buf_free(&p->items[i].data);
-        free(p->items[i].link);
-    }
-    free(p->items);
-}
-
-static void archive_put(mock_docker *d, dk_container *c, const char *ref, const char *path,
-                        const mock_http_request *req, mock_http_response *res)
-{
-    const dk_file *dir = lookup(c, path);
-    if (!dir) {
-        dk_error(res, 404, "Could not find the file %s in container %s", path, ref);
-        return;
-    }
-    if (dir->type != 'd') {
-        dk_error(res, 500, "extraction point is not a directory");
-        return;
-    }
-    size_t len;
-    const char *body = mock_http_request_body(req, &len);
-    pending p = {.dest = strcmp(path, "/") == 0 ? "" : path};
-    char *err = NULL;
-    if (dk_tar_read(body, len, collect, &p, &err) != 0) {
-        dk_error(res, 500, "Error processing tar file(exit status 1): %s", err);
-        free(err);
-        pending_free(&p);
-        return;
-    }
-    for (size_t i = 0; i < p.count; i++) {
-        pending_entry *pe = &p.items[i];
-        dk_file *f = dk_file_put(c, pe->path, pe->type, pe->mode);
-        osh_buf_free(&f->data);
-        f->data = pe->data; /* moved: image tars can be large */
-        memset(&pe->data, 0, sizeof pe->data);
-        f->link = osh_str_dup(pe->link);
-    }
-    pending_free(&p);
-    mock_http_respond_empty(res, 200);
-}
-
 bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
                       const mock_http_request *req, mock_http_response *res)
 {
@@ -196,7 +101,7 @@ bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
     } else if (!path) {
         dk_error(res, 404, "Could not find the file %s in container %s", raw, ref);
     } else if (!get && !head) {
-        archive_put(d, c, ref, path, req, res);
+        dk_archive_put(d, c, ref, path, req, res);
     } else {
         const dk_file *f = lookup(c, path);
         if (!f) {

@@ -230,6 +230,30 @@ static cJSON *ports_json(const dk_container *c)
     return ports;
 }
 
+/* dockerd's updateNetworkConfig at start or connect, on a user-defined network: the
+ * aliases asked for, then the short ID and then Config.Hostname, each unless already there
+ * (it compares the hostname with "/{name}", which never matches, so it is always a
+ * candidate). Computed at inspect because dockerd keeps them once added. */
+static void add_alias_once(cJSON *a, const char *alias)
+{
+    for (const cJSON *x = a->child; x; x = x->next)
+        if (cJSON_IsString(x) && strcmp(x->valuestring, alias) == 0)
+            return;
+    cJSON_AddItemToArray(a, cJSON_CreateString(alias));
+}
+
+static cJSON *started_aliases(const dk_container *c, const cJSON *asked)
+{
+    cJSON *a = cJSON_IsArray(asked) ? cJSON_Duplicate(asked, true) : cJSON_CreateArray();
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", c->id);
+    add_alias_once(a, short_id);
+    char *host = dk_effective_hostname(c);
+    add_alias_once(a, host);
+    free(host);
+    return a;
+}
+
 static cJSON *endpoint_json(mock_docker *d, const dk_container *c, const dk_endpoint *ep,
                             bool summary)
 {
@@ -247,11 +271,7 @@ static cJSON *endpoint_json(mock_docker *d, const dk_container *c, const dk_endp
     cJSON_AddItemToObject(e, "Links", dup_or_null(dk_body_get(cfg, "Links")));
     const cJSON *aliases = dk_body_get(cfg, "Aliases");
     if (!summary && n && !n->builtin && ep->ip_last > 0) {
-        cJSON *a = cJSON_IsArray(aliases) ? cJSON_Duplicate(aliases, true) : cJSON_CreateArray();
-        char short_id[13];
-        snprintf(short_id, sizeof short_id, "%.12s", c->id);
-        cJSON_AddItemToArray(a, cJSON_CreateString(short_id));
-        cJSON_AddItemToObject(e, "Aliases", a);
+        cJSON_AddItemToObject(e, "Aliases", started_aliases(c, aliases));
     } else {
         cJSON_AddItemToObject(e, "Aliases", summary ? cJSON_CreateNull() : dup_or_null(aliases));
     }

@@ -302,7 +302,7 @@ static bool startup_logs(mock_docker *d, dk_container *c)
         for (const cJSON *v = cJSON_IsArray(parts[k]) ? parts[k]->child : NULL; v && argc < 64; v = v->next)
             if (cJSON_IsString(v))
                 argv[argc++] = v->valuestring;
-    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0};
+    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0, NULL};
     bool finished = argc > 0 && dk_startup_output(d, argv, argc, &r);
     for (int stream = 1; stream <= 2; stream++) {
         osh_buf *b = stream == 1 ? &r.out : &r.err;

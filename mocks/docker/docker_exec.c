@@ -1,6 +1,7 @@
 /* docker_exec.c: exec create, start (HTTP upgrade 101 or plain 200 stream, or detached) and
  * inspect; running a command through the chain: scripted answers, the simulator hook, the
  * built-in handler (docker_exec_builtin.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,8 +193,38 @@ static void send_upgraded(void *ctx, int fd, const char *extra, size_t extra_len
     write_all(fd, o->bytes.data, o->bytes.len);
 }
 
+/* ---- Stdin of a hijacked exec ----------------------------------------------------------- */
+
+struct mock_docker_exec_stdin {
+    int fd;              /* the hijacked connection */
+    osh_buf data;        /* starts with what the server read past the request */
+    bool done;
+};
+
+const char *mock_docker_exec_stdin_read(mock_docker_exec_stdin *in, size_t *len)
+{
+    if (!in) {
+        if (len)
+            *len = 0;
+        return "";
+    }
+    while (!in->done) {
+        char buf[16384];
+        ssize_t n = read(in->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) /* 0: the client half-closed (or closed): end of input */
+            in->done = true;
+        else if (in->data.len + (size_t)n <= MOCK_DOCKER_EXEC_STDIN_MAX)
+            osh_buf_append(&in->data, buf, (size_t)n);
+    }
+    if (len)
+        *len = in->data.len;
+    return osh_buf_str(&in->data);
+}
+
 /* Runs the exec (lock NOT held) and returns its output, framed unless tty. */
-static exec_output *run_exec(mock_docker *d, const char *exec_id)
+static exec_output *run_exec(mock_docker *d, const char *exec_id, mock_docker_exec_stdin *in)
 {
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, exec_id);
@@ -214,7 +245,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     e->pid = d->next_pid++;
     pthread_mutex_unlock(&d->lock);
 
-    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0};
+    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0, in};
     dk_exec_run(d, container_id, cmd, &r);
     cJSON_Delete(cmd);
 
@@ -246,6 +277,24 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id)
     return o;
 }
 
+/* An exec with AttachStdin on a hijacked connection runs once the connection is the
+ * client's: its command may read what the client sends. */
+typedef struct stdin_exec {
+    mock_docker *d;
+    char exec_id[DK_ID_LEN + 1];
+} stdin_exec;
+
+static void run_with_stdin(void *ctx, int fd, const char *extra, size_t extra_len)
+{
+    stdin_exec *s = ctx;
+    mock_docker_exec_stdin in = {.fd = fd};
+    osh_buf_append(&in.data, extra, extra_len);
+    exec_output *o = run_exec(s->d, s->exec_id, &in);
+    write_all(fd, o->bytes.data, o->bytes.len);
+    exec_output_free(o);
+    osh_buf_free(&in.data);
+}
+
 static bool wants_upgrade(const mock_http_request *req)
 {
     const char *conn = mock_http_request_header(req, "Connection");
@@ -271,6 +320,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, id);
     char problem[200] = "";
+    bool stdin_attached = false;
     if (e) {
         dk_container *c = dk_find_container_by_id(d, e->container_id);
         if (e->running || e->finished)
@@ -278,6 +328,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
         else if (!c || c->status != DK_RUNNING)
             snprintf(problem, sizeof problem, "Container %s is not running", e->container_id);
         e->tty = tty;
+        stdin_attached = cJSON_IsTrue(dk_body_get(e->config, "AttachStdin"));
     }
     char exec_id[DK_ID_LEN + 1] = "";
     if (e)
@@ -285,6 +336,15 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
     pthread_mutex_unlock(&d->lock);
     if (!e) {
         dk_error(res, 404, "No such exec instance: %s", id);
+        return;
+    }
+    if (!problem[0] && !detach && stdin_attached && wants_upgrade(req)) {
+        stdin_exec *s = calloc(1, sizeof *s);
+        if (!s)
+            abort();
+        s->d = d;
+        snprintf(s->exec_id, sizeof s->exec_id, "%s", exec_id);
+        mock_http_respond_upgrade(res, "tcp", "application/vnd.docker.raw-stream", run_with_stdin, s, free);
         return;
     }
     exec_output *o;
@@ -297,7 +357,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
         dk_frame_append(&o->bytes, 1, line, strlen(line));
         free(line);
     } else {
-        o = run_exec(d, exec_id);
+        o = run_exec(d, exec_id, NULL);
     }
     if (detach && !problem[0]) {
         exec_output_free(o);

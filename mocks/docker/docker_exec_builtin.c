@@ -125,6 +125,12 @@ static int run_simple(exec_env *env, char **argv, size_t argc, osh_buf *out, osh
         env->exited = true;
         return argc > 1 ? atoi(argv[1]) & 0xff : 0;
     }
+    if (strcmp(cmd, "cat") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "-") == 0))) {
+        size_t len; /* read before any lock: it waits for the client's end of input */
+        const char *in = mock_docker_exec_stdin_read(env->res->in, &len);
+        osh_buf_append(out, in, len);
+        return 0;
+    }
     if (strcmp(cmd, "hostname") == 0 || strcmp(cmd, "cat") == 0) {
         pthread_mutex_lock(&env->d->lock);
         dk_container *c = dk_find_container_by_id(env->d, env->container_id);

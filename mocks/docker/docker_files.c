@@ -65,6 +65,60 @@ dk_file *dk_file_find(dk_container *c, const char *path)
     return NULL;
 }
 
+/* Appends component to the resolved directory dir ("/" or "/a/b"), or goes up for "..". */
+static void path_step(osh_buf *dir, const char *comp, size_t len)
+{
+    if (len == 2 && comp[0] == '.' && comp[1] == '.') {
+        char *slash = strrchr(osh_buf_str(dir), '/');
+        dir->len = slash && slash != dir->data ? (size_t)(slash - dir->data) : 1;
+        dir->data[dir->len] = '\0';
+        return;
+    }
+    if (dir->len > 1)
+        osh_buf_append_char(dir, '/');
+    osh_buf_append(dir, comp, len);
+}
+
+char *dk_path_resolve(dk_container *c, const char *path, bool follow_last)
+{
+    osh_buf done = OSH_BUF_INIT;
+    osh_buf_append_char(&done, '/');
+    char *rest = osh_str_dup(path);
+    int links = 0;
+    size_t at = 0;
+    while (rest[at]) {
+        while (rest[at] == '/')
+            at++;
+        size_t len = strcspn(rest + at, "/");
+        if (len == 0)
+            break;
+        const char *comp = rest + at;
+        at += len;
+        if (len == 1 && comp[0] == '.')
+            continue;
+        size_t before = done.len;
+        path_step(&done, comp, len);
+        bool last = rest[at + strspn(rest + at, "/")] == '\0';
+        const dk_file *f = dk_file_find(c, osh_buf_str(&done));
+        if (!f || f->type != 'l' || (last && !follow_last) || (len == 2 && comp[0] == '.' && comp[1] == '.'))
+            continue;
+        if (++links > 40) {
+            free(rest);
+            osh_buf_free(&done);
+            return NULL;
+        }
+        /* the link's target takes the place of the component */
+        char *next = osh_str_printf("%s/%s", f->link, rest + at);
+        free(rest);
+        rest = next;
+        at = 0;
+        done.len = f->link[0] == '/' ? 1 : (before ? before : 1);
+        done.data[done.len] = '\0';
+    }
+    free(rest);
+    return osh_buf_detach(&done);
+}
+
 static void file_clear(dk_file *f)
 {
     free(f->path);

@@ -22,7 +22,9 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
     for (size_t i = 0; i < img->tag_count; i++)
         cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[i]));
-    cJSON_AddItemToObject(o, "RepoDigests", cJSON_CreateArray());
+    cJSON *digests = cJSON_AddArrayToObject(o, "RepoDigests");
+    for (size_t i = 0; i < img->digest_count; i++)
+        cJSON_AddItemToArray(digests, cJSON_CreateString(img->digests[i]));
     cJSON_AddStringToObject(o, "Parent", "");
     cJSON_AddStringToObject(o, "Comment", "");
     dk_format_time(img->created_ns, t, sizeof t);
@@ -150,16 +152,29 @@ static dk_pullable *find_pullable(mock_docker *d, const char *ref)
     return NULL;
 }
 
+/* The image ID a pullable ref yields: the scenario's, else one derived from the ref (a
+ * registry serves the same image for the same ref every time). */
+static void pullable_id(const dk_pullable *p, char out[80])
+{
+    char hex[DK_ID_LEN + 1];
+    if (!p->id) {
+        char *seed = osh_str_printf("image %s", p->ref);
+        dk_derived_hex(seed, hex, DK_ID_LEN);
+        free(seed);
+    }
+    snprintf(out, 80, "%s%s", p->id && osh_str_starts_with(p->id, "sha256:") ? "" : "sha256:",
+             p->id ? p->id : hex);
+}
+
 /* The image a pullable ref yields: an existing one with its ID, or a new one (lock held). */
 static dk_image *pulled_image(mock_docker *d, const dk_pullable *p)
 {
-    char *full = p->id && !osh_str_starts_with(p->id, "sha256:") ? osh_str_printf("sha256:%s", p->id)
-                                                                 : osh_str_dup(p->id);
-    dk_image *img = full ? dk_find_image_by_id(d, full) : NULL;
-    free(full);
+    char id[80];
+    pullable_id(p, id);
+    dk_image *img = dk_find_image_by_id(d, id);
     if (img)
         return img;
-    img = dk_add_image(d, p->id);
+    img = dk_add_image(d, id);
     if (p->config) {
         cJSON_Delete(img->config);
         img->config = cJSON_Duplicate(p->config, true);
@@ -172,11 +187,10 @@ static dk_image *pulled_image(mock_docker *d, const dk_pullable *p)
 }
 
 /* The layer lines of a download; false when the scenario makes the stream fail. */
-static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *fallback_id)
+static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *image_hex)
 {
     char layer[13];
-    const char *id = p->id ? (osh_str_starts_with(p->id, "sha256:") ? p->id + 7 : p->id) : fallback_id;
-    snprintf(layer, sizeof layer, "%.12s", id);
+    snprintf(layer, sizeof layer, "%.12s", image_hex);
     progress_line(out, "Pulling fs layer", layer, 0, 0);
     if (p->stream_error) {
         error_line(out, p->stream_error);
@@ -222,6 +236,53 @@ static bool auth_matches(const char *header, const dk_pullable *p)
     return ok;
 }
 
+/* The progress stream of a pull that succeeds (or fails in its layers); lock held. */
+static void pull_stream(mock_docker *d, const dk_pullable *p, dk_image *have, const char *repo,
+                        const char *tag, const char *ref, osh_buf *out)
+{
+    char id[80];
+    if (have)
+        snprintf(id, sizeof id, "%s", have->id);
+    else
+        pullable_id(p, id);
+    /* A registry answers the same manifest digest for the same image every time. */
+    char digest[DK_ID_LEN + 1];
+    char *seed = osh_str_printf("manifest of %s", id);
+    dk_derived_hex(seed, digest, DK_ID_LEN);
+    free(seed);
+    /* dockerd puts the repository in the first line's status and the tag as its id */
+    char *remote = remote_name(repo);
+    char *first = osh_str_printf("Pulling from %s", remote);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", first);
+    cJSON_AddStringToObject(o, "id", tag);
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    free(first);
+    free(remote);
+    /* dockerd downloads nothing when the image (its config) is already there */
+    dk_image *img = have;
+    if (!have && !dk_find_image_by_id(d, id) && !layer_lines(out, p, id + 7))
+        return;
+    if (!img) {
+        img = pulled_image(d, p);
+        dk_image_add_tag(d, img, ref);
+    }
+    /* RepoDigests gets "{repo}@{digest}", also when the image was up to date */
+    char *norm = dk_normalize_ref(ref);
+    *strrchr(norm, ':') = '\0';
+    dk_image_add_digest(img, norm, digest);
+    free(norm);
+    char *line = osh_str_printf("Digest: sha256:%s", digest);
+    progress_line(out, line, NULL, 0, 0);
+    free(line);
+    line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
+    progress_line(out, line, NULL, 0, 0);
+    free(line);
+}
+
 /* Builds the progress stream (lock held); returns the status to answer or 0 = stream. */
 static int pull_locked(mock_docker *d, const char *repo, const char *tag, const char *auth,
                        osh_buf *out, char **message)
@@ -246,31 +307,7 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
         *message = unknown_ref_message(repo, ref);
         status = 404;
     } else {
-        char digest[DK_ID_LEN + 1];
-        dk_random_hex(d, digest, DK_ID_LEN);
-        /* dockerd puts the repository in the first line's status and the tag as its id */
-        char *remote = remote_name(repo);
-        char *first = osh_str_printf("Pulling from %s", remote);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "status", first);
-        cJSON_AddStringToObject(o, "id", tag);
-        char *text = cJSON_PrintUnformatted(o);
-        osh_buf_appendf(out, "%s\r\n", text);
-        cJSON_free(text);
-        cJSON_Delete(o);
-        free(first);
-        free(remote);
-        bool ok = true;
-        if (p && !have && (ok = layer_lines(out, p, digest)))
-            dk_image_add_tag(d, pulled_image(d, p), ref);
-        if (ok) {
-            char *line = osh_str_printf("Digest: sha256:%s", digest);
-            progress_line(out, line, NULL, 0, 0);
-            free(line);
-            line = osh_str_printf("Status: %s for %s", have ? "Image is up to date" : "Downloaded newer image", ref);
-            progress_line(out, line, NULL, 0, 0);
-            free(line);
-        }
+        pull_stream(d, p, have, repo, tag, ref, out);
     }
     free(ref);
     return status;
@@ -356,6 +393,23 @@ static void add_untag(cJSON *arr, const char *tag)
     cJSON_AddItemToArray(arr, o);
 }
 
+static void add_untag_cb(void *arr, const char *ref)
+{
+    add_untag(arr, ref);
+}
+
+/* dockerd: when the last tag of a repository goes, its digest references go with it. */
+static void untag_orphan_digests(dk_image *img, const char *removed_tag, cJSON *arr)
+{
+    size_t repo_len = (size_t)(strrchr(removed_tag, ':') - removed_tag);
+    for (size_t i = 0; i < img->tag_count; i++)
+        if (strncmp(img->tags[i], removed_tag, repo_len + 1) == 0)
+            return;
+    char *repo = osh_str_ndup(removed_tag, repo_len);
+    dk_image_remove_digests(img, repo, add_untag_cb, arr);
+    free(repo);
+}
+
 /* Answers and returns NULL on a conflict; else the list of what was untagged/deleted. */
 static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, bool force,
                             mock_http_response *res)
@@ -364,19 +418,27 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
     bool by_ref = false;
     for (size_t i = 0; i < img->tag_count; i++)
         by_ref = by_ref || strcmp(img->tags[i], norm) == 0;
+    for (size_t i = 0; i < img->digest_count; i++)
+        by_ref = by_ref || strcmp(img->digests[i], norm) == 0;
     dk_container *running = image_user(d, img, true);
     dk_container *stopped = image_user(d, img, false);
     dk_container *user = running ? running : stopped;
     cJSON *arr = NULL;
     if (by_ref) {
-        if (img->tag_count == 1 && user && !force) {
+        if (img->tag_count + img->digest_count == 1 && user && !force) {
             dk_error(res, 409, "conflict: unable to remove repository reference \"%s\" (must force) "
                      "- container %.12s is using its referenced image %.12s", name, user->id, img->id + 7);
         } else {
             arr = cJSON_CreateArray();
             add_untag(arr, norm);
-            dk_image_remove_tag(img, norm);
-            if (img->tag_count == 0 && !user) {
+            if (strchr(norm, '@')) {
+                *strchr(norm, '@') = '\0';
+                dk_image_remove_digests(img, norm, NULL, NULL);
+            } else {
+                dk_image_remove_tag(img, norm);
+                untag_orphan_digests(img, norm, arr);
+            }
+            if (img->tag_count + img->digest_count == 0 && !user) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "Deleted", img->id);
                 cJSON_AddItemToArray(arr, o);
@@ -396,6 +458,8 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
         arr = cJSON_CreateArray();
         for (size_t i = 0; i < img->tag_count; i++)
             add_untag(arr, img->tags[i]);
+        for (size_t i = 0; i < img->digest_count; i++)
+            add_untag(arr, img->digests[i]);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "Deleted", img->id);
         cJSON_AddItemToArray(arr, o);
@@ -425,17 +489,49 @@ static void image_remove(mock_docker *d, const char *name, const mock_http_reque
 
 /* ---- List -------------------------------------------------------------------------------- */
 
+/* reference.FamiliarMatch: the whole reference, else its repository name. */
+static bool ref_matches(const char *want, const char *ref)
+{
+    const char *cut = strchr(ref, '@');
+    if (!cut)
+        cut = strrchr(ref, ':');
+    if (!cut)
+        cut = ref + strlen(ref);
+    char *repo = osh_str_ndup(ref, (size_t)(cut - ref));
+    bool ok = fnmatch(want, ref, 0) == 0 || fnmatch(want, repo, 0) == 0;
+    free(repo);
+    return ok;
+}
+
 static bool match_reference(const char *want, void *ctx)
 {
     const dk_image *img = ctx;
-    for (size_t i = 0; i < img->tag_count; i++) {
-        char *repo = osh_str_ndup(img->tags[i], (size_t)(strrchr(img->tags[i], ':') - img->tags[i]));
-        bool ok = fnmatch(want, img->tags[i], 0) == 0 || fnmatch(want, repo, 0) == 0;
-        free(repo);
-        if (ok)
+    for (size_t i = 0; i < img->tag_count; i++)
+        if (ref_matches(want, img->tags[i]))
             return true;
-    }
+    for (size_t i = 0; i < img->digest_count; i++)
+        if (ref_matches(want, img->digests[i]))
+            return true;
     return false;
+}
+
+static bool match_one_ref(const char *want, void *ref)
+{
+    return ref_matches(want, ref);
+}
+
+/* With a reference filter dockerd lists only the references that match it. */
+static cJSON *listed_refs(const cJSON *f, char **refs, size_t n, bool null_when_empty)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        if (!dk_filter_has(f, "reference") || dk_filter_any(f, "reference", match_one_ref, refs[i]))
+            cJSON_AddItemToArray(arr, cJSON_CreateString(refs[i]));
+    if (null_when_empty && cJSON_GetArraySize(arr) == 0) {
+        cJSON_Delete(arr);
+        return cJSON_CreateNull();
+    }
+    return arr;
 }
 
 static bool match_dangling_image(const char *want, void *ctx)
@@ -474,10 +570,8 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img->config, "Labels");
         cJSON_AddItemToObject(o, "Labels", labels ? cJSON_Duplicate(labels, true) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "ParentId", "");
-        cJSON_AddNullToObject(o, "RepoDigests");
-        cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
-        for (size_t t = 0; t < img->tag_count; t++)
-            cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags[t]));
+        cJSON_AddItemToObject(o, "RepoDigests", listed_refs(f, img->digests, img->digest_count, true));
+        cJSON_AddItemToObject(o, "RepoTags", listed_refs(f, img->tags, img->tag_count, false));
         cJSON_AddNumberToObject(o, "SharedSize", -1);
         cJSON_AddNumberToObject(o, "Size", (double)img->size);
         cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);

@@ -104,6 +104,8 @@ typedef struct dk_image {
     char id[80];         /* sha256:<64 hex> */
     char **tags;         /* "repo:tag" */
     size_t tag_count;
+    char **digests;      /* RepoDigests "repo@sha256:..." (added by pulls) */
+    size_t digest_count;
     cJSON *config;       /* image Config (Cmd, Env, Healthcheck, Labels...) */
     char *architecture, *os;
     int64_t created_ns;
@@ -200,6 +202,8 @@ struct mock_docker {
 
 /* ---- docker_state.c: identity, lookup, small helpers ---------------------------------- */
 void dk_random_hex(mock_docker *d, char *out, size_t n);  /* n hex chars + NUL */
+/* n hex chars + NUL that depend only on seed (a registry's manifest digest for an image). */
+void dk_derived_hex(const char *seed, char *out, size_t n);
 int64_t dk_now_ns(void);
 void dk_format_time(int64_t ns, char *out, size_t size);   /* RFC 3339 with nanoseconds */
 dk_container *dk_find_container(mock_docker *d, const char *ref);
@@ -223,6 +227,10 @@ void dk_remove_container(mock_docker *d, dk_container *c);
 dk_network *dk_add_network(mock_docker *d, const char *name, const char *driver, bool builtin);
 dk_image *dk_add_image(mock_docker *d, const char *id);
 void dk_image_add_tag(mock_docker *d, dk_image *img, const char *ref);
+/* Records "repo@sha256:{hex}" once. */
+void dk_image_add_digest(dk_image *img, const char *repo, const char *hex);
+/* Removes the digest references of repo; calls fn(ctx, ref) for each before freeing it. */
+void dk_image_remove_digests(dk_image *img, const char *repo, void (*fn)(void *, const char *), void *ctx);
 void dk_image_remove_tag(dk_image *img, const char *ref);
 void dk_remove_image(mock_docker *d, dk_image *img);
 const cJSON *dk_body_get(const cJSON *body, const char *key); /* case-sensitive */
@@ -297,6 +305,13 @@ char *dk_path_normalize(const char *path);
  * resolves paths inside a container. */
 char *dk_path_clamp(const char *path);
 dk_file *dk_file_find(dk_container *c, const char *path);
+/* The path as a process chrooted into the container sees it: symlinks in its directories
+ * (and in its last component when follow_last) replaced by their targets, absolute targets
+ * from the container's root. NULL after 40 links (a loop). */
+char *dk_path_resolve(dk_container *c, const char *path, bool follow_last);
+/* PUT /containers/{c}/archive?path= (docker_archive_put.c); lock held, path clamped. */
+void dk_archive_put(mock_docker *d, dk_container *c, const char *ref, const char *path,
+                    const mock_http_request *req, mock_http_response *res);
 dk_file *dk_file_put(dk_container *c, const char *path, char type, unsigned mode);
 void dk_file_remove_tree(dk_container *c, const char *path);
 void dk_files_default(dk_container *c);

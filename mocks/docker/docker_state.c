@@ -9,16 +9,32 @@
 #include "osh_str.h"
 
 /* xorshift64*: IDs only need to be unique and look like dockerd's, not be secret. */
-void dk_random_hex(mock_docker *d, char *out, size_t n)
+static void xorshift_hex(uint64_t *rng, char *out, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
-        d->rng ^= d->rng >> 12;
-        d->rng ^= d->rng << 25;
-        d->rng ^= d->rng >> 27;
-        out[i] = hex[((d->rng * 2685821657736338717ULL) >> 60) & 15];
+        *rng ^= *rng >> 12;
+        *rng ^= *rng << 25;
+        *rng ^= *rng >> 27;
+        out[i] = hex[((*rng * 2685821657736338717ULL) >> 60) & 15];
     }
     out[n] = '\0';
+}
+
+void dk_random_hex(mock_docker *d, char *out, size_t n)
+{
+    xorshift_hex(&d->rng, out, n);
+}
+
+/* FNV-1a of the seed starts the same generator: equal seeds, equal digits. */
+void dk_derived_hex(const char *seed, char *out, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)seed; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    if (!h)
+        h = 1;
+    xorshift_hex(&h, out, n);
 }
 
 int64_t dk_now_ns(void)
@@ -174,12 +190,14 @@ dk_image *dk_find_image(mock_docker *d, const char *ref)
     if (img)
         return img;
     char *norm = dk_normalize_ref(ref);
-    for (size_t i = 0; i < d->image_count && !img; i++)
-        for (size_t t = 0; t < d->images[i]->tag_count; t++)
-            if (strcmp(d->images[i]->tags[t], norm) == 0) {
+    for (size_t i = 0; i < d->image_count && !img; i++) {
+        for (size_t t = 0; t < d->images[i]->tag_count && !img; t++)
+            if (strcmp(d->images[i]->tags[t], norm) == 0)
                 img = d->images[i];
-                break;
-            }
+        for (size_t t = 0; t < d->images[i]->digest_count && !img; t++)
+            if (strcmp(d->images[i]->digests[t], norm) == 0)
+                img = d->images[i];
+    }
     free(norm);
     if (img)
         return img;
@@ -288,8 +306,39 @@ void dk_image_remove_tag(dk_image *img, const char *ref)
     }
 }
 
+void dk_image_add_digest(dk_image *img, const char *repo, const char *hex)
+{
+    char *ref = osh_str_printf("%s@sha256:%s", repo, hex);
+    for (size_t i = 0; i < img->digest_count; i++)
+        if (strcmp(img->digests[i], ref) == 0) {
+            free(ref);
+            return;
+        }
+    DK_GROW(img->digests, img->digest_count);
+    img->digests[img->digest_count++] = ref;
+}
+
+void dk_image_remove_digests(dk_image *img, const char *repo, void (*fn)(void *, const char *), void *ctx)
+{
+    size_t kept = 0, len = strlen(repo);
+    for (size_t i = 0; i < img->digest_count; i++) {
+        char *ref = img->digests[i];
+        if (strncmp(ref, repo, len) == 0 && ref[len] == '@') {
+            if (fn)
+                fn(ctx, ref);
+            free(ref);
+        } else {
+            img->digests[kept++] = ref;
+        }
+    }
+    img->digest_count = kept;
+}
+
 void dk_image_free(dk_image *img)
 {
+    for (size_t t = 0; t < img->digest_count; t++)
+        free(img->digests[t]);
+    free(img->digests);
     for (size_t t = 0; t < img->tag_count; t++)
         free(img->tags[t]);
     free(img->tags);

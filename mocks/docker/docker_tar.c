@@ -44,8 +44,10 @@ static void add(dk_tar_writer *w, const char *name, unsigned type, unsigned mode
     archive_entry_set_uid(e, 0);
     archive_entry_set_gid(e, 0);
     archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)len : 0);
-    if (link)
+    if (link && type == AE_IFLNK)
         archive_entry_set_symlink(e, link);
+    else if (link)
+        archive_entry_set_hardlink(e, link);
     archive_write_header(w->a, e);
     if (type == AE_IFREG && len)
         archive_write_data(w->a, data, len);
@@ -68,6 +70,11 @@ void dk_tar_add_dir(dk_tar_writer *w, const char *name, unsigned mode, int64_t m
 void dk_tar_add_symlink(dk_tar_writer *w, const char *name, const char *target, int64_t mtime)
 {
     add(w, name, AE_IFLNK, 0777, mtime, NULL, 0, target);
+}
+
+void dk_tar_add_hardlink(dk_tar_writer *w, const char *name, const char *target, int64_t mtime)
+{
+    add(w, name, AE_IFREG, 0644, mtime, NULL, 0, target);
 }
 
 void dk_tar_finish(dk_tar_writer *w)
@@ -107,14 +114,15 @@ int dk_tar_read(const void *data, size_t len, dk_tar_entry_fn fn, void *ctx, cha
         }
         dk_tar_entry entry = {
             .name = archive_entry_pathname(e),
-            .type = archive_entry_filetype(e) == AE_IFDIR   ? 'd'
+            .type = archive_entry_hardlink(e)               ? 'h'
+                    : archive_entry_filetype(e) == AE_IFDIR ? 'd'
                     : archive_entry_filetype(e) == AE_IFLNK ? 'l'
                     : archive_entry_filetype(e) == AE_IFREG ? 'f' : '?',
             .mode = (unsigned)archive_entry_perm(e),
             .mtime = archive_entry_mtime(e),
             .data = content.data ? content.data : "",
             .len = content.len,
-            .link = archive_entry_symlink(e),
+            .link = archive_entry_hardlink(e) ? archive_entry_hardlink(e) : archive_entry_symlink(e),
         };
         if (fn(ctx, &entry, error) != 0) {
             rc = -1;

@@ -15,17 +15,19 @@ void dk_tar_add_file(dk_tar_writer *w, const char *name, unsigned mode, int64_t 
                      const void *data, size_t len);
 void dk_tar_add_dir(dk_tar_writer *w, const char *name, unsigned mode, int64_t mtime);
 void dk_tar_add_symlink(dk_tar_writer *w, const char *name, const char *target, int64_t mtime);
+/* A hard link entry: target is the name of an earlier entry (or any path, for tests). */
+void dk_tar_add_hardlink(dk_tar_writer *w, const char *name, const char *target, int64_t mtime);
 /* Writes the end-of-archive blocks and frees the writer. */
 void dk_tar_finish(dk_tar_writer *w);
 
 typedef struct dk_tar_entry {
     const char *name;
-    char type;           /* 'f', 'd', 'l', '?' (anything else) */
+    char type;           /* 'f', 'd', 'l' symlink, 'h' hard link, '?' (anything else) */
     unsigned mode;
     int64_t mtime;
     const char *data;
     size_t len;
-    const char *link;
+    const char *link;    /* 'l': the symlink's target; 'h': the name it links to */
 } dk_tar_entry;
 
 /* Called per entry; return non-zero (with *error set) to stop. */

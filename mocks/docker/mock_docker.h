@@ -63,6 +63,17 @@ typedef enum mock_docker_event {
     MOCK_DOCKER_EVENT_REMOVE    /* container removed */
 } mock_docker_event;
 
+/* The client's stdin of an exec started with AttachStdin on a hijacked (101) connection. */
+typedef struct mock_docker_exec_stdin mock_docker_exec_stdin;
+#define MOCK_DOCKER_EXEC_STDIN_MAX (16u << 20) /* bytes kept; the rest is read and dropped */
+
+/* Everything the client sends on the exec's stdin up to its half-close (end of input) or the
+ * end of the connection, NUL-terminated, its length in *len (may be NULL); read at the first
+ * call and kept. NULL `in` (stdin not attached) reads as "". It blocks until the client ends
+ * its input, as a process reading stdin does: call it only for a command that reads stdin,
+ * and not while holding a lock other requests need. */
+const char *mock_docker_exec_stdin_read(mock_docker_exec_stdin *in, size_t *len);
+
 /* What an exec produced. out/err are appended to; exit_code defaults to 0. */
 typedef struct mock_docker_exec_result {
     osh_buf out;
@@ -71,6 +82,7 @@ typedef struct mock_docker_exec_result {
     bool exit_code_null; /* exec inspect keeps answering ExitCode null (rules §11.6) */
     bool truncate;       /* cut the exec's output stream after truncate_after bytes of */
     size_t truncate_after; /* frames (mid-frame if it falls there), then close */
+    mock_docker_exec_stdin *in; /* input: the client's stdin, NULL when not attached */
 } mock_docker_exec_result;
 
 enum { MOCK_DOCKER_EXEC_DECLINED = 0, MOCK_DOCKER_EXEC_HANDLED = 1 };

@@ -167,7 +167,7 @@ void mock_http_respond_upgrade(mock_http_response *res, const char *protocol,
  *    "headers": {"Host": "docker", "X-Registry-Auth": "...", ...} (as received),
  *    "body": "..." (text bodies) or "body_base64": "..." (binary bodies),
  *    "status": 200, "content_type": "application/json" or null,
- *    "fault": "respond|drop|truncate|delay|json_set" (only when a rule acted)}
+ *    "fault": "respond|drop|truncate|delay|hang|json_set" (only when a rule acted)}
  * status is 0 for a dropped connection. Caller frees with cJSON_Delete. */
 cJSON *mock_http_journal_json(mock_http_server *s);
 void mock_http_journal_clear(mock_http_server *s);
@@ -181,7 +181,8 @@ size_t mock_http_journal_count(mock_http_server *s, const char *method, const ch
  * path with any /vX.Y removed when the server strips versions). Occurrences (counted per
  * rule over the requests matching method+path, starting at 1): nth > 0 → only the nth;
  * first > 0 → the first `first`; from > 0 → the from-th and every later one; all zero →
- * every one. Actions (several may combine): delay_ms, then one of drop / respond
+ * every one. hang: the request is read and never answered (until the server stops), as a
+ * daemon that accepts and stalls. Actions (several may combine): delay_ms, then one of drop / respond
  * (status > 0) / the real handler, then truncate_after (>= 0 cuts the body after that many
  * bytes by closing the connection) and json_set (an object {"Dotted.Path": value} applied
  * to a complete JSON answer). At most one rule acts per request: the first that matches
@@ -197,9 +198,10 @@ typedef struct mock_http_fault {
     const char *content_type;   /* with status; default application/json */
     long truncate_after;        /* -1 = off */
     const cJSON *json_set;      /* NULL = off; copied */
+    bool hang;                  /* never answer (overrides every other action) */
 } mock_http_fault;
 
-#define MOCK_HTTP_FAULT_INIT {NULL, "*", 0, 0, 0, 0, false, 0, NULL, NULL, -1, NULL}
+#define MOCK_HTTP_FAULT_INIT {NULL, "*", 0, 0, 0, 0, false, 0, NULL, NULL, -1, NULL, false}
 
 void mock_http_fault_add(mock_http_server *s, const mock_http_fault *f);
 /* One rule object or an array of them (docs/scenarios.md). Adds nothing and returns -1

@@ -1,6 +1,7 @@
 /* mock_http_fault.c: fault-injection rules: parsing them from JSON, matching requests to
  * them (method, path glob, occurrence) and the JSON field override action. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static mock_http_rule rule_from_fault(const mock_http_fault *f)
     r.first = f->first;
     r.from = f->from;
     r.delay_ms = f->delay_ms;
+    r.hang = f->hang;
     r.drop = f->drop;
     r.status = f->status;
     r.body = osh_str_dup(f->body);
@@ -72,7 +74,7 @@ void mock_http_fault_clear(mock_http_server *s)
 /* ---- JSON form --------------------------------------------------------------------- */
 
 static const char *const known_keys[] = {"method", "path", "nth", "first", "from",
-                                         "delay_ms", "drop", "status", "body", "content_type",
+                                         "delay_ms", "hang", "drop", "status", "body", "content_type",
                                          "truncate_after", "json_set", "comment", NULL};
 
 static int int_field(const cJSON *o, const char *key, int min, int *out, const char *where,
@@ -148,6 +150,7 @@ static int rule_from_json(const cJSON *o, const char *where, mock_http_rule *r, 
     }
     int truncate = -1;
     const cJSON *drop = cJSON_GetObjectItemCaseSensitive(o, "drop");
+    const cJSON *hang = cJSON_GetObjectItemCaseSensitive(o, "hang");
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(o, "json_set");
     if (check_keys(o, where, error) || str_field(o, "method", &r->method, where, error) ||
         str_field(o, "path", &r->path, where, error) ||
@@ -169,6 +172,11 @@ static int rule_from_json(const cJSON *o, const char *where, mock_http_rule *r, 
         return -1;
     }
     r->drop = cJSON_IsTrue(drop);
+    if (hang && !cJSON_IsBool(hang)) {
+        *error = osh_str_printf("%s.hang: expected boolean", where);
+        return -1;
+    }
+    r->hang = cJSON_IsTrue(hang);
     if (set && !cJSON_IsObject(set)) {
         *error = osh_str_printf("%s.json_set: expected object {\"Dotted.Path\": value}", where);
         return -1;
@@ -230,6 +238,8 @@ cJSON *mock_http_fault_json(mock_http_server *s)
             cJSON_AddNumberToObject(o, "from", r->from);
         if (r->delay_ms)
             cJSON_AddNumberToObject(o, "delay_ms", r->delay_ms);
+        if (r->hang)
+            cJSON_AddTrueToObject(o, "hang");
         if (r->drop)
             cJSON_AddTrueToObject(o, "drop");
         if (r->status)
@@ -264,6 +274,8 @@ static bool occurrence_selected(const mock_http_rule *r)
 
 static const char *action_name(const mock_http_rule *r)
 {
+    if (r->hang)
+        return "hang";
     if (r->drop)
         return "drop";
     if (r->status)
@@ -289,7 +301,7 @@ void mock_http_fault_decide(mock_http_server *s, const char *method, const char 
         if (out->name || !occurrence_selected(r))
             continue;
         out->name = action_name(r);
-        out->delay_ms = r->delay_ms;
+        out->delay_ms = r->hang ? INT_MAX : r->delay_ms; /* a stop of the server ends it */
         out->drop = r->drop;
         out->status = r->status;
         out->body = osh_str_dup(r->body);

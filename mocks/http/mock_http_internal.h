@@ -31,6 +31,7 @@ typedef struct mock_http_rule {
     char *method, *path;
     int nth, first, from;
     int delay_ms;
+    bool hang;           /* never answer (until the server stops) */
     bool drop;
     int status;
     char *body, *content_type;

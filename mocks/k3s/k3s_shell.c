@@ -111,7 +111,7 @@ k3s_command_kind k3s_shell_classify(const char *const *argv, size_t argc)
 
 static int kubectl_words(const k3s_shell_env *env, const char *const *words, size_t n, osh_buf *out, osh_buf *err)
 {
-    kubectl_env kenv = {env->store, env->read_file, env->user, NULL};
+    kubectl_env kenv = {env->store, env->read_file, env->user, env->stdin_data};
     return kubectl_sim_run(&kenv, (int)n, (char **)words, out, err);
 }
 

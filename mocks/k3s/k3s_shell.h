@@ -30,6 +30,7 @@ typedef struct k3s_shell_env {
     int (*remove_file)(void *user, const char *path);
     /* images imported by ctr (refs); may be NULL */
     void (*image_imported)(void *user, const char *ref);
+    const char *stdin_data;     /* the exec's stdin, for kubectl -f - (NULL: none) */
 } k3s_shell_env;
 
 /* The script with backslash-newline continuations (and the whitespace after them) removed,

@@ -66,10 +66,34 @@ static bool count_call(k3s_sim *sim, container *c, k3s_command_kind kind)
     return true;
 }
 
+/* Does a word of the command (or of its sh -c script) name stdin as kubectl's file? */
+static bool reads_stdin(const char *const *argv, size_t argc)
+{
+    static const char *const forms[] = {"-f -", "-f=-", "--filename -", "--filename=-", NULL};
+    for (size_t i = 0; i < argc; i++) {
+        if (i + 1 < argc && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--filename") == 0) &&
+            strcmp(argv[i + 1], "-") == 0)
+            return true;
+        char *norm = k3s_shell_normalize(argv[i]);
+        for (size_t k = 0; forms[k]; k++) {
+            const char *at = strstr(norm, forms[k]);
+            size_t n = strlen(forms[k]);
+            if (at && (at[n] == '\0' || at[n] == ' ' || at[n] == ';' || at[n] == '|' || at[n] == '&')) {
+                free(norm);
+                return true;
+            }
+        }
+        free(norm);
+    }
+    return false;
+}
+
 int k3s_exec_hook(void *ctx, mock_docker *d, const char *id, const char *const *argv, size_t argc,
                      mock_docker_exec_result *res)
 {
     k3s_sim *sim = ctx;
+    /* read before the lock: it waits for the client's end of input */
+    const char *stdin_data = reads_stdin(argv, argc) ? mock_docker_exec_stdin_read(res->in, NULL) : NULL;
     pthread_mutex_lock(&sim->lock);
     container *c = k3s_container_find(sim, id);
     if (!c) {
@@ -85,7 +109,8 @@ int k3s_exec_hook(void *ctx, mock_docker *d, const char *id, const char *const *
                          .user = &files,
                          .read_file = read_file,
                          .remove_file = remove_file,
-                         .image_imported = image_imported};
+                         .image_imported = image_imported,
+                         .stdin_data = stdin_data};
     int code = 0;
     bool handled = k3s_shell_run(&env, argv, argc, &res->out, &res->err, &code);
     if (handled) {

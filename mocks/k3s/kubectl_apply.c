@@ -98,11 +98,12 @@ int kubectl_apply_files(const kubectl_env *env, const kubectl_args *a, osh_buf *
         osh_buf_append_str(err, "error: must specify one of -f and -k\n");
         return 1;
     }
-    int rc = 0;
+    int rc = 0, seen = 0;
     for (size_t f = 0; f < a->n_files; f++) {
         cJSON *docs = read_documents(env, a->files[f], err);
         if (!docs)
             return 1;
+        seen += cJSON_GetArraySize(docs);
         cJSON *doc;
         cJSON_ArrayForEach(doc, docs)
         {
@@ -125,6 +126,10 @@ int kubectl_apply_files(const kubectl_env *env, const kubectl_args *a, osh_buf *
             cJSON_Delete(stored);
         }
         cJSON_Delete(docs);
+    }
+    if (seen == 0 && mode != KUBECTL_FILES_DELETE) { /* kubectl 1.35 on empty input */
+        osh_buf_appendf(err, "error: no objects passed to %s\n", mode == KUBECTL_FILES_APPLY ? "apply" : "create");
+        return 1;
     }
     return rc;
 }

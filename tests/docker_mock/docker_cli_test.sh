@@ -65,6 +65,11 @@ expect_out "exec echo" "hello" docker exec c1 echo hello
 expect_rc "exec exit code propagated" 3 docker exec c1 sh -c 'exit 3'
 expect_rc "exec of an unknown command" 127 docker exec c1 nosuchcmd
 expect_out "exec hostname" "h1" docker exec c1 hostname
+printf 'line from stdin\n' > "$DIR/stdin.txt"
+expect_out "exec -i cat reads stdin" "line from stdin" sh -c "docker exec -i c1 cat < '$DIR/stdin.txt'"
+expect_out "exec -i sh -c 'cat; echo end'" "end" sh -c "docker exec -i c1 sh -c 'cat; echo end' < '$DIR/stdin.txt'"
+out=$(docker exec c1 cat < "$DIR/stdin.txt" 2>&1)
+[ -z "$out" ] && echo "ok: exec without -i does not pass stdin" || fail "exec without -i: $out"
 expect_out "network connect" "" docker network connect n1 c1
 expect_out "inspect: two networks" "n1" docker inspect -f '{{json .NetworkSettings.Networks}}' c1
 expect_out "network disconnect" "" docker network disconnect n1 c1

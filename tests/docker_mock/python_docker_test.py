@@ -1,6 +1,7 @@
 """python_docker_test.py MOCKD: python3-docker (docker-py) drives a short lifecycle against
 openshell-mockd. Exits 77 when the docker module is missing."""
 import os
+import socket
 import signal
 import subprocess
 import sys
@@ -46,6 +47,20 @@ def main(mockd):
         assert (code, out) == (0, b"pyhost\n"), (code, out)
         code, out = c.exec_run(["sh", "-c", "echo err >&2; exit 4"])
         assert code == 4 and out == b"err\n", (code, out)
+        # exec stdin over the hijacked socket, ended by a half-close (as on dockerd)
+        eid = client.api.exec_create(c.id, ["cat"], stdin=True)["Id"]
+        sock = client.api.exec_start(eid, socket=True)._sock
+        sock.sendall(b"from docker-py\n")
+        sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        sock.close()
+        assert got == b"\x01\x00\x00\x00\x00\x00\x00\x0ffrom docker-py\n", got
+        assert client.api.exec_inspect(eid)["ExitCode"] == 0
         assert b"from-python" in c.logs(), c.logs()
         assert [x.name for x in client.containers.list(filters={"name": "pyc"})] == ["pyc"]
         c.stop()

@@ -137,6 +137,57 @@ static void test_network_connect_disconnect(void **state)
     free(cid);
 }
 
+/* dockerd 20.10 at start (updateNetworkConfig): on a user-defined network the endpoint has the
+ * aliases asked for, then the short ID unless already there, then Config.Hostname unless
+ * already there (it compares the hostname with the name "/{name}", so they always differ).
+ * Checked on the real dockerd: --network-alias svc --hostname hh gives [svc, id12, hh]; the
+ * default bridge has no aliases; compose's own id12 alias is not doubled. */
+static void test_network_aliases_on_start(void **state)
+{
+    dk_test *t = *state;
+    dk_reply r = CALL(t, "POST", "/networks/create", "{\"Name\":\"an\"}");
+    dk_reply_free(&r);
+    char *cid = dk_create(t, "al", "{\"Image\":\"busy:1\",\"Hostname\":\"hh\",\"HostConfig\":{\"NetworkMode\":\"an\"},"
+                                    "\"NetworkingConfig\":{\"EndpointsConfig\":{\"an\":{\"Aliases\":[\"svc\"]}}}}", false);
+    r = CALL(t, "GET", "/containers/al/json", NULL);
+    const cJSON *a = dk_jget(r.json, "NetworkSettings.Networks.an.Aliases");
+    assert_int_equal(cJSON_GetArraySize(a), 1); /* created: only what was asked */
+    dk_reply_free(&r);
+    for (int round = 0; round < 2; round++) { /* a restart adds nothing twice */
+        expect(t, "POST", "/containers/al/start", NULL, 204, NULL);
+        r = CALL(t, "GET", "/containers/al/json", NULL);
+        a = dk_jget(r.json, "NetworkSettings.Networks.an.Aliases");
+        assert_int_equal(cJSON_GetArraySize(a), 3);
+        assert_string_equal(cJSON_GetArrayItem(a, 0)->valuestring, "svc");
+        assert_memory_equal(cJSON_GetArrayItem(a, 1)->valuestring, cid, 12);
+        assert_int_equal(strlen(cJSON_GetArrayItem(a, 1)->valuestring), 12);
+        assert_string_equal(cJSON_GetArrayItem(a, 2)->valuestring, "hh");
+        dk_reply_free(&r);
+        expect(t, "POST", "/containers/al/stop?t=0", NULL, 204, NULL);
+    }
+    /* docker-compose asks for [service, id12] itself; hostname = the container name */
+    char *cid2 = dk_create(t, "web1", "{\"Image\":\"busy:1\",\"Hostname\":\"web1\",\"HostConfig\":{\"NetworkMode\":\"an\"}}", false);
+    char *body = osh_str_printf("{\"Container\":\"web1\",\"EndpointConfig\":{\"Aliases\":[\"web\",\"%.12s\"]}}", cid2);
+    expect(t, "POST", "/networks/an/disconnect", "{\"Container\":\"web1\"}", 200, NULL);
+    expect(t, "POST", "/networks/an/connect", body, 200, NULL);
+    free(body);
+    expect(t, "POST", "/containers/web1/start", NULL, 204, NULL);
+    r = CALL(t, "GET", "/containers/web1/json", NULL);
+    a = dk_jget(r.json, "NetworkSettings.Networks.an.Aliases");
+    assert_int_equal(cJSON_GetArraySize(a), 3);
+    assert_string_equal(cJSON_GetArrayItem(a, 0)->valuestring, "web");
+    assert_memory_equal(cJSON_GetArrayItem(a, 1)->valuestring, cid2, 12);
+    assert_string_equal(cJSON_GetArrayItem(a, 2)->valuestring, "web1");
+    dk_reply_free(&r);
+    /* no hostname given: it is the short ID, listed once */
+    free(dk_create(t, "plain", "{\"Image\":\"busy:1\",\"HostConfig\":{\"NetworkMode\":\"an\"}}", true));
+    r = CALL(t, "GET", "/containers/plain/json", NULL);
+    assert_int_equal(cJSON_GetArraySize(dk_jget(r.json, "NetworkSettings.Networks.an.Aliases")), 1);
+    dk_reply_free(&r);
+    free(cid);
+    free(cid2);
+}
+
 /* ---- Volumes ---------------------------------------------------------------------------- */
 
 static void test_volumes(void **state)
@@ -255,6 +306,73 @@ static void test_image_pull(void **state)
     expect(t, "GET", "/images/ghcr.io/x/broken:1/json", NULL, 404, NULL);
 }
 
+/* The "Digest: sha256:..." line of a pull answer (malloc'd) or NULL. */
+static char *pull_digest(dk_test *t, const char *target)
+{
+    dk_reply r = CALL(t, "POST", target, NULL);
+    assert_int_equal(r.status, 200);
+    const char *at = strstr(osh_buf_str(&r.body), "Digest: sha256:");
+    char *digest = at ? osh_str_ndup(at + 8, 71) : NULL;
+    dk_reply_free(&r);
+    return digest;
+}
+
+/* dockerd 20.10 after a pull (also one that says "Image is up to date"): RepoDigests holds
+ * "{repo}@{the digest the pull printed}", once; a registry gives the same manifest digest
+ * for the same image every time, so the digest depends on the image only. */
+static void test_image_pull_repo_digests(void **state)
+{
+    dk_test *t = *state;
+    const char *pull = "/images/create?fromImage=ghcr.io/nvidia/openshell/cluster&tag=dev";
+    char *first = pull_digest(t, pull);
+    assert_non_null(first);
+    char *want = osh_str_printf("ghcr.io/nvidia/openshell/cluster@%s", first);
+    for (int round = 0; round < 2; round++) {
+        dk_reply r = CALL(t, "GET", "/images/ghcr.io/nvidia/openshell/cluster:dev/json", NULL);
+        const cJSON *digests = dk_jget(r.json, "RepoDigests");
+        assert_int_equal(cJSON_GetArraySize(digests), 1);
+        assert_string_equal(cJSON_GetArrayItem(digests, 0)->valuestring, want);
+        dk_reply_free(&r);
+        char *again = pull_digest(t, pull); /* "Image is up to date" */
+        assert_string_equal(again, first);
+        free(again);
+    }
+    /* the image can be named by its digest reference, and listed with it */
+    dk_reply r = CALL(t, "GET", "/images/json", NULL);
+    bool listed = false;
+    for (const cJSON *img = r.json ? r.json->child : NULL; img; img = img->next)
+        listed = listed || (cJSON_IsArray(dk_jget(img, "RepoDigests")) &&
+                            strcmp(dk_jstr(img, "RepoDigests.0"), want) == 0);
+    assert_true(listed);
+    dk_reply_free(&r);
+    /* a reference filter lists only the matching references (checked on dockerd) */
+    expect(t, "POST", "/images/ghcr.io/nvidia/openshell/cluster:dev/tag?repo=other&tag=t", NULL, 201, NULL);
+    r = CALL(t, "GET", "/images/json?filters=%7B%22reference%22%3A%5B%22other%22%5D%7D", NULL);
+    assert_int_equal(cJSON_GetArraySize(r.json), 1);
+    assert_int_equal(cJSON_GetArraySize(dk_jget(r.json, "0.RepoTags")), 1);
+    assert_string_equal(dk_jstr(r.json, "0.RepoTags.0"), "other:t");
+    assert_true(cJSON_IsNull(dk_jget(r.json, "0.RepoDigests")));
+    dk_reply_free(&r);
+    expect(t, "DELETE", "/images/other:t", NULL, 200, NULL);
+    char *by_digest = osh_str_printf("/images/%s/json", want);
+    expect(t, "GET", by_digest, NULL, 200, NULL);
+    /* another world, same image: same digest */
+    dk_test *other = dk_test_start(scenario);
+    char *there = pull_digest(other, pull);
+    assert_string_equal(there, first);
+    free(there);
+    dk_test_stop(other);
+    /* removing the last tag of the repository removes its digest reference too */
+    r = CALL(t, "DELETE", "/images/ghcr.io/nvidia/openshell/cluster:dev", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(dk_jstr(r.json, "1.Untagged"), want);
+    dk_reply_free(&r);
+    expect(t, "GET", by_digest, NULL, 404, NULL);
+    free(by_digest);
+    free(want);
+    free(first);
+}
+
 static void test_image_tag_and_remove(void **state)
 {
     dk_test *t = *state;
@@ -370,9 +488,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_network_create_and_duplicates),
         T(test_network_connect_disconnect),
+        T(test_network_aliases_on_start),
         T(test_volumes),
         T(test_image_inspect),
         T(test_image_pull),
+        T(test_image_pull_repo_digests),
         T(test_image_tag_and_remove),
         T(test_image_list),
         T(test_image_save_load),

@@ -170,7 +170,7 @@ typedef struct run {
 static run exec_argv(mock_docker *d, const char *const *argv, size_t argc)
 {
     char *id = mock_docker_container_id(d, "box");
-    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0};
+    mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0, NULL};
     dk_exec_builtin(d, id, argv, argc, &r);
     run out;
     snprintf(out.out, sizeof out.out, "%s", osh_buf_str(&r.out));

@@ -281,6 +281,84 @@ static void connection_refused(void **state)
     docker_client_free(dc);
 }
 
+static int discard_data(void *ud, const char *data, size_t len)
+{
+    (void)ud, (void)data, (void)len;
+    return 0;
+}
+
+/* rules §3.8: a daemon that accepts and never answers: a plain request ends at request_ms, a
+ * stream at idle_ms without data, an image export or archive upload at transfer_ms; each
+ * error says "timed out" with the method and path. */
+static void time_bounds(void **state)
+{
+    fixture *f = *state;
+    mock_http_fault hang = {.path = "/hang*", .hang = true, .truncate_after = -1};
+    mock_http_fault_add(f->server, &hang);
+    char *url = osh_str_printf("unix://%s", f->socket_path);
+    docker_endpoint ep;
+    gw_error err = GW_ERROR_INIT;
+    assert_int_equal(docker_endpoint_parse(url, &ep, &err), 0);
+    ep.bounds = (docker_bounds){.request_ms = 200, .transfer_ms = 1000, .idle_ms = 300};
+    docker_client *dc = docker_client_new(&ep);
+    docker_endpoint_free(&ep);
+    free(url);
+    docker_response r = DOCKER_RESPONSE_INIT;
+    assert_int_equal(docker_call(dc, "GET", "/hang/plain", NULL, &r, &err), -1);
+    assert_int_equal(err.code, GW_E_TRANSPORT);
+    assert_string_equal(gw_error_text(&err), "GET /hang/plain timed out after 200ms waiting for the Docker daemon");
+    gw_error_clear(&err);
+    docker_request stream = {.method = "POST", .path = "/hang/exec/start", .on_data = discard_data};
+    assert_int_equal(docker_client_send(dc, &stream, &r, &err), -1);
+    assert_string_equal(gw_error_text(&err), "POST /hang/exec/start timed out after 300ms without data from the Docker daemon");
+    gw_error_clear(&err);
+    docker_request export = {.method = "GET", .path = "/hang/images/get", .on_data = discard_data, .transfer = true};
+    assert_int_equal(docker_client_send(dc, &export, &r, &err), -1);
+    assert_non_null(strstr(gw_error_text(&err), "GET /hang/images/get timed out after "));
+    gw_error_clear(&err);
+    /* without the fault the same client answers at once */
+    assert_int_equal(docker_call(dc, "GET", "/plain", NULL, &r, &err), 0);
+    assert_int_equal(r.status, 500);
+    docker_response_free(&r);
+    docker_client_free(dc);
+}
+
+static void bounds_from_env(void **state)
+{
+    (void)state;
+    docker_bounds b;
+    gw_error err = GW_ERROR_INIT;
+    unsetenv("OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS");
+    unsetenv("OPENSHELL_DOCKER_TIMEOUT_SECS");
+    assert_int_equal(docker_bounds_from_env(&b, &err), 0);
+    assert_int_equal(b.request_ms, 120000);
+    assert_int_equal(b.idle_ms, 120000);
+    assert_int_equal(b.transfer_ms, 3600000);
+    setenv("OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS", "250", 1);
+    setenv("OPENSHELL_DOCKER_TIMEOUT_SECS", "7", 1);
+    assert_int_equal(docker_bounds_from_env(&b, &err), 0);
+    assert_int_equal(b.request_ms, 250);
+    assert_int_equal(b.idle_ms, 250);
+    assert_int_equal(b.transfer_ms, 7000);
+    const char *bad_ms[] = {"0", "600001", "-5", "1e3", "", "12x", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad_ms / sizeof *bad_ms; i++) {
+        setenv("OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS", bad_ms[i], 1);
+        assert_int_equal(docker_bounds_from_env(&b, &err), -1);
+        assert_int_equal(err.code, GW_E_INVALID);
+        assert_non_null(strstr(gw_error_text(&err), "invalid OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS"));
+        gw_error_clear(&err);
+    }
+    unsetenv("OPENSHELL_DOCKER_REQUEST_TIMEOUT_MS");
+    const char *bad_secs[] = {"0", "-1", "abc", "", "2147483648"};
+    for (size_t i = 0; i < sizeof bad_secs / sizeof *bad_secs; i++) {
+        setenv("OPENSHELL_DOCKER_TIMEOUT_SECS", bad_secs[i], 1);
+        assert_int_equal(docker_bounds_from_env(&b, &err), -1);
+        assert_non_null(strstr(gw_error_text(&err), "invalid OPENSHELL_DOCKER_TIMEOUT_SECS"));
+        gw_error_clear(&err);
+    }
+    unsetenv("OPENSHELL_DOCKER_TIMEOUT_SECS");
+}
+
 typedef struct follow_state {
     osh_buf data;
     int ended;
@@ -400,6 +478,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(exec_start_chunked_and_upgraded, setup, teardown),
         cmocka_unit_test_setup_teardown(exec_start_cut_mid_frame, setup, teardown),
         cmocka_unit_test(connection_refused),
+        cmocka_unit_test_setup_teardown(time_bounds, setup, teardown),
+        cmocka_unit_test(bounds_from_env),
         cmocka_unit_test_setup_teardown(follower_reports_end_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(follower_stops_promptly, setup, teardown),
         cmocka_unit_test_setup_teardown(ssh_transport, setup, teardown),

@@ -525,6 +525,67 @@ static void destroy_image_409_and_volume_error(void **state)
     iw_free(w);
 }
 
+/* What a start killed between writing a temp file and renaming it leaves, by a process that
+ * no longer runs (pid 999999999 is above any pid_max). */
+static const char *const LEFTOVERS[] = {"gateways/t_metadata.json.tmp.999999999", "active_gateway.tmp.999999998",
+                                        "gateways/t/mtls/ca.crt.tmp.999999997",  "gateways/t/mtls.tmp/ca.crt",
+                                        "gateways/t/mtls.bak/ca.crt", NULL};
+
+static void leave_crash_temps(impl_world *w)
+{
+    char *mtls = osh_str_printf("mkdir -p '%s/gateways/t/mtls' '%s/gateways/t/mtls.tmp' '%s/gateways/t/mtls.bak'",
+                                w->config_root, w->config_root, w->config_root);
+    assert_int_equal(system(mtls), 0);
+    free(mtls);
+    for (size_t i = 0; LEFTOVERS[i]; i++) {
+        char *path = osh_str_printf("%s/%s", w->config_root, LEFTOVERS[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("half", f);
+        fclose(f);
+        free(path);
+    }
+}
+
+/* Every regular file under dir, relative, one per line (sorted by find's order). */
+static char *files_under(const char *dir)
+{
+    char *cmd = osh_str_printf("cd '%s' && find . -type f | sort", dir);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    assert_non_null(p);
+    osh_buf b = OSH_BUF_INIT;
+    char line[512];
+    while (fgets(line, sizeof line, p))
+        osh_buf_append_str(&b, line);
+    pclose(p);
+    return osh_buf_detach(&b);
+}
+
+/* Issue 13 item 8: after a start killed at any point the next start converges and removes
+ * the dead process's temp files; after destroy only the kept mTLS directory is left. */
+static void crash_temps_converge(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    *state = w;
+    leave_crash_temps(w);
+    iw_run(w, START_T, NULL);
+    assert_exit(w, 0);
+    char *files = files_under(w->config_root);
+    for (size_t i = 0; LEFTOVERS[i]; i++)
+        if (strstr(files, LEFTOVERS[i]))
+            fail_msg("%s survived the next start:\n%s", LEFTOVERS[i], files);
+    free(files);
+    leave_crash_temps(w); /* a later start killed again */
+    iw_run(w, IW_ARGS("gateway", "destroy", "--name", "t"), NULL);
+    assert_exit(w, 0);
+    files = files_under(w->config_root);
+    assert_string_equal(files, "./gateways/t/mtls/ca.crt\n./gateways/t/mtls/tls.crt\n./gateways/t/mtls/tls.key\n");
+    free(files);
+    iw_free(w);
+    *state = NULL;
+}
+
 static void stop_tolerances(void **state)
 {
     const struct {
@@ -626,6 +687,7 @@ int main(void)
         cmocka_unit_test_teardown(stop_tolerances, iw_teardown),
         cmocka_unit_test_teardown(doctor_exec_exit_code, iw_teardown),
         cmocka_unit_test_teardown(doctor_logs_follow, iw_teardown),
+        cmocka_unit_test_teardown(crash_temps_converge, iw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

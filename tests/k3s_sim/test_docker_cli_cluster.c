@@ -21,7 +21,7 @@ static mock_world *w;
 
 static int sh(const char *cmd, osh_buf *out)
 {
-    char *full = osh_str_printf("DOCKER_HOST=%s %s 2>&1", mock_world_docker_unix_url(w), cmd);
+    char *full = osh_str_printf("DOCKER_HOST=%s; export DOCKER_HOST; %s 2>&1", mock_world_docker_unix_url(w), cmd);
     FILE *p = popen(full, "r");
     free(full);
     assert_non_null(p);
@@ -54,6 +54,18 @@ static void test_docker_cli_cluster(void **state)
     assert_int_equal(sh("docker inspect -f '{{.State.Health.Status}}' c1", &out), 0);
     assert_string_equal(osh_buf_str(&out), "healthy\n");
     assert_int_equal(sh("docker exec c1 frobnicate", &out), 127);
+    /* issue 13 item 6: kubectl reads its manifest from the exec's stdin (-f -), as the
+     * reference CLI pipes secrets into `kubectl apply -f -` */
+    assert_int_equal(sh("printf 'apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: fromstdin\\n' | "
+                        "docker exec -i c1 kubectl apply -f -", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "namespace/fromstdin created\n");
+    assert_int_equal(sh("printf 'apiVersion: v1\\nkind: Secret\\nmetadata:\\n  name: s1\\n  namespace: fromstdin\\n"
+                        "data:\\n  k: dg==\\n' | docker exec -i c1 sh -c 'kubectl create -f -'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "secret/s1 created\n");
+    assert_int_equal(sh("docker exec c1 kubectl get secret s1 -n fromstdin -o jsonpath='{.data.k}'", &out), 0);
+    assert_string_equal(osh_buf_str(&out), "dg==");
+    /* without -i the manifest does not reach kubectl */
+    assert_int_equal(sh("printf 'kind: Namespace\\n' | docker exec c1 kubectl apply -f -", &out), 1);
     assert_int_equal(sh("docker rm -f c1", &out), 0);
     assert_int_equal(sh("docker run -d --name c2 --hostname second -v k3s-data:/var/lib/rancher/k3s "
                         "ghcr.io/nvidia/openshell/cluster:dev server", &out), 0);

@@ -114,8 +114,10 @@ def send(step, side):
     if ctype and "Content-Type" not in headers:
         headers["Content-Type"] = ctype
     path = subst(step["path"], side.vars)
+    stdin = step.get("stdin")
     return side.client.request(step["method"], path, query_of(step, side), body, headers,
-                               upgrade=step.get("upgrade", False))
+                               upgrade=step.get("upgrade", False),
+                               stdin=stdin.encode() if stdin is not None else None)
 
 
 def poll_done(step, resp):
@@ -172,6 +174,13 @@ def run_step(step, side):
     for var, path in (step.get("capture") or {}).items():
         if path == "@body":
             side.vars[var] = resp.body
+            continue
+        if path.startswith("@re:"):  # group 1 of a regular expression over the body text
+            m = re.search(path[4:], resp.body.decode("utf-8", "replace"))
+            if not m:
+                raise sides.ScriptError("%s: %s: cannot capture %s: no match for %s in %r" %
+                                        (side.name, step["id"], var, path[4:], resp.body[:300]))
+            side.vars[var] = m.group(1)
             continue
         try:
             val = get_path(resp.json(), path)
@@ -254,7 +263,7 @@ def view(step, side, resp):
                 if isinstance(doc, dict) and "message" in doc and resp.status >= 400:
                     v["message"] = unsubst_text(str(doc["message"]), side.vars)
                 for p in step.get("same_values", []):
-                    v["value " + p] = unsubst_text(json.dumps(get_path(doc, p)), side.vars)
+                    v["value " + p] = unsubst_text(json.dumps(get_path(doc, subst(p, side.vars))), side.vars)
             except ValueError:
                 v["body text"] = unsubst_text(body.decode("utf-8", "replace"), side.vars)
         else:
@@ -425,6 +434,7 @@ def main():
         else:
             mock = sides.MockSide(args.mockd, prefix)
         mock.vars["PORT"] = real.vars["PORT"]  # the real run has released it by now
+        mock.vars["REGISTRY"] = real.vars["REGISTRY"]  # the mock's pullable refs name it too
         mock.setup()
         mviews = run_side(mock, steps, log)
     except sides.ScriptError as e:

@@ -59,7 +59,7 @@ class Client:
             return UnixHTTPConnection(self.addr, self.timeout)
         return http.client.HTTPConnection(self.addr[0], self.addr[1], timeout=self.timeout)
 
-    def request(self, method, path, query=None, body=None, headers=None, upgrade=False):
+    def request(self, method, path, query=None, body=None, headers=None, upgrade=False, stdin=None):
         target = path
         if query:
             target += "?" + urllib.parse.urlencode(query, doseq=True)
@@ -74,6 +74,9 @@ class Client:
             rh = {k.lower(): v for k, v in resp.getheaders()}
             if resp.status == 101:
                 # Hijacked connection: the raw stream follows until the daemon closes it.
+                if stdin is not None:  # the exec's stdin, ended by a half-close
+                    conn.sock.sendall(stdin)
+                    conn.sock.shutdown(socket.SHUT_WR)
                 data = resp.fp.read()
             else:
                 data = resp.read()
@@ -135,7 +138,8 @@ def tar_entries(data):
 
 
 def make_tar(entries):
-    """Build a tar from [{"name", "type": "dir"|"file", "data", "mode"}]."""
+    """Build a tar from [{"name", "type": "dir"|"file"|"symlink"|"hardlink", "data", "mode",
+    "link"}]."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
         for e in entries:
@@ -144,6 +148,10 @@ def make_tar(entries):
             if e.get("type") == "dir":
                 ti.type = tarfile.DIRTYPE
                 ti.mode = e.get("mode", 0o755)
+                tf.addfile(ti)
+            elif e.get("type") in ("symlink", "hardlink"):
+                ti.type = tarfile.SYMTYPE if e["type"] == "symlink" else tarfile.LNKTYPE
+                ti.linkname = e["link"]
                 tf.addfile(ti)
             else:
                 data = e.get("data", "")

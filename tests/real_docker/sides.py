@@ -5,6 +5,7 @@ a private image imported for this run, and everything named with the run's prefi
 afterwards, so runs never touch other users' objects on a shared daemon.
 MockSide: an openshell-mockd process with a generated scenario holding the same image name."""
 
+import hashlib
 import io
 import json
 import os
@@ -16,6 +17,7 @@ import tarfile
 import tempfile
 
 import dockerapi
+import registry
 
 DEFAULT_REAL_SOCK = "/tmp/osh-real-dockerd/docker.sock"
 BUSYBOX_APPLETS = ["sh", "echo", "sleep", "hostname", "cat", "ls", "true", "false", "env",
@@ -94,6 +96,7 @@ class RealSide(Side):
     def __init__(self, url, prefix):
         super().__init__("real", prefix)
         self.client = dockerapi.Client(url)
+        self.registry = None
 
     def setup(self):
         r = self.client.request("POST", "/images/create",
@@ -101,6 +104,12 @@ class RealSide(Side):
                                 busybox_rootfs_tar(), {"Content-Type": "application/x-tar"})
         if r.status != 200 or b"error" in r.body:
             raise ScriptError("real: cannot import the test image: %d %r" % (r.status, r.body[:300]))
+        saved = self.client.request("GET", "/images/get", [("names", self.vars["IMAGE"])])
+        if saved.status != 200:
+            raise ScriptError("real: cannot export the test image: %d" % saved.status)
+        # pulls of ${REGISTRY}/${P}-pulled:v1 get the run image from a local registry
+        self.registry = registry.Registry(saved.body, ["v1"])
+        self.vars["REGISTRY"] = self.registry.address
         self.learn_data_root()
 
     def _names(self, path, field, query):
@@ -124,15 +133,19 @@ class RealSide(Side):
         for vol in self._names("/volumes", "Name", [("filters", flt)]):
             if vol["Name"].startswith(self.prefix):
                 c.request("DELETE", "/volumes/" + vol["Name"], [("force", "1")])
+        def ours(t):  # "{prefix}-base:1" and "127.0.0.1:PORT/{prefix}-pulled:v1"
+            return t.startswith(self.prefix) or ("/" + self.prefix) in t
         imgs = c.json("GET", "/images/json").json()
         for img in imgs:
-            tags = [t for t in (img.get("RepoTags") or []) if t.startswith(self.prefix)]
+            tags = [t for t in (img.get("RepoTags") or []) if ours(t)]
             for t in tags:
                 c.request("DELETE", "/images/" + t, [("force", "1")])
         left = [t for img in c.json("GET", "/images/json").json()
-                for t in (img.get("RepoTags") or []) if t.startswith(self.prefix)]
+                for t in (img.get("RepoTags") or []) if ours(t)]
         if left:
             print("real: cleanup left images %s" % left)
+        if self.registry:
+            self.registry.close()
 
 
 class MockSide(Side):
@@ -147,7 +160,12 @@ class MockSide(Side):
         # The mock runs no process: c1's output (what its busybox command prints on the real
         # daemon, once per start) is scripted.
         logs = [{"text": "hello", "stream": "stdout"}, {"text": "oops", "stream": "stderr"}]
-        return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64"}],
+        # The registry of the real side serves the run image: here a pullable ref with the
+        # same image ID, so the pull only adds a tag and a digest on both daemons.
+        image_id = "sha256:" + hashlib.sha256(self.prefix.encode()).hexdigest()
+        pulled = "%s/%s-pulled:v1" % (self.vars.get("REGISTRY", "127.0.0.1:5000"), self.prefix)
+        return {"docker": {"images": [{"ref": self.vars["IMAGE"], "architecture": "amd64", "id": image_id}],
+                           "pullable": [{"ref": pulled, "id": image_id}],
                            "scripts": {self.prefix + "-c1": {"logs": logs},
                                        # dockerd's first check passes within a second
                                        self.prefix + "-hc2": {"health": ["healthy"]},
