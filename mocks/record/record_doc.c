@@ -467,8 +467,12 @@ int rec_document_load(const char *path, rec_document *d, char **error)
     if (!d->root) {
         size_t line, col, off = end ? (size_t)(end - osh_buf_str(&text)) : 0;
         line_column(osh_buf_str(&text), off, &line, &col);
+        size_t last = text.len;
+        while (last > 0 && strchr(" \t\r\n", text.data[last - 1]))
+            last--;
+        bool truncated = last == 0 || text.data[last - 1] != '}';
         *error = osh_str_printf("%s:%zu:%zu: invalid recording: JSON syntax error at byte %zu%s",
-                                path, line, col, off, off >= text.len ? " (the file is truncated)" : "");
+                                path, line, col, off, truncated ? " (the file ends early: truncated?)" : "");
         osh_buf_free(&text);
         rec_document_free(d);
         return -1;

@@ -85,6 +85,8 @@ cJSON *rec_redactor_json(rec_redactor *r);
 /* Replace placeholders by stand-ins a client can parse (replay): the base64 of a private key
  * becomes the base64 of a marked PEM-like text, others stay as they are. */
 void rec_unredact(osh_buf *data);
+/* Secrets and placeholders alike become "<secret>" (replay matching). */
+void rec_mask_secrets(osh_buf *data);
 
 /* record_upstream.c: the client side towards the real daemon. */
 typedef struct rec_upstream {

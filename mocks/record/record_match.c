@@ -1,7 +1,7 @@
 /* record_match.c: what "the same request" means in a replay. Paths lose their /vX.Y
  * prefix; queries are compared as decoded pairs sorted by key, with JSON values (filters)
  * printed with sorted keys (Go maps have no order) and since/until masked; JSON bodies are
- * compared with sorted keys and RFC 3339 timestamps masked; other bodies (tar archives,
+ * compared with sorted keys, sorted "Env" lists, RFC 3339 timestamps and secrets (redacted or not) masked; other bodies (tar archives,
  * whose headers carry mtimes) by their length only. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -97,6 +97,39 @@ static void mask_timestamps(cJSON *j)
     }
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "Env" lists in sorted order: the docker CLI builds them from a map, so their order
+ * changes from run to run while dockerd gives it no meaning. */
+static void sort_env(cJSON *j)
+{
+    for (cJSON *c = j ? j->child : NULL; c; c = c->next) {
+        sort_env(c);
+        if (!cJSON_IsArray(c) || !c->string || strcmp(c->string, "Env") != 0)
+            continue;
+        int n = cJSON_GetArraySize(c);
+        char **v = calloc((size_t)n + 1, sizeof *v);
+        if (!v)
+            abort();
+        int k = 0;
+        for (cJSON *x = c->child; x; x = x->next)
+            if (cJSON_IsString(x))
+                v[k++] = osh_str_dup(x->valuestring);
+        if (k == n) {
+            qsort(v, (size_t)n, sizeof *v, compare_strings);
+            k = 0;
+            for (cJSON *x = c->child; x; x = x->next)
+                cJSON_SetValuestring(x, v[k++]);
+        }
+        for (int i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+    }
+}
+
 /* A JSON text with sorted keys and masked timestamps; NULL when not JSON. */
 static char *canonical_json(const char *text, size_t len)
 {
@@ -104,6 +137,7 @@ static char *canonical_json(const char *text, size_t len)
     if (!j)
         return NULL;
     sort_keys(j);
+    sort_env(j);
     mask_timestamps(j);
     char *out = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
@@ -159,7 +193,11 @@ char *rec_norm_query(const char *query)
 
 char *rec_norm_body(const char *body, size_t len, size_t *out_len)
 {
-    char *json = len ? canonical_json(body, len) : NULL;
+    osh_buf masked = OSH_BUF_INIT;
+    osh_buf_append(&masked, body, len);
+    rec_mask_secrets(&masked);
+    char *json = len ? canonical_json(osh_buf_str(&masked), masked.len) : NULL;
+    osh_buf_free(&masked);
     if (!json)
         json = len ? osh_str_printf("<%zu bytes>", len) : osh_str_dup("");
     *out_len = strlen(json);

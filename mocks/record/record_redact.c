@@ -205,7 +205,23 @@ static bool env_credential(const char *s, size_t len, size_t *value_off, size_t 
     return true;
 }
 
-/* Redact the text patterns in data. */
+/* The placeholder for a secret, or "<secret>" when masking for comparison (no redactor). */
+static const char *stand_in(rec_redactor *r, const char *kind, const char *identity, rec_exchange *e)
+{
+    return r ? placeholder(r, kind, identity, e) : "<secret>";
+}
+
+/* A placeholder "<redacted:KIND:N>" at s: its length, or 0. */
+static size_t placeholder_length(const char *s, size_t len)
+{
+    if (len < 12 || memcmp(s, "<redacted:", 10) != 0)
+        return 0;
+    const char *end = memchr(s, '>', len < 80 ? len : 80);
+    return end ? (size_t)(end - s) + 1 : 0;
+}
+
+/* Redact the text patterns in data (r NULL: mask them and existing placeholders alike as
+ * "<secret>", so a recorded request and a live one compare equal). */
 static void redact_bytes(rec_redactor *r, rec_exchange *e, osh_buf *data)
 {
     if (!data->len)
@@ -217,17 +233,19 @@ static void redact_bytes(rec_redactor *r, rec_exchange *e, osh_buf *data)
     while (i < len) {
         size_t n, voff, vlen;
         char *id = NULL;
-        if (s[i] == '-' && len - i > 11 && memcmp(s + i, "-----BEGIN ", 11) == 0 &&
+        if (!r && s[i] == '<' && (n = placeholder_length(s + i, len - i)) > 0) {
+            osh_buf_append_str(&out, "<secret>");
+        } else if (s[i] == '-' && len - i > 11 && memcmp(s + i, "-----BEGIN ", 11) == 0 &&
             (n = pem_key_length(s + i, len - i)) > 0) {
             id = key_identity(s + i, n);
-            osh_buf_append_str(&out, placeholder(r, "pem-private-key", id, e));
+            osh_buf_append_str(&out, stand_in(r, "pem-private-key", id, e));
         } else if (is_b64(s[i]) && (i == 0 || !is_b64(s[i - 1])) &&
                    (n = b64_key_length(s + i, len - i, &id)) > 0) {
-            osh_buf_append_str(&out, placeholder(r, "base64-private-key", id, e));
+            osh_buf_append_str(&out, stand_in(r, "base64-private-key", id, e));
         } else if (s[i] == '"' && env_credential(s + i + 1, len - i - 1, &voff, &vlen)) {
             id = osh_str_ndup(s + i + 1 + voff, vlen);
             osh_buf_append(&out, s + i, 1 + voff);
-            osh_buf_append_str(&out, placeholder(r, "credential-env", id, e));
+            osh_buf_append_str(&out, stand_in(r, "credential-env", id, e));
             n = 1 + voff + vlen;
         } else {
             osh_buf_append_char(&out, s[i]);
@@ -260,6 +278,11 @@ void rec_redact_exchange(rec_redactor *r, rec_exchange *e)
     redact_bytes(r, e, &e->res_body);
     for (size_t i = 0; i < e->chunk_count; i++)
         redact_bytes(r, e, &e->chunks[i].data);
+}
+
+void rec_mask_secrets(osh_buf *data)
+{
+    redact_bytes(NULL, NULL, data);
 }
 
 void rec_unredact(osh_buf *data)

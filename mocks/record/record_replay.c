@@ -179,38 +179,56 @@ static void send_all(int fd, const char *p, size_t len)
     }
 }
 
+/* Read what the client sent so far (never blocks); false once it closed its side. */
+static bool take_input(int fd, size_t *seen)
+{
+    char buf[16384];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            *seen += (size_t)n;
+            continue;
+        }
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+    }
+}
+
 /* The daemon's side of a hijacked connection: out pieces in order, each once the client has
- * sent what it had sent before it in the recording (and the timing allows); input is read
- * and dropped. */
+ * sent what it had sent before it in the recording (or a second passed without progress) and
+ * the timing allows; input is read and dropped. The end waits for the client's recorded
+ * input too, so closing never discards unread input (which would reset the connection). */
 static void upgrade_run(void *ctx, int fd, const char *extra, size_t extra_len)
 {
     player *pl = ctx;
     const rec_exchange *e = pl->e;
     size_t in_seen = extra_len, in_needed = 0;
     bool client_open = true;
-    char buf[16384];
+    double progress = rec_now_ms();
     while (!mock_http_server_stopping(pl->r->server)) {
         while (pl->next < e->chunk_count && e->chunks[pl->next].dir == REC_IN)
             in_needed += e->chunks[pl->next++].data.len;
-        bool done = pl->next >= e->chunk_count;
-        if (!done && (in_seen >= in_needed || !client_open) &&
-            due(pl, e->chunks[pl->next].t_ms, e->chunks[pl->next].after)) {
-            osh_buf out = OSH_BUF_INIT;
-            wire_bytes(pl, &e->chunks[pl->next++], &out);
-            send_all(fd, out.data, out.len);
-            osh_buf_free(&out);
-            continue;
-        }
-        if (done && (pl->r->timing == RECORD_TIMING_COMPRESSED || due(pl, e->end_ms, 0)))
+        bool input_ok = in_seen >= in_needed || !client_open || rec_now_ms() - progress >= IDLE_RELEASE_MS;
+        if (pl->next < e->chunk_count) {
+            if (input_ok && due(pl, e->chunks[pl->next].t_ms, e->chunks[pl->next].after)) {
+                osh_buf out = OSH_BUF_INIT;
+                wire_bytes(pl, &e->chunks[pl->next++], &out);
+                send_all(fd, out.data, out.len);
+                osh_buf_free(&out);
+                progress = rec_now_ms();
+                continue;
+            }
+        } else if (input_ok && (pl->r->timing == RECORD_TIMING_COMPRESSED || due(pl, e->end_ms, 0))) {
+            if (client_open)
+                take_input(fd, &in_seen);
             return; /* the daemon closed here */
+        }
         struct pollfd pf = {.fd = fd, .events = client_open ? POLLIN : 0};
         poll(&pf, 1, 20);
         if (client_open && (pf.revents & (POLLIN | POLLHUP))) {
-            ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (n > 0)
-                in_seen += (size_t)n;
-            else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-                client_open = false;
+            size_t before = in_seen;
+            client_open = take_input(fd, &in_seen);
+            if (in_seen != before || !client_open)
+                progress = rec_now_ms();
         }
     }
 }
