@@ -181,6 +181,26 @@ static void note(hijack *h, rec_dir dir, const char *data, size_t len)
     rec_exchange_add_chunk(&h->e, dir, since(h), atomic_load(&h->p->started), data, len);
 }
 
+/* The daemon closed: pass the close on as the daemon did (its write side), then take what
+ * the client still sends until it closes too (bounded), so closing never throws away unread
+ * input, which would reset the client's connection where the daemon closed cleanly. */
+static void finish_client(hijack *h, int client)
+{
+    shutdown(client, SHUT_WR);
+    char buf[16384];
+    for (int idle = 0; idle < 10;) {
+        struct pollfd pf = {.fd = client, .events = POLLIN};
+        if (poll(&pf, 1, 50) <= 0) {
+            idle++;
+            continue;
+        }
+        ssize_t n = recv(client, buf, sizeof buf, 0);
+        if (n <= 0)
+            return;
+        note(h, REC_IN, buf, (size_t)n);
+    }
+}
+
 static void relay(void *ctx, int client, const char *extra, size_t extra_len)
 {
     hijack *h = ctx;
@@ -205,8 +225,11 @@ static void relay(void *ctx, int client, const char *extra, size_t extra_len)
             continue;
         if (pf[0].revents) {
             ssize_t n = recv(h->up, buf, sizeof buf, 0);
-            if (n == 0)
-                break; /* the daemon is done: the exec or attach ended */
+            if (n == 0) { /* the daemon is done: the exec or attach ended */
+                if (client_open)
+                    finish_client(h, client);
+                break;
+            }
             if (n < 0) {
                 end = errno == EAGAIN || errno == EINTR ? end : "cut";
                 continue;
@@ -256,13 +279,11 @@ void rec_hijack_handle(record_proxy *p, rec_exchange *e, mock_http_response *res
     h->e = *e;
     h->t_start = rec_now_ms();
     char *error = NULL;
-    bool gone = false;
     h->up = rec_upstream_connect(&p->up, &h->curl, &error);
-    if (h->up < 0)
-        gone = true;
-    else if (send_request(h) != 0)
+    bool gone = h->up < 0;
+    if (!gone && send_request(h) != 0)
         error = osh_str_dup("cannot send the request");
-    else if (read_head(h, &h->early, &error) == 0 && h->e.status == 101) {
+    else if (!gone && read_head(h, &h->early, &error) == 0 && h->e.status == 101) {
         h->e.kind = REC_UPGRADE;
         const char *proto = rec_response_header(&h->e, "Upgrade");
         rec_proxy_copy_headers(h->e.res_headers, res);
@@ -275,7 +296,10 @@ void rec_hijack_handle(record_proxy *p, rec_exchange *e, mock_http_response *res
     if (error) {
         h->e.status = 0;
         h->e.error = osh_str_dup(error);
-        rec_proxy_respond_failure(p, res, error);
+        if (gone)
+            rec_proxy_respond_gone(p, res, error);
+        else
+            rec_proxy_respond_failure(p, res, error);
     } else {
         h->e.kind = REC_BODY;
         read_body(h, &h->early);
@@ -287,10 +311,6 @@ void rec_hijack_handle(record_proxy *p, rec_exchange *e, mock_http_response *res
     h->ran = true;
     free(h->e.end);
     h->e.end = osh_str_dup("complete");
-    char *why = error ? osh_str_dup(error) : NULL;
     hijack_free(h);
-    if (gone)
-        rec_proxy_upstream_failed(p, why);
-    free(why);
     free(error);
 }

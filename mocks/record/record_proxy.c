@@ -101,6 +101,47 @@ void rec_proxy_respond_failure(record_proxy *p, mock_http_response *res, const c
     cJSON_Delete(j);
 }
 
+/* The upstream is gone: the 502 goes out as a one-piece stream, so the owner is told
+ * (and stops the server) only once the client has its answer. */
+typedef struct gone_answer {
+    record_proxy *p;
+    char *body, *why;
+} gone_answer;
+
+static int gone_next(void *ctx, osh_buf *out)
+{
+    gone_answer *g = ctx;
+    osh_buf_append_str(out, g->body);
+    return MOCK_HTTP_STREAM_END;
+}
+
+static void gone_free(void *ctx)
+{
+    gone_answer *g = ctx;
+    rec_proxy_upstream_failed(g->p, g->why);
+    free(g->body);
+    free(g->why);
+    free(g);
+}
+
+void rec_proxy_respond_gone(record_proxy *p, mock_http_response *res, const char *why)
+{
+    gone_answer *g = calloc(1, sizeof *g);
+    if (!g)
+        abort();
+    cJSON *j = cJSON_CreateObject();
+    char *msg = osh_str_printf("openshell-mockd --record: upstream %s: %s", p->up.url, why);
+    cJSON_AddStringToObject(j, "message", msg);
+    char *text = cJSON_PrintUnformatted(j);
+    g->p = p;
+    g->body = osh_str_printf("%s\n", text);
+    g->why = osh_str_dup(why);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    free(msg);
+    mock_http_respond_stream(res, 502, "application/json", gone_next, g, gone_free);
+}
+
 /* ---- libcurl callbacks (transfer thread) ------------------------------------------ */
 
 static size_t on_header(char *line, size_t size, size_t n, void *ud)
@@ -335,13 +376,12 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
         const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->rc);
         x->e.status = 0;
         x->e.error = osh_str_dup(why);
-        rec_proxy_respond_failure(p, res, why);
         bool gone = x->rc == CURLE_COULDNT_CONNECT;
-        char *copy = osh_str_dup(why);
-        xfer_finish(x, "complete");
         if (gone)
-            rec_proxy_upstream_failed(p, copy);
-        free(copy);
+            rec_proxy_respond_gone(p, res, why);
+        else
+            rec_proxy_respond_failure(p, res, why);
+        xfer_finish(x, "complete");
         return;
     }
     const char *ctype = rec_response_header(&x->e, "Content-Type");

@@ -29,7 +29,9 @@ void rec_proxy_complete(record_proxy *p, rec_exchange *e);
 void rec_proxy_upstream_failed(record_proxy *p, const char *why);
 /* Copy the daemon's answer headers to res, minus those the HTTP front sets itself. */
 void rec_proxy_copy_headers(const cJSON *headers, mock_http_response *res);
-/* A 502 naming the upstream and the reason. */
+/* A 502 naming the upstream and the reason; _gone also tells the owner the upstream went
+ * away, once the answer is out. */
+void rec_proxy_respond_gone(record_proxy *p, mock_http_response *res, const char *why);
 void rec_proxy_respond_failure(record_proxy *p, mock_http_response *res, const char *why);
 
 /* record_hijack.c: a request carrying "Upgrade" (exec start, attach). */

@@ -149,6 +149,10 @@ check "missing unix upstream: exit 1 naming it" '[ $? -eq 1 ] && grep -q "upstre
 check "missing tcp upstream: exit 1 naming it" '[ $? -eq 1 ] && grep -q "upstream tcp://127.0.0.1:1: cannot connect" $DIR/e2'
 "$MOCKD" --docker "unix://$DIR/x.sock" --record "$DIR/x.json" --upstream http://x > /dev/null 2> "$DIR/e3"
 check "bad upstream URL: exit 1" '[ $? -eq 1 ] && grep -q "expected unix:///PATH or tcp://HOST:PORT" $DIR/e3'
+start up3 --docker "unix://$DIR/up3.sock"
+"$MOCKD" --docker "unix://$DIR/x.sock" --record "$DIR/no/such/dir/x.json" --upstream "unix://$DIR/up3.sock" > /dev/null 2> "$DIR/e13"
+check "unwritable recording: exit 1 naming the file" '[ $? -eq 1 ] && grep -q "$DIR/no/such/dir/x.json: cannot write recording: No such file or directory" $DIR/e13'
+stop up3
 head -c 5000 "$R" > "$DIR/trunc.json"
 "$MOCKD" --docker "unix://$DIR/x.sock" --replay "$DIR/trunc.json" > /dev/null 2> "$DIR/e4"
 check "truncated recording: exit 1, file:line:column" '[ $? -eq 1 ] && grep -q "^openshell-mockd: $DIR/trunc.json:[0-9]*:[0-9]*: invalid recording: JSON syntax error at byte [0-9]* (the file ends early: truncated?)" $DIR/e4'
