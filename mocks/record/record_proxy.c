@@ -331,7 +331,8 @@ static void stream_free(void *ud)
     pthread_mutex_lock(&x->lock);
     bool done = x->done, ok = x->rc == CURLE_OK;
     pthread_mutex_unlock(&x->lock);
-    xfer_finish(x, !done ? "client-closed" : ok ? "complete" : "cut");
+    bool stopping = mock_http_server_stopping(x->p->server);
+    xfer_finish(x, !done ? (stopping ? "cut" : "client-closed") : ok ? "complete" : "cut");
 }
 
 /* ---- The handler ------------------------------------------------------------------ */

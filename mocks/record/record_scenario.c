@@ -8,6 +8,7 @@
  *     lines its followed log stream delivered (timed by inspection), the S1 calls that
  *     failed before the API answered, the nodes S1 listed (stale ones on a volume that
  *     existed), and the M1 call that first returned the secret (or none);
+ *   - pulls: pullable refs, or the registry's error;
  *   - a fault rule for every 5xx answer, at the same occurrence of its method and path.
  * It is a reading of the recording, not a proof: what the answers do not show (pods, PVs,
  * kube objects) is left to the simulator's defaults. */
@@ -114,9 +115,33 @@ static void copy_keys(cJSON *to, const cJSON *from, const char *const *keys)
 
 /* ---- Objects that existed before ------------------------------------------------- */
 
-static void read_image(reading *r, const rec_exchange *e)
+/* Was ref pulled before exchange i (then its inspect does not show what existed before)? */
+static bool pulled_before(const reading *r, size_t i, const char *ref)
+{
+    bool pulled = false;
+    for (size_t k = 0; k < i && !pulled; k++) {
+        const rec_exchange *e = &r->d->exchanges[k];
+        const char *q = is(e, "POST", "/images/create", NULL) ? strstr(e->query, "fromImage=") : NULL;
+        if (!q)
+            continue;
+        char *from = osh_str_ndup(q + 10, strcspn(q + 10, "&"));
+        for (char *s = strstr(from, "%2F"); s; s = strstr(from, "%2F")) {
+            *s = '/';
+            memmove(s + 1, s + 3, strlen(s + 3) + 1);
+        }
+        pulled = osh_str_starts_with(ref, from) && (ref[strlen(from)] == ':' || ref[strlen(from)] == '\0');
+        free(from);
+    }
+    return pulled;
+}
+
+static void read_image(reading *r, size_t i, const rec_exchange *e)
 {
     char *ref = name_in(e, "/images/", "/json");
+    if (pulled_before(r, i, ref)) {
+        free(ref);
+        return;
+    }
     cJSON *a = answer_json(e);
     cJSON *images = section(r->docker, "images", true);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
@@ -597,6 +622,87 @@ static void read_listing(reading *r, size_t i, const rec_exchange *e)
     cJSON_Delete(a);
 }
 
+/* The query value of key (decoded only for %2F, the one escape refs carry); caller frees. */
+static char *query_value(const char *query, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, key, n) != 0 || p[n] != '=')
+            continue;
+        osh_buf b = OSH_BUF_INIT;
+        for (const char *v = p + n + 1; *v && *v != '&'; v++) {
+            if (strncmp(v, "%2F", 3) == 0 || strncmp(v, "%2f", 3) == 0) {
+                osh_buf_append_char(&b, '/');
+                v += 2;
+            } else {
+                osh_buf_append_char(&b, *v);
+            }
+        }
+        return osh_buf_detach(&b);
+    }
+    return NULL;
+}
+
+/* Pulls: what the registry answered. A pull that streamed to its end makes the ref
+ * pullable (with the id and config a later inspect showed), an errorDetail line makes it a
+ * stream_error, an error status an error answer. */
+static void read_pulls(reading *r)
+{
+    for (size_t i = 0; i < r->d->count; i++) {
+        const rec_exchange *e = &r->d->exchanges[i];
+        char *from = is(e, "POST", "/images/create", NULL) ? query_value(e->query, "fromImage") : NULL;
+        if (!from)
+            continue;
+        char *tag = query_value(e->query, "tag");
+        char *ref = tag && tag[0] ? osh_str_printf("%s:%s", from, tag) : osh_str_dup(from);
+        cJSON *pullable = section(r->docker, "pullable", true);
+        char *text = answer_text(e);
+        if (!listed(pullable, "ref", ref)) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "ref", ref);
+            const char *detail = strstr(text, "\"errorDetail\"");
+            if (e->status >= 400) {
+                cJSON *a = cJSON_Parse(text);
+                const cJSON *m = cJSON_GetObjectItemCaseSensitive(a, "message");
+                cJSON *err = cJSON_AddObjectToObject(x, "error");
+                cJSON_AddNumberToObject(err, "status", e->status);
+                cJSON_AddStringToObject(err, "message", cJSON_IsString(m) ? m->valuestring : text);
+                cJSON_Delete(a);
+            } else if (detail) {
+                const char *line = detail;
+                while (line > text && line[-1] != '\n')
+                    line--;
+                char *one = osh_str_ndup(line, strcspn(line, "\n"));
+                cJSON *a = cJSON_Parse(one);
+                const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "errorDetail"), "message");
+                cJSON_AddStringToObject(x, "stream_error", cJSON_IsString(m) ? m->valuestring : "pull failed");
+                cJSON_Delete(a);
+                free(one);
+            } else {
+                for (size_t k = i + 1; k < r->d->count; k++) {
+                    const rec_exchange *ins = &r->d->exchanges[k];
+                    char *name = is(ins, "GET", "/images/", "/json") && ins->status == 200 ? name_in(ins, "/images/", "/json") : NULL;
+                    bool same = name && strcmp(name, ref) == 0;
+                    free(name);
+                    if (!same)
+                        continue;
+                    cJSON *a = answer_json(ins);
+                    const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
+                    if (cJSON_IsString(id))
+                        cJSON_AddStringToObject(x, "id", id->valuestring);
+                    cJSON_Delete(a);
+                    break;
+                }
+            }
+            cJSON_AddItemToArray(pullable, x);
+        }
+        free(text);
+        free(ref);
+        free(tag);
+        free(from);
+    }
+}
+
 /* Empty sections say nothing: leave them out. */
 static void drop_empty(cJSON *obj)
 {
@@ -618,7 +724,7 @@ static void read_objects(reading *r)
         if (e->status != 200 || strcmp(e->method, "GET") != 0)
             continue;
         if (is(e, "GET", "/images/", "/json") && strcmp(upath(e), "/images/json") != 0)
-            read_image(r, e);
+            read_image(r, i, e);
         else if (is(e, "GET", "/volumes/", NULL))
             read_volume(r, i, e);
         else if (is(e, "GET", "/networks/", NULL))
@@ -663,6 +769,7 @@ cJSON *record_to_scenario(const char *file, char **error)
         read_logs(&r);
         read_execs(&r);
     }
+    read_pulls(&r);
     read_faults(&r);
     drop_empty(r.docker);
     if (r.cluster->child)

@@ -137,6 +137,8 @@ check "--no-redact keeps the key" 'grep -q "BEGIN PRIVATE KEY" $DIR/r2.json && [
 # ---- to a world scenario
 "$MOCKD" --recording-to-scenario "$R" > "$DIR/scen.json" 2> "$DIR/scen.err"
 check "--recording-to-scenario writes JSON" '[ $? -eq 0 ] && json "d[\"docker\"][\"images\"][0][\"ref\"]" $DIR/scen.json | grep -q busy:1'
+check "the scenario: the pulled ref is pullable, the running container and its image exist" \
+    '[ "$(json "\",\".join([p[\"ref\"] for p in d[\"docker\"][\"pullable\"]] + [c[\"name\"] for c in d[\"docker\"][\"containers\"]])" $DIR/scen.json)" = "busy:2,c0" ]'
 start world --docker "unix://$DIR/w.sock" --scenario "$DIR/scen.json"
 check "the scenario loads in mockd and has the pre-existing container" \
     '[ "$(DOCKER_HOST=unix://$DIR/w.sock docker inspect -f "{{.State.Running}}" c0)" = "true" ]'
