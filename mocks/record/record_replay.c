@@ -4,8 +4,8 @@
  * byte for byte, a stream frame by frame, a 101 upgrade then the daemon's side of the
  * hijacked connection. Timing is compressed by default: a piece recorded after the client
  * had started N exchanges is sent once N requests have arrived (so log lines fall between
- * the same inspections as in the recording), or after a second without requests;
- * RECORD_TIMING_REAL keeps the recorded delays instead. A request that matches nothing gets a
+ * the same inspections as in the recording, and a line that came after the client stopped
+ * asking never reaches it); RECORD_TIMING_REAL keeps the recorded delays instead. A request that matches nothing gets a
  * 500 naming the nearest recorded exchange, logged on stderr. */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +18,8 @@
 #include "osh_str.h"
 #include "record_proxy_internal.h"
 
+/* A hijacked connection's recorded output that followed client input goes out anyway when
+ * the client sends nothing for this long (it may send its input differently). */
 #define IDLE_RELEASE_MS 1000.0
 
 typedef struct norm {
@@ -31,10 +33,9 @@ struct record_replay {
     norm *norms;          /* per exchange */
     char **ids;           /* ids the daemon issued, from the recorded answers */
     size_t id_count;
-    pthread_mutex_t lock; /* consumed, received, last_request_ms, unmatched */
+    pthread_mutex_t lock; /* consumed, received, unmatched */
     bool *consumed;
     long received;
-    double last_request_ms;
     cJSON *unmatched;
 };
 
@@ -126,7 +127,7 @@ static bool due(player *pl, double t_ms, long after)
     if (pl->r->timing == RECORD_TIMING_REAL)
         return now - pl->t0 >= t_ms;
     pthread_mutex_lock(&pl->r->lock);
-    bool ok = pl->r->received >= after || now - pl->r->last_request_ms >= IDLE_RELEASE_MS;
+    bool ok = pl->r->received >= after;
     pthread_mutex_unlock(&pl->r->lock);
     return ok;
 }
@@ -344,7 +345,6 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     long nearest;
     pthread_mutex_lock(&r->lock);
     r->received++;
-    r->last_request_ms = rec_now_ms();
     long i = find_match(r, mock_http_request_method(req), &n, &nearest, &why);
     if (i >= 0)
         r->consumed[i] = true;
@@ -429,7 +429,6 @@ record_replay *record_replay_new(const char *file, record_timing timing, char **
         r->norms[i] = normalise(r, e->path, e->query, e->req_body.data ? e->req_body.data : "", e->req_body.len);
     }
     r->unmatched = cJSON_CreateArray();
-    r->last_request_ms = rec_now_ms();
     mock_http_server_options so = {.name = "docker-replay", .handler = handle, .handler_ctx = r,
                                    .mock_handler = mock_route, .mock_handler_ctx = r,
                                    .strip_version_for_faults = true};
