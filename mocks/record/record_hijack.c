@@ -24,6 +24,7 @@ typedef struct hijack {
     int up;            /* the daemon's socket */
     osh_buf early;     /* bytes the daemon sent right behind its 101 head */
     bool ran;
+    bool ended;        /* end_ms/end_after noted when the daemon closed */
 } hijack;
 
 static double since(const hijack *h) { return rec_now_ms() - h->t_start; }
@@ -226,6 +227,10 @@ static void relay(void *ctx, int client, const char *extra, size_t extra_len)
         if (pf[0].revents) {
             ssize_t n = recv(h->up, buf, sizeof buf, 0);
             if (n == 0) { /* the daemon is done: the exec or attach ended */
+                /* noted before the client sees the close and sends more requests */
+                h->e.end_ms = since(h);
+                h->e.end_after = atomic_load(&h->p->started);
+                h->ended = true;
                 if (client_open)
                     finish_client(h, client);
                 break;
@@ -262,8 +267,10 @@ static void hijack_free(void *ctx)
         free(h->e.end);
         h->e.end = osh_str_dup("client-closed");
     }
-    h->e.end_ms = since(h);
-    h->e.end_after = atomic_load(&h->p->started);
+    if (!h->ended) {
+        h->e.end_ms = since(h);
+        h->e.end_after = atomic_load(&h->p->started);
+    }
     rec_upstream_close(h->curl);
     osh_buf_free(&h->early);
     rec_proxy_complete(h->p, &h->e);

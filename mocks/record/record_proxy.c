@@ -206,6 +206,10 @@ static void *transfer_thread(void *ud)
     pthread_mutex_lock(&x->lock);
     x->rc = rc;
     x->done = true;
+    /* the end as the daemon gave it, before the client can see it and send more requests
+     * (a replay ends the stream once that many requests arrived) */
+    x->e.end_ms = rec_now_ms() - x->t_start;
+    x->e.end_after = atomic_load(&x->p->started);
     pthread_cond_broadcast(&x->changed);
     pthread_mutex_unlock(&x->lock);
     mock_http_server_wake(x->p->server);
@@ -300,9 +304,7 @@ static void xfer_free(xfer *x)
 static void xfer_finish(xfer *x, const char *end)
 {
     atomic_store(&x->abort, true);
-    pthread_join(x->thread, NULL);
-    x->e.end_ms = rec_now_ms() - x->t_start;
-    x->e.end_after = atomic_load(&x->p->started);
+    pthread_join(x->thread, NULL); /* it noted end_ms/end_after when the transfer ended */
     free(x->e.end);
     x->e.end = osh_str_dup(end);
     rec_proxy_complete(x->p, &x->e);

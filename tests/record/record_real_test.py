@@ -58,12 +58,15 @@ class Mockd:
         return self.p.wait(timeout=60)
 
 
-def run_openshell(openshell, sock, cfg, args, poll_ms):
+def run_openshell(openshell, sock, cfg, args, poll_ms, timeout=600):
     env = dict(os.environ, DOCKER_HOST="unix://" + sock, XDG_CONFIG_HOME=cfg, OPENSHELL_POLL_INTERVAL_MS=str(poll_ms))
     for k in ("OPENSHELL_CLUSTER_IMAGE", "IMAGE_TAG", "OPENSHELL_PUSH_IMAGES", "NAV_GATEWAY_TLS_ENABLED",
               "OPENSHELL_GATEWAY", "KUBECONFIG"):
         env.pop(k, None)
-    r = subprocess.run([openshell] + args, env=env, capture_output=True, text=True, timeout=600)
+    try:
+        r = subprocess.run([openshell] + args, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"args": args, "exit": -1, "stderr": "(killed after %d s)\n" % timeout, "stdout": ""}
     return {"args": args, "exit": r.returncode, "stderr": r.stderr, "stdout": r.stdout}
 
 
@@ -136,6 +139,11 @@ def check_recording(case, rec):
           and doc["end"]["reason"] == "SIGTERM", "%s: the recording is complete and valid (%d exchanges, %d bytes)"
           % (case.name, len(doc["exchanges"]), len(text)))
     check("PRIVATE KEY" not in text and PEM_B64 not in text, "%s: no private key in the recording (PEM or base64)" % case.name)
+    # our openshell runs its execs one after the other: an exec's answer stream must be
+    # recorded as ended before the next request (else a replay waits for that request)
+    late = [e["seq"] for e in doc["exchanges"] if "stream" in e["response"] and e["request"]["path"].endswith("/start")
+            and e["response"]["stream"]["end_after"] != e["seq"]]
+    check(late == [], "%s: exec streams recorded as ended before the next request (late: %s)" % (case.name, late))
     return doc
 
 
@@ -146,7 +154,9 @@ def replay_case(a, work, case, rec, results, snapshot, ctx):
     m = Mockd(a.mockd, ["--docker", "unix://" + sock, "--replay", rec], work, case.name + "-replay")
     try:
         m.start()
-        again = [run_openshell(a.openshell, sock, cfg, r["args"], case.poll_ms) for r in results]
+        # a replay answers at once: what took minutes on the daemon takes seconds here, so a
+        # command still running after 120 s is a replay waiting for something it never gets
+        again = [run_openshell(a.openshell, sock, cfg, r["args"], case.poll_ms, timeout=120) for r in results]
         report = json.loads(subprocess.run(["curl", "-s", "--unix-socket", sock, "http://d/_mock/replay"],
                                            capture_output=True, text=True).stdout)
     finally:
