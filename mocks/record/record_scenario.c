@@ -3,11 +3,7 @@
  * requests) can be judged against the same situation. Read from the answers:
  *   - docker objects that existed before the client created them: images (id, config),
  *     volumes, networks, containers (create body rebuilt from inspect, state, health);
- *   - the cluster container (created by the client, Cmd "server" or bound at
- *     /var/lib/rancher/k3s): its health per inspection since its last start, its exit, the
- *     lines its followed log stream delivered (timed by inspection), the S1 calls that
- *     failed before the API answered, the nodes S1 listed (stale ones on a volume that
- *     existed), and the M1 call that first returned the secret (or none);
+ *   - the cluster container: record_scenario_cluster.c;
  *   - pulls: pullable refs, or the registry's error;
  *   - a fault rule for every 5xx answer, at the same occurrence of its method and path.
  * It is a reading of the recording, not a proof: what the answers do not show (pods, PVs,
@@ -16,20 +12,9 @@
 #include <string.h>
 
 #include "osh_str.h"
-#include "record_internal.h"
+#include "record_scenario_internal.h"
 
-typedef struct reading {
-    const rec_document *d;
-    cJSON *world, *docker, *cluster;
-    char *cluster_name;    /* the cluster container's name (as the client named it) */
-    char *cluster_id;
-    char *cluster_volume;  /* bound at /var/lib/rancher/k3s */
-    long start_seq;        /* its last successful start */
-} reading;
-
-/* The answer as text: a body, or a raw stream's pieces joined (big JSON answers arrive
- * chunked). Caller frees. */
-static char *answer_text(const rec_exchange *e)
+char *scn_answer_text(const rec_exchange *e)
 {
     osh_buf b = OSH_BUF_INIT;
     if (e->kind == REC_BODY)
@@ -41,37 +26,37 @@ static char *answer_text(const rec_exchange *e)
     return osh_buf_detach(&b);
 }
 
-static cJSON *answer_json(const rec_exchange *e)
+cJSON *scn_answer_json(const rec_exchange *e)
 {
-    char *t = answer_text(e);
+    char *t = scn_answer_text(e);
     cJSON *j = cJSON_Parse(t);
     free(t);
     return j;
 }
 
-static const char *upath(const rec_exchange *e) { return mock_http_strip_version(e->path, NULL, NULL); }
+const char *scn_upath(const rec_exchange *e) { return mock_http_strip_version(e->path, NULL, NULL); }
 
-static bool is(const rec_exchange *e, const char *method, const char *prefix, const char *suffix)
+bool scn_is(const rec_exchange *e, const char *method, const char *prefix, const char *suffix)
 {
-    const char *p = upath(e);
+    const char *p = scn_upath(e);
     return strcmp(e->method, method) == 0 && osh_str_starts_with(p, prefix) &&
            (!suffix || osh_str_ends_with(p, suffix));
 }
 
 /* The object name in /PREFIX/{name}[SUFFIX]; caller frees. */
-static char *name_in(const rec_exchange *e, const char *prefix, const char *suffix)
+char *scn_name_in(const rec_exchange *e, const char *prefix, const char *suffix)
 {
-    const char *p = upath(e) + strlen(prefix);
+    const char *p = scn_upath(e) + strlen(prefix);
     size_t n = strlen(p) - (suffix && osh_str_ends_with(p, suffix) ? strlen(suffix) : 0);
     return osh_str_ndup(p, n);
 }
 
 /* Was an object of this kind created by the client before exchange i? */
-static bool created_before(const reading *r, size_t i, const char *create_path, const char *name)
+bool scn_created_before(const reading *r, size_t i, const char *create_path, const char *name)
 {
     for (size_t k = 0; k < i; k++) {
         const rec_exchange *e = &r->d->exchanges[k];
-        if (!is(e, "POST", create_path, NULL) || e->status >= 300)
+        if (!scn_is(e, "POST", create_path, NULL) || e->status >= 300)
             continue;
         const char *q = strstr(e->query, "name=");
         cJSON *b = cJSON_ParseWithLength(e->req_body.data ? e->req_body.data : "", e->req_body.len);
@@ -85,7 +70,7 @@ static bool created_before(const reading *r, size_t i, const char *create_path, 
     return false;
 }
 
-static bool listed(const cJSON *arr, const char *key, const char *value)
+bool scn_listed(const cJSON *arr, const char *key, const char *value)
 {
     const cJSON *x;
     cJSON_ArrayForEach(x, arr) {
@@ -96,7 +81,7 @@ static bool listed(const cJSON *arr, const char *key, const char *value)
     return false;
 }
 
-static cJSON *section(cJSON *parent, const char *key, bool array)
+cJSON *scn_section(cJSON *parent, const char *key, bool array)
 {
     cJSON *s = cJSON_GetObjectItemCaseSensitive(parent, key);
     if (!s)
@@ -104,7 +89,7 @@ static cJSON *section(cJSON *parent, const char *key, bool array)
     return s;
 }
 
-static void copy_keys(cJSON *to, const cJSON *from, const char *const *keys)
+void scn_copy_keys(cJSON *to, const cJSON *from, const char *const *keys)
 {
     for (size_t i = 0; keys[i]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, keys[i]);
@@ -121,7 +106,7 @@ static bool pulled_before(const reading *r, size_t i, const char *ref)
     bool pulled = false;
     for (size_t k = 0; k < i && !pulled; k++) {
         const rec_exchange *e = &r->d->exchanges[k];
-        const char *q = is(e, "POST", "/images/create", NULL) ? strstr(e->query, "fromImage=") : NULL;
+        const char *q = scn_is(e, "POST", "/images/create", NULL) ? strstr(e->query, "fromImage=") : NULL;
         if (!q)
             continue;
         char *from = osh_str_ndup(q + 10, strcspn(q + 10, "&"));
@@ -137,22 +122,22 @@ static bool pulled_before(const reading *r, size_t i, const char *ref)
 
 static void read_image(reading *r, size_t i, const rec_exchange *e)
 {
-    char *ref = name_in(e, "/images/", "/json");
+    char *ref = scn_name_in(e, "/images/", "/json");
     if (pulled_before(r, i, ref)) {
         free(ref);
         return;
     }
-    cJSON *a = answer_json(e);
-    cJSON *images = section(r->docker, "images", true);
+    cJSON *a = scn_answer_json(e);
+    cJSON *images = scn_section(r->docker, "images", true);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
-    if (cJSON_IsString(id) && !listed(images, "id", id->valuestring) && !osh_str_starts_with(ref, "sha256:")) {
+    if (cJSON_IsString(id) && !scn_listed(images, "id", id->valuestring) && !osh_str_starts_with(ref, "sha256:")) {
         static const char *const keys[] = {"Cmd", "Entrypoint", "Env", "Labels", "Healthcheck", "Volumes",
                                            "WorkingDir", "User", "ExposedPorts", NULL};
         cJSON *img = cJSON_CreateObject();
         cJSON_AddStringToObject(img, "ref", ref);
         cJSON_AddStringToObject(img, "id", id->valuestring);
         cJSON *cfg = cJSON_AddObjectToObject(img, "config");
-        copy_keys(cfg, cJSON_GetObjectItemCaseSensitive(a, "Config"), keys);
+        scn_copy_keys(cfg, cJSON_GetObjectItemCaseSensitive(a, "Config"), keys);
         const cJSON *arch = cJSON_GetObjectItemCaseSensitive(a, "Architecture");
         if (cJSON_IsString(arch))
             cJSON_AddStringToObject(img, "architecture", arch->valuestring);
@@ -164,10 +149,10 @@ static void read_image(reading *r, size_t i, const rec_exchange *e)
 
 static void read_volume(reading *r, size_t i, const rec_exchange *e)
 {
-    char *name = name_in(e, "/volumes/", NULL);
-    cJSON *vols = section(r->docker, "volumes", true);
-    if (!created_before(r, i, "/volumes/create", name) && !listed(vols, "name", name)) {
-        cJSON *a = answer_json(e);
+    char *name = scn_name_in(e, "/volumes/", NULL);
+    cJSON *vols = scn_section(r->docker, "volumes", true);
+    if (!scn_created_before(r, i, "/volumes/create", name) && !scn_listed(vols, "name", name)) {
+        cJSON *a = scn_answer_json(e);
         cJSON *v = cJSON_CreateObject();
         cJSON_AddStringToObject(v, "name", name);
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(a, "Labels");
@@ -181,14 +166,14 @@ static void read_volume(reading *r, size_t i, const rec_exchange *e)
 
 static void read_network(reading *r, size_t i, const rec_exchange *e)
 {
-    char *name = name_in(e, "/networks/", NULL);
-    cJSON *nets = section(r->docker, "networks", true);
-    cJSON *a = answer_json(e);
+    char *name = scn_name_in(e, "/networks/", NULL);
+    cJSON *nets = scn_section(r->docker, "networks", true);
+    cJSON *a = scn_answer_json(e);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "Name"), *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
     bool builtin = cJSON_IsString(n) && (!strcmp(n->valuestring, "bridge") || !strcmp(n->valuestring, "host") ||
                                          !strcmp(n->valuestring, "none"));
-    if (cJSON_IsString(n) && cJSON_IsString(id) && !builtin && !created_before(r, i, "/networks/create", n->valuestring) &&
-        !listed(nets, "name", n->valuestring)) {
+    if (cJSON_IsString(n) && cJSON_IsString(id) && !builtin && !scn_created_before(r, i, "/networks/create", n->valuestring) &&
+        !scn_listed(nets, "name", n->valuestring)) {
         cJSON *v = cJSON_CreateObject();
         cJSON_AddStringToObject(v, "name", n->valuestring);
         cJSON_AddStringToObject(v, "id", id->valuestring);
@@ -208,12 +193,12 @@ static void read_network(reading *r, size_t i, const rec_exchange *e)
  * rebuilt from the inspect answer. */
 static void read_container(reading *r, size_t i, const rec_exchange *e)
 {
-    char *name = name_in(e, "/containers/", "/json");
-    cJSON *ctrs = section(r->docker, "containers", true);
-    cJSON *a = answer_json(e);
+    char *name = scn_name_in(e, "/containers/", "/json");
+    cJSON *ctrs = scn_section(r->docker, "containers", true);
+    cJSON *a = scn_answer_json(e);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(a, "Name"), *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
     const char *cname = cJSON_IsString(n) ? n->valuestring + (n->valuestring[0] == '/') : name;
-    if (cJSON_IsString(id) && !created_before(r, i, "/containers/create", cname) && !listed(ctrs, "name", cname)) {
+    if (cJSON_IsString(id) && !scn_created_before(r, i, "/containers/create", cname) && !scn_listed(ctrs, "name", cname)) {
         static const char *const cfg_keys[] = {"Image", "Hostname", "Env", "Cmd", "Entrypoint", "Labels",
                                                "Healthcheck", "ExposedPorts", NULL};
         static const char *const host_keys[] = {"Binds", "NetworkMode", "PortBindings", "Privileged",
@@ -222,9 +207,9 @@ static void read_container(reading *r, size_t i, const rec_exchange *e)
         cJSON_AddStringToObject(c, "name", cname);
         cJSON_AddStringToObject(c, "id", id->valuestring);
         cJSON *create = cJSON_AddObjectToObject(c, "create");
-        copy_keys(create, cJSON_GetObjectItemCaseSensitive(a, "Config"), cfg_keys);
+        scn_copy_keys(create, cJSON_GetObjectItemCaseSensitive(a, "Config"), cfg_keys);
         cJSON *hc = cJSON_AddObjectToObject(create, "HostConfig");
-        copy_keys(hc, cJSON_GetObjectItemCaseSensitive(a, "HostConfig"), host_keys);
+        scn_copy_keys(hc, cJSON_GetObjectItemCaseSensitive(a, "HostConfig"), host_keys);
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "State");
         const cJSON *status = cJSON_GetObjectItemCaseSensitive(st, "Status");
         bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"));
@@ -242,273 +227,12 @@ static void read_container(reading *r, size_t i, const rec_exchange *e)
     free(name);
 }
 
-/* ---- The cluster container --------------------------------------------------------- */
-
-/* The last container the client created whose Cmd starts with "server" or which binds a
- * volume at /var/lib/rancher/k3s; its name and volume. */
-static void find_cluster(reading *r)
-{
-    for (size_t i = 0; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (!is(e, "POST", "/containers/create", NULL) || e->status != 201)
-            continue;
-        cJSON *b = cJSON_ParseWithLength(e->req_body.data ? e->req_body.data : "", e->req_body.len);
-        const cJSON *cmd0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "Cmd"), 0);
-        const cJSON *binds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "HostConfig"), "Binds");
-        const cJSON *bind;
-        char *volume = NULL;
-        cJSON_ArrayForEach(bind, binds)
-            if (cJSON_IsString(bind) && osh_str_ends_with(bind->valuestring, ":/var/lib/rancher/k3s"))
-                volume = osh_str_ndup(bind->valuestring, strlen(bind->valuestring) - strlen(":/var/lib/rancher/k3s"));
-        bool server = cJSON_IsString(cmd0) && strcmp(cmd0->valuestring, "server") == 0;
-        const char *q = strstr(e->query, "name=");
-        if ((server || volume) && q) {
-            free(r->cluster_name);
-            free(r->cluster_volume);
-            r->cluster_name = osh_str_ndup(q + 5, strcspn(q + 5, "&"));
-            r->cluster_volume = volume;
-            volume = NULL;
-            cJSON *a = answer_json(e);
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
-            free(r->cluster_id);
-            r->cluster_id = cJSON_IsString(id) ? osh_str_dup(id->valuestring) : NULL;
-            cJSON_Delete(a);
-        }
-        free(volume);
-        cJSON_Delete(b);
-    }
-}
-
-/* Does this path name the cluster container (by name or id)? */
-static bool about_cluster(const reading *r, const rec_exchange *e, const char *suffix)
-{
-    if (!r->cluster_name || !is(e, e->method, "/containers/", suffix))
-        return false;
-    char *who = name_in(e, "/containers/", suffix);
-    bool yes = strcmp(who, r->cluster_name) == 0 ||
-               (r->cluster_id && strlen(who) >= 12 && osh_str_starts_with(r->cluster_id, who));
-    free(who);
-    return yes;
-}
-
-static void find_last_start(reading *r)
-{
-    r->start_seq = -1;
-    for (size_t i = 0; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (strcmp(e->method, "POST") == 0 && about_cluster(r, e, "/start") && e->status == 204)
-            r->start_seq = e->seq;
-    }
-}
-
-/* Health per inspection since the last start, and the inspection at which it exited. */
-static void read_health(reading *r)
-{
-    cJSON *health = cJSON_CreateArray();
-    long n = 0;
-    for (size_t i = 0; i < r->d->count && r->start_seq > 0; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (e->seq < r->start_seq || strcmp(e->method, "GET") || !about_cluster(r, e, "/json") || e->status != 200)
-            continue;
-        n++;
-        cJSON *a = answer_json(e);
-        const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "State");
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "Health"), "Status");
-        bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"));
-        if (!running && !cJSON_GetObjectItemCaseSensitive(r->cluster, "exit")) {
-            cJSON *x = cJSON_AddObjectToObject(r->cluster, "exit");
-            const cJSON *code = cJSON_GetObjectItemCaseSensitive(st, "ExitCode");
-            const cJSON *err = cJSON_GetObjectItemCaseSensitive(st, "Error");
-            cJSON_AddNumberToObject(x, "at_inspect", (double)n);
-            cJSON_AddNumberToObject(x, "code", cJSON_IsNumber(code) ? code->valuedouble : 1);
-            if (cJSON_IsString(err) && err->valuestring[0])
-                cJSON_AddStringToObject(x, "error", err->valuestring);
-            cJSON_AddBoolToObject(x, "oom_killed", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "OOMKilled")));
-        }
-        if (cJSON_IsString(h) && running)
-            cJSON_AddItemToArray(health, cJSON_CreateString(h->valuestring));
-        cJSON_Delete(a);
-    }
-    /* the last entry repeats: drop the trailing repeats */
-    int len = cJSON_GetArraySize(health);
-    while (len >= 2 && strcmp(cJSON_GetArrayItem(health, len - 1)->valuestring,
-                              cJSON_GetArrayItem(health, len - 2)->valuestring) == 0)
-        cJSON_DeleteItemFromArray(health, --len);
-    if (len)
-        cJSON_AddItemToObject(r->cluster, "health", health);
-    else
-        cJSON_Delete(health);
-}
-
-/* How many inspections of the cluster container since its start had begun by seq. */
-static long inspects_by(const reading *r, long seq)
-{
-    long n = 0;
-    for (size_t i = 0; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (e->seq > r->start_seq && e->seq <= seq && !strcmp(e->method, "GET") && about_cluster(r, e, "/json"))
-            n++;
-    }
-    return n;
-}
-
-/* The lines the followed log stream delivered after the start, each at the inspection
- * that had begun when it arrived (at least the first: the follower opens with tail=0). */
-static void read_logs(reading *r)
-{
-    cJSON *logs = cJSON_CreateArray();
-    for (size_t i = 0; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (e->seq < r->start_seq || strcmp(e->method, "GET") || !about_cluster(r, e, "/logs") ||
-            !strstr(e->query, "follow=1") || e->kind != REC_STREAM)
-            continue;
-        for (size_t k = 0; k < e->chunk_count; k++) {
-            const rec_chunk *c = &e->chunks[k];
-            long at = inspects_by(r, c->after);
-            char *text = osh_str_ndup(c->data.data ? c->data.data : "", c->data.len);
-            cJSON *entry = cJSON_CreateObject();
-            cJSON_AddNumberToObject(entry, "at_inspect", (double)(at > 0 ? at : 1));
-            cJSON_AddNumberToObject(entry, "stream", c->stream == 2 ? 2 : 1);
-            cJSON *lines = cJSON_AddArrayToObject(entry, "lines");
-            char *save = NULL;
-            for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                cJSON_AddItemToArray(lines, cJSON_CreateString(l));
-            free(text);
-            if (cJSON_GetArraySize(lines))
-                cJSON_AddItemToArray(logs, entry);
-            else
-                cJSON_Delete(entry);
-        }
-    }
-    cJSON_AddItemToObject(r->cluster, "logs", logs);
-    cJSON_AddBoolToObject(r->cluster, "boot_log", false);
-}
-
-/* ---- Execs in the cluster container ------------------------------------------------- */
-
-typedef struct exec_call {
-    char *script;   /* Cmd[2] of ["sh", "-c", SCRIPT], or Cmd[0] */
-    char *out;      /* what its start answer carried (stdout and stderr) */
-    int exit_code;  /* -1 unknown */
-} exec_call;
-
-static const rec_exchange *find_by_path(const reading *r, size_t from, const char *method, const char *path)
-{
-    for (size_t i = from; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (!strcmp(e->method, method) && !strcmp(upath(e), path))
-            return e;
-    }
-    return NULL;
-}
-
-static exec_call read_exec(const reading *r, size_t i, const rec_exchange *create)
-{
-    exec_call c = {NULL, NULL, -1};
-    cJSON *b = cJSON_ParseWithLength(create->req_body.data ? create->req_body.data : "", create->req_body.len);
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(b, "Cmd");
-    const cJSON *s = cJSON_GetArraySize(cmd) == 3 ? cJSON_GetArrayItem(cmd, 2) : cJSON_GetArrayItem(cmd, 0);
-    c.script = osh_str_dup(cJSON_IsString(s) ? s->valuestring : "");
-    cJSON_Delete(b);
-    cJSON *a = answer_json(create);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
-    if (cJSON_IsString(id)) {
-        char *start = osh_str_printf("/exec/%s/start", id->valuestring);
-        char *json = osh_str_printf("/exec/%s/json", id->valuestring);
-        const rec_exchange *st = find_by_path(r, i, "POST", start);
-        osh_buf out = OSH_BUF_INIT;
-        for (size_t k = 0; st && k < st->chunk_count; k++)
-            if (st->chunks[k].dir == REC_OUT)
-                osh_buf_append(&out, st->chunks[k].data.data, st->chunks[k].data.len);
-        c.out = osh_buf_detach(&out);
-        for (size_t k = i; k < r->d->count; k++) {
-            const rec_exchange *e = &r->d->exchanges[k];
-            if (strcmp(e->method, "GET") || strcmp(upath(e), json))
-                continue;
-            cJSON *ins = answer_json(e);
-            const cJSON *code = cJSON_GetObjectItemCaseSensitive(ins, "ExitCode");
-            if (cJSON_IsNumber(code))
-                c.exit_code = code->valueint;
-            cJSON_Delete(ins);
-        }
-        free(start);
-        free(json);
-    }
-    cJSON_Delete(a);
-    if (!c.out)
-        c.out = osh_str_dup("");
-    return c;
-}
-
-static bool is_s1(const char *s)
-{
-    return osh_str_starts_with(s, "KUBECONFIG=/etc/rancher/k3s/k3s.yaml kubectl get nodes --no-headers") &&
-           !strstr(s, "head -1");
-}
-
-static void stale_nodes(reading *r, const exec_call *s1)
-{
-    if (!r->cluster_volume || !listed(cJSON_GetObjectItemCaseSensitive(r->docker, "volumes"), "name", r->cluster_volume))
-        return; /* a fresh volume holds no nodes */
-    cJSON *nodes = cJSON_CreateArray();
-    char *text = osh_str_dup(s1->out), *save = NULL;
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char *t = osh_str_trim_dup(l);
-        if (t[0]) {
-            cJSON *n = cJSON_CreateObject();
-            cJSON_AddStringToObject(cJSON_AddObjectToObject(n, "metadata"), "name", t);
-            cJSON_AddItemToArray(nodes, n);
-        }
-        free(t);
-    }
-    free(text);
-    cJSON *vols = section(r->cluster, "volumes", false);
-    cJSON *state = cJSON_AddObjectToObject(vols, r->cluster_volume);
-    cJSON_AddItemToObject(state, "nodes", nodes);
-}
-
-static void read_execs(reading *r)
-{
-    long s1_failed = 0, m1_calls = 0, m1_ok = 0;
-    bool s1_seen = false, s1_ok = false;
-    for (size_t i = 0; i < r->d->count; i++) {
-        const rec_exchange *e = &r->d->exchanges[i];
-        if (e->seq < r->start_seq || strcmp(e->method, "POST") || !about_cluster(r, e, "/exec") || e->status != 201)
-            continue;
-        exec_call c = read_exec(r, i, e);
-        if (is_s1(c.script) && !s1_ok) {
-            s1_seen = true;
-            if (c.exit_code == 0) {
-                s1_ok = true;
-                stale_nodes(r, &c);
-            } else {
-                s1_failed++;
-            }
-        }
-        if (strstr(c.script, "get secret openshell-cli-client")) {
-            m1_calls++;
-            if (c.exit_code == 0 && !m1_ok)
-                m1_ok = m1_calls;
-        }
-        free(c.script);
-        free(c.out);
-    }
-    if (s1_seen && !s1_ok)
-        cJSON_AddStringToObject(r->cluster, "api_ready_after_s1", "never");
-    else if (s1_failed)
-        cJSON_AddNumberToObject(r->cluster, "api_ready_after_s1", (double)s1_failed);
-    if (m1_calls && !m1_ok)
-        cJSON_AddBoolToObject(section(r->cluster, "secret", false), "never", true);
-    else if (m1_ok > 1)
-        cJSON_AddNumberToObject(section(r->cluster, "secret", false), "after_m1", (double)m1_ok);
-}
-
 /* ---- Error answers as faults --------------------------------------------------------- */
 
 static char *fault_path(const rec_exchange *e)
 {
     osh_buf b = OSH_BUF_INIT;
-    const char *p = upath(e);
+    const char *p = scn_upath(e);
     while (*p) {
         size_t n = strcspn(p + 1, "/") + 1;
         bool hex = n == 65;
@@ -538,13 +262,13 @@ static void read_faults(reading *r)
             free(other);
         }
         if (!faults)
-            faults = section(r->docker, "faults", true);
+            faults = scn_section(r->docker, "faults", true);
         cJSON *f = cJSON_CreateObject();
         cJSON_AddStringToObject(f, "method", e->method);
         cJSON_AddStringToObject(f, "path", path);
         cJSON_AddNumberToObject(f, "nth", (double)nth);
         cJSON_AddNumberToObject(f, "status", e->status);
-        char *body = answer_text(e);
+        char *body = scn_answer_text(e);
         cJSON_AddStringToObject(f, "body", body);
         const char *ct = rec_response_header(e, "Content-Type");
         if (ct)
@@ -563,7 +287,7 @@ static void read_faults(reading *r)
  * rebuilt from the listing (Image, Command, Labels, Ports). */
 static void read_listing(reading *r, size_t i, const rec_exchange *e)
 {
-    cJSON *a = answer_json(e);
+    cJSON *a = scn_answer_json(e);
     const cJSON *c;
     cJSON_ArrayForEach(c, a) {
         const cJSON *name = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "Names"), 0);
@@ -590,10 +314,10 @@ static void read_listing(reading *r, size_t i, const rec_exchange *e)
             free(hp);
         }
         const char *cname = cJSON_IsString(name) ? name->valuestring + (name->valuestring[0] == '/') : NULL;
-        cJSON *ctrs = section(r->docker, "containers", true);
+        cJSON *ctrs = scn_section(r->docker, "containers", true);
         if (bindings->child && cname && cJSON_IsString(image) && cJSON_IsString(id) &&
-            !osh_str_starts_with(image->valuestring, "sha256:") && !listed(ctrs, "name", cname) &&
-            !created_before(r, i, "/containers/create", cname)) {
+            !osh_str_starts_with(image->valuestring, "sha256:") && !scn_listed(ctrs, "name", cname) &&
+            !scn_created_before(r, i, "/containers/create", cname)) {
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "name", cname);
             cJSON_AddStringToObject(x, "id", id->valuestring);
@@ -650,14 +374,14 @@ static void read_pulls(reading *r)
 {
     for (size_t i = 0; i < r->d->count; i++) {
         const rec_exchange *e = &r->d->exchanges[i];
-        char *from = is(e, "POST", "/images/create", NULL) ? query_value(e->query, "fromImage") : NULL;
+        char *from = scn_is(e, "POST", "/images/create", NULL) ? query_value(e->query, "fromImage") : NULL;
         if (!from)
             continue;
         char *tag = query_value(e->query, "tag");
         char *ref = tag && tag[0] ? osh_str_printf("%s:%s", from, tag) : osh_str_dup(from);
-        cJSON *pullable = section(r->docker, "pullable", true);
-        char *text = answer_text(e);
-        if (!listed(pullable, "ref", ref)) {
+        cJSON *pullable = scn_section(r->docker, "pullable", true);
+        char *text = scn_answer_text(e);
+        if (!scn_listed(pullable, "ref", ref)) {
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "ref", ref);
             const char *detail = strstr(text, "\"errorDetail\"");
@@ -681,12 +405,12 @@ static void read_pulls(reading *r)
             } else {
                 for (size_t k = i + 1; k < r->d->count; k++) {
                     const rec_exchange *ins = &r->d->exchanges[k];
-                    char *name = is(ins, "GET", "/images/", "/json") && ins->status == 200 ? name_in(ins, "/images/", "/json") : NULL;
+                    char *name = scn_is(ins, "GET", "/images/", "/json") && ins->status == 200 ? scn_name_in(ins, "/images/", "/json") : NULL;
                     bool same = name && strcmp(name, ref) == 0;
                     free(name);
                     if (!same)
                         continue;
-                    cJSON *a = answer_json(ins);
+                    cJSON *a = scn_answer_json(ins);
                     const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "Id");
                     if (cJSON_IsString(id))
                         cJSON_AddStringToObject(x, "id", id->valuestring);
@@ -723,23 +447,23 @@ static void read_objects(reading *r)
         const rec_exchange *e = &r->d->exchanges[i];
         if (e->status != 200 || strcmp(e->method, "GET") != 0)
             continue;
-        if (is(e, "GET", "/images/", "/json") && strcmp(upath(e), "/images/json") != 0)
+        if (scn_is(e, "GET", "/images/", "/json") && strcmp(scn_upath(e), "/images/json") != 0)
             read_image(r, i, e);
-        else if (is(e, "GET", "/volumes/", NULL))
+        else if (scn_is(e, "GET", "/volumes/", NULL))
             read_volume(r, i, e);
-        else if (is(e, "GET", "/networks/", NULL))
+        else if (scn_is(e, "GET", "/networks/", NULL))
             read_network(r, i, e);
-        else if (is(e, "GET", "/containers/", "/json") && strcmp(upath(e), "/containers/json") != 0)
+        else if (scn_is(e, "GET", "/containers/", "/json") && strcmp(scn_upath(e), "/containers/json") != 0)
             read_container(r, i, e);
-        else if (!strcmp(upath(e), "/containers/json"))
+        else if (!strcmp(scn_upath(e), "/containers/json"))
             read_listing(r, i, e);
     }
     /* a pre-existing container's image must be listed too (the id the daemon showed) */
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r->docker, "containers")) {
         const cJSON *img = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "create"), "Image");
-        cJSON *images = section(r->docker, "images", true);
-        if (cJSON_IsString(img) && !listed(images, "ref", img->valuestring)) {
+        cJSON *images = scn_section(r->docker, "images", true);
+        if (cJSON_IsString(img) && !scn_listed(images, "ref", img->valuestring)) {
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "ref", img->valuestring);
             cJSON_AddItemToArray(images, x);
@@ -762,13 +486,7 @@ cJSON *record_to_scenario(const char *file, char **error)
     r.docker = cJSON_AddObjectToObject(r.world, "docker");
     r.cluster = cJSON_CreateObject();
     read_objects(&r);
-    find_cluster(&r);
-    find_last_start(&r);
-    if (r.cluster_name && r.start_seq > 0) {
-        read_health(&r);
-        read_logs(&r);
-        read_execs(&r);
-    }
+    scn_read_cluster(&r);
     read_pulls(&r);
     read_faults(&r);
     drop_empty(r.docker);
