@@ -124,6 +124,9 @@ size_t mock_http_request_query_count(const mock_http_request *r, const char *key
 const char *mock_http_request_query_nth(const mock_http_request *r, const char *key, size_t i);
 /* A request header by case-insensitive name; NULL when absent. */
 const char *mock_http_request_header(const mock_http_request *r, const char *name);
+/* Every request header as received, {name: value} in arrival order (a repeated header keeps
+ * its last value); for a proxy that forwards them (mocks/record). */
+const cJSON *mock_http_request_headers(const mock_http_request *r);
 /* The full body (NUL-terminated for convenience; len excludes the terminator). */
 const char *mock_http_request_body(const mock_http_request *r, size_t *len);
 /* The path with a leading /vX.Y removed ("/v1.41/_ping" -> "/_ping"); major and minor get

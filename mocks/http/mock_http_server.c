@@ -231,6 +231,11 @@ const char *mock_http_request_header(const mock_http_request *r, const char *nam
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const cJSON *mock_http_request_headers(const mock_http_request *r)
+{
+    return r->headers;
+}
+
 const char *mock_http_request_body(const mock_http_request *r, size_t *len)
 {
     if (len)

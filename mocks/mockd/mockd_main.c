@@ -2,7 +2,8 @@
  * Docker mock, the k3s simulator, with --kube the Kubernetes API) until SIGINT or SIGTERM.
  * Prints each endpoint's final address ("docker: unix:///...", "kube: http://...") and
  * then "ready".
- * Argument parsing and scenario loading are in mockd_options.c; this file only runs. */
+ * Argument parsing and scenario loading are in mockd_options.c, the record/replay modes in
+ * mockd_record.c; this file only runs. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include "mock_docker.h"
 #include "mock_world.h"
 #include "mockd_options.h"
+#include "mockd_record.h"
 
 #ifndef OSH_VERSION
 #define OSH_VERSION "unknown"
@@ -111,7 +113,14 @@ int main(int argc, char **argv)
         mockd_options_free(&o);
         return 0;
     }
-    rc = serve(&o);
+    if (o.record_file)
+        rc = mockd_run_record(&o);
+    else if (o.replay_file)
+        rc = mockd_run_replay(&o);
+    else if (o.to_scenario_file)
+        rc = mockd_run_to_scenario(&o);
+    else
+        rc = serve(&o);
     mockd_options_free(&o);
     return rc;
 }

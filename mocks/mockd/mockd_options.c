@@ -29,8 +29,77 @@ const char mockd_usage[] =
     "  --tls-key FILE          the PEM key for https (with --tls-cert)\n"
     "  --agent-sandbox REL     the agent-sandbox release the API serves: 0.1, 0.5 (default),\n"
     "                          1.0 or none (a scenario's kube.agent_sandbox wins)\n"
+    "  --record FILE           serve a transparent proxy in front of --upstream instead of a\n"
+    "                          mock world, writing every exchange to FILE (prints\n"
+    "                          \"recording: FILE\" before \"ready\"; format: docs/recording.md)\n"
+    "  --upstream URL          the real daemon behind --record: unix:///PATH or tcp://HOST:PORT\n"
+    "  --no-redact             with --record, keep private keys, registry auth and credential\n"
+    "                          env values (redacted by default)\n"
+    "  --replay FILE           answer each request with the recorded answer of the matching\n"
+    "                          exchange (GET /_mock/replay tells what was consumed)\n"
+    "  --replay-timing MODE    compressed (default) or real: the pace of replayed streams\n"
+    "  --recording-to-scenario FILE\n"
+    "                          print a world scenario reproducing the recording, and exit\n"
     "  --help                  print this help and exit\n"
     "  --version               print the version and exit\n";
+
+/* The record/replay flags. Returns 1 when argv[*i] was one of them (value taken), 0 when
+ * not, -1 on a missing value. */
+static int parse_record_flag(int argc, char **argv, int *i, mockd_options *o, char **error)
+{
+    static const char *const names[] = {"--record", "--upstream", "--replay", "--replay-timing",
+                                        "--recording-to-scenario", NULL};
+    const char *a = argv[*i];
+    if (strcmp(a, "--no-redact") == 0) {
+        o->no_redact = true;
+        return 1;
+    }
+    for (size_t k = 0; names[k]; k++) {
+        size_t n = strlen(names[k]);
+        const char *value = NULL;
+        if (strncmp(a, names[k], n) == 0 && a[n] == '=')
+            value = a + n + 1;
+        else if (strcmp(a, names[k]) == 0 && *i + 1 < argc)
+            value = argv[++*i];
+        else if (strcmp(a, names[k]) != 0)
+            continue;
+        if (!value) {
+            *error = osh_str_printf("%s needs a value", a);
+            return -1;
+        }
+        char **slots[] = {&o->record_file, &o->upstream, &o->replay_file, NULL, &o->to_scenario_file};
+        if (k == 3) {
+            if (strcmp(value, "real") != 0 && strcmp(value, "compressed") != 0) {
+                *error = osh_str_printf("--replay-timing %s: expected compressed or real", value);
+                return -1;
+            }
+            o->replay_timing_real = strcmp(value, "real") == 0;
+            return 1;
+        }
+        free(*slots[k]);
+        *slots[k] = osh_str_dup(value);
+        return 1;
+    }
+    return 0;
+}
+
+/* Which combinations make sense; NULL or the complaint. */
+static char *check_record_flags(const mockd_options *o, bool scenario_given)
+{
+    int modes = (o->record_file != NULL) + (o->replay_file != NULL) + (o->to_scenario_file != NULL);
+    if (modes > 1)
+        return osh_str_dup("--record, --replay and --recording-to-scenario exclude each other");
+    if (o->upstream && !o->record_file)
+        return osh_str_dup("--upstream needs --record");
+    if (o->record_file && !o->upstream)
+        return osh_str_dup("--record needs --upstream unix:///PATH or tcp://HOST:PORT (the real daemon)");
+    if (o->no_redact && !o->record_file)
+        return osh_str_dup("--no-redact needs --record");
+    if (modes && (scenario_given || o->kube))
+        return osh_str_dup("--scenario and --kube serve a mock world; they do not go with --record, "
+                           "--replay or --recording-to-scenario");
+    return NULL;
+}
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
@@ -121,6 +190,13 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             o->version = true;
             return 0;
         }
+        int taken = parse_record_flag(argc, argv, &i, o, error);
+        if (taken < 0) {
+            mockd_options_free(o);
+            return 2;
+        }
+        if (taken)
+            continue;
         const char *value = NULL;
         bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
         bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
@@ -181,6 +257,14 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             return 2;
         }
     }
+    char *bad = check_record_flags(o, o->scenario_path != NULL);
+    if (bad) {
+        *error = bad;
+        mockd_options_free(o);
+        return 2;
+    }
+    if (o->to_scenario_file)
+        return 0;
     if (o->endpoint_count == 0) {
         *error = osh_str_dup("at least one --docker endpoint is required");
         mockd_options_free(o);
@@ -226,6 +310,10 @@ void mockd_options_free(mockd_options *o)
     free(o->tls_cert);
     free(o->tls_key);
     free(o->agent_sandbox);
+    free(o->record_file);
+    free(o->upstream);
+    free(o->replay_file);
+    free(o->to_scenario_file);
     cJSON_Delete(o->scenario);
     memset(o, 0, sizeof *o);
 }

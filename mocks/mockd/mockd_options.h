@@ -28,6 +28,13 @@ typedef struct mockd_options {
     char *agent_sandbox;      /* --agent-sandbox RELEASE, or NULL (the default) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
     bool help, version;
+    /* Record and replay (mocks/record, docs/recording.md); each excludes the world above. */
+    char *record_file;        /* --record FILE */
+    char *upstream;           /* --upstream unix:///PATH | tcp://HOST:PORT */
+    bool no_redact;           /* --no-redact */
+    char *replay_file;        /* --replay FILE */
+    bool replay_timing_real;  /* --replay-timing real */
+    char *to_scenario_file;   /* --recording-to-scenario FILE */
 } mockd_options;
 
 extern const char mockd_usage[];

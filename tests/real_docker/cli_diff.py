@@ -7,11 +7,14 @@ Usage: cli_diff.py --known FILE --mockd PATH. Exit 0, 1, or 77 (no daemon, CLI o
 
 import argparse
 import filecmp
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import docker_diff as dd  # noqa: E402
@@ -89,10 +92,38 @@ def run_all(side, url, tmp):
     return out
 
 
+def start_record_proxy(mockd, url, tmp):
+    sock = tmp + "/proxy.sock"
+    out = open(tmp + "/proxy.out", "w+")
+    p = subprocess.Popen([mockd, "--docker", "unix://" + sock, "--record", tmp + "/cli.rec.json", "--upstream", url],
+                         stdout=out, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        out.seek(0)
+        if "ready\n" in out.read() or p.poll() is not None:
+            break
+        time.sleep(0.05)
+    if p.poll() is not None:
+        raise sides.ScriptError("the recording proxy did not start: %s" % open(tmp + "/proxy.out").read())
+    return p, "unix://" + sock
+
+
+def stop_record_proxy(proxy, tmp):
+    p = proxy[0]
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=60)
+    doc = json.load(open(tmp + "/cli.rec.json"))
+    if rc != 0 or not doc["end"]["complete"]:
+        raise sides.ScriptError("the recording proxy exited %d, recording complete: %s" % (rc, doc["end"]))
+    print("recorded %d exchanges through the proxy (%d bytes)" % (len(doc["exchanges"]), os.path.getsize(tmp + "/cli.rec.json")))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--known", required=True)
     ap.add_argument("--mockd", required=True)
+    ap.add_argument("--record-proxy", action="store_true",
+                    help="run the real side's commands through `openshell-mockd --record` (issue 15): "
+                         "the proxy must not change any answer")
     args = ap.parse_args()
     url = sides.find_real_daemon()
     if not url:
@@ -110,7 +141,12 @@ def main():
     try:
         real.setup()
         tmp = tempfile.mkdtemp(prefix="oshcli-")
-        rres = run_all(real, url, tmp + "/real")
+        proxy = start_record_proxy(args.mockd, url, tmp) if args.record_proxy else None
+        try:
+            rres = run_all(real, proxy[1] if proxy else url, tmp + "/real")
+        finally:
+            if proxy:
+                stop_record_proxy(proxy, tmp)
         mock.vars["PORT"] = real.vars["PORT"]
         mock.setup()
         mres = run_all(mock, mock.client.url, tmp + "/mock")
