@@ -1,11 +1,13 @@
 /* docker_attach.c: POST /containers/{c}/attach: the container's output (its log, since the
  * mock runs no process) as a raw or framed stream, after a 101 upgrade or as a plain 200
  * stream, until the container stops. stdin is accepted and ignored. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "docker_internal.h"
@@ -15,6 +17,7 @@ typedef struct attach_state {
     mock_docker *d;
     char id[DK_ID_LEN + 1];
     bool out, err, tty, stream;
+    bool stdin_attached;
     size_t next;         /* next log line to send */
     long exits_at_attach; /* the stream lasts until the container's next exit */
 } attach_state;
@@ -68,15 +71,25 @@ static int attach_next(void *ctx, osh_buf *out)
     return collect(ctx, out) ? MOCK_HTTP_STREAM_MORE : MOCK_HTTP_STREAM_END;
 }
 
-static void write_all(int fd, const char *p, size_t len)
+/* False when the client is gone. */
+static bool write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
         if (n <= 0)
-            return;
+            return false;
         p += n;
         len -= (size_t)n;
     }
+    return true;
+}
+
+/* A client that hung up leaves nothing to write to. A half-close counts only when the
+ * client sends no stdin: with stdin, closing its side just ends the input. */
+static bool client_left(int fd, bool stdin_attached)
+{
+    struct pollfd p = {fd, (short)(stdin_attached ? 0 : POLLRDHUP), 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP));
 }
 
 static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_len)
@@ -85,9 +98,10 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
     osh_buf out = OSH_BUF_INIT;
     for (;;) {
         bool more = collect(a, &out);
-        write_all(fd, out.data, out.len);
+        bool sent = write_all(fd, out.data, out.len);
         osh_buf_reset(&out);
-        if (!more || mock_http_server_stopping(a->d->http))
+        if (!more || !sent || client_left(fd, a->stdin_attached) ||
+            mock_http_server_stopping(a->d->http))
             break;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -111,6 +125,7 @@ void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
     a->out = dk_query_bool(req, "stdout");
     a->err = dk_query_bool(req, "stderr");
     a->stream = dk_query_bool(req, "stream");
+    a->stdin_attached = dk_query_bool(req, "stdin");
     bool logs = dk_query_bool(req, "logs");
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);

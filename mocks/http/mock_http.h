@@ -232,6 +232,8 @@ void mock_http_respond_upgrade(mock_http_response *res, const char *protocol,
  * Caller frees with cJSON_Delete. */
 cJSON *mock_http_journal_json(mock_http_server *s);
 void mock_http_journal_clear(mock_http_server *s);
+/* Keep the last n requests from now on (n >= 1; the oldest go when it shrinks). */
+void mock_http_journal_set_capacity(mock_http_server *s, size_t n);
 /* How many journaled requests have this method (NULL = any) and a path (version prefix
  * removed) matching glob (fnmatch, '*' also crosses '/'). */
 size_t mock_http_journal_count(mock_http_server *s, const char *method, const char *glob);

@@ -115,6 +115,28 @@ void mock_http_journal_note_refused(mock_http_server *s, long seq, size_t announ
     pthread_mutex_unlock(&s->lock);
 }
 
+void mock_http_journal_set_capacity(mock_http_server *s, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    pthread_mutex_lock(&s->lock);
+    while (s->journal_len > n)
+        drop_oldest(s);
+    if (s->journal) {
+        mock_http_journal_entry *ring = calloc(n, sizeof *ring);
+        if (!ring)
+            abort();
+        for (size_t i = 0; i < s->journal_len; i++)
+            ring[i] = *at(s, i);
+        free(s->journal);
+        s->journal = ring;
+        s->journal_start = 0;
+        s->journal_cap = n;
+    }
+    s->opts.journal_entries = n;
+    pthread_mutex_unlock(&s->lock);
+}
+
 void mock_http_journal_clear(mock_http_server *s)
 {
     pthread_mutex_lock(&s->lock);

@@ -12,13 +12,15 @@ const char mockd_usage[] =
     "usage: openshell-mockd --docker unix:///PATH/docker.sock [--docker tcp://HOST:PORT]...\n"
     "                       [--scenario FILE] [--kube http://127.0.0.1:PORT [--kubeconfig-out FILE]]\n"
     "                       [--kube https://127.0.0.1:PORT [--tls-cert FILE --tls-key FILE]]\n"
+    "                       [--journal-entries N]\n"
     "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
     "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
     "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port. --kubeconfig-out\n"
     "writes a kubeconfig for the API. With https:// the API is served over TLS with the PEM\n"
     "pair --tls-cert/--tls-key, or without them the public self-signed test certificate of\n"
     "fixtures/tls/ (127.0.0.1, localhost; never for real use); the kubeconfig then trusts\n"
-    "that certificate. Scenario format: docs/scenarios.md.\n";
+    "that certificate. --journal-entries N keeps the last N requests per server in the\n"
+    "journal (GET /_mock/journal; default 10000). Scenario format: docs/scenarios.md.\n";
 
 /* --kube http(s)://127.0.0.1:PORT (the API listens on loopback only). */
 static int parse_kube(const char *spec, mockd_options *o, char **error)
@@ -121,7 +123,10 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
         bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
         bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
-        if (osh_str_starts_with(a, "--docker="))
+        bool journal = strcmp(a, "--journal-entries") == 0;
+        if (osh_str_starts_with(a, "--journal-entries="))
+            journal = true, value = a + 18;
+        else if (osh_str_starts_with(a, "--docker="))
             docker = true, value = a + 9;
         else if (osh_str_starts_with(a, "--scenario="))
             scenario = true, value = a + 11;
@@ -133,9 +138,9 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             cert = true, value = a + 11;
         else if (osh_str_starts_with(a, "--tls-key="))
             key = true, value = a + 10;
-        else if ((docker || scenario || kube || kubeconfig || cert || key) && i + 1 < argc)
+        else if ((docker || scenario || kube || kubeconfig || cert || key || journal) && i + 1 < argc)
             value = argv[++i];
-        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key) {
+        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !journal) {
             *error = osh_str_printf("unknown argument: %s", a);
             mockd_options_free(o);
             return 2;
@@ -145,7 +150,17 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             mockd_options_free(o);
             return 2;
         }
-        if (cert || key) {
+        if (journal) {
+            char *end = NULL;
+            errno = 0;
+            long n = strtol(value, &end, 10);
+            if (errno || end == value || *end || n < 1 || n > 100000000) {
+                *error = osh_str_printf("--journal-entries %s: expected a number from 1 to 100000000", value);
+                mockd_options_free(o);
+                return 2;
+            }
+            o->journal_entries = (size_t)n;
+        } else if (cert || key) {
             char **slot = cert ? &o->tls_cert : &o->tls_key;
             free(*slot);
             *slot = osh_str_dup(value);

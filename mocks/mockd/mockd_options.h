@@ -26,6 +26,7 @@ typedef struct mockd_options {
     bool kube_tls;            /* --kube https://...: serve it over TLS */
     char *tls_cert, *tls_key; /* --tls-cert/--tls-key PEM files, or NULL (test pair) */
     char *kubeconfig_out;     /* --kubeconfig-out FILE, or NULL */
+    size_t journal_entries;   /* --journal-entries N, or 0 (the default) */
     bool help;
 } mockd_options;
 

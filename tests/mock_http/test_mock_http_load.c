@@ -259,6 +259,94 @@ static void test_version_out_of_range(void **state)
     assert_int_equal(mi, INT_MAX);
 }
 
+/* Issue 12.3: the journal is a ring of the last N entries; long bodies keep a prefix with
+ * their size and SHA-256; GET /_mock/journal says how many were dropped. */
+static void test_journal_ring(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mock_http_ring.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sock[64];
+    snprintf(sock, sizeof sock, "%s/s.sock", dir);
+    mock_http_server_options o = {.name = "ring", .handler = handler, .journal_entries = 5,
+                                  .journal_body_cap = 4};
+    mock_http_server *s = mock_http_server_new(&o);
+    char *err = NULL;
+    assert_int_equal(mock_http_server_listen_unix(s, sock, &err), 0);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(ping(sock), 200);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+    curl_easy_setopt(c, CURLOPT_URL, "http://localhost/size");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "abcdefgh");
+    FILE *null = fopen("/dev/null", "w");
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    fclose(null);
+    cJSON *j = mock_http_journal_json(s);
+    assert_int_equal(cJSON_GetArraySize(j), 5);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "seq")->valueint, 9);
+    const cJSON *last = cJSON_GetArrayItem(j, 4);
+    assert_string_equal(cJSON_GetObjectItem(last, "body")->valuestring, "abcd");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(last, "body_truncated")));
+    assert_int_equal(cJSON_GetObjectItem(last, "body_size")->valueint, 8);
+    assert_string_equal(cJSON_GetObjectItem(last, "body_sha256")->valuestring,
+                        "9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab");
+    cJSON_Delete(j);
+    mock_http_stats st;
+    mock_http_server_stats(s, &st);
+    assert_int_equal(st.journal_dropped, 8);
+    /* the route says so too */
+    c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+    curl_easy_setopt(c, CURLOPT_URL, "http://localhost/_mock/journal");
+    struct curl_slist *hl = NULL;
+    FILE *heads = tmpfile();
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, heads);
+    null = fopen("/dev/null", "w");
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+    fclose(null);
+    rewind(heads);
+    char text[2048] = "";
+    size_t n = fread(text, 1, sizeof text - 1, heads);
+    text[n] = '\0';
+    fclose(heads);
+    assert_non_null(strstr(text, "X-Mock-Journal-Dropped: 8"));
+    assert_non_null(strstr(text, "X-Mock-Journal-Capacity: 5"));
+    mock_http_server_free(s);
+    rmdir(dir);
+}
+
+/* Streams whose clients left are gone from the server's books (not only unblocked). */
+static void test_stream_books_balance(void **state)
+{
+    fixture *f = *state;
+    int fds[50];
+    for (int i = 0; i < 50; i++) {
+        fds[i] = connect_unix(f->sock);
+        send_all(fds[i], "GET /follow HTTP/1.1\r\nHost: x\r\n\r\n");
+        read_head(fds[i]);
+    }
+    mock_http_stats st;
+    mock_http_server_stats(f->s, &st);
+    assert_int_equal(st.streams, 50);
+    for (int i = 0; i < 50; i++)
+        close(fds[i]);
+    /* the watcher sees each hang-up and the event loop frees it: wait for that */
+    for (int i = 0; i < 3000; i++) {
+        mock_http_server_stats(f->s, &st);
+        if (st.streams == 0 && st.connections == 0)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.connections, 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -269,6 +357,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_socket_in_use_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_socket_mode_0600, setup, teardown),
         cmocka_unit_test(test_version_out_of_range),
+        cmocka_unit_test(test_journal_ring),
+        cmocka_unit_test_setup_teardown(test_stream_books_balance, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
