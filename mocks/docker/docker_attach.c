@@ -2,6 +2,7 @@
  * mock runs no process) as a raw or framed stream, after a 101 upgrade or as a plain 200
  * stream, until the container stops. stdin is accepted and ignored. */
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@ typedef struct attach_state {
     mock_docker *d;
     char id[DK_ID_LEN + 1];
     bool out, err, tty, stream;
-    bool stdin_attached;
     size_t next;         /* next log line to send */
     long exits_at_attach; /* the stream lasts until the container's next exit */
 } attach_state;
@@ -84,12 +84,14 @@ static bool write_all(int fd, const char *p, size_t len)
     return true;
 }
 
-/* A client that hung up leaves nothing to write to. A half-close counts only when the
- * client sends no stdin: with stdin, closing its side just ends the input. */
-static bool client_left(int fd, bool stdin_attached)
+/* A client gone both ways. A half-close is not a hang-up: the docker CLI closes its
+ * writing side at once when it has no stdin to send (hijack.go, CloseWrite) and still reads
+ * the output; so, as with dockerd, a client that closed silently is noticed at the next
+ * write (which fails) or when the container stops. */
+static bool client_left(int fd)
 {
-    struct pollfd p = {fd, (short)(stdin_attached ? 0 : POLLRDHUP), 0};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP));
+    struct pollfd p = {fd, 0, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
 static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_len)
@@ -100,7 +102,7 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
         bool more = collect(a, &out);
         bool sent = write_all(fd, out.data, out.len);
         osh_buf_reset(&out);
-        if (!more || !sent || client_left(fd, a->stdin_attached) ||
+        if (!more || !sent || client_left(fd) ||
             mock_http_server_stopping(a->d->http))
             break;
         struct timespec until;
@@ -125,7 +127,6 @@ void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
     a->out = dk_query_bool(req, "stdout");
     a->err = dk_query_bool(req, "stderr");
     a->stream = dk_query_bool(req, "stream");
-    a->stdin_attached = dk_query_bool(req, "stdin");
     bool logs = dk_query_bool(req, "logs");
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);

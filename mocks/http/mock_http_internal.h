@@ -70,6 +70,8 @@ struct mock_http_server {
     upgrade_state *upgrades;       /* every upgraded connection whose thread runs */
     size_t upgrade_count, delay_count;
     int watch_fd;                  /* eventfd: the watcher rebuilds its poll set */
+    pthread_mutex_t later_lock;    /* never held while calling libmicrohttpd */
+    struct free_later *later;      /* frees to run on the watcher thread */
     pthread_t watcher;
     bool watcher_running;
     long next_seq;
@@ -159,6 +161,9 @@ void mock_http_streams_init(mock_http_server *s);
 /* Resume every suspended stream and keep new ones from suspending (stop, step 1). */
 void mock_http_streams_stop(mock_http_server *s);
 void mock_http_streams_free(mock_http_server *s); /* joins the watcher */
+/* Run fn(ctx) soon on the watcher thread, outside every lock (for frees requested from
+ * libmicrohttpd callbacks that run under its own lock). */
+void mock_http_free_later(mock_http_server *s, mock_http_free_fn fn, void *ctx);
 stream_state *mock_http_stream_new(mock_http_server *s, struct MHD_Connection *conn,
                                    long truncate_after);
 void mock_http_stream_set_fn(stream_state *st, mock_http_stream_fn fn, void *ctx,

@@ -109,6 +109,38 @@ static void notify_watcher(mock_http_server *s)
     (void)!write(s->watch_fd, &one, sizeof one);
 }
 
+typedef struct free_later {
+    mock_http_free_fn fn;
+    void *ctx;
+    struct free_later *next;
+} free_later;
+
+void mock_http_free_later(mock_http_server *s, mock_http_free_fn fn, void *ctx)
+{
+    free_later *f = malloc(sizeof *f);
+    if (!f)
+        abort();
+    pthread_mutex_lock(&s->later_lock);
+    *f = (free_later){fn, ctx, s->later};
+    s->later = f;
+    pthread_mutex_unlock(&s->later_lock);
+    notify_watcher(s);
+}
+
+static void run_frees(mock_http_server *s)
+{
+    pthread_mutex_lock(&s->later_lock);
+    free_later *f = s->later;
+    s->later = NULL;
+    pthread_mutex_unlock(&s->later_lock);
+    while (f) {
+        free_later *next = f->next;
+        f->fn(f->ctx);
+        free(f);
+        f = next;
+    }
+}
+
 /* Called with stream_lock held. */
 static void resume(mock_http_server *s, stream_state *st)
 {
@@ -184,6 +216,7 @@ static void *watcher(void *arg)
         pthread_mutex_unlock(&s->stream_lock);
         if (quit)
             break;
+        run_frees(s);
         long long start = now_ms();
         int n = poll(w.fds, (nfds_t)w.len, deferring ? DEFER_POLL_MS : SAFETY_TICK_MS);
         pthread_mutex_lock(&s->stream_lock);
@@ -210,6 +243,7 @@ static void *watcher(void *arg)
 void mock_http_streams_init(mock_http_server *s)
 {
     pthread_mutex_init(&s->stream_lock, NULL);
+    pthread_mutex_init(&s->later_lock, NULL);
     pthread_cond_init(&s->threads_done, NULL);
     s->watch_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->watch_fd < 0)
@@ -236,7 +270,9 @@ void mock_http_streams_free(mock_http_server *s)
     if (!joined) {
         notify_watcher(s);
         pthread_join(s->watcher, NULL);
+        run_frees(s);
         close(s->watch_fd);
+        pthread_mutex_destroy(&s->later_lock);
         pthread_cond_destroy(&s->threads_done);
         pthread_mutex_destroy(&s->stream_lock);
     }

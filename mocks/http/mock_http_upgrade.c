@@ -47,12 +47,16 @@ upgrade_state *mock_http_upgrade_new(mock_http_server *s, long truncate_after,
 }
 
 /* The request owns the closure (libmicrohttpd has no destructor for it); the thread, once
- * started, only borrows it: the request completes after MHD_UPGRADE_ACTION_CLOSE. */
+ * started, only borrows it: the request completes after MHD_UPGRADE_ACTION_CLOSE. This runs
+ * from libmicrohttpd's completion callback, which holds libmicrohttpd's own lock for an
+ * upgraded connection, so the caller's free_ctx (which may wake streams, i.e. call into
+ * libmicrohttpd) runs on the upgrade thread after the callback, or, when the 101 never went
+ * out, later on the watcher thread. */
 void mock_http_upgrade_free(void *p)
 {
     upgrade_state *u = p;
     if (u->free_ctx && u->ctx)
-        u->free_ctx(u->ctx);
+        mock_http_free_later(u->server, u->free_ctx, u->ctx);
     free(u->extra);
     free(u);
 }
@@ -149,6 +153,10 @@ static void *upgrade_thread(void *p)
     else
         u->fn(u->ctx, u->sock, u->extra, u->extra_len);
     shutdown(u->sock, SHUT_RDWR);
+    if (u->free_ctx && u->ctx)
+        u->free_ctx(u->ctx); /* here, with no lock held (see mock_http_upgrade_free) */
+    u->free_ctx = NULL;
+    u->ctx = NULL;
     pthread_mutex_lock(&s->stream_lock);
     for (upgrade_state **pp = &s->upgrades; *pp; pp = &(*pp)->next) {
         if (*pp == u) {
