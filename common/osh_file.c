@@ -1,10 +1,12 @@
-/* osh_file.c: whole-file reading (see osh_file.h). */
+/* osh_file.c: whole-file reading and private files (see osh_file.h). */
 #include "osh_file.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "osh_buf.h"
 #include "osh_str.h"
@@ -35,4 +37,18 @@ char *osh_file_read(const char *path, size_t max, size_t *len, char **error)
         *len = b.len;
     osh_buf_append_char(&b, '\0');
     return osh_buf_detach(&b);
+}
+
+FILE *osh_fopen_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
 }

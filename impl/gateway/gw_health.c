@@ -146,7 +146,7 @@ static int attempt(health_state *h, int i, gw_error *err)
     const char *health = gw_json_string(inspect, "State.Health.Status");
     if (!gw_state_running(inspect)) {
         /* The stream ends once the container stops: wait briefly so its last lines count. */
-        gw_log_follower_wait_end(h->follower, 1000);
+        gw_log_follower_wait_end(h->follower, gw_wait_bound_ms(1000));
         drain(h);
         char *text = exit_text(inspect);
         result = fail_with_logs(h, err, text);

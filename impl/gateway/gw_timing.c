@@ -43,3 +43,11 @@ void gw_sleep_backoff(long k)
     long o = gw_poll_override_ms();
     sleep_ms((o >= 0 ? o : 500) * k);
 }
+
+long gw_wait_bound_ms(long nominal_ms)
+{
+    long o = gw_poll_override_ms();
+    if (o < 0)
+        return nominal_ms;
+    return o + 50 < nominal_ms ? o + 50 : nominal_ms;
+}

@@ -13,5 +13,8 @@ long gw_parse_poll_interval(const char *value);
 void gw_sleep_nominal(long nominal_ms);
 /* Sleep a backoff of the form 500 ms x k (the override gives N x k). */
 void gw_sleep_backoff(long k);
+/* The bound of a wait that normally ends early (an event ends it, not the clock): nominal
+ * ms, or under the override N ms plus a 50 ms margin for a loaded machine, at most nominal. */
+long gw_wait_bound_ms(long nominal_ms);
 
 #endif

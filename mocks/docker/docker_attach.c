@@ -1,11 +1,14 @@
 /* docker_attach.c: POST /containers/{c}/attach: the container's output (its log, since the
  * mock runs no process) as a raw or framed stream, after a 101 upgrade or as a plain 200
  * stream, until the container stops. stdin is accepted and ignored. */
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "docker_internal.h"
@@ -68,15 +71,27 @@ static int attach_next(void *ctx, osh_buf *out)
     return collect(ctx, out) ? MOCK_HTTP_STREAM_MORE : MOCK_HTTP_STREAM_END;
 }
 
-static void write_all(int fd, const char *p, size_t len)
+/* False when the client is gone. */
+static bool write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
         if (n <= 0)
-            return;
+            return false;
         p += n;
         len -= (size_t)n;
     }
+    return true;
+}
+
+/* A client gone both ways. A half-close is not a hang-up: the docker CLI closes its
+ * writing side at once when it has no stdin to send (hijack.go, CloseWrite) and still reads
+ * the output; so, as with dockerd, a client that closed silently is noticed at the next
+ * write (which fails) or when the container stops. */
+static bool client_left(int fd)
+{
+    struct pollfd p = {fd, 0, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
 static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_len)
@@ -85,9 +100,10 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
     osh_buf out = OSH_BUF_INIT;
     for (;;) {
         bool more = collect(a, &out);
-        write_all(fd, out.data, out.len);
+        bool sent = write_all(fd, out.data, out.len);
         osh_buf_reset(&out);
-        if (!more || mock_http_server_stopping(a->d->http))
+        if (!more || !sent || client_left(fd) ||
+            mock_http_server_stopping(a->d->http))
             break;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

@@ -596,6 +596,7 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     long count = ++c->inspects;
+    size_t logs_before = c->log_count;
     mock_docker_hooks h = d->hooks;
     pthread_mutex_unlock(&d->lock);
     if (h.inspect)
@@ -603,17 +604,20 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
     pthread_mutex_lock(&d->lock);
     c = dk_find_container_by_id(d, id);
     bool was_running = c && c->status == DK_RUNNING;
-    size_t logs_before = c ? c->log_count : 0;
     if (c)
         dk_apply_inspect_script(d, c);
-    bool logged = c && c->log_count != logs_before;
+    bool logged = c && c->log_count != logs_before; /* by the hook or the script */
     bool died = was_running && c->status != DK_RUNNING;
     cJSON *doc = c ? dk_container_inspect_json(d, c) : NULL;
     if (doc && size)
         add_sizes(doc, d, c);
     pthread_mutex_unlock(&d->lock);
-    if (logged || died)
+    if (logged || died) {
         mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
+        /* and before this answer: a client that drains its follower right after the
+         * inspect sees them (SPEC 7.2 counts sightings per attempt) */
+        mock_http_response_after_streams(res);
+    }
     if (died) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
         dk_after_exit(d, id);

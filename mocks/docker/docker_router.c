@@ -2,6 +2,7 @@
  * dockerd 20.10 does it, the headers dockerd puts on every answer, dispatch to the areas,
  * error bodies, query helpers (booleans, filters) and the /_mock/ routes. */
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,38 +143,60 @@ bool dk_filter_any(const cJSON *filters, const char *key, bool (*match)(const ch
 
 /* ---- Version negotiation ---------------------------------------------------------------- */
 
-static int version_cmp(int ma, int mi, const char *v)
+/* One dot-separated component of a version, as Go's strconv.Atoi in dockerd's
+ * versions.compare reads it: empty is 0, beyond int64 is the largest int64. */
+static long long version_part(const char **p, const char *end)
 {
-    int vma = 0, vmi = 0;
-    sscanf(v, "%d.%d", &vma, &vmi);
-    return ma != vma ? (ma < vma ? -1 : 1) : (mi < vmi ? -1 : mi > vmi ? 1 : 0);
+    long long v = 0;
+    for (; *p < end && **p != '.'; (*p)++) {
+        int digit = **p - '0';
+        v = v > (LLONG_MAX - digit) / 10 ? LLONG_MAX : v * 10 + digit;
+    }
+    if (*p < end)
+        (*p)++; /* the dot */
+    return v;
 }
 
-/* dockerd's VersionMiddleware: too new is a JSON 400, too old a plain-text 400. */
-static bool version_refused(mock_docker *d, int ma, int mi, mock_http_response *res)
+/* dockerd's versions.compare of the client's version text against v ("1.41"). */
+static int version_cmp(const char *text, size_t len, const char *v)
 {
-    if (ma < 0)
+    const char *a = text, *a_end = text + len, *b = v, *b_end = v + strlen(v);
+    while (a < a_end || b < b_end) {
+        long long x = version_part(&a, a_end), y = version_part(&b, b_end);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+/* dockerd's VersionMiddleware: too new is a JSON 400, too old a plain-text 400; both echo
+ * the version as the client wrote it. */
+static bool version_refused(mock_docker *d, const char *path, mock_http_response *res)
+{
+    const char *text;
+    size_t len = mock_http_version_text(path, &text);
+    if (len == 0)
         return false;
     char server[128];
     snprintf(server, sizeof server, "Docker/%s (linux)", d->server_version);
-    if (version_cmp(ma, mi, d->max_api_version) > 0) {
+    if (version_cmp(text, len, d->max_api_version) > 0) {
         mock_http_response_header(res, "Api-Version", d->api_version);
         mock_http_response_header(res, "Ostype", "linux");
         mock_http_response_header(res, "Server", server);
-        dk_error(res, 400, "client version %d.%d is too new. Maximum supported API version is %s",
-                 ma, mi, d->api_version);
+        dk_error(res, 400, "client version %.*s is too new. Maximum supported API version is %s",
+                 (int)len, text, d->api_version);
         return true;
     }
-    if (version_cmp(ma, mi, d->min_api_version) < 0) {
+    if (version_cmp(text, len, d->min_api_version) < 0) {
         mock_http_response_header(res, "Api-Version", d->api_version);
         mock_http_response_header(res, "Ostype", "linux");
         mock_http_response_header(res, "Server", server);
         mock_http_response_header(res, "X-Content-Type-Options", "nosniff");
-        char *text = osh_str_printf("client version %d.%d is too old. Minimum supported API "
-                                    "version is %s, please upgrade your client to a newer "
-                                    "version\n", ma, mi, d->min_api_version);
-        mock_http_respond(res, 400, "text/plain; charset=utf-8", text, strlen(text));
-        free(text);
+        char *msg = osh_str_printf("client version %.*s is too old. Minimum supported API "
+                                   "version is %s, please upgrade your client to a newer "
+                                   "version\n", (int)len, text, d->min_api_version);
+        mock_http_respond(res, 400, "text/plain; charset=utf-8", msg, strlen(msg));
+        free(msg);
         return true;
     }
     return false;
@@ -182,10 +205,9 @@ static bool version_refused(mock_docker *d, int ma, int mi, mock_http_response *
 void dk_handle(void *ctx, const mock_http_request *req, mock_http_response *res)
 {
     mock_docker *d = ctx;
-    int ma, mi;
-    const char *path = mock_http_request_unversioned_path(req, &ma, &mi);
+    const char *path = mock_http_request_unversioned_path(req, NULL, NULL);
     const char *method = mock_http_request_method(req);
-    if (version_refused(d, ma, mi, res))
+    if (version_refused(d, mock_http_request_path(req), res))
         return;
     if (dk_route_system(d, method, path, req, res) || dk_route_images(d, method, path, req, res) ||
         dk_route_containers(d, method, path, req, res) || dk_route_exec(d, method, path, req, res) ||

@@ -30,6 +30,29 @@ static void set_defaults(mock_docker *d)
     dk_add_network(d, "none", "null", true);
 }
 
+/* Route classes of request bodies: archives (PUT .../archive, POST /images/load, an image
+ * import POST /images/create?fromSrc=-, a build context) are large; everything else is a
+ * JSON document of a few KiB. */
+static size_t body_limit(void *ctx, const char *method, const char *path)
+{
+    (void)ctx;
+    const char *p = mock_http_strip_version(path, NULL, NULL);
+    size_t len = strlen(p);
+    bool archive = (strcmp(method, "PUT") == 0 && len > 8 && strcmp(p + len - 8, "/archive") == 0) ||
+                   strcmp(p, "/images/load") == 0 || strcmp(p, "/images/create") == 0 ||
+                   strcmp(p, "/build") == 0;
+    return archive ? MOCK_DOCKER_ARCHIVE_BODY_LIMIT : MOCK_DOCKER_JSON_BODY_LIMIT;
+}
+
+/* dockerd's error shape ({"message": ...}) with the 413 status. */
+static void body_too_large(void *ctx, const mock_http_request *req, size_t limit,
+                           mock_http_response *res)
+{
+    (void)ctx;
+    (void)req;
+    dk_error(res, 413, "request body too large: limit is %zu bytes", limit);
+}
+
 mock_docker *mock_docker_new(const cJSON *scenario, char **error)
 {
     mock_docker *d = calloc(1, sizeof *d);
@@ -40,7 +63,8 @@ mock_docker *mock_docker_new(const cJSON *scenario, char **error)
     set_defaults(d);
     mock_http_server_options o = {.name = "docker", .handler = dk_handle, .handler_ctx = d,
                                   .mock_handler = dk_handle_mock, .mock_handler_ctx = d,
-                                  .strip_version_for_faults = true};
+                                  .strip_version_for_faults = true,
+                                  .body_limit = body_limit, .too_large = body_too_large};
     d->http = mock_http_server_new(&o);
     if (dk_scenario_load(d, scenario, error) != 0) {
         mock_docker_free(d);

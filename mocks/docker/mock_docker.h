@@ -27,6 +27,12 @@
 
 typedef struct mock_docker mock_docker;
 
+/* Request body limits by route class (a larger body is answered 413 {"message": ...} before
+ * it is read): archives and image loads/imports are kept in memory once, so this bounds
+ * what one upload can cost; JSON documents are small. */
+#define MOCK_DOCKER_ARCHIVE_BODY_LIMIT ((size_t)256 << 20)
+#define MOCK_DOCKER_JSON_BODY_LIMIT ((size_t)4 << 20)
+
 /* ---- Lifecycle ----------------------------------------------------------------------- */
 
 /* A new instance set up from the "docker" object of a scenario (NULL or {} = an empty

@@ -2,11 +2,16 @@
  *
  * One mock_http_server is one logical server: a request handler, a request journal and a
  * list of fault-injection rules. It can listen on several endpoints at once (a unix socket
- * and TCP ports), each served by its own libmicrohttpd daemon, thread-per-connection, so a
- * handler may block (waiting for a container to stop, following logs). Many servers can live
- * in one process.
+ * and TCP ports), each served by its own libmicrohttpd daemon: a few event-loop threads
+ * (epoll) serving every connection, with a connection limit and an idle timeout. Handlers
+ * must therefore not block: an answer that waits (following logs, waiting for a container
+ * to stop, a watch) is a stream whose callback says "nothing yet" and is called again after
+ * mock_http_server_wake(); its connection is suspended meanwhile and a client hanging up
+ * frees it at once. Upgraded connections get a thread each, so their callbacks may block.
+ * Many servers can live in one process.
  *
- * Request flow: the body is read completely, then
+ * Request flow: the body is read (up to the route class's limit; beyond it the answer is a
+ * 413 from options.too_large and the rest is discarded), then
  *   1. paths under /_mock/ go to the built-in routes (journal, faults) or the server's
  *      mock_handler; they are never journaled nor faulted;
  *   2. the fault rules are matched (format: docs/scenarios.md, "Fault rules"); a rule may
@@ -15,8 +20,8 @@
  *   3. the handler fills a mock_http_response: a complete body, a stream, or an upgrade;
  *   4. the request is journaled with the status and Content-Type it was answered with.
  *
- * Threading: handlers, stream callbacks and upgrade callbacks run on the connection's
- * thread, with no lock of this module held. Every function here is thread-safe. */
+ * Threading: handlers and stream callbacks run on an event-loop thread, upgrade callbacks on
+ * their own thread, with no lock of this module held. Every function here is thread-safe. */
 #ifndef MOCK_HTTP_H
 #define MOCK_HTTP_H
 
@@ -38,23 +43,25 @@ typedef struct mock_http_response mock_http_response;
 typedef void (*mock_http_handler_fn)(void *ctx, const mock_http_request *req,
                                      mock_http_response *res);
 
-/* A streamed body. Called repeatedly on the connection's thread; appends zero or more bytes
+/* A streamed body. Called repeatedly on an event-loop thread; appends zero or more bytes
  * to out and returns MOCK_HTTP_STREAM_MORE to be called again or MOCK_HTTP_STREAM_END when
  * done (what it appended in that call is still sent), or MOCK_HTTP_STREAM_ABORT to send what
  * it appended and then close the connection without ending the body (a cut stream, as a
- * crashing daemon would leave it). When it appends nothing and returns
- * MORE, the server waits until mock_http_server_wake() (or a short safety timeout) before
- * calling again, so a callback never needs to block itself; it may block, but then must
- * give up when mock_http_server_stopping() turns true. The stream is cut when the server
- * stops or the client goes away. */
+ * crashing daemon would leave it). When it appends nothing and returns MORE, the connection
+ * is suspended until mock_http_server_wake() (or a safety tick of 200 ms) before the next
+ * call. A callback must not block. The stream is cut when the server stops or the client
+ * hangs up (seen while suspended too), and free_ctx runs then. */
 enum { MOCK_HTTP_STREAM_ABORT = -1, MOCK_HTTP_STREAM_END = 0, MOCK_HTTP_STREAM_MORE = 1 };
 typedef int (*mock_http_stream_fn)(void *ctx, osh_buf *out);
 
-/* A hijacked connection after a 101 answer. fd is the raw socket (do not close it: the
+/* A hijacked connection after a 101 answer, on a thread of its own: it may block reading
+ * the client's bytes from fd or writing to it. fd is the raw socket (do not close it: the
  * server closes it when the callback returns); extra holds bytes the client sent after its
  * request head, to be treated as already read from fd. The callback starts once the client
  * has read the 101 head (unix sockets; on TCP once acknowledged plus a short grace), because
- * clients such as docker-py switch to the raw socket after a buffered read of the head. */
+ * clients such as docker-py switch to the raw socket after a buffered read of the head.
+ * On stop the socket is shut down (reads return 0, writes fail) and the callback must then
+ * return; mock_http_server_stopping() turns true as well. */
 typedef void (*mock_http_upgrade_fn)(void *ctx, int fd, const char *extra, size_t extra_len);
 
 /* Frees a stream or upgrade ctx once the server is done with it (may be NULL). */
@@ -72,13 +79,38 @@ typedef struct mock_http_server_options {
     /* Fault rules match the path after a leading /vX.Y is removed (Docker's versioned
      * paths); set for the Docker mock, leave false for Kubernetes. */
     bool strip_version_for_faults;
+
+    /* Limits (0 = the default named). */
+    unsigned max_connections;  /* per endpoint; MOCK_HTTP_DEFAULT_MAX_CONNECTIONS */
+    unsigned idle_timeout_s;   /* an idle keep-alive connection is closed after it;
+                                * MOCK_HTTP_DEFAULT_IDLE_TIMEOUT_S */
+    unsigned threads;          /* event-loop threads per endpoint; MOCK_HTTP_DEFAULT_THREADS */
+    /* The body limit of a request's route class, asked once its head is in (ctx is
+     * handler_ctx); NULL or 0 = MOCK_HTTP_DEFAULT_BODY_LIMIT. */
+    size_t (*body_limit)(void *ctx, const char *method, const char *path);
+    /* The answer to a body beyond its limit (ctx is handler_ctx; the request's body is
+     * empty). NULL = 413 {"message": "request body too large: limit is N bytes"}. */
+    void (*too_large)(void *ctx, const mock_http_request *req, size_t limit,
+                      mock_http_response *res);
+    size_t journal_entries;    /* the journal keeps the last N; MOCK_HTTP_DEFAULT_JOURNAL_ENTRIES */
+    size_t journal_body_cap;   /* bytes of each body kept; MOCK_HTTP_DEFAULT_JOURNAL_BODY_CAP */
 } mock_http_server_options;
 
-/* A server with no endpoint yet. Never fails (allocation failure aborts). */
+#define MOCK_HTTP_DEFAULT_MAX_CONNECTIONS 10000
+#define MOCK_HTTP_DEFAULT_IDLE_TIMEOUT_S 60
+#define MOCK_HTTP_DEFAULT_THREADS 2
+#define MOCK_HTTP_DEFAULT_BODY_LIMIT ((size_t)4 << 20)
+#define MOCK_HTTP_DEFAULT_JOURNAL_ENTRIES 10000
+#define MOCK_HTTP_DEFAULT_JOURNAL_BODY_CAP ((size_t)16 << 10)
+
+/* A server with no endpoint yet. Never fails (allocation failure aborts). The first one
+ * raises the process's soft RLIMIT_NOFILE to its hard limit (connections are files). */
 mock_http_server *mock_http_server_new(const mock_http_server_options *opts);
 
-/* Start serving on a unix socket at path (a stale socket file there is replaced; any other
- * kind of file is an error). Returns 0, or -1 and a malloc'd *error naming path and reason. */
+/* Start serving on a unix socket at path, mode 0600 whatever the umask. A socket file that
+ * answers a connect is in use: refused (-1, "PATH: in use by another server"); a stale one
+ * (connect refused) is replaced; any other kind of file is an error. Returns 0, or -1 and a
+ * malloc'd *error naming path and reason. */
 int mock_http_server_listen_unix(mock_http_server *s, const char *path, char **error);
 
 /* Start serving on TCP host:port (port 0 = ephemeral). *bound_port (may be NULL) receives
@@ -109,6 +141,17 @@ void mock_http_server_free(mock_http_server *s); /* stops first; NULL is fine */
 void mock_http_server_wake(mock_http_server *s);
 bool mock_http_server_stopping(const mock_http_server *s);
 
+/* What the server holds right now (for tests and /_mock/ introspection). */
+typedef struct mock_http_stats {
+    size_t connections;        /* open, over every endpoint */
+    size_t streams;            /* streamed answers in progress */
+    size_t suspended_streams;  /* of which waiting for a wake */
+    size_t upgrades;           /* hijacked connections whose callback runs */
+    size_t journal_entries;    /* kept */
+    unsigned long journal_dropped; /* dropped from the ring since the last clear */
+} mock_http_stats;
+void mock_http_server_stats(mock_http_server *s, mock_http_stats *out);
+
 /* ---- Request view (valid during the handler call only) ----------------------------- */
 
 const char *mock_http_request_method(const mock_http_request *r);
@@ -129,13 +172,20 @@ const char *mock_http_request_header(const mock_http_request *r, const char *nam
 const cJSON *mock_http_request_headers(const mock_http_request *r);
 /* The full body (NUL-terminated for convenience; len excludes the terminator). */
 const char *mock_http_request_body(const mock_http_request *r, size_t *len);
-/* The path with a leading /vX.Y removed ("/v1.41/_ping" -> "/_ping"); major and minor get
- * the version, or -1 when there was no prefix (both may be NULL). */
+/* The path with a leading version segment removed ("/v1.41/_ping" -> "/_ping"). The
+ * segment is dockerd's route pattern /v{[0-9.]+}: "/v1.41.0/x", "/v1/x" and "/v.41/x" have
+ * one, "/v1.41x/x" has none. major and minor get its first two numbers (a missing or empty
+ * one is 0; one beyond INT_MAX is INT_MAX, never wrapped), or -1 when there is no prefix
+ * (both may be NULL). */
 const char *mock_http_request_unversioned_path(const mock_http_request *r, int *major, int *minor);
 mock_http_server *mock_http_request_server(const mock_http_request *r);
 
-/* Strip a leading "/vX.Y" from any path (same rule as above); returns a pointer into path. */
+/* Strip a leading version segment from any path (same rule as above); returns a pointer
+ * into path. */
 const char *mock_http_strip_version(const char *path, int *major, int *minor);
+/* The version segment's text ("4294967297.41", as the client wrote it, which is what dockerd
+ * echoes in its errors): a pointer into path and its length, or 0 when there is none. */
+size_t mock_http_version_text(const char *path, const char **text);
 
 /* ---- Responses --------------------------------------------------------------------- */
 
@@ -156,6 +206,12 @@ void mock_http_respond_empty(mock_http_response *res, int status);
 void mock_http_respond_stream(mock_http_response *res, int status, const char *content_type,
                               mock_http_stream_fn fn, void *ctx, mock_http_free_fn free_ctx);
 
+/* Send this answer only once every stream of the server has written what it has now
+ * (each is idle again), so that output a handler just produced for streams (log lines for a
+ * follower) reaches their clients before this answer does; after at most two safety ticks
+ * (about 400 ms) it goes anyway. The connection waits suspended, no thread is held. */
+void mock_http_response_after_streams(mock_http_response *res);
+
 /* 101 Switching Protocols with "Upgrade: {protocol}" and "Connection: Upgrade"; then fn
  * gets the raw socket. content_type may be NULL. free_ctx(ctx) runs afterwards, also when
  * the client vanished before the 101 was sent. */
@@ -171,9 +227,16 @@ void mock_http_respond_upgrade(mock_http_response *res, const char *protocol,
  *    "body": "..." (text bodies) or "body_base64": "..." (binary bodies),
  *    "status": 200, "content_type": "application/json" or null,
  *    "fault": "respond|drop|truncate|delay|hang|json_set" (only when a rule acted)}
- * status is 0 for a dropped connection. Caller frees with cJSON_Delete. */
+ * status is 0 for a dropped connection. The journal is a ring: the last journal_entries
+ * requests are kept (seq shows the gap; GET /_mock/journal says how many were dropped in
+ * its X-Mock-Journal-Dropped header). A body longer than journal_body_cap keeps its first
+ * cap bytes and adds "body_truncated": true, "body_size": N and "body_sha256": hex of the
+ * whole body; a body refused with 413 adds "body_size" (what was announced) only.
+ * Caller frees with cJSON_Delete. */
 cJSON *mock_http_journal_json(mock_http_server *s);
 void mock_http_journal_clear(mock_http_server *s);
+/* Keep the last n requests from now on (n >= 1; the oldest go when it shrinks). */
+void mock_http_journal_set_capacity(mock_http_server *s, size_t n);
 /* How many journaled requests have this method (NULL = any) and a path (version prefix
  * removed) matching glob (fnmatch, '*' also crosses '/'). */
 size_t mock_http_journal_count(mock_http_server *s, const char *method, const char *glob);

@@ -1,6 +1,8 @@
 /* mock_http_journal.c: the request journal (what clients sent, what they were answered) and
  * the built-in /_mock/ routes that expose it and the fault rules. */
 #include <fnmatch.h>
+#include <gnutls/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,39 +10,10 @@
 #include "osh_base64.h"
 #include "osh_str.h"
 
-void mock_http_journal_record(mock_http_server *s, mock_http_request *r, int status,
-                              const char *content_type, const char *fault)
+/* A rough weight of an entry, for the journal's byte budget. */
+static size_t entry_weight(const mock_http_journal_entry *e)
 {
-    pthread_mutex_lock(&s->lock);
-    if (s->journal_len == s->journal_cap) {
-        s->journal_cap = s->journal_cap ? s->journal_cap * 2 : 64;
-        s->journal = realloc(s->journal, s->journal_cap * sizeof *s->journal);
-        if (!s->journal)
-            abort();
-    }
-    /* Keep arrival order even when a slow handler answers after a later request. */
-    size_t at = s->journal_len;
-    while (at > 0 && s->journal[at - 1].seq > r->seq)
-        at--;
-    memmove(&s->journal[at + 1], &s->journal[at], (s->journal_len - at) * sizeof *s->journal);
-    mock_http_journal_entry *e = &s->journal[at];
-    e->seq = r->seq;
-    e->method = osh_str_dup(r->method);
-    e->path = osh_str_dup(r->path);
-    e->query = osh_str_dup(r->query);
-    e->body = malloc(r->body.len + 1); /* binary-safe: strndup would stop at a NUL */
-    if (!e->body)
-        abort();
-    memcpy(e->body, osh_buf_str(&r->body), r->body.len);
-    e->body[r->body.len] = '\0';
-    e->body_len = r->body.len;
-    e->status = status;
-    e->content_type = osh_str_dup(content_type);
-    e->fault = fault;
-    e->headers = r->headers ? r->headers : cJSON_CreateObject(); /* taken over */
-    r->headers = NULL;
-    s->journal_len++;
-    pthread_mutex_unlock(&s->lock);
+    return sizeof *e + e->body_len + strlen(e->path) + strlen(e->query) + 512;
 }
 
 static void entry_free(mock_http_journal_entry *e)
@@ -53,12 +26,124 @@ static void entry_free(mock_http_journal_entry *e)
     cJSON_Delete(e->headers);
 }
 
+static mock_http_journal_entry *at(mock_http_server *s, size_t i)
+{
+    return &s->journal[(s->journal_start + i) % s->journal_cap];
+}
+
+/* Called with s->lock held. */
+static void drop_oldest(mock_http_server *s)
+{
+    mock_http_journal_entry *e = at(s, 0);
+    s->journal_bytes -= entry_weight(e);
+    entry_free(e);
+    s->journal_start = (s->journal_start + 1) % s->journal_cap;
+    s->journal_len--;
+    s->journal_dropped++;
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char d[32];
+    gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* A free slot at the place of seq (arrival order, even when a slow handler answers after a
+ * later request), the oldest entry dropped first when the ring is full. s->lock held. */
+static mock_http_journal_entry *make_room(mock_http_server *s, long seq)
+{
+    if (!s->journal) {
+        s->journal_cap = s->opts.journal_entries;
+        s->journal = calloc(s->journal_cap, sizeof *s->journal);
+        if (!s->journal)
+            abort();
+    }
+    if (s->journal_len == s->journal_cap)
+        drop_oldest(s);
+    size_t pos = s->journal_len;
+    while (pos > 0 && at(s, pos - 1)->seq > seq)
+        pos--;
+    for (size_t i = s->journal_len; i > pos; i--)
+        *at(s, i) = *at(s, i - 1);
+    s->journal_len++;
+    return at(s, pos);
+}
+
+void mock_http_journal_record(mock_http_server *s, mock_http_request *r, int status,
+                              const char *content_type, const char *fault)
+{
+    mock_http_journal_entry e = {0};
+    e.seq = r->seq;
+    e.method = osh_str_dup(r->method);
+    e.path = osh_str_dup(r->path);
+    e.query = osh_str_dup(r->query);
+    size_t cap = s->opts.journal_body_cap;
+    e.body_size = r->body.len;
+    e.body_len = r->body.len < cap ? r->body.len : cap;
+    e.body = malloc(e.body_len + 1); /* binary-safe: strndup would stop at a NUL */
+    if (!e.body)
+        abort();
+    memcpy(e.body, osh_buf_str(&r->body), e.body_len);
+    e.body[e.body_len] = '\0';
+    if (e.body_size > e.body_len)
+        sha256_hex(r->body.data, r->body.len, e.body_sha256);
+    e.status = status;
+    e.content_type = osh_str_dup(content_type);
+    e.fault = fault;
+    e.headers = r->headers ? r->headers : cJSON_CreateObject(); /* taken over */
+    r->headers = NULL;
+    pthread_mutex_lock(&s->lock);
+    *make_room(s, e.seq) = e;
+    s->journal_bytes += entry_weight(&e);
+    while (s->journal_bytes > MOCK_HTTP_JOURNAL_BYTES && s->journal_len > 1)
+        drop_oldest(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void mock_http_journal_note_refused(mock_http_server *s, long seq, size_t announced)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = s->journal_len; i > 0; i--) {
+        mock_http_journal_entry *e = at(s, i - 1);
+        if (e->seq == seq) {
+            e->body_size = announced;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+void mock_http_journal_set_capacity(mock_http_server *s, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    pthread_mutex_lock(&s->lock);
+    while (s->journal_len > n)
+        drop_oldest(s);
+    if (s->journal) {
+        mock_http_journal_entry *ring = calloc(n, sizeof *ring);
+        if (!ring)
+            abort();
+        for (size_t i = 0; i < s->journal_len; i++)
+            ring[i] = *at(s, i);
+        free(s->journal);
+        s->journal = ring;
+        s->journal_start = 0;
+        s->journal_cap = n;
+    }
+    s->opts.journal_entries = n;
+    pthread_mutex_unlock(&s->lock);
+}
+
 void mock_http_journal_clear(mock_http_server *s)
 {
     pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->journal_len; i++)
-        entry_free(&s->journal[i]);
-    s->journal_len = 0;
+    while (s->journal_len > 0)
+        drop_oldest(s);
+    s->journal_dropped = 0;
+    s->journal_bytes = 0;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -96,6 +181,12 @@ static cJSON *entry_json(const mock_http_journal_entry *e)
     cJSON_AddStringToObject(o, "path", e->path);
     cJSON_AddStringToObject(o, "query", e->query);
     cJSON_AddItemToObject(o, "headers", cJSON_Duplicate(e->headers, true));
+    if (e->body_size > e->body_len) {
+        cJSON_AddBoolToObject(o, "body_truncated", true);
+        cJSON_AddNumberToObject(o, "body_size", (double)e->body_size);
+        if (e->body_sha256[0])
+            cJSON_AddStringToObject(o, "body_sha256", e->body_sha256);
+    }
     if (is_text(e->body, e->body_len)) {
         cJSON_AddStringToObject(o, "body", e->body);
     } else {
@@ -119,7 +210,7 @@ cJSON *mock_http_journal_json(mock_http_server *s)
     cJSON *arr = cJSON_CreateArray();
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->journal_len; i++)
-        cJSON_AddItemToArray(arr, entry_json(&s->journal[i]));
+        cJSON_AddItemToArray(arr, entry_json(at(s, i)));
     pthread_mutex_unlock(&s->lock);
     return arr;
 }
@@ -129,7 +220,7 @@ size_t mock_http_journal_count(mock_http_server *s, const char *method, const ch
     size_t n = 0;
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->journal_len; i++) {
-        const mock_http_journal_entry *e = &s->journal[i];
+        const mock_http_journal_entry *e = at(s, i);
         if (method && strcmp(method, e->method) != 0)
             continue;
         if (glob && fnmatch(glob, mock_http_strip_version(e->path, NULL, NULL), 0) != 0)
@@ -183,6 +274,13 @@ void mock_http_builtin_route(mock_http_server *s, const mock_http_request *r,
             cJSON *j = mock_http_journal_json(s);
             mock_http_respond_json(res, 200, j);
             cJSON_Delete(j);
+            mock_http_stats st;
+            mock_http_server_stats(s, &st);
+            char n[32];
+            snprintf(n, sizeof n, "%lu", st.journal_dropped);
+            mock_http_response_header(res, "X-Mock-Journal-Dropped", n);
+            snprintf(n, sizeof n, "%zu", s->opts.journal_entries);
+            mock_http_response_header(res, "X-Mock-Journal-Capacity", n);
         } else if (strcmp(r->method, "DELETE") == 0) {
             mock_http_journal_clear(s);
             mock_http_respond_empty(res, 204);

@@ -43,16 +43,6 @@ static bool emit_markers(k3s_sim *sim, const char *id, long count)
     return logged;
 }
 
-/* Lines logged during an inspect reach a log follower on another connection; this short
- * pause lets that connection send them before the inspect answer goes out, so a client
- * that drains its follower right after the inspect sees them (rules §7.2 counts sightings per
- * attempt). It paces delivery only: no behaviour depends on the time. */
-static void let_followers_catch_up(void)
-{
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-}
-
 static const char *computed_health(k3s_sim *sim, container *c, long count)
 {
     const k3s_config *cfg = &sim->cfg;
@@ -95,7 +85,8 @@ void k3s_inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         pthread_mutex_unlock(&sim->lock);
         return;
     }
-    bool logged = emit_markers(sim, id, count);
+    /* The Docker mock sends its inspect answer only after followers got these lines. */
+    emit_markers(sim, id, count);
     if (count == 1 && sim->cfg.boot_log) {
         /* k3s never stops talking; a follower opened before the first inspect sees this */
         char *now = kube_meta_now();
@@ -103,13 +94,11 @@ void k3s_inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         mock_docker_append_log(d, id, 2, line);
         free(line);
         free(now);
-        logged = true;
     }
     for (size_t i = 0; i < sim->cfg.n_logs; i++) {
         const k3s_log_rule *r = &sim->cfg.logs[i];
         for (size_t j = 0; r->at_inspect == count && j < r->n_lines; j++) {
             mock_docker_append_log(d, id, r->stream, r->lines[j]);
-            logged = true;
         }
     }
     if (sim->cfg.exit_at_inspect == count) {
@@ -119,7 +108,5 @@ void k3s_inspect_hook(void *ctx, mock_docker *d, const char *id, long count)
         mock_docker_set_health(d, id, computed_health(sim, c, count));
     }
     pthread_mutex_unlock(&sim->lock);
-    if (logged)
-        let_followers_catch_up();
 }
 

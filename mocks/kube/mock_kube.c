@@ -14,6 +14,7 @@
 #include "kube_protobuf.h"
 #include "kube_table.h"
 #include "kube_yaml.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 /* The OpenAPI documents under openapi/, compiled in (cmake/OshEmbed.cmake). */
@@ -497,6 +498,28 @@ static void handle_mock(void *ctx, const mock_http_request *req, mock_http_respo
     mock_http_respond(res, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
 }
 
+/* kube-apiserver's --max-request-body-bytes default: 3 MiB for every route. */
+static size_t body_limit(void *ctx, const char *method, const char *path)
+{
+    (void)ctx;
+    (void)method;
+    (void)path;
+    return MOCK_KUBE_BODY_LIMIT;
+}
+
+/* What the apiserver answers (apierrors.NewRequestEntityTooLargeError). */
+static void body_too_large(void *ctx, const mock_http_request *req, size_t limit,
+                           mock_http_response *res)
+{
+    (void)ctx;
+    (void)req;
+    char *msg = osh_str_printf("Request entity too large: limit is %zu", limit);
+    cJSON *st = kube_status_failure(413, "RequestEntityTooLarge", msg, NULL);
+    mock_http_respond_json(res, 413, st);
+    cJSON_Delete(st);
+    free(msg);
+}
+
 mock_kube *mock_kube_new(const mock_kube_options *opts, char **error)
 {
     mock_kube *k = calloc(1, sizeof(*k));
@@ -514,7 +537,8 @@ mock_kube *mock_kube_new(const mock_kube_options *opts, char **error)
     }
     k->current = kube_store_ref(k->default_store);
     mock_http_server_options ho = {.name = "kube", .handler = handle, .handler_ctx = k,
-                                   .mock_handler = handle_mock, .mock_handler_ctx = k};
+                                   .mock_handler = handle_mock, .mock_handler_ctx = k,
+                                   .body_limit = body_limit, .too_large = body_too_large};
     k->http = mock_http_server_new(&ho);
     const char *host = opts && opts->host ? opts->host : "127.0.0.1";
     int port = 0;
@@ -585,7 +609,7 @@ kube_store *mock_kube_current_store(mock_kube *k)
 
 int mock_kube_write_kubeconfig(const mock_kube *k, const char *path, char **error)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = osh_fopen_private(path); /* it carries the token */
     if (!f) {
         *error = osh_str_printf("cannot write kubeconfig %s: %s", path, strerror(errno));
         return -1;

@@ -17,6 +17,9 @@
 
 typedef struct mock_kube mock_kube;
 
+/* kube-apiserver's default --max-request-body-bytes; a larger body gets its 413 Status. */
+#define MOCK_KUBE_BODY_LIMIT ((size_t)3 << 20)
+
 typedef struct mock_kube_options {
     const char *host;   /* NULL = 127.0.0.1 */
     int port;           /* 0 = ephemeral */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mock_docker.h"
+#include "mock_kube.h"
 #include "mock_world.h"
 #include "mockd_options.h"
 #include "mockd_record.h"
@@ -69,6 +70,11 @@ static int serve(const mockd_options *o)
                     o->kube_tls ? "https" : "http", o->kube_port, error);
         free(error);
         return scenario_error ? 2 : 1;
+    }
+    if (o->journal_entries) {
+        mock_http_journal_set_capacity(mock_docker_http(mock_world_docker(w)), o->journal_entries);
+        if (mock_world_kube(w))
+            mock_http_journal_set_capacity(mock_kube_http(mock_world_kube(w)), o->journal_entries);
     }
     if (listen_and_print(w, o) != 0) {
         mock_world_free(w);

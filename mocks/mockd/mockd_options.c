@@ -38,6 +38,8 @@ const char mockd_usage[] =
     "  --replay FILE           answer each request with the recorded answer of the matching\n"
     "                          exchange (GET /_mock/replay tells what was consumed)\n"
     "  --replay-timing MODE    compressed (default) or real: the pace of replayed streams\n"
+    "  --journal-entries N     keep the last N requests per server in the journal\n"
+    "                          (GET /_mock/journal; default 10000)\n"
     "  --recording-to-scenario FILE\n"
     "                          print a world scenario reproducing the recording, and exit\n"
     "  --help                  print this help and exit\n"
@@ -202,8 +204,11 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
         bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
         bool release = strcmp(a, "--agent-sandbox") == 0;
+        bool journal = strcmp(a, "--journal-entries") == 0;
         if (osh_str_starts_with(a, "--agent-sandbox="))
             release = true, value = a + 16;
+        else if (osh_str_starts_with(a, "--journal-entries="))
+            journal = true, value = a + 18;
         else if (osh_str_starts_with(a, "--docker="))
             docker = true, value = a + 9;
         else if (osh_str_starts_with(a, "--scenario="))
@@ -216,9 +221,9 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             cert = true, value = a + 11;
         else if (osh_str_starts_with(a, "--tls-key="))
             key = true, value = a + 10;
-        else if ((docker || scenario || kube || kubeconfig || cert || key || release) && i + 1 < argc)
+        else if ((docker || scenario || kube || kubeconfig || cert || key || release || journal) && i + 1 < argc)
             value = argv[++i];
-        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release) {
+        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release && !journal) {
             *error = osh_str_printf("unknown argument: %s", a);
             mockd_options_free(o);
             return 2;
@@ -233,7 +238,17 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
             mockd_options_free(o);
             return 2;
         }
-        if (cert || key || release) {
+        if (journal) {
+            char *end = NULL;
+            errno = 0;
+            long n = strtol(value, &end, 10);
+            if (errno || end == value || *end || n < 1 || n > 100000000) {
+                *error = osh_str_printf("--journal-entries %s: expected a number from 1 to 100000000", value);
+                mockd_options_free(o);
+                return 2;
+            }
+            o->journal_entries = (size_t)n;
+        } else if (cert || key || release) {
             char **slot = release ? &o->agent_sandbox : cert ? &o->tls_cert : &o->tls_key;
             free(*slot);
             *slot = osh_str_dup(value);

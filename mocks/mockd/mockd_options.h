@@ -35,6 +35,7 @@ typedef struct mockd_options {
     char *replay_file;        /* --replay FILE */
     bool replay_timing_real;  /* --replay-timing real */
     char *to_scenario_file;   /* --recording-to-scenario FILE */
+    size_t journal_entries;   /* --journal-entries N, or 0 (the default) */
 } mockd_options;
 
 extern const char mockd_usage[];

@@ -11,6 +11,7 @@
 #include "mock_http.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 /* The public test pair of fixtures/tls/, compiled in (cmake/OshEmbed.cmake). */
@@ -88,7 +89,7 @@ int mock_world_tls_write_kubeconfig(const mock_world_tls *t, const char *path, c
 {
     osh_buf ca = OSH_BUF_INIT;
     osh_base64_encode(&ca, t->cert_pem, strlen(t->cert_pem));
-    FILE *f = fopen(path, "w");
+    FILE *f = osh_fopen_private(path); /* it carries the token */
     if (!f) {
         *error = osh_str_printf("cannot write kubeconfig %s: %s", path, strerror(errno));
         osh_buf_free(&ca);

@@ -20,6 +20,7 @@ refused "bad endpoint" "--docker http://x: expected unix:///PATH or tcp://HOST:P
 refused "unknown argument" "unknown argument: --bogus" --docker "unix://$DIR/a.sock" --bogus
 refused "socket dir missing" "cannot serve docker on unix://$DIR/nodir/d.sock: $DIR/nodir/d.sock: cannot listen" \
     --docker "unix://$DIR/nodir/d.sock"
+refused "journal size" "--journal-entries 0: expected a number from 1 to 100000000" --docker "unix://$DIR/b.sock" --journal-entries 0
 refused "missing scenario" "$DIR/none.json: cannot read scenario" --docker "unix://$DIR/b.sock" --scenario "$DIR/none.json"
 printf '{"docker": {"images": [' > "$DIR/broken.json"
 refused "scenario syntax" "$DIR/broken.json: invalid scenario: JSON syntax error" --docker "unix://$DIR/b.sock" --scenario "$DIR/broken.json"
@@ -54,6 +55,36 @@ if "$MOCKD" --docker 'tcp://[::1]:0' > "$DIR/v6" 2>&1 & then
     else
         echo "note: no IPv6 loopback here: $(cat "$DIR/v6")"
     fi
+fi
+
+# Issue 12.4: a live socket is never taken over; the socket and the kubeconfig are 0600
+# whatever the umask (the kubeconfig carries a token).
+touch "$DIR/k.yaml"; chmod 644 "$DIR/k.yaml"
+(umask 000; exec "$MOCKD" --docker "unix://$DIR/live.sock" --kube http://127.0.0.1:0 --kubeconfig-out "$DIR/k.yaml") > "$DIR/live" 2>&1 &
+PL=$!
+i=0; while ! grep -q '^ready$' "$DIR/live" && kill -0 $PL 2>/dev/null; do i=$((i+1)); [ $i -gt 1000 ] && break; sleep 0.01; done
+if grep -q '^ready$' "$DIR/live"; then
+    [ "$(stat -c %a "$DIR/live.sock")" = 600 ] && echo "ok: socket mode 0600 under umask 000" || fail "socket mode $(stat -c %a "$DIR/live.sock")"
+    [ "$(stat -c %a "$DIR/k.yaml")" = 600 ] && echo "ok: kubeconfig mode 0600 (was 0644)" || fail "kubeconfig mode $(stat -c %a "$DIR/k.yaml")"
+    refused "socket in use" "$DIR/live.sock: in use by another server" --docker "unix://$DIR/live.sock"
+    if command -v curl > /dev/null; then
+        [ "$(curl -s --unix-socket "$DIR/live.sock" http://d/_ping)" = OK ] && echo "ok: the first server still answers" || fail "the first server lost its socket"
+    fi
+    kill -TERM $PL; wait $PL
+else
+    fail "mockd with --kube did not start: $(cat "$DIR/live")"
+fi
+
+# --journal-entries N: a ring of the last N requests; the journal says how many were dropped
+if command -v curl > /dev/null; then
+    "$MOCKD" --docker "unix://$DIR/j.sock" --journal-entries 3 > "$DIR/jout" 2>&1 &
+    PJ=$!
+    i=0; while ! grep -q '^ready$' "$DIR/jout" && kill -0 $PJ 2>/dev/null; do i=$((i+1)); [ $i -gt 1000 ] && break; sleep 0.01; done
+    for n in 1 2 3 4 5; do curl -s --unix-socket "$DIR/j.sock" http://d/_ping > /dev/null; done
+    curl -s -D "$DIR/jh" --unix-socket "$DIR/j.sock" http://d/_mock/journal > "$DIR/jb"
+    [ "$(grep -o '"seq"' "$DIR/jb" | wc -l)" = 3 ] && echo "ok: journal keeps 3 entries" || fail "journal: $(cat "$DIR/jb")"
+    grep -qi '^X-Mock-Journal-Dropped: 2' "$DIR/jh" && echo "ok: journal says 2 dropped" || fail "journal headers: $(cat "$DIR/jh")"
+    kill -TERM $PJ; wait $PJ
 fi
 
 [ $FAILS -eq 0 ] || { echo "$FAILS failure(s)"; exit 1; }

@@ -7,11 +7,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "dk_test_client.h"
 #include "osh_str.h"
@@ -104,11 +108,77 @@ static void test_parallel_clients(void **state)
     dk_test_stop(t);
 }
 
+/* A raw request on a new connection; returns the socket once the answer's head is in. */
+static int open_raw(dk_test *t, const char *request)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%.100s", t->sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(send(fd, request, strlen(request), MSG_NOSIGNAL), (ssize_t)strlen(request));
+    char buf[2048];
+    size_t got = 0;
+    while (got < sizeof buf - 1) {
+        struct pollfd p = {fd, POLLIN, 0};
+        assert_int_equal(poll(&p, 1, 30000), 1);
+        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+        if (strstr(buf, "\r\n\r\n"))
+            break;
+    }
+    assert_non_null(strstr(buf, "HTTP/1.1 "));
+    return fd;
+}
+
+/* Issue 12.1: followers and waiters that hang up are freed at once while the container
+ * keeps running silently; attachers (a hijacked connection cannot tell a hang-up from the
+ * CLI's half-close, nor can dockerd) at the container's next output. */
+static void test_abandoned_streams(void **state)
+{
+    (void)state;
+    dk_test *t = dk_test_start("{\"images\":[{\"ref\":\"busy:1\",\"config\":{\"Cmd\":[\"sh\"]}}]}");
+    char *id = dk_create(t, "quiet", "{\"Image\":\"busy:1\"}", true);
+    char *req[3];
+    req[0] = osh_str_printf("GET /v1.41/containers/%s/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n", id);
+    req[1] = osh_str_printf("POST /v1.41/containers/%s/wait HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n", id);
+    req[2] = osh_str_printf("POST /v1.41/containers/%s/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: d\r\n"
+                            "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n", id);
+    mock_http_server *h = mock_docker_http(t->d);
+    for (int round = 0; round < 20; round++) {
+        int fds[3];
+        for (int k = 0; k < 3; k++)
+            fds[k] = open_raw(t, req[k]);
+        for (int k = 0; k < 3; k++)
+            close(fds[k]);
+    }
+    mock_docker_append_log(t->d, id, 1, "one line for the attachers that left");
+    mock_http_stats st;
+    for (int i = 0; i < 3000; i++) { /* each hang-up is seen and freed: wait for that */
+        mock_http_server_stats(h, &st);
+        if (st.streams == 0 && st.upgrades == 0 && st.connections == 0)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.upgrades, 0);
+    assert_int_equal(st.connections, 0);
+    dk_reply r = dk_call(t, "GET", "/_ping", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    for (int k = 0; k < 3; k++)
+        free(req[k]);
+    free(id);
+    dk_test_stop(t);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parallel_clients),
+        cmocka_unit_test(test_abandoned_streams),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

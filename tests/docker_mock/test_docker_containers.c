@@ -80,6 +80,26 @@ static void test_ping_and_version(void **state)
     assert_string_equal(h, "text/plain; charset=utf-8");
     free(h);
     dk_reply_free(&r);
+    /* Issue 12.5: version texts as the real dockerd 20.10 answers them (asked on its socket):
+     * compared part by part without wrapping, echoed as written. */
+    static const struct { const char *path; int status; const char *start; } versions[] = {
+        {"/v4294967297.41/version", 400, "{\"message\":\"client version 4294967297.41 is too new. "},
+        {"/v1.4294967337/version", 400, "{\"message\":\"client version 1.4294967337 is too new. "},
+        {"/v99999999999999999999.1/version", 400,
+         "{\"message\":\"client version 99999999999999999999.1 is too new. "},
+        {"/v1/version", 400, "client version 1 is too old. Minimum supported API version is 1.12"},
+        {"/v.41/version", 400, "client version .41 is too old. "},
+        {"/v1.41x/version", 404, "{\"message\":\"page not found\"}"},
+        {"/v01.041/version", 200, "{"},
+        {"/v1.41.0/version", 200, "{"},
+    };
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        r = CALL(t, "GET", versions[i].path, NULL);
+        if (r.status != versions[i].status ||
+            !osh_str_starts_with(osh_buf_str(&r.body), versions[i].start))
+            fail_msg("%s: %ld %s", versions[i].path, r.status, osh_buf_str(&r.body));
+        dk_reply_free(&r);
+    }
     r = CALL(t, "GET", "/info", NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(dk_jstr(r.json, "CDISpecDirs.1"), "/var/run/cdi");

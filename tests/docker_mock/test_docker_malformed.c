@@ -95,12 +95,42 @@ static void test_binary_body(void **state)
     dk_test_stop(t);
 }
 
+/* Issue 12.3: a 100 MB JSON body is refused with dockerd's error shape before it is read
+ * (the journal keeps its announced size, no copy); an archive route takes a larger body. */
+static void test_body_limits(void **state)
+{
+    (void)state;
+    dk_test *t = dk_test_start(scenario);
+    size_t big = 100u << 20;
+    char *body = malloc(big);
+    memset(body, ' ', big);
+    dk_reply r = dk_call_bin(t, "POST", "/v1.41/containers/create", body, big, "application/json");
+    assert_int_equal(r.status, 413);
+    assert_string_equal(dk_message(&r), "request body too large: limit is 4194304 bytes");
+    dk_reply_free(&r);
+    cJSON *j = mock_http_journal_json(mock_docker_http(t->d));
+    const cJSON *last = cJSON_GetArrayItem(j, cJSON_GetArraySize(j) - 1);
+    assert_int_equal(cJSON_GetObjectItem(last, "status")->valueint, 413);
+    assert_true(cJSON_GetObjectItem(last, "body_size")->valuedouble == (double)big);
+    assert_string_equal(cJSON_GetObjectItem(last, "body")->valuestring, "");
+    cJSON_Delete(j);
+    /* 5 MB into a container's tree: past the JSON limit, within the archive one (the body
+     * is not a tar, so dockerd's 400 for it, not 413) */
+    r = dk_call_bin(t, "PUT", "/v1.41/containers/box/archive?path=/tmp", body, 5u << 20,
+                    "application/x-tar");
+    assert_int_not_equal(r.status, 413);
+    dk_reply_free(&r);
+    free(body);
+    dk_test_stop(t);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_inputs),
         cmocka_unit_test(test_binary_body),
+        cmocka_unit_test(test_body_limits),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -216,6 +216,14 @@ static void knobs(void **state)
     assert_int_equal(gw_parse_poll_interval("-1"), -1);
     assert_int_equal(gw_parse_poll_interval("1x"), -1);
     assert_int_equal(gw_parse_poll_interval(""), -1);
+    /* the follower's end wait: nominal without the knob, knob + 50 ms with it, never more */
+    unsetenv("OPENSHELL_POLL_INTERVAL_MS");
+    assert_int_equal(gw_wait_bound_ms(1000), 1000);
+    setenv("OPENSHELL_POLL_INTERVAL_MS", "1", 1);
+    assert_int_equal(gw_wait_bound_ms(1000), 51);
+    setenv("OPENSHELL_POLL_INTERVAL_MS", "5000", 1);
+    assert_int_equal(gw_wait_bound_ms(1000), 1000);
+    unsetenv("OPENSHELL_POLL_INTERVAL_MS");
     assert_int_equal(cli_parse_port("65535"), 65535);
     assert_int_equal(cli_parse_port("+80"), -1);
 }

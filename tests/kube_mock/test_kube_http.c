@@ -386,6 +386,24 @@ static void test_list_pages(void **state)
     osh_buf_free(&r.body);
 }
 
+/* Issue 12.3: a body past kube-apiserver's 3 MiB limit gets its 413 Status. */
+static void test_body_limit(void **state)
+{
+    (void)state;
+    size_t big = (3u << 20) + 1;
+    char *body = malloc(big + 1);
+    memset(body, ' ', big);
+    body[big] = '\0';
+    reply r = {0};
+    assert_int_equal(call("POST", "/api/v1/namespaces/default/configmaps", "application/json", body, NULL, &r), 413);
+    expect_status(&r, 413, "RequestEntityTooLarge");
+    cJSON *j = json_of(&r);
+    assert_string_equal(cJSON_GetObjectItem(j, "message")->valuestring, "Request entity too large: limit is 3145728");
+    cJSON_Delete(j);
+    osh_buf_free(&r.body);
+    free(body);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -398,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_delete_answer_matches_watch),
         cmocka_unit_test(test_list_pages),
+        cmocka_unit_test(test_body_limit),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();

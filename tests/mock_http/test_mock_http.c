@@ -642,7 +642,19 @@ static void test_strip_version(void **state)
     assert_int_equal(mi, 56);
     assert_string_equal(mock_http_strip_version("/volumes/x", &ma, &mi), "/volumes/x");
     assert_int_equal(ma, -1);
-    assert_string_equal(mock_http_strip_version("/v1/x", NULL, NULL), "/v1/x");
+    /* dockerd's pattern /v{[0-9.]+}: "1" and ".41" are versions (too old, it says) */
+    assert_string_equal(mock_http_strip_version("/v1/x", &ma, &mi), "/x");
+    assert_int_equal(ma, 1);
+    assert_int_equal(mi, 0);
+    assert_string_equal(mock_http_strip_version("/v.41/x", &ma, &mi), "/x");
+    assert_int_equal(ma, 0);
+    assert_int_equal(mi, 41);
+    assert_string_equal(mock_http_strip_version("/v1.41.0/x", &ma, &mi), "/x");
+    assert_int_equal(mi, 41);
+    const char *text;
+    assert_int_equal(mock_http_version_text("/v4294967297.41/version", &text), 13);
+    assert_memory_equal(text, "4294967297.41", 13);
+    assert_int_equal(mock_http_version_text("/version", &text), 0);
     assert_string_equal(mock_http_strip_version("/v1.x/y", NULL, NULL), "/v1.x/y");
     assert_string_equal(mock_http_strip_version("/v1.41x", NULL, NULL), "/v1.41x");
     assert_string_equal(mock_http_strip_version("/version", NULL, NULL), "/version");
