@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "osh_str.h"
+#include "sandbox_translate.h" /* sandbox_env_upsert: upsert_env, driver.rs:4076-4086 */
 
 #define TLS_VOLUME "openshell-client-tls"
 #define TLS_DIR "/etc/openshell-tls/client"
@@ -28,24 +29,6 @@
     "-cf \"$tmp\" {} +) && if [ -f \"$tmp\" ]; then tar -C " WORKSPACE_INIT_DIR " --no-same-owner "            \
     "--no-same-permissions --touch -xf \"$tmp\" && rm -f \"$tmp\"; fi; fi && touch " WORKSPACE_INIT_DIR          \
     "/.workspace-initialized; fi"
-
-/* upsert_env (driver.rs:4076-4086): replace in place, else append. */
-static void env_upsert(cJSON *env, const char *key, const char *value)
-{
-    cJSON *entry;
-    cJSON_ArrayForEach(entry, env)
-    {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
-        if (cJSON_IsString(name) && strcmp(name->valuestring, key) == 0) {
-            cJSON_ReplaceItemInObjectCaseSensitive(entry, "value", cJSON_CreateString(value));
-            return;
-        }
-    }
-    entry = cJSON_CreateObject();
-    cJSON_AddStringToObject(entry, "name", key);
-    cJSON_AddStringToObject(entry, "value", value);
-    cJSON_AddItemToArray(env, entry);
-}
 
 static void env_remove(cJSON *env, const char *key)
 {
@@ -105,11 +88,11 @@ static cJSON *build_env(const char *id, const char *name, const sandbox_spec *sp
     spec_env(spec, &from_spec);
     const sandbox_template *t = spec ? spec->template_ : NULL;
     for (size_t i = 0; t && i < t->environment.count; i++) {
-        env_upsert(env, t->environment.keys[i], t->environment.values[i]);
+        sandbox_env_upsert(env, t->environment.keys[i], t->environment.values[i]);
         sandbox_strmap_set(&user, t->environment.keys[i], t->environment.values[i]);
     }
     for (size_t i = 0; i < from_spec.count; i++) {
-        env_upsert(env, from_spec.keys[i], from_spec.values[i]);
+        sandbox_env_upsert(env, from_spec.keys[i], from_spec.values[i]);
         sandbox_strmap_set(&user, from_spec.keys[i], from_spec.values[i]);
     }
     if (user.count) {
@@ -117,37 +100,37 @@ static cJSON *build_env(const char *id, const char *name, const sandbox_spec *sp
         for (size_t i = 0; i < user.count; i++)
             cJSON_AddStringToObject(map, user.keys[i], user.values[i]);
         char *json = cJSON_PrintUnformatted(map);
-        env_upsert(env, "OPENSHELL_USER_ENVIRONMENT", json);
+        sandbox_env_upsert(env, "OPENSHELL_USER_ENVIRONMENT", json);
         cJSON_free(json);
         cJSON_Delete(map);
     }
     sandbox_strmap_clear(&user);
     sandbox_strmap_clear(&from_spec);
     char *process = main_process_spec(spec);
-    env_upsert(env, "OPENSHELL_MAIN_PROCESS_SPEC", process);
+    sandbox_env_upsert(env, "OPENSHELL_MAIN_PROCESS_SPEC", process);
     cJSON_free(process);
-    env_upsert(env, "OPENSHELL_SANDBOX_ID", id);
-    env_upsert(env, "OPENSHELL_SANDBOX", name);
-    env_upsert(env, "OPENSHELL_ENDPOINT", config->grpc_endpoint);
-    env_upsert(env, "OPENSHELL_TELEMETRY_ENABLED", telemetry_value());
-    env_upsert(env, "OPENSHELL_NETWORK_RUNTIME_CAPABILITIES", "");
+    sandbox_env_upsert(env, "OPENSHELL_SANDBOX_ID", id);
+    sandbox_env_upsert(env, "OPENSHELL_SANDBOX", name);
+    sandbox_env_upsert(env, "OPENSHELL_ENDPOINT", config->grpc_endpoint);
+    sandbox_env_upsert(env, "OPENSHELL_TELEMETRY_ENABLED", telemetry_value());
+    sandbox_env_upsert(env, "OPENSHELL_NETWORK_RUNTIME_CAPABILITIES", "");
     if (*config->ssh_socket_path)
-        env_upsert(env, "OPENSHELL_SSH_SOCKET_PATH", config->ssh_socket_path);
+        sandbox_env_upsert(env, "OPENSHELL_SSH_SOCKET_PATH", config->ssh_socket_path);
     if (*config->client_tls_secret) {
-        env_upsert(env, "OPENSHELL_TLS_CA", TLS_DIR "/ca.crt");
-        env_upsert(env, "OPENSHELL_TLS_CERT", TLS_DIR "/tls.crt");
-        env_upsert(env, "OPENSHELL_TLS_KEY", TLS_DIR "/tls.key");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_CA", TLS_DIR "/ca.crt");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_CERT", TLS_DIR "/tls.crt");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_KEY", TLS_DIR "/tls.key");
     }
-    env_upsert(env, "OPENSHELL_K8S_SA_TOKEN_FILE", SA_TOKEN_DIR "/token");
+    sandbox_env_upsert(env, "OPENSHELL_K8S_SA_TOKEN_FILE", SA_TOKEN_DIR "/token");
     static const char *const identity[] = {"OPENSHELL_OCI_IMAGE_USER", "OPENSHELL_SANDBOX_UID", "OPENSHELL_SANDBOX_GID"};
     for (size_t i = 0; i < 3; i++)
         env_remove(env, identity[i]);
     char uid[24], gid[24];
     snprintf(uid, sizeof uid, "%lu", ctx->uid);
     snprintf(gid, sizeof gid, "%lu", ctx->gid);
-    env_upsert(env, identity[0], "");
-    env_upsert(env, identity[1], uid);
-    env_upsert(env, identity[2], gid);
+    sandbox_env_upsert(env, identity[0], "");
+    sandbox_env_upsert(env, identity[1], uid);
+    sandbox_env_upsert(env, identity[2], gid);
     return env;
 }
 

@@ -20,8 +20,7 @@
 static const char *str_or_empty(const char *s) { return s ? s : ""; }
 static int is_set(const char *s) { return s && *s; }
 
-/* Upsert of (K, V) into the env list: replace in place, else append (§10.4). */
-static void env_upsert(cJSON *env, const char *key, const char *value)
+void sandbox_env_upsert(cJSON *env, const char *key, const char *value)
 {
     cJSON *entry;
     cJSON_ArrayForEach(entry, env)
@@ -41,7 +40,7 @@ static void env_upsert(cJSON *env, const char *key, const char *value)
 static void env_upsert_map(cJSON *env, const sandbox_strmap *map)
 {
     for (size_t i = 0; i < map->count; i++)
-        env_upsert(env, map->keys[i], map->values[i]);
+        sandbox_env_upsert(env, map->keys[i], map->values[i]);
 }
 
 static cJSON *build_env(const char *id, const char *name, const sandbox_spec *spec,
@@ -52,20 +51,20 @@ static cJSON *build_env(const char *id, const char *name, const sandbox_spec *sp
         env_upsert_map(env, &spec->template_->environment);
     if (spec)
         env_upsert_map(env, &spec->environment);
-    env_upsert(env, "OPENSHELL_SANDBOX_ID", id);
-    env_upsert(env, "OPENSHELL_SANDBOX", name);
-    env_upsert(env, "OPENSHELL_ENDPOINT", str_or_empty(config->grpc_endpoint));
-    env_upsert(env, "OPENSHELL_SANDBOX_COMMAND", "sleep infinity");
+    sandbox_env_upsert(env, "OPENSHELL_SANDBOX_ID", id);
+    sandbox_env_upsert(env, "OPENSHELL_SANDBOX", name);
+    sandbox_env_upsert(env, "OPENSHELL_ENDPOINT", str_or_empty(config->grpc_endpoint));
+    sandbox_env_upsert(env, "OPENSHELL_SANDBOX_COMMAND", "sleep infinity");
     if (is_set(config->ssh_listen_addr))
-        env_upsert(env, "OPENSHELL_SSH_LISTEN_ADDR", config->ssh_listen_addr);
-    env_upsert(env, "OPENSHELL_SSH_HANDSHAKE_SECRET", str_or_empty(config->ssh_handshake_secret));
+        sandbox_env_upsert(env, "OPENSHELL_SSH_LISTEN_ADDR", config->ssh_listen_addr);
+    sandbox_env_upsert(env, "OPENSHELL_SSH_HANDSHAKE_SECRET", str_or_empty(config->ssh_handshake_secret));
     char skew[32];
     snprintf(skew, sizeof skew, "%llu", config->ssh_handshake_skew_secs);
-    env_upsert(env, "OPENSHELL_SSH_HANDSHAKE_SKEW_SECS", skew);
+    sandbox_env_upsert(env, "OPENSHELL_SSH_HANDSHAKE_SKEW_SECS", skew);
     if (is_set(config->client_tls_secret)) {
-        env_upsert(env, "OPENSHELL_TLS_CA", TLS_MOUNT_PATH "/ca.crt");
-        env_upsert(env, "OPENSHELL_TLS_CERT", TLS_MOUNT_PATH "/tls.crt");
-        env_upsert(env, "OPENSHELL_TLS_KEY", TLS_MOUNT_PATH "/tls.key");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_CA", TLS_MOUNT_PATH "/ca.crt");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_CERT", TLS_MOUNT_PATH "/tls.crt");
+        sandbox_env_upsert(env, "OPENSHELL_TLS_KEY", TLS_MOUNT_PATH "/tls.key");
     }
     return env;
 }

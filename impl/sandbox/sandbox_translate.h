@@ -26,6 +26,10 @@ typedef struct sandbox_client_config {
 #define SANDBOX_LABEL_ID "openshell.ai/sandbox-id"
 #define SANDBOX_LABEL_MANAGED_BY "openshell.ai/managed-by"
 
+/* Upsert of (key, value) into a container's env list: replaced in place, else appended (rules
+ * §10.4; the driver's upsert_env is the same rule). */
+void sandbox_env_upsert(cJSON *env, const char *key, const char *value);
+
 /* The request body of a create. spec may be NULL (a sandbox without spec). */
 cJSON *sandbox_build_object(const char *id, const char *name, const sandbox_spec *spec,
                             const sandbox_client_config *config);
