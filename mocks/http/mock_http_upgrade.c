@@ -3,6 +3,7 @@
  * block; the mock's upgrade callbacks may block (they relay a process's output), so each
  * upgraded connection gets a thread of its own, tracked here so that stop can cut the
  * socket and join it. */
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
@@ -142,11 +143,23 @@ static void run_truncated(upgrade_state *u)
     close(pair[1]);
 }
 
+/* libmicrohttpd's event loop keeps its sockets non-blocking; an upgrade callback runs on a
+ * thread of its own and may block (an exec reading the client's stdin until its half-close),
+ * so it gets the socket in blocking mode: a non-blocking read would end the input with
+ * EAGAIN before the client sent anything. stop still wakes it (shutdown). */
+static void set_blocking(int sock)
+{
+    int flags = fcntl(sock, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK))
+        fcntl(sock, F_SETFL, flags & ~O_NONBLOCK);
+}
+
 static void *upgrade_thread(void *p)
 {
     upgrade_state *u = p;
     mock_http_server *s = u->server;
     block_sigpipe();
+    set_blocking(u->sock);
     wait_head_consumed(s, u->sock);
     if (u->truncate_after >= 0)
         run_truncated(u);

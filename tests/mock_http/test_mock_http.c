@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,6 +57,15 @@ static void echo_upgrade(void *ctx, int fd, const char *extra, size_t extra_len)
     (void)!write(fd, hello, sizeof hello - 1);
 }
 
+/* Upgrade callbacks may block (they read a client's stdin): the socket they get must be in
+ * blocking mode, or a read before the client has sent anything ends the input at once. */
+static void mode_upgrade(void *ctx, int fd, const char *extra, size_t extra_len)
+{
+    int flags = fcntl(fd, F_GETFL);
+    const char *mode = flags >= 0 && !(flags & O_NONBLOCK) ? "blocking\n" : "nonblocking\n";
+    (void)!write(fd, mode, strlen(mode));
+}
+
 static void handler(void *ctx, const mock_http_request *req, mock_http_response *res)
 {
     const char *path = mock_http_request_unversioned_path(req, NULL, NULL);
@@ -85,6 +95,8 @@ static void handler(void *ctx, const mock_http_request *req, mock_http_response 
         mock_http_respond_stream(res, 200, "text/plain", count_down, c, free);
     } else if (strcmp(path, "/gated") == 0) {
         mock_http_respond_stream(res, 200, "text/plain", gated, calloc(1, sizeof(int)), free);
+    } else if (strcmp(path, "/upgrade-mode") == 0) {
+        mock_http_respond_upgrade(res, "tcp", "application/vnd.docker.raw-stream", mode_upgrade, NULL, NULL);
     } else if (strcmp(path, "/upgrade") == 0) {
         mock_http_respond_upgrade(res, "tcp", "application/vnd.docker.raw-stream", echo_upgrade,
                                   NULL, NULL);
@@ -373,6 +385,27 @@ static void test_upgrade(void **state)
     assert_non_null(strstr(text, "Connection: Upgrade\r\n"));
     assert_non_null(strstr(text, "Content-Type: application/vnd.docker.raw-stream\r\n"));
     assert_true(osh_str_ends_with(text, "\r\n\r\nraw hello\n"));
+    osh_buf_free(&got);
+}
+
+/* The hijacked socket an upgrade callback gets is blocking (exec stdin relies on it). */
+static void test_upgrade_socket_blocks(void **state)
+{
+    fixture *f = *state;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strcpy(addr.sun_path, f->sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    const char req[] = "POST /upgrade-mode HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    osh_buf got = OSH_BUF_INIT;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        osh_buf_append(&got, buf, (size_t)n);
+    close(fd);
+    assert_true(osh_str_ends_with(osh_buf_str(&got), "\r\n\r\nblocking\n"));
     osh_buf_free(&got);
 }
 
@@ -690,6 +723,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_wake, setup, teardown),
         cmocka_unit_test(test_stop_ends_stream),
         cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_socket_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_answer_is_500, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
