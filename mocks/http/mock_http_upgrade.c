@@ -3,7 +3,9 @@
  * block; the mock's upgrade callbacks may block (they relay a process's output), so each
  * upgraded connection gets a thread of its own, tracked here so that stop can cut the
  * socket and join it. */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
@@ -154,6 +156,24 @@ static void set_blocking(int sock)
         fcntl(sock, F_SETFL, flags & ~O_NONBLOCK);
 }
 
+/* After the answer: half-close, then read what the client still sends until it closes
+ * (bounded, cut short by stop). Closing with unread input makes the kernel reset the
+ * connection, and a client still writing (stdin it sends to an exec that did not attach it)
+ * gets EPIPE or loses the output it had not read yet; dockerd's clients see an orderly end. */
+static void linger_until_client_closes(mock_http_server *s, int sock)
+{
+    shutdown(sock, SHUT_WR);
+    char buf[4096];
+    for (int i = 0; i < 20 && !mock_http_server_stopping(s); i++) {
+        struct pollfd pfd = {.fd = sock, .events = POLLIN};
+        int ready = poll(&pfd, 1, 100);
+        if (ready < 0 && errno != EINTR)
+            return;
+        if (ready > 0 && read(sock, buf, sizeof buf) <= 0)
+            return;
+    }
+}
+
 static void *upgrade_thread(void *p)
 {
     upgrade_state *u = p;
@@ -165,6 +185,7 @@ static void *upgrade_thread(void *p)
         run_truncated(u);
     else
         u->fn(u->ctx, u->sock, u->extra, u->extra_len);
+    linger_until_client_closes(s, u->sock);
     shutdown(u->sock, SHUT_RDWR);
     if (u->free_ctx && u->ctx)
         u->free_ctx(u->ctx); /* here, with no lock held (see mock_http_upgrade_free) */
