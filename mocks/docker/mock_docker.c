@@ -258,7 +258,7 @@ cJSON *mock_docker_state_json(mock_docker *d)
         pthread_mutex_lock(&(d)->lock);                                                    \
         dk_container *c = dk_find_container((d), (ref));                                   \
         if (!c) {                                                                          \
-            dk_unlock((d));                                              \
+            dk_unlock_unchanged((d)); /* none found: nothing changed */      \
             return missing;                                                                \
         }                                                                                  \
         body;                                                                              \
@@ -268,7 +268,7 @@ char *mock_docker_container_id(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *id = osh_str_dup(c->id);
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return id;
     });
 }
@@ -277,7 +277,7 @@ char *mock_docker_container_name(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *name = osh_str_dup(c->name);
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return name;
     });
 }
@@ -286,7 +286,7 @@ cJSON *mock_docker_container_create_body(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         cJSON *b = cJSON_Duplicate(c->body, true);
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return b;
     });
 }
@@ -296,7 +296,7 @@ static cJSON *array_field(mock_docker *d, const char *ref, bool host_config, con
     WITH_CONTAINER(d, ref, NULL, {
         const cJSON *src = host_config ? dk_body_get(dk_host_config(c), key) : dk_body_get(c->body, key);
         cJSON *copy = cJSON_IsArray(src) ? cJSON_Duplicate(src, true) : cJSON_CreateArray();
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return copy;
     });
 }
@@ -320,7 +320,7 @@ char *mock_docker_container_hostname(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *h = dk_effective_hostname(c);
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return h;
     });
 }
@@ -338,7 +338,7 @@ int mock_docker_container_state_get(mock_docker *d, const char *ref,
             strcpy(out->health, c->health);
         out->inspect_count = c->inspects;
         out->restart_count = c->restart_count;
-        dk_unlock(d);
+        dk_unlock_unchanged(d);
         return 0;
     });
 }
