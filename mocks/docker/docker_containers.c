@@ -627,7 +627,7 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
     if (logged || died) {
         mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
         /* and before this answer: a client that drains its follower right after the
-         * inspect sees them (SPEC 7.2 counts sightings per attempt) */
+         * inspect sees them (rules §7.2 counts sightings per attempt) */
         mock_http_response_after_streams(res);
     }
     if (died) {
