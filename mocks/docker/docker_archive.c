@@ -118,7 +118,7 @@ bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
             }
         }
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     free(path);
     return true;
 }

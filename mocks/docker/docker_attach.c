@@ -41,7 +41,7 @@ static bool collect(attach_state *a, osh_buf *out)
         /* clients attach before they start (docker run, start -a): wait for the next exit */
         more = a->stream && (c->status == DK_RUNNING || c->exits == a->exits_at_attach);
     }
-    pthread_mutex_unlock(&a->d->lock);
+    dk_unlock(a->d);
     return more;
 }
 
@@ -58,7 +58,7 @@ static void detach(void *ctx)
         pthread_cond_broadcast(&d->changed);
         remove = true;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (remove) {
         mock_http_server_wake(d->http);
         dk_fire_event(d, a->id, MOCK_DOCKER_EVENT_REMOVE);
@@ -112,7 +112,7 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
         until.tv_nsec %= 1000000000L;
         pthread_mutex_lock(&a->d->lock);
         pthread_cond_timedwait(&a->d->changed, &a->d->lock, &until);
-        pthread_mutex_unlock(&a->d->lock);
+        dk_unlock(a->d);
     }
     osh_buf_free(&out);
 }
@@ -137,7 +137,7 @@ void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
         a->tty = cJSON_IsTrue(dk_body_get(c->body, "Tty"));
         a->next = logs ? 0 : c->log_count;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (!c) {
         free(a);
         dk_error(res, 404, "No such container: %s", ref);

@@ -175,7 +175,7 @@ static void container_create(mock_docker *d, const mock_http_request *req, mock_
     char id[DK_ID_LEN + 1] = "";
     if (c)
         snprintf(id, sizeof id, "%s", c->id);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (!c) {
         cJSON_Delete(body);
         return;
@@ -348,19 +348,19 @@ static void container_start(mock_docker *d, const char *ref, mock_http_response 
     if (!c)
         return;
     if (c->status == DK_RUNNING) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         mock_http_respond_empty(res, 304);
         return;
     }
     if (!start_checks(d, c, res)) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         return;
     }
     dk_container_set_running(d, c);
     bool exited = startup_logs(d, c);
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_server_wake(d->http);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_START);
     if (exited) {
@@ -406,7 +406,7 @@ void dk_after_exit(mock_docker *d, const char *id)
         dk_remove_container(d, c);
         pthread_cond_broadcast(&d->changed);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (remove) {
         mock_http_server_wake(d->http);
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);
@@ -419,7 +419,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     if (!c) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         if (kill)
             dk_error(res, 404, "Cannot kill container: %s: No such container: %s", ref, ref);
         else
@@ -429,7 +429,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     if (c->status != DK_RUNNING) {
         char id[DK_ID_LEN + 1];
         snprintf(id, sizeof id, "%s", c->id);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         if (kill)
             dk_error(res, 409, "Cannot kill container: %s: Container %s is not running", ref, id);
         else
@@ -439,7 +439,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     dk_container_set_exited(d, c, kill ? 137 : c->script.stop_code, NULL, false);
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_server_wake(d->http);
     dk_fire_event(d, id, kill ? MOCK_DOCKER_EVENT_KILL : MOCK_DOCKER_EVENT_STOP);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
@@ -458,7 +458,7 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
     bool was_running = c->status == DK_RUNNING;
     if (was_running)
         dk_container_set_exited(d, c, c->script.stop_code, NULL, false);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (was_running) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_STOP);
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
@@ -471,7 +471,7 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
         dk_container_set_running(d, c);
         exited = startup_logs(d, c);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_server_wake(d->http);
     if (!c)
         dk_error(res, 404, "No such container: %s", ref);
@@ -495,14 +495,14 @@ static void container_remove(mock_docker *d, const char *ref, const mock_http_re
     snprintf(id, sizeof id, "%s", c->id);
     bool running = c->status == DK_RUNNING;
     if (running && !dk_query_bool(req, "force")) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 409, "You cannot remove a running container %s. Stop the container before "
                  "attempting removal or force remove", id);
         return;
     }
     if (running)
         dk_container_set_exited(d, c, 137, NULL, false);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (running) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_KILL);
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
@@ -512,7 +512,7 @@ static void container_remove(mock_docker *d, const char *ref, const mock_http_re
     if (c)
         dk_remove_container(d, c);
     pthread_cond_broadcast(&d->changed);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_server_wake(d->http);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);
     mock_http_respond_empty(res, 204);
@@ -543,7 +543,7 @@ static int wait_next(void *ctx, osh_buf *out)
         done = c->exits > w->exits_at_start && c->status != DK_RUNNING;
     else
         done = c->status != DK_RUNNING;
-    pthread_mutex_unlock(&w->d->lock);
+    dk_unlock(w->d);
     if (!done)
         return MOCK_HTTP_STREAM_MORE;
     osh_buf_appendf(out, "{\"Error\":null,\"StatusCode\":%d}\n", code);
@@ -570,7 +570,7 @@ static void container_wait(mock_docker *d, const char *ref, const mock_http_requ
     w->next_exit = cond && strcmp(cond, "next-exit") == 0;
     w->removed = cond && strcmp(cond, "removed") == 0;
     w->exits_at_start = c->exits;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     /* dockerd sends the headers at once and the body when the condition is met. */
     mock_http_respond_stream(res, 200, "application/json", wait_next, w, free);
 }
@@ -595,23 +595,35 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
         return;
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
-    long count = ++c->inspects;
+    long count = ++c->inspects; /* feeds the scripts; not part of the answer */
     size_t logs_before = c->log_count;
     mock_docker_hooks h = d->hooks;
-    pthread_mutex_unlock(&d->lock);
-    if (h.inspect)
+    if (h.inspect) {
+        dk_unlock_unchanged(d); /* what the hook changes goes through the C API: dk_unlock */
         h.inspect(h.ctx, d, id, count);
-    pthread_mutex_lock(&d->lock);
-    c = dk_find_container_by_id(d, id);
+        pthread_mutex_lock(&d->lock);
+        c = dk_find_container_by_id(d, id);
+    }
     bool was_running = c && c->status == DK_RUNNING;
-    if (c)
-        dk_apply_inspect_script(d, c);
+    if (c && dk_apply_inspect_script(d, c))
+        d->generation++; /* health or state moved: the cached answer is stale */
     bool logged = c && c->log_count != logs_before; /* by the hook or the script */
     bool died = was_running && c->status != DK_RUNNING;
-    cJSON *doc = c ? dk_container_inspect_json(d, c) : NULL;
-    if (doc && size)
+    osh_buf body = OSH_BUF_INIT;
+    if (c && size) {
+        cJSON *doc = dk_container_inspect_json(d, c);
         add_sizes(doc, d, c);
-    pthread_mutex_unlock(&d->lock);
+        char *text = cJSON_PrintUnformatted(doc);
+        cJSON_Delete(doc);
+        if (!text)
+            abort();
+        osh_buf_append_str(&body, text);
+        osh_buf_append_char(&body, '\n');
+        cJSON_free(text);
+    } else if (c) {
+        dk_inspect_body(d, c, &body);
+    }
+    dk_unlock_unchanged(d);
     if (logged || died) {
         mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
         /* and before this answer: a client that drains its follower right after the
@@ -622,12 +634,12 @@ static void container_inspect(mock_docker *d, const char *ref, bool size, mock_h
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
         dk_after_exit(d, id);
     }
-    if (!doc) {
+    if (!c) {
         dk_error(res, 404, "No such container: %s", ref);
         return;
     }
-    mock_http_respond_json(res, 200, doc);
-    cJSON_Delete(doc);
+    mock_http_respond(res, 200, "application/json", body.data, body.len);
+    osh_buf_free(&body);
 }
 
 static bool match_name(const char *want, void *ctx)
@@ -757,7 +769,7 @@ static void container_list(mock_docker *d, const mock_http_request *req, mock_ht
             add_sizes(row, d, d->containers[i]);
         cJSON_AddItemToArray(arr, row);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_Delete(filters);
     mock_http_respond_json(res, 200, arr);
     cJSON_Delete(arr);

@@ -91,7 +91,7 @@ static bool run_scripted(mock_docker *d, const char *container_id, const char *c
         res->exit_code_null = s->exit_null;
         found = true;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     return found;
 }
 
@@ -107,7 +107,7 @@ void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,
         argv[i++] = cJSON_IsString(v) ? v->valuestring : "";
     pthread_mutex_lock(&d->lock);
     mock_docker_hooks h = d->hooks;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (!run_scripted(d, container_id, argv, argc, res) &&
         !(h.exec && h.exec(h.ctx, d, container_id, argv, argc, res) == MOCK_DOCKER_EXEC_HANDLED))
         dk_exec_builtin(d, container_id, argv, argc, res);
@@ -150,7 +150,7 @@ void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *re
         mock_http_respond_json(res, 201, o);
         cJSON_Delete(o);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_Delete(body);
 }
 
@@ -229,7 +229,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id, mock_docker_ex
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, exec_id);
     if (!e) { /* removed with its container meanwhile */
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         exec_output *none = calloc(1, sizeof *none);
         if (!none)
             abort();
@@ -243,7 +243,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id, mock_docker_ex
     bool tty = e->tty || cJSON_IsTrue(dk_body_get(e->config, "Tty"));
     e->running = true;
     e->pid = d->next_pid++;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
 
     mock_docker_exec_result r = {OSH_BUF_INIT, OSH_BUF_INIT, 0, false, false, 0, in};
     dk_exec_run(d, container_id, cmd, &r);
@@ -271,7 +271,7 @@ static exec_output *run_exec(mock_docker *d, const char *exec_id, mock_docker_ex
         e->exit_code = r.exit_code;
         e->exit_null = r.exit_code_null;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     osh_buf_free(&r.out);
     osh_buf_free(&r.err);
     return o;
@@ -333,7 +333,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
     char exec_id[DK_ID_LEN + 1] = "";
     if (e)
         snprintf(exec_id, sizeof exec_id, "%s", e->id);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (!e) {
         dk_error(res, 404, "No such exec instance: %s", id);
         return;
@@ -379,7 +379,7 @@ static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, id);
     if (!e) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 404, "No such exec instance: %s", id);
         return;
     }
@@ -409,7 +409,7 @@ static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res
     cJSON_AddStringToObject(o, "ContainerID", e->container_id);
     cJSON_AddStringToObject(o, "DetachKeys", "");
     cJSON_AddNumberToObject(o, "Pid", e->pid);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_respond_json(res, 200, o);
     cJSON_Delete(o);
 }

@@ -152,7 +152,7 @@ static int run_simple(exec_env *env, char **argv, size_t argc, osh_buf *out, osh
             }
             free(path);
         }
-        pthread_mutex_unlock(&env->d->lock);
+        dk_unlock(env->d);
         return status;
     }
     osh_buf_appendf(err, "sh: 1: %s: not found\n", cmd);

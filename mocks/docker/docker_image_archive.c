@@ -139,7 +139,7 @@ void dk_image_export(mock_docker *d, const mock_http_request *req, const char *s
     osh_buf tar = OSH_BUF_INIT;
     pthread_mutex_lock(&d->lock);
     bool ok = export_locked(d, names, n, &tar);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     free(names);
     if (ok)
         dk_respond_chunked(res, 200, "application/x-tar", tar.data, tar.len);
@@ -277,7 +277,7 @@ void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_respo
             for (const cJSON *e = manifest->child; e; e = e->next)
                 if (load_entry(d, &l, e, &out) != 0)
                     break;
-            pthread_mutex_unlock(&d->lock);
+            dk_unlock(d);
         }
         cJSON_Delete(manifest);
     }

@@ -73,7 +73,7 @@ static void image_inspect(mock_docker *d, const char *name, mock_http_response *
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     cJSON *o = img ? dk_image_inspect_json(img) : NULL;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (!o) {
         dk_error(res, 404, "no such image: %s: No such image: %s", name, name);
         return;
@@ -337,7 +337,7 @@ static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_r
     pthread_mutex_lock(&d->lock);
     int status = pull_locked(d, repo, use_tag, mock_http_request_header(req, "X-Registry-Auth"),
                              &out, &message);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (status)
         dk_error(res, status, "%s", message);
     else
@@ -358,19 +358,19 @@ static void image_tag(mock_docker *d, const char *name, const mock_http_request 
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     if (!img) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 404, "No such image: %s", name);
         return;
     }
     if (!repo || !*repo) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 400, "repository name must have at least one component");
         return;
     }
     char *ref = osh_str_printf("%s:%s", repo, tag && *tag ? tag : "latest");
     dk_image_add_tag(d, img, ref);
     free(ref);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_respond(res, 201, NULL, "", 0);
 }
 
@@ -475,12 +475,12 @@ static void image_remove(mock_docker *d, const char *name, const mock_http_reque
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     if (!img) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 404, "No such image: %s", name);
         return;
     }
     cJSON *arr = remove_locked(d, img, name, dk_query_bool(req, "force"), res);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (arr) {
         mock_http_respond_json(res, 200, arr);
         cJSON_Delete(arr);
@@ -577,7 +577,7 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
         cJSON_AddNumberToObject(o, "VirtualSize", (double)img->size);
         cJSON_AddItemToArray(arr, o);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_Delete(f);
     mock_http_respond_json(res, 200, arr);
     cJSON_Delete(arr);

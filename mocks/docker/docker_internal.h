@@ -98,6 +98,10 @@ typedef struct dk_container {
     long exits;          /* how many times it stopped running (wait condition=next-exit) */
     int attached;        /* open attach streams */
     bool remove_on_detach; /* AutoRemove waits for the attach streams to get the output */
+    /* docker_inspect_cache.c: the last inspect answer, good while the world's generation
+     * is still inspect_generation (0 = none) */
+    osh_buf inspect_body;
+    uint64_t inspect_generation;
 } dk_container;
 
 typedef struct dk_image {
@@ -198,7 +202,25 @@ struct mock_docker {
     long next_seq;
     int next_pid, next_subnet;
     uint64_t rng;
+    /* Bumped by every dk_unlock: any change to anything an inspect answer shows (the
+     * container, its networks, images, execs) drops every cached answer. */
+    uint64_t generation;
+    bool inspect_cache_off;      /* mock_docker_set_inspect_cache(d, false) */
 };
+
+/* Release the instance lock. The one way to do it after touching the state: it bumps
+ * d->generation, so no write path can forget to invalidate the inspect cache. */
+static inline void dk_unlock(mock_docker *d)
+{
+    d->generation++;
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Release it where nothing any inspect answer shows has changed (the inspect path itself). */
+static inline void dk_unlock_unchanged(mock_docker *d)
+{
+    pthread_mutex_unlock(&d->lock);
+}
 
 /* ---- docker_state.c: identity, lookup, small helpers ---------------------------------- */
 void dk_random_hex(mock_docker *d, char *out, size_t n);  /* n hex chars + NUL */
@@ -279,13 +301,20 @@ bool dk_route_volumes(mock_docker *d, const char *method, const char *path,
 dk_container *dk_container_build(mock_docker *d, const char *name, cJSON *body, dk_image *img);
 void dk_container_set_running(mock_docker *d, dk_container *c);
 cJSON *dk_container_inspect_json(mock_docker *d, dk_container *c);
+
+/* ---- docker_inspect_cache.c: GET /containers/{id}/json answers kept between changes ---- */
+/* Append c's inspect body (compact JSON and "\n", as mock_http_respond_json writes it) to
+ * out: the cached bytes when the world has not changed since they were built, else built
+ * afresh (and kept). Lock held. */
+void dk_inspect_body(mock_docker *d, dk_container *c, osh_buf *out);
 cJSON *dk_container_summary_json(mock_docker *d, dk_container *c);
 void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const char *error,
                              bool oom);
 void dk_fire_event(mock_docker *d, const char *id, mock_docker_event ev);
 void dk_after_exit(mock_docker *d, const char *id);
-/* Called with the lock held at each inspect: health and exit scripts. */
-void dk_apply_inspect_script(mock_docker *d, dk_container *c);
+/* Called with the lock held at each inspect: health and exit scripts. True when that
+ * changed what the inspect answer shows (health, state). */
+bool dk_apply_inspect_script(mock_docker *d, dk_container *c);
 void dk_apply_start_script(mock_docker *d, dk_container *c);
 void dk_apply_log_open_script(mock_docker *d, dk_container *c);
 void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const char *text);

@@ -66,14 +66,14 @@ static int log_next(void *ctx, osh_buf *out)
     pthread_mutex_lock(&ls->d->lock);
     dk_container *c = dk_find_container_by_id(ls->d, ls->id);
     if (!c) {
-        pthread_mutex_unlock(&ls->d->lock);
+        dk_unlock(ls->d);
         return MOCK_HTTP_STREAM_END;
     }
     for (; ls->next < c->log_count; ls->next++)
         if (wanted(ls, &c->logs[ls->next]))
             emit_line(ls, &c->logs[ls->next], out);
     bool more = ls->follow && c->status == DK_RUNNING;
-    pthread_mutex_unlock(&ls->d->lock);
+    dk_unlock(ls->d);
     return more ? MOCK_HTTP_STREAM_MORE : MOCK_HTTP_STREAM_END;
 }
 
@@ -130,7 +130,7 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
         }
         ls->next = start;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     /* dockerd 20.10 sends logs without a Content-Type. */
     mock_http_respond_stream(res, 200, NULL, log_next, ls, free);
     return true;

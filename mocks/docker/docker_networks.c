@@ -199,7 +199,7 @@ static void network_create(mock_docker *d, const mock_http_request *req, mock_ht
         if (strcmp(d->networks[i]->name, name) == 0)
             existing = d->networks[i];
     if (existing && (cJSON_IsTrue(dk_body_get(body, "CheckDuplicate")) || existing->builtin)) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         if (existing->builtin)
             dk_error(res, 403, "%s is a pre-defined network and cannot be created", name);
         else
@@ -230,7 +230,7 @@ static void network_create(mock_docker *d, const mock_http_request *req, mock_ht
     } else {
         cJSON_AddStringToObject(o, "Warning", "");
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_respond_json(res, 201, o);
     cJSON_Delete(o);
     cJSON_Delete(body);
@@ -297,7 +297,7 @@ static void network_list(mock_docker *d, const mock_http_request *req, mock_http
             continue;
         cJSON_AddItemToArray(arr, network_json_full(d, n, false));
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_Delete(f);
     mock_http_respond_json(res, 200, arr);
     cJSON_Delete(arr);
@@ -308,7 +308,7 @@ static void network_inspect(mock_docker *d, const char *ref, mock_http_response 
     pthread_mutex_lock(&d->lock);
     dk_network *n = resolve(d, ref, AMBIG_INSPECT, res, true);
     cJSON *o = n ? dk_network_json(d, n) : NULL;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (o) {
         mock_http_respond_json(res, 200, o);
         cJSON_Delete(o);
@@ -334,7 +334,7 @@ static void network_remove(mock_docker *d, const char *ref, mock_http_response *
         dk_network_free(n);
         mock_http_respond_empty(res, 204);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
 }
 
 static void network_connect(mock_docker *d, const char *ref, bool connect,
@@ -375,7 +375,7 @@ static void network_connect(mock_docker *d, const char *ref, bool connect,
     } else {
         mock_http_respond_empty(res, 200);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_Delete(body);
 }
 

@@ -57,7 +57,7 @@ static void set_health(dk_container *c, const char *status)
     snprintf(c->health, sizeof c->health, "%s", status);
 }
 
-static void scripted_health(dk_container *c)
+static bool scripted_health(dk_container *c)
 {
     const dk_script *s = &c->script;
     const char *status;
@@ -73,14 +73,16 @@ static void scripted_health(dk_container *c)
         /* No script: the first check passes after the first inspect. */
         status = c->inspects <= 1 ? "starting" : "healthy";
     }
-    if (strcmp(status, c->health) != 0 || strcmp(status, "unhealthy") == 0)
-        set_health(c, status);
+    if (strcmp(status, c->health) == 0 && strcmp(status, "unhealthy") != 0)
+        return false;
+    set_health(c, status);
+    return true;
 }
 
-void dk_apply_inspect_script(mock_docker *d, dk_container *c)
+bool dk_apply_inspect_script(mock_docker *d, dk_container *c)
 {
     if (c->status != DK_RUNNING)
-        return;
+        return false;
     dk_script *s = &c->script;
     for (size_t i = 0; i < s->log_count; i++) {
         dk_scripted_log *l = &s->logs[i];
@@ -92,10 +94,9 @@ void dk_apply_inspect_script(mock_docker *d, dk_container *c)
     if (s->exit_at_inspect > 0 && c->inspects >= s->exit_at_inspect) {
         dk_container_set_exited(d, c, s->exit_code, s->exit_error, s->exit_oom);
         s->exit_at_inspect = 0; /* once per start */
-        return;
+        return true;
     }
-    if (c->has_health && !c->health_forced)
-        scripted_health(c);
+    return c->has_health && !c->health_forced && scripted_health(c);
 }
 
 void dk_apply_start_script(mock_docker *d, dk_container *c)

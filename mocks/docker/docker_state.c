@@ -154,7 +154,7 @@ dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_htt
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     if (!c) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 404, "No such container: %s", ref);
     }
     return c;
@@ -437,6 +437,7 @@ void dk_container_free(dk_container *c)
         free(c->endpoints[i].network_name);
     }
     free(c->endpoints);
+    osh_buf_free(&c->inspect_body);
     dk_files_free(c);
     free(c);
 }

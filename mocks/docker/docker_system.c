@@ -183,7 +183,7 @@ bool dk_route_system(mock_docker *d, const char *method, const char *path,
         return false;
     pthread_mutex_lock(&d->lock);
     cJSON *doc = strcmp(path, "/version") == 0 ? version_json(d) : info_json(d);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_respond_json(res, 200, doc);
     cJSON_Delete(doc);
     return true;

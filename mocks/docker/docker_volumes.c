@@ -80,7 +80,7 @@ static void volume_create(mock_docker *d, const mock_http_request *req, mock_htt
         given = hex;
     }
     if (!dk_valid_name(given)) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 400, "create %s: \"%s\" includes invalid characters for a local volume name, "
                  "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host "
                  "directory, use absolute path", given, given);
@@ -103,7 +103,7 @@ static void volume_create(mock_docker *d, const mock_http_request *req, mock_htt
         }
     }
     cJSON *o = volume_json(v);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     mock_http_respond_json(res, 201, o);
     cJSON_Delete(o);
     cJSON_Delete(body);
@@ -173,7 +173,7 @@ static void volume_list(mock_docker *d, const mock_http_request *req, mock_http_
             continue;
         cJSON_AddItemToArray(arr, volume_json(d->volumes[i]));
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     cJSON_AddNullToObject(o, "Warnings");
     cJSON_Delete(f);
     mock_http_respond_json(res, 200, o);
@@ -186,7 +186,7 @@ static void volume_remove(mock_docker *d, const char *name, const mock_http_requ
     pthread_mutex_lock(&d->lock);
     dk_volume *v = dk_find_volume(d, name);
     if (!v) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         if (dk_query_bool(req, "force"))
             mock_http_respond_empty(res, 204);
         else
@@ -195,7 +195,7 @@ static void volume_remove(mock_docker *d, const char *name, const mock_http_requ
     }
     char *users = users_of(d, name);
     if (users[0]) {
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         dk_error(res, 409, "remove %s: volume is in use - [%s]", name, users);
         free(users);
         return;
@@ -209,7 +209,7 @@ static void volume_remove(mock_docker *d, const char *name, const mock_http_requ
         }
     dk_volume_free(v);
     mock_docker_hooks h = d->hooks;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (h.volume_removed)
         h.volume_removed(h.ctx, d, name);
     mock_http_respond_empty(res, 204);
@@ -235,7 +235,7 @@ bool dk_route_volumes(mock_docker *d, const char *method, const char *path,
         pthread_mutex_lock(&d->lock);
         dk_volume *v = dk_find_volume(d, name);
         cJSON *o = v ? volume_json(v) : NULL;
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         if (!o) {
             dk_error(res, 404, "get %s: no such volume", name);
             return true;

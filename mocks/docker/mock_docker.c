@@ -164,14 +164,21 @@ void mock_docker_set_hooks(mock_docker *d, const mock_docker_hooks *hooks)
         d->hooks = *hooks;
     else
         memset(&d->hooks, 0, sizeof d->hooks);
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
+}
+
+void mock_docker_set_inspect_cache(mock_docker *d, bool on)
+{
+    pthread_mutex_lock(&d->lock);
+    d->inspect_cache_off = !on;
+    dk_unlock(d);
 }
 
 void dk_fire_event(mock_docker *d, const char *id, mock_docker_event ev)
 {
     pthread_mutex_lock(&d->lock);
     mock_docker_hooks h = d->hooks;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     if (h.container_event)
         h.container_event(h.ctx, d, id, ev);
 }
@@ -240,7 +247,7 @@ cJSON *mock_docker_state_json(mock_docker *d)
             cJSON_AddNullToObject(o, "ExitCode");
         cJSON_AddItemToArray(es, o);
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     return s;
 }
 
@@ -251,7 +258,7 @@ cJSON *mock_docker_state_json(mock_docker *d)
         pthread_mutex_lock(&(d)->lock);                                                    \
         dk_container *c = dk_find_container((d), (ref));                                   \
         if (!c) {                                                                          \
-            pthread_mutex_unlock(&(d)->lock);                                              \
+            dk_unlock_unchanged((d)); /* none found: nothing changed */      \
             return missing;                                                                \
         }                                                                                  \
         body;                                                                              \
@@ -261,7 +268,7 @@ char *mock_docker_container_id(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *id = osh_str_dup(c->id);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return id;
     });
 }
@@ -270,7 +277,7 @@ char *mock_docker_container_name(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *name = osh_str_dup(c->name);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return name;
     });
 }
@@ -279,7 +286,7 @@ cJSON *mock_docker_container_create_body(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         cJSON *b = cJSON_Duplicate(c->body, true);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return b;
     });
 }
@@ -289,7 +296,7 @@ static cJSON *array_field(mock_docker *d, const char *ref, bool host_config, con
     WITH_CONTAINER(d, ref, NULL, {
         const cJSON *src = host_config ? dk_body_get(dk_host_config(c), key) : dk_body_get(c->body, key);
         cJSON *copy = cJSON_IsArray(src) ? cJSON_Duplicate(src, true) : cJSON_CreateArray();
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return copy;
     });
 }
@@ -313,7 +320,7 @@ char *mock_docker_container_hostname(mock_docker *d, const char *ref)
 {
     WITH_CONTAINER(d, ref, NULL, {
         char *h = dk_effective_hostname(c);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return h;
     });
 }
@@ -331,7 +338,7 @@ int mock_docker_container_state_get(mock_docker *d, const char *ref,
             strcpy(out->health, c->health);
         out->inspect_count = c->inspects;
         out->restart_count = c->restart_count;
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock_unchanged(d);
         return 0;
     });
 }
@@ -346,7 +353,7 @@ int mock_docker_set_health(mock_docker *d, const char *ref, const char *status)
             c->failing_streak = strcmp(status, "unhealthy") == 0 ? c->failing_streak + 1 : 0;
             rc = 0;
         }
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         return rc;
     });
 }
@@ -362,7 +369,7 @@ int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
             dk_container_set_exited(d, c, exit_code, error, oom_killed);
             rc = 0;
         }
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         mock_http_server_wake(d->http);
         if (rc == 0)
             dk_after_exit(d, id);
@@ -374,7 +381,7 @@ int mock_docker_append_log(mock_docker *d, const char *ref, int stream, const ch
 {
     WITH_CONTAINER(d, ref, -1, {
         dk_container_append_log(d, c, stream == 2 ? 2 : 1, line);
-        pthread_mutex_unlock(&d->lock);
+        dk_unlock(d);
         mock_http_server_wake(d->http);
         return 0;
     });
@@ -393,7 +400,7 @@ int mock_docker_file_read(mock_docker *d, const char *ref, const char *path, osh
         osh_buf_append(out, f->data.data, f->data.len);
         rc = 0;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     free(norm);
     return rc;
 }
@@ -414,7 +421,7 @@ int mock_docker_file_write(mock_docker *d, const char *ref, const char *path,
         osh_buf_append(&f->data, data, len);
         rc = 0;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     free(norm);
     return rc;
 }
@@ -431,7 +438,7 @@ int mock_docker_file_remove(mock_docker *d, const char *ref, const char *path)
         dk_file_remove_tree(c, norm);
         rc = 0;
     }
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     free(norm);
     return rc;
 }
@@ -444,7 +451,7 @@ cJSON *mock_docker_volume_names(mock_docker *d)
     pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < d->volume_count; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateString(d->volumes[i]->name));
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     return arr;
 }
 
@@ -452,7 +459,7 @@ bool mock_docker_volume_exists(mock_docker *d, const char *name)
 {
     pthread_mutex_lock(&d->lock);
     bool found = dk_find_volume(d, name) != NULL;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     return found;
 }
 
@@ -485,6 +492,6 @@ char *mock_docker_find_volume_mount(mock_docker *d, const char *volume, const ch
             best = c;
     }
     char *id = best ? osh_str_dup(best->id) : NULL;
-    pthread_mutex_unlock(&d->lock);
+    dk_unlock(d);
     return id;
 }

@@ -117,6 +117,11 @@ typedef struct mock_docker_hooks {
 /* Register (replace) the hooks of an instance; NULL removes them. Copied. */
 void mock_docker_set_hooks(mock_docker *d, const mock_docker_hooks *hooks);
 
+/* GET /containers/{c}/json answers are kept between changes of the instance's state (on by
+ * default) and rebuilt after any change: the bytes are always those a fresh build gives.
+ * Off builds every answer afresh (tests compare the two). */
+void mock_docker_set_inspect_cache(mock_docker *d, bool on);
+
 /* ---- C API on containers (each takes the instance lock; see LOCKING) --------------------
  * `ref` is what a client could use: full ID, name (with or without '/'), or a unique ID
  * prefix. Functions returning int give 0, or -1 when no such container/file. */
