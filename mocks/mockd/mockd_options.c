@@ -7,6 +7,7 @@
 #include "agent_sandbox.h"
 #include "mockd_options.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 const char mockd_usage[] =
@@ -150,30 +151,32 @@ static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
     return -1;
 }
 
+/* A world scenario is a few KiB; the limit only stops a mistaken path (/dev/zero). */
+#define MOCKD_SCENARIO_FILE_MAX ((size_t)64 * 1024 * 1024)
+
 static int read_scenario(mockd_options *o, char **error)
 {
-    FILE *f = fopen(o->scenario_path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: cannot read scenario: %s", o->scenario_path, strerror(errno));
+    char *why = NULL;
+    size_t len = 0;
+    char *text = osh_file_read(o->scenario_path, MOCKD_SCENARIO_FILE_MAX, &len, &why);
+    if (!text) {
+        *error = errno == EFBIG ? osh_str_printf("%s: cannot read scenario: larger than %zu bytes",
+                                                 o->scenario_path, MOCKD_SCENARIO_FILE_MAX)
+                                : osh_str_printf("%s: cannot read scenario: %s", o->scenario_path, strerror(errno));
+        free(why);
         return -1;
     }
-    osh_buf text = OSH_BUF_INIT;
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        osh_buf_append(&text, buf, n);
-    fclose(f);
     const char *end = NULL;
-    o->scenario = cJSON_ParseWithLengthOpts(osh_buf_str(&text), text.len + 1, &end, true);
+    o->scenario = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     if (!o->scenario || !cJSON_IsObject(o->scenario)) {
-        size_t offset = end ? (size_t)(end - osh_buf_str(&text)) : 0;
+        size_t offset = end ? (size_t)(end - text) : 0;
         *error = o->scenario ? osh_str_printf("%s: invalid scenario: expected a JSON object", o->scenario_path)
                              : osh_str_printf("%s: invalid scenario: JSON syntax error at byte %zu",
                                               o->scenario_path, offset);
-        osh_buf_free(&text);
+        free(text);
         return -1;
     }
-    osh_buf_free(&text);
+    free(text);
     /* Its keys are checked by mock_world_new(), the one validator of the world format. */
     o->docker_scenario = cJSON_GetObjectItemCaseSensitive(o->scenario, "docker");
     return 0;
