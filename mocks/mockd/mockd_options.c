@@ -130,12 +130,12 @@ static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
 {
     memset(e, 0, sizeof *e);
     e->spec = osh_str_dup(spec);
-    if (osh_str_starts_with(spec, "unix://") && spec[7]) {
-        e->unix_path = osh_str_dup(spec + 7);
+    const char *path = osh_str_after(spec, "unix://"), *hp = osh_str_after(spec, "tcp://");
+    if (path && *path) {
+        e->unix_path = osh_str_dup(path);
         return 0;
     }
-    if (osh_str_starts_with(spec, "tcp://")) {
-        const char *hp = spec + 6;
+    if (hp) {
         const char *colon = strrchr(hp, ':');
         char *end = NULL;
         long port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -208,22 +208,22 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
         bool release = strcmp(a, "--agent-sandbox") == 0;
         bool journal = strcmp(a, "--journal-entries") == 0;
-        if (osh_str_starts_with(a, "--agent-sandbox="))
-            release = true, value = a + 16;
-        else if (osh_str_starts_with(a, "--journal-entries="))
-            journal = true, value = a + 18;
-        else if (osh_str_starts_with(a, "--docker="))
-            docker = true, value = a + 9;
-        else if (osh_str_starts_with(a, "--scenario="))
-            scenario = true, value = a + 11;
-        else if (osh_str_starts_with(a, "--kube="))
-            kube = true, value = a + 7;
-        else if (osh_str_starts_with(a, "--kubeconfig-out="))
-            kubeconfig = true, value = a + 17;
-        else if (osh_str_starts_with(a, "--tls-cert="))
-            cert = true, value = a + 11;
-        else if (osh_str_starts_with(a, "--tls-key="))
-            key = true, value = a + 10;
+        if ((value = osh_str_after(a, "--agent-sandbox=")))
+            release = true;
+        else if ((value = osh_str_after(a, "--journal-entries=")))
+            journal = true;
+        else if ((value = osh_str_after(a, "--docker=")))
+            docker = true;
+        else if ((value = osh_str_after(a, "--scenario=")))
+            scenario = true;
+        else if ((value = osh_str_after(a, "--kube=")))
+            kube = true;
+        else if ((value = osh_str_after(a, "--kubeconfig-out=")))
+            kubeconfig = true;
+        else if ((value = osh_str_after(a, "--tls-cert=")))
+            cert = true;
+        else if ((value = osh_str_after(a, "--tls-key=")))
+            key = true;
         else if ((docker || scenario || kube || kubeconfig || cert || key || release || journal) && i + 1 < argc)
             value = argv[++i];
         if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release && !journal) {

@@ -101,6 +101,14 @@ static void str_helpers(void **state)
     assert_true(osh_str_ends_with("a.json", ".json"));
     assert_false(osh_str_ends_with("n", ".json"));
     assert_true(osh_str_ieq("YES", "yes"));
+    const char *url = "unix:///run/docker.sock";
+    assert_ptr_equal(osh_str_after(url, "unix://"), url + strlen("unix://"));
+    assert_null(osh_str_after("tcp://h:1", "unix://"));
+    assert_null(osh_str_after("unix:/", "unix://")); /* shorter than the prefix */
+    assert_string_equal(osh_str_after("sha256:", "sha256:"), "");
+    assert_string_equal(osh_str_skip_prefix("sha256:abc", "sha256:"), "abc");
+    const char *bare = "abc";
+    assert_ptr_equal(osh_str_skip_prefix(bare, "sha256:"), bare);
     char *p = osh_str_printf("%s-%d", "x", 7);
     assert_string_equal(p, "x-7");
     free(p);
