@@ -16,7 +16,9 @@ char *osh_file_read(const char *path, size_t max, size_t *len, char **error)
     *error = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        *error = osh_str_printf("%s: %s", path, strerror(errno));
+        int why = errno;
+        *error = osh_str_printf("%s: %s", path, strerror(why));
+        errno = why;
         return NULL;
     }
     osh_buf b = OSH_BUF_INIT;
@@ -24,13 +26,18 @@ char *osh_file_read(const char *path, size_t max, size_t *len, char **error)
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len + n <= max)
         osh_buf_append(&b, chunk, n);
-    if (n > 0)
+    int why = 0;
+    if (n > 0) {
+        why = EFBIG;
         *error = osh_str_printf("%s: larger than %zu bytes", path, max);
-    else if (ferror(f))
-        *error = osh_str_printf("%s: read error", path);
+    } else if (ferror(f)) {
+        why = errno ? errno : EIO;
+        *error = osh_str_printf("%s: %s", path, strerror(why));
+    }
     fclose(f);
     if (*error) {
         osh_buf_free(&b);
+        errno = why;
         return NULL;
     }
     if (len)

@@ -8,7 +8,8 @@
 
 /* The bytes of the file at path, NUL-terminated (malloc'd; *len, when given, is the size
  * without the NUL). A file larger than max bytes is refused, never truncated. On failure:
- * NULL and *error = "PATH: reason" (malloc'd). */
+ * NULL, *error = "PATH: reason" (malloc'd) and errno saying why (ENOENT..., EFBIG when
+ * over max), so callers can tell a missing file from an unreadable one. */
 char *osh_file_read(const char *path, size_t max, size_t *len, char **error);
 
 /* fopen(path, "w") but the file is mode 0600 whatever the umask, also when it existed

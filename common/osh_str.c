@@ -29,6 +29,18 @@ char *osh_str_trim_dup(const char *s)
 
 bool osh_str_starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
+const char *osh_str_after(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+const char *osh_str_skip_prefix(const char *s, const char *prefix)
+{
+    const char *rest = osh_str_after(s, prefix);
+    return rest ? rest : s;
+}
+
 bool osh_str_ends_with(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);

@@ -11,6 +11,11 @@ char *osh_str_trim_dup(const char *s);
 void osh_str_trim_bounds(const char *s, size_t *start, size_t *len);
 bool osh_str_starts_with(const char *s, const char *prefix);
 bool osh_str_ends_with(const char *s, const char *suffix);
+/* What follows prefix in s, or NULL when s does not start with it: `osh_str_after(url,
+ * "unix://")` rather than `url + 7`, so no prefix length is ever written as a number. */
+const char *osh_str_after(const char *s, const char *prefix);
+/* s without prefix when it starts with it, else s itself ("sha256:HEX" and "HEX" -> "HEX"). */
+const char *osh_str_skip_prefix(const char *s, const char *prefix);
 /* asprintf that aborts on allocation failure instead of returning -1. */
 char *osh_str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* strdup that aborts on allocation failure; NULL in gives NULL out. */

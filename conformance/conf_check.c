@@ -13,6 +13,7 @@
 #include "conf_json.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 /* ---- helpers ---- */
@@ -137,27 +138,29 @@ static void check_exit(const cJSON *want, const conf_proc_result *p, const char 
 
 /* ---- files ---- */
 
-static char *slurp(const char *path, size_t *len)
+/* Files a scenario checks are small configs and keys; the limit only stops a mistaken
+ * path (a device, a huge log) from being read forever. */
+#define CONF_CHECKED_FILE_MAX ((size_t)64 * 1024 * 1024)
+
+/* The file's bytes, or NULL and *why (malloc'd, when why is given) "PATH: cannot read: ...". */
+static char *slurp(const char *path, size_t *len, char **why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return b.data ? osh_buf_detach(&b) : osh_str_dup("");
+    char *error = NULL;
+    char *data = osh_file_read(path, CONF_CHECKED_FILE_MAX, len, &error);
+    if (!data && why)
+        *why = errno == EFBIG ? osh_str_printf("%s: cannot read: larger than %zu bytes", path, CONF_CHECKED_FILE_MAX)
+                              : osh_str_printf("%s: cannot read: %s", path, strerror(errno));
+    free(error);
+    return data;
 }
 
 static void check_file_content(const cJSON *f, const char *path, const char *where, conf_result *r)
 {
     size_t len = 0;
-    char *data = slurp(path, &len);
+    char *why = NULL;
+    char *data = slurp(path, &len, &why);
     if (!data) {
-        fail_msg(r, where, osh_str_printf("%s: cannot read: %s", path, strerror(errno)));
+        fail_msg(r, where, why);
         return;
     }
     const cJSON *v;
@@ -168,7 +171,7 @@ static void check_file_content(const cJSON *f, const char *path, const char *whe
                                 osh_str_dup(v->valuestring), osh_str_dup(data));
     if ((v = cJSON_GetObjectItemCaseSensitive(f, "same_as"))) {
         size_t olen = 0;
-        char *other = slurp(v->valuestring, &olen);
+        char *other = slurp(v->valuestring, &olen, NULL);
         if (!other || olen != len || memcmp(other, data, len) != 0)
             conf_result_add_failure(r, where,
                                     osh_str_printf("%s: not byte-identical to %s", label, v->valuestring),
@@ -205,7 +208,7 @@ static void check_file_base64_of(const cJSON *f, const char *path, conf_observat
         return;
     }
     size_t len = 0;
-    char *data = slurp(path, &len);
+    char *data = slurp(path, &len, NULL);
     osh_buf enc = OSH_BUF_INIT;
     osh_base64_encode(&enc, data ? data : "", len);
     if (strcmp(osh_buf_str(&enc), want->valuestring) != 0)

@@ -19,6 +19,7 @@
 #include "conf_run.h"
 #include "conf_scenario.h"
 #include "conf_world_real.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 #ifndef OSH_VERSION
@@ -229,19 +230,21 @@ static int parse_options(int argc, char **argv, options *o)
     return -1;
 }
 
+/* A capabilities file names a handful of capabilities; bigger is a mistaken path. */
+#define CONF_CAPABILITIES_FILE_MAX ((size_t)1024 * 1024)
+
 /* {"missing": ["cap", ...]} -> the array (owned by *doc). */
 static int load_capabilities(const char *file, cJSON **doc)
 {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, strerror(errno));
+    char *error = NULL;
+    char *text = osh_file_read(file, CONF_CAPABILITIES_FILE_MAX, NULL, &error);
+    if (!text) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s\n", error);
+        free(error);
         return -1;
     }
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    *doc = cJSON_Parse(buf);
+    *doc = cJSON_Parse(text);
+    free(text);
     const char *why = NULL;
     if (!cJSON_IsObject(*doc))
         why = "not a JSON object";

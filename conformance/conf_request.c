@@ -29,12 +29,12 @@ static char *request_url(const char *base, const cJSON *req, char **socket_path)
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(req, "query");
     const char *query = cJSON_IsString(q) && *q->valuestring ? q->valuestring : NULL;
     *socket_path = NULL;
-    const char *host;
-    if (osh_str_starts_with(base, "unix://")) {
-        *socket_path = osh_str_dup(base + 7);
+    const char *host, *unix_path = osh_str_after(base, "unix://"), *tcp = osh_str_after(base, "tcp://");
+    if (unix_path) {
+        *socket_path = osh_str_dup(unix_path);
         host = "http://localhost";
-    } else if (osh_str_starts_with(base, "tcp://")) {
-        return osh_str_printf("http://%s%s%s%s", base + 6, path, query ? "?" : "", query ? query : "");
+    } else if (tcp) {
+        return osh_str_printf("http://%s%s%s%s", tcp, path, query ? "?" : "", query ? query : "");
     } else {
         host = base;
     }

@@ -10,6 +10,7 @@
 
 #include "conf_json.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 /* ---- validation ---- */
@@ -706,20 +707,12 @@ static void merge_defs(cJSON *doc, const cJSON *defs, const char *key)
 
 /* ---- loading ---- */
 
+/* A scenario is a few KiB; the limit only stops a mistaken path from being read forever. */
+#define CONF_SCENARIO_FILE_MAX ((size_t)16 * 1024 * 1024)
+
 static char *read_file(const char *path, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    return b.data ? osh_buf_detach(&b) : osh_str_dup("");
+    return osh_file_read(path, CONF_SCENARIO_FILE_MAX, NULL, error);
 }
 
 static char *base_id(const char *file)
@@ -819,13 +812,13 @@ static int cmp_str(const void *a, const void *b)
 static cJSON *load_defs(const char *dir, char **error)
 {
     char *path = osh_str_printf("%s/_common.json", dir);
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
+    char *text = read_file(path, error);
+    if (!text && errno == ENOENT) { /* the shared definitions are optional */
+        free(*error);
+        *error = NULL;
         free(path);
         return cJSON_CreateObject();
     }
-    fclose(probe);
-    char *text = read_file(path, error);
     if (!text) {
         free(path);
         return NULL;

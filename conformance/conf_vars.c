@@ -10,10 +10,11 @@
 /* Expand the ${...} whose body (without braces) is name; false when it is not ours. */
 static bool expand_one(osh_buf *out, const char *name, const cJSON *vars)
 {
-    if (strncmp(name, "repeat:", 7) == 0) {
+    const char *count = osh_str_after(name, "repeat:");
+    if (count) {
         char *end;
-        long n = strtol(name + 7, &end, 10);
-        if (end == name + 7 || *end != ':' || n < 0 || n > 1000000)
+        long n = strtol(count, &end, 10);
+        if (end == count || *end != ':' || n < 0 || n > 1000000)
             return false;
         for (long i = 0; i < n; i++)
             osh_buf_append_str(out, end + 1);

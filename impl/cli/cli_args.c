@@ -59,26 +59,29 @@ static const command_spec commands[] = {
 static int usage_error(char **error, const char *fmt, const char *arg)
 {
     *error = osh_str_printf(fmt, arg);
-    return 2;
+    return CLI_EXIT_USAGE;
 }
 
 static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
 
-/* -g/--gateway in any position before "--": consumes its value. 1 = consumed, 0 = not
- * this flag, 2 = missing value. */
-static int take_gateway(int argc, char **argv, int *i, cli_args *out)
+/* What take_gateway found at argv[*i]. */
+typedef enum gateway_flag { GATEWAY_FLAG_ABSENT, GATEWAY_FLAG_TAKEN, GATEWAY_FLAG_NO_VALUE } gateway_flag;
+
+/* -g/--gateway in any position before "--": consumes its value. */
+static gateway_flag take_gateway(int argc, char **argv, int *i, cli_args *out)
 {
+    static const char inline_form[] = "--gateway=";
     const char *a = argv[*i];
-    if (strncmp(a, "--gateway=", 10) == 0) {
-        out->gateway = a + 10;
-        return 1;
+    if (osh_str_starts_with(a, inline_form)) {
+        out->gateway = a + strlen(inline_form);
+        return GATEWAY_FLAG_TAKEN;
     }
     if (strcmp(a, "-g") != 0 && strcmp(a, "--gateway") != 0)
-        return 0;
+        return GATEWAY_FLAG_ABSENT;
     if (*i + 1 >= argc)
-        return 2;
+        return GATEWAY_FLAG_NO_VALUE;
     out->gateway = argv[++*i];
-    return 1;
+    return GATEWAY_FLAG_TAKEN;
 }
 
 int cli_parse_port(const char *text)
@@ -176,10 +179,10 @@ static int parse_command_args(int argc, char **argv, int i, const command_spec *
             out->exec_argc = argc - i - 1;
             break;
         }
-        int g = take_gateway(argc, argv, &i, out);
-        if (g == 2)
+        gateway_flag g = take_gateway(argc, argv, &i, out);
+        if (g == GATEWAY_FLAG_NO_VALUE)
             return usage_error(error, "a value is required for '%s' but none was supplied", a);
-        if (g == 1)
+        if (g == GATEWAY_FLAG_TAKEN)
             continue;
         if (a[0] == '-' && a[1] != '\0') {
             int rc = parse_flag(argc, argv, &i, c, out, error);
@@ -234,10 +237,10 @@ int cli_parse(int argc, char **argv, cli_args *out, char **error)
             out->command = CLI_VERSION;
             return 0;
         }
-        int g = take_gateway(argc, argv, &i, out);
-        if (g == 2)
+        gateway_flag g = take_gateway(argc, argv, &i, out);
+        if (g == GATEWAY_FLAG_NO_VALUE)
             return usage_error(error, "a value is required for '%s' but none was supplied", a);
-        if (g == 1)
+        if (g == GATEWAY_FLAG_TAKEN)
             continue;
         if (a[0] == '-')
             return usage_error(error, "unexpected argument '%s' found", a);

@@ -43,7 +43,15 @@ typedef struct cli_args {
     int sandbox_index;          /* argv index of "sandbox" or "driver" */
 } cli_args;
 
-/* Returns 0 and fills out, or 2 with a malloc'd message in *error (usage error). */
+/* The exit statuses of openshell (rules §3.5), the one table the commands return from;
+ * `doctor exec` alone passes on the command's own status instead. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAILED = 1, /* any failure at run time: Docker, Kubernetes, files, timeouts */
+    CLI_EXIT_USAGE = 2   /* a usage error found before any side effect */
+};
+
+/* Returns 0 and fills out, or CLI_EXIT_USAGE with a malloc'd message in *error. */
 int cli_parse(int argc, char **argv, cli_args *out, char **error);
 
 /* The usage text for a help topic ("" = top level). */

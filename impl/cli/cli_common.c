@@ -58,7 +58,7 @@ char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_roo
         cli_error("%s", gw_error_text(&err));
         gw_error_clear(&err);
         free(name);
-        *exit_code = 2;
+        *exit_code = CLI_EXIT_USAGE;
         return NULL;
     }
     return name;
@@ -92,7 +92,7 @@ static void clear_progress(void)
 
 static void show_progress(const char *text)
 {
-    const char *shown = osh_str_starts_with(text, "[progress] ") ? text + 11 : text;
+    const char *shown = osh_str_skip_prefix(text, "[progress] ");
     fputs("\r\x1b[K  ", stderr);
     cli_write_clean(stderr, shown);
     progress_shown = true;
@@ -113,7 +113,7 @@ void cli_render_event(void *ud, gw_event kind, const char *text)
     switch (kind) {
     case GW_EVENT_STATUS:
         fputs("  ", stderr);
-        cli_write_clean(stderr, osh_str_starts_with(text, "[status] ") ? text + 9 : text);
+        cli_write_clean(stderr, osh_str_skip_prefix(text, "[status] "));
         fputc('\n', stderr);
         break;
     case GW_EVENT_LOG:

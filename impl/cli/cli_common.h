@@ -10,7 +10,7 @@
 #include "gateway.h"
 
 /* Resolve and validate the gateway name. For start the active_gateway file is not consulted.
- * Returns a malloc'd name, or NULL after printing the error (*exit_code set to 2 or 1). */
+ * Returns a malloc'd name, or NULL after printing the error (*exit_code set to CLI_EXIT_USAGE). */
 char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_root, int *exit_code);
 /* The config root, or NULL after printing `HOME is not set`. */
 char *cli_config_root(void);

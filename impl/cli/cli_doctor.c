@@ -36,7 +36,7 @@ int cli_doctor_logs(const cli_args *a)
     fflush(stdout);
     if (gw_doctor_logs(&t, a->tail, a->follow, STDOUT_FILENO, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     }
     gw_error_clear(&err);
     free(remote);
@@ -53,11 +53,11 @@ int cli_doctor_exec(const cli_args *a)
         return code;
     gw_target t = {.name = name, .remote = remote, .ssh_key = a->ssh_key, .on_event = cli_render_event};
     gw_error err = GW_ERROR_INIT;
-    int exit_code = 1;
+    int exit_code = CLI_EXIT_FAILED;
     fflush(stdout);
     if (gw_doctor_exec(&t, a->exec_argv, a->exec_argc, STDOUT_FILENO, STDERR_FILENO, &exit_code, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         code = exit_code & 0xFF;
     }

@@ -25,7 +25,7 @@ static int open_command(const cli_args *a, char **root, char **name)
         free(*name);
         *name = NULL;
         cli_error("HOME is not set");
-        return 1;
+        return CLI_EXIT_FAILED;
     }
     *root = maybe_root;
     return 0;
@@ -43,7 +43,7 @@ int cli_gateway_stop(const cli_args *a)
     gw_error err = GW_ERROR_INIT;
     if (gw_stop(&t, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         fprintf(stderr, "\xE2\x9C\x93 Gateway %s stopped.\n", name);
     }
@@ -80,7 +80,7 @@ int cli_gateway_destroy(const cli_args *a)
     if (gw_destroy(&t, &err) != 0 || gw_metadata_remove(root, name, &err) != 0 ||
         gw_active_gateway_clear_if(root, name, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         sweep_config_temps(root, name);
         fprintf(stderr, "\xE2\x9C\x93 Gateway %s destroyed.\n", name);
@@ -102,7 +102,7 @@ int cli_gateway_info(const cli_args *a)
     gw_error err = GW_ERROR_INIT;
     if (gw_metadata_load(root, name, &m, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         printf("Gateway Info\n\n  Gateway: %s\n  Gateway endpoint: %s\n", m.name, m.gateway_endpoint);
         if (m.is_remote) {
@@ -137,7 +137,7 @@ static int list_gateways(const cli_args *a, const char *root)
     if (n < 0) {
         cli_error("%s", gw_error_text(&err));
         gw_error_clear(&err);
-        return 1;
+        return CLI_EXIT_FAILED;
     }
     if (n == 0) {
         printf("No gateways found.\n\nDeploy a gateway with: openshell gateway start\n");
@@ -166,7 +166,7 @@ int cli_gateway_select(const cli_args *a)
 {
     char *root = cli_config_root();
     if (!root)
-        return 1;
+        return CLI_EXIT_FAILED;
     int code = 0;
     if (!a->has_positional) {
         code = list_gateways(a, root);
@@ -175,13 +175,13 @@ int cli_gateway_select(const cli_args *a)
     }
     gw_error err = GW_ERROR_INIT;
     if (gw_validate_name(a->positional, &err) != 0)
-        code = 2;
+        code = CLI_EXIT_USAGE;
     else if (!gw_metadata_exists(root, a->positional)) {
         gw_fail(&err, GW_E_NOT_FOUND, "No gateway metadata found for '%s'", a->positional);
-        code = 1;
+        code = CLI_EXIT_FAILED;
     }
     else if (gw_active_gateway_write(root, a->positional, &err) != 0)
-        code = 1;
+        code = CLI_EXIT_FAILED;
     if (code)
         cli_error("%s", gw_error_text(&err));
     else

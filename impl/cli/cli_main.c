@@ -37,7 +37,7 @@ static int dispatch(int argc, char **argv, const cli_args *a)
     case CLI_DRIVER: return openshell_driver_main(argc - a->sandbox_index, argv + a->sandbox_index);
     case CLI_USAGE_ERROR: break;
     }
-    return 2;
+    return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     if (cli_parse(argc, argv, &a, &error) != 0) {
         fprintf(stderr, "error: %s\n\nFor more information, try 'openshell --help'.\n", error);
         free(error);
-        return 2;
+        return CLI_EXIT_USAGE;
     }
     int code = dispatch(argc, argv, &a);
     fflush(stdout);

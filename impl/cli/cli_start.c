@@ -84,12 +84,12 @@ static int deploy(const cli_args *a, const char *root, const char *name, bool fe
         fprintf(stderr, "x Gateway failed: %s\n", name);
         cli_write_clean(stderr, gw_error_text(&err));
         fputc('\n', stderr);
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         print_ready(name, &r);
         if (gw_active_gateway_write(root, name, &err) != 0) {
             cli_error("%s", gw_error_text(&err));
-            code = 1;
+            code = CLI_EXIT_FAILED;
         } else {
             fprintf(stderr, "\xE2\x9C\x93 Active gateway set to '%s'\n", name);
         }
@@ -113,9 +113,9 @@ int cli_gateway_start(const cli_args *a)
     char *root = NULL;
     if (gw_tls_wanted(a->plaintext, getenv("NAV_GATEWAY_TLS_ENABLED"), &fetch, &err) != 0) {
         cli_error("%s", gw_error_text(&err));
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else if (!(root = cli_config_root())) {
-        code = 1;
+        code = CLI_EXIT_FAILED;
     } else {
         code = deploy(a, root, name, fetch);
     }

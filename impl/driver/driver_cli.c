@@ -172,39 +172,18 @@ static int run_probe(int argc, char **argv)
     return 0;
 }
 
-/* A SandboxSpec is small; this only stops --spec /dev/zero from reading forever. */
-#define SPEC_FILE_LIMIT (16 * 1024 * 1024)
-
 static sandbox_spec *read_spec(const char *path, int *exit_code)
 {
     *exit_code = EXIT_USAGE;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "error: --spec %s: cannot read: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= SPEC_FILE_LIMIT)
-        osh_buf_append(&b, chunk, n);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    osh_buf_append(&b, "", 0);
     char *error = NULL;
     sandbox_spec *spec = NULL;
-    if (bad)
-        error = osh_str_dup("cannot read the file");
-    else if (b.len > SPEC_FILE_LIMIT)
-        error = osh_str_printf("larger than %d bytes", SPEC_FILE_LIMIT);
-    else if (strlen(b.data) != b.len)
-        error = osh_str_dup("not valid JSON (it contains a NUL byte)");
-    else
-        spec = sandbox_spec_parse_dialect(b.data, SANDBOX_SPEC_DRIVER, &error);
+    char *text = sandbox_cli_read_spec(path, &error);
+    if (text)
+        spec = sandbox_spec_parse_dialect(text, SANDBOX_SPEC_DRIVER, &error);
     if (!spec)
         fprintf(stderr, "error: --spec %s: %s\n", path, error);
     free(error);
-    osh_buf_free(&b);
+    free(text);
     return spec;
 }
 

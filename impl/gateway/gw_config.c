@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 char *gw_config_root(gw_error *err)
@@ -117,27 +118,26 @@ int gw_metadata_parse(const char *text, gw_metadata *m, gw_error *err)
     return 0;
 }
 
-char *gw_read_file(const char *path, size_t *len)
+/* Metadata and the active-gateway file are a few hundred bytes; the limit only stops a
+ * mistaken path (/dev/zero) from being read forever. */
+#define GW_CONFIG_FILE_MAX ((size_t)1024 * 1024)
+
+/* The file's text, or NULL with errno saying why (ENOENT when there is none). */
+static char *read_config_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    if (len)
-        *len = b.len;
-    return osh_buf_detach(&b);
+    char *why = NULL;
+    char *text = osh_file_read(path, GW_CONFIG_FILE_MAX, NULL, &why);
+    int saved = errno;
+    free(why);
+    errno = saved;
+    return text;
 }
 
 int gw_metadata_load(const char *root, const char *name, gw_metadata *m, gw_error *err)
 {
     memset(m, 0, sizeof(*m));
     char *path = gw_metadata_path(root, name);
-    char *text = gw_read_file(path, NULL);
+    char *text = read_config_file(path);
     int rc;
     if (!text && errno == ENOENT)
         rc = gw_fail(err, GW_E_NOT_FOUND,
@@ -233,7 +233,7 @@ int gw_metadata_list(const char *root, gw_metadata **out, gw_error *err)
         if (!osh_str_ends_with(de->d_name, "_metadata.json"))
             continue;
         char *path = osh_str_printf("%s/%s", dir_path, de->d_name);
-        char *text = gw_read_file(path, NULL);
+        char *text = read_config_file(path);
         gw_metadata m;
         if (text && gw_metadata_parse(text, &m, NULL) == 0) {
             gw_metadata *grown = realloc(list, sizeof(*list) * (size_t)(n + 1));
@@ -263,7 +263,7 @@ void gw_metadata_list_free(gw_metadata *list, int n)
 char *gw_active_gateway_read(const char *root)
 {
     char *path = gw_active_gateway_path(root);
-    char *text = gw_read_file(path, NULL);
+    char *text = read_config_file(path);
     free(path);
     if (!text)
         return NULL;

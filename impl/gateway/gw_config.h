@@ -67,6 +67,5 @@ void gw_mtls_recover(const char *dir);
  * where it would be created) must be a directory this process can create files in; else
  * GW_E_IO with `config directory {root} is not writable: ...`. Leaves nothing behind. */
 int gw_config_root_check_writable(const char *root, gw_error *err);
-char *gw_read_file(const char *path, size_t *len);
 
 #endif

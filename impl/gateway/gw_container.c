@@ -8,6 +8,10 @@
 #include "gw_timing.h"
 #include "osh_str.h"
 
+/* rules §4.9: a start refused because the host port is still allocated is tried up to this
+ * many times. */
+#define GW_START_ATTEMPTS 5
+
 static bool names_include(const cJSON *names, const char *want)
 {
     const cJSON *n;
@@ -195,13 +199,13 @@ int gw_container_start(gw_ctx *ctx, gw_error *err)
     static const long ok[] = {204, 200, 304, 409, 0};
     char *path = osh_str_printf("/containers/%s/start", ctx->resource);
     int rc = -1;
-    for (int attempt = 1; attempt <= 5; attempt++) {
+    for (int attempt = 1; attempt <= GW_START_ATTEMPTS; attempt++) {
         gw_error e = GW_ERROR_INIT;
         if (gw_docker_json(ctx, "POST", path, NULL, ok, NULL, NULL, &e) == 0) {
             rc = 0;
             break;
         }
-        if (attempt < 5 && port_already_allocated(&e)) {
+        if (attempt < GW_START_ATTEMPTS && port_already_allocated(&e)) {
             gw_error_clear(&e);
             gw_sleep_backoff(attempt);
             continue;

@@ -7,6 +7,9 @@
 #include "gw_timing.h"
 #include "osh_str.h"
 
+/* rules §9.4: an image delete answered 409 (still in use) is tried up to this many times. */
+#define GW_IMAGE_DELETE_ATTEMPTS 5
+
 static void ignore_call(gw_ctx *ctx, const char *method, const char *path, const cJSON *body)
 {
     gw_error ignored = GW_ERROR_INIT;
@@ -48,7 +51,7 @@ static void remove_image(gw_ctx *ctx, const char *id)
     static const long ok[] = {200, 204, 404, 0};
     char *path = osh_str_printf("/images/%s?force=true&noprune=true", id);
     gw_error e = GW_ERROR_INIT;
-    for (int attempt = 1; attempt <= 5; attempt++) {
+    for (int attempt = 1; attempt <= GW_IMAGE_DELETE_ATTEMPTS; attempt++) {
         if (attempt > 1)
             gw_sleep_nominal(500);
         gw_error_clear(&e);

@@ -15,15 +15,18 @@
 
 #include "osh_str.h"
 
+/* What separates a file's name from the writer's pid in "{file}.tmp.{pid}". */
+#define TEMP_MARK ".tmp."
+
 /* The pid of a "{file}.tmp.{pid}" name, or 0 when the name is not one. */
 static long temp_pid(const char *name)
 {
-    const char *mark = strstr(name, ".tmp.");
+    const char *mark = strstr(name, TEMP_MARK);
     if (!mark || mark == name)
         return 0;
-    while (strstr(mark + 1, ".tmp."))
-        mark = strstr(mark + 1, ".tmp.");
-    const char *digits = mark + 5;
+    while (strstr(mark + 1, TEMP_MARK))
+        mark = strstr(mark + 1, TEMP_MARK);
+    const char *digits = mark + strlen(TEMP_MARK);
     if (!*digits || strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 9)
         return 0;
     return strtol(digits, NULL, 10);
@@ -44,7 +47,7 @@ static void sweep(const char *dir, const char *prefix)
     struct dirent *de;
     while ((de = readdir(d))) {
         long pid = temp_pid(de->d_name);
-        if (pid <= 0 || (prefix && (strncmp(de->d_name, prefix, plen) != 0 || strncmp(de->d_name + plen, ".tmp.", 5) != 0)))
+        if (pid <= 0 || (prefix && (strncmp(de->d_name, prefix, plen) != 0 || !osh_str_starts_with(de->d_name + plen, TEMP_MARK))))
             continue;
         if (process_gone(pid)) {
             char *path = osh_str_printf("%s/%s", dir, de->d_name);

@@ -1,6 +1,6 @@
 /* gw_health.c: the health wait (rules §7.2): 180 attempts of drain, log-marker checks,
  * inspect, exit and health decisions, with the log follower running alongside. */
-#include "gw_internal.h"
+#include "gw_answers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +114,7 @@ int gw_log_markers_check(const gw_log_ring *ring, gw_marker_state *st, gw_error 
     return 0;
 }
 
-static char *exit_text(const cJSON *inspect)
+char *gw_exit_text(const cJSON *inspect)
 {
     const cJSON *code = gw_json_path(inspect, "State.ExitCode");
     const char *error = gw_json_string(inspect, "State.Error");
@@ -148,7 +148,7 @@ static int attempt(health_state *h, int i, gw_error *err)
         /* The stream ends once the container stops: wait briefly so its last lines count. */
         gw_log_follower_wait_end(h->follower, gw_wait_bound_ms(1000));
         drain(h);
-        char *text = exit_text(inspect);
+        char *text = gw_exit_text(inspect);
         result = fail_with_logs(h, err, text);
         free(text);
     } else if (health && strcmp(health, "healthy") == 0) {

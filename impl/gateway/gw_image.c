@@ -1,6 +1,6 @@
 /* gw_image.c: image readiness (rules §4.3): inspect, the local-only refusal, pulls with
  * X-Registry-Auth, and the remote platform pull and tag. */
-#include "gw_internal.h"
+#include "gw_answers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +28,7 @@ char *gw_registry_auth_header(const char *repo, const char *username, const char
     return osh_buf_detach(&b);
 }
 
-/* State of one pull stream: newline-separated JSON objects. */
-typedef struct pull_state {
-    gw_ctx *ctx;
-    docker_line_splitter lines;
-    gw_error err;
-    bool failed;
-    bool report_progress;
-} pull_state;
-
-static void pull_progress(pull_state *p, const cJSON *obj)
+static void pull_progress(gw_pull_state *p, const cJSON *obj)
 {
     const char *status = gw_json_string(obj, "status");
     const cJSON *cur = gw_json_path(obj, "progressDetail.current");
@@ -48,9 +39,9 @@ static void pull_progress(pull_state *p, const cJSON *obj)
                 gw_double_to_long(total->valuedouble / (1024.0 * 1024.0)));
 }
 
-static void pull_line(void *ud, const char *line, size_t len)
+void gw_pull_line(void *ud, const char *line, size_t len)
 {
-    pull_state *p = ud;
+    gw_pull_state *p = ud;
     if (p->failed)
         return;
     char *text = osh_str_ndup(line, len);
@@ -81,19 +72,19 @@ static void pull_line(void *ud, const char *line, size_t len)
 
 static int pull_data(void *ud, const char *data, size_t len)
 {
-    pull_state *p = ud;
-    docker_lines_feed(&p->lines, data, len, pull_line, p);
+    gw_pull_state *p = ud;
+    docker_lines_feed(&p->lines, data, len, gw_pull_line, p);
     return p->failed ? 1 : 0;
 }
 
 static int pull(gw_ctx *ctx, const char *path, const char *auth_header, bool report_progress, gw_error *err)
 {
-    pull_state p = {.ctx = ctx, .report_progress = report_progress};
+    gw_pull_state p = {.ctx = ctx, .report_progress = report_progress};
     docker_request req = {.method = "POST", .path = path, .header = auth_header, .on_data = pull_data, .data_ud = &p};
     docker_response resp = DOCKER_RESPONSE_INIT;
     int rc = docker_client_send(ctx->docker, &req, &resp, err);
     if (!p.failed)
-        docker_lines_finish(&p.lines, pull_line, &p);
+        docker_lines_finish(&p.lines, gw_pull_line, &p);
     if (p.failed) {
         gw_error_move(err, &p.err);
         rc = -1;

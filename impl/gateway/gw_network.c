@@ -6,6 +6,10 @@
 #include "gw_timing.h"
 #include "osh_str.h"
 
+/* rules §4.4: a network create answered 409 (the old one still in use) is tried up to this
+ * many times. */
+#define GW_NETWORK_CREATE_ATTEMPTS 5
+
 static void disconnect_endpoint(gw_ctx *ctx, const char *container)
 {
     cJSON *body = cJSON_CreateObject();
@@ -54,7 +58,7 @@ int gw_network_ensure(gw_ctx *ctx, gw_error *err)
     cJSON_AddStringToObject(body, "Driver", "bridge");
     cJSON_AddBoolToObject(body, "Attachable", 1);
     int rc = -1;
-    for (int attempt = 1; attempt <= 5; attempt++) {
+    for (int attempt = 1; attempt <= GW_NETWORK_CREATE_ATTEMPTS; attempt++) {
         if (attempt > 1) {
             gw_sleep_backoff(attempt - 1);
             if (gw_network_force_remove(ctx, err) != 0)
@@ -69,7 +73,7 @@ int gw_network_ensure(gw_ctx *ctx, gw_error *err)
             rc = 0;
             break;
         }
-        if (attempt == 5)
+        if (attempt == GW_NETWORK_CREATE_ATTEMPTS)
             gw_fail(err, GW_E_FAILED, "failed to create Docker network after retries (network still in use): %s",
                     ctx->resource);
     }

@@ -62,8 +62,9 @@ char *gw_ssh_resolve_host(const char *ssh_host)
         const char *p = osh_buf_str(&out);
         while (*p && !resolved) {
             size_t len = strcspn(p, "\n");
-            if (len > 9 && strncmp(p, "hostname ", 9) == 0) {
-                char *line = osh_str_ndup(p + 9, len - 9);
+            const char *value = osh_str_after(p, "hostname ");
+            if (value && value < p + len) {
+                char *line = osh_str_ndup(value, len - (size_t)(value - p));
                 resolved = osh_str_trim_dup(line);
                 free(line);
             }

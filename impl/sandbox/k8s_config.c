@@ -14,6 +14,7 @@
 #include "k8s_yaml.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 void k8s_config_free(k8s_config *c)
@@ -37,30 +38,16 @@ void k8s_config_free(k8s_config *c)
 }
 
 /* Credentials and kubeconfigs are small; a bigger "file" (/dev/zero...) is a mistake. */
-#define K8S_FILE_LIMIT (4L * 1024 * 1024)
+#define K8S_FILE_LIMIT ((size_t)4 * 1024 * 1024)
 
 static char *read_whole_file(const char *path, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= (size_t)K8S_FILE_LIMIT)
-        osh_buf_append(&b, chunk, n);
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    if (read_errno || b.len > (size_t)K8S_FILE_LIMIT) {
-        osh_buf_free(&b);
-        *error = read_errno ? osh_str_printf("cannot read %s: %s", path, strerror(read_errno))
-                            : osh_str_printf("cannot read %s: larger than %ld bytes", path, K8S_FILE_LIMIT);
-        return NULL;
-    }
-    osh_buf_append(&b, "", 0);
-    return osh_buf_detach(&b);
+    char *why = NULL;
+    char *text = osh_file_read(path, K8S_FILE_LIMIT, NULL, &why);
+    if (!text)
+        *error = osh_str_printf("cannot read %s", why);
+    free(why);
+    return text;
 }
 
 /* The named entry's inner object of a kubeconfig list: clusters[i].cluster where

@@ -67,44 +67,16 @@ static k8s_client *connect_client(const char *kubeconfig)
     return k8s_client_new(config);
 }
 
-/* A SandboxSpec is small; this only stops --spec /dev/zero from reading forever. */
-#define SPEC_FILE_LIMIT (16 * 1024 * 1024)
-
 static char *read_spec_file(const char *path, int *exit_code)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "error: --spec %s: cannot read: %s\n", path, strerror(errno));
+    char *why = NULL;
+    char *text = sandbox_cli_read_spec(path, &why);
+    if (!text) {
+        fprintf(stderr, "error: --spec %s: %s\n", path, why);
+        free(why);
         *exit_code = EXIT_USAGE;
-        return NULL;
     }
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= SPEC_FILE_LIMIT)
-        osh_buf_append(&b, chunk, n);
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    if (read_errno) {
-        fprintf(stderr, "error: --spec %s: cannot read: %s\n", path, strerror(read_errno));
-        osh_buf_free(&b);
-        *exit_code = EXIT_USAGE;
-        return NULL;
-    }
-    osh_buf_append(&b, "", 0);
-    if (b.len > SPEC_FILE_LIMIT) {
-        fprintf(stderr, "error: --spec %s: larger than %d bytes\n", path, SPEC_FILE_LIMIT);
-        osh_buf_free(&b);
-        *exit_code = EXIT_USAGE;
-        return NULL;
-    }
-    if (strlen(b.data) != b.len) {
-        fprintf(stderr, "error: --spec %s: not valid JSON (it contains a NUL byte)\n", path);
-        osh_buf_free(&b);
-        *exit_code = EXIT_USAGE;
-        return NULL;
-    }
-    return osh_buf_detach(&b);
+    return text;
 }
 
 typedef struct create_args {

@@ -1,9 +1,12 @@
 /* sandbox_cli_args.c: flag parsing shared by the `openshell sandbox` commands. */
 #include "sandbox_cli_args.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "osh_file.h"
 #include "osh_str.h"
 
 int sandbox_cli_usage_error(const char *usage, const char *fmt, const char *arg)
@@ -84,3 +87,22 @@ bool sandbox_cli_parse_u64(const char *text, unsigned long long *out)
     return true;
 }
 
+
+char *sandbox_cli_read_spec(const char *path, char **why)
+{
+    char *error = NULL;
+    size_t len = 0;
+    char *text = osh_file_read(path, SANDBOX_CLI_SPEC_FILE_LIMIT, &len, &error);
+    if (!text) {
+        *why = errno == EFBIG ? osh_str_printf("larger than %zu bytes", SANDBOX_CLI_SPEC_FILE_LIMIT)
+                              : osh_str_printf("cannot read: %s", strerror(errno));
+        free(error);
+        return NULL;
+    }
+    if (strlen(text) != len) {
+        *why = osh_str_dup("not valid JSON (it contains a NUL byte)");
+        free(text);
+        return NULL;
+    }
+    return text;
+}

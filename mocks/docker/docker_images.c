@@ -264,7 +264,7 @@ static void pull_stream(mock_docker *d, const dk_pullable *p, dk_image *have, co
     free(remote);
     /* dockerd downloads nothing when the image (its config) is already there */
     dk_image *img = have;
-    if (!have && !dk_find_image_by_id(d, id) && !layer_lines(out, p, id + 7))
+    if (!have && !dk_find_image_by_id(d, id) && !layer_lines(out, p, osh_str_skip_prefix(id, "sha256:")))
         return;
     if (!img) {
         img = pulled_image(d, p);
@@ -427,7 +427,8 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
     if (by_ref) {
         if (img->tag_count + img->digest_count == 1 && user && !force) {
             dk_error(res, 409, "conflict: unable to remove repository reference \"%s\" (must force) "
-                     "- container %.12s is using its referenced image %.12s", name, user->id, img->id + 7);
+                     "- container %.12s is using its referenced image %.12s",
+                     name, user->id, osh_str_skip_prefix(img->id, "sha256:"));
         } else {
             arr = cJSON_CreateArray();
             add_untag(arr, norm);
@@ -447,13 +448,13 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
         }
     } else if (running) {
         dk_error(res, 409, "conflict: unable to delete %.12s (cannot be forced) - image is being "
-                 "used by running container %.12s", img->id + 7, running->id);
+                 "used by running container %.12s", osh_str_skip_prefix(img->id, "sha256:"), running->id);
     } else if (img->tag_count > 1 && !force) {
         dk_error(res, 409, "conflict: unable to delete %.12s (must be forced) - image is referenced "
-                 "in multiple repositories", img->id + 7);
+                 "in multiple repositories", osh_str_skip_prefix(img->id, "sha256:"));
     } else if (stopped && !force) {
         dk_error(res, 409, "conflict: unable to delete %.12s (must be forced) - image is being used "
-                 "by stopped container %.12s", img->id + 7, stopped->id);
+                 "by stopped container %.12s", osh_str_skip_prefix(img->id, "sha256:"), stopped->id);
     } else {
         arr = cJSON_CreateArray();
         for (size_t i = 0; i < img->tag_count; i++)
@@ -542,20 +543,10 @@ static bool match_dangling_image(const char *want, void *ctx)
 
 static void image_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
-    cJSON *f;
-    if (dk_query_filters(req, res, &f) != 0)
-        return;
     static const char *const known[] = {"before", "dangling", "label", "reference", "since", NULL};
-    for (const cJSON *k = f ? f->child : NULL; k; k = k->next) {
-        bool ok = false;
-        for (size_t i = 0; known[i]; i++)
-            ok = ok || strcmp(k->string, known[i]) == 0;
-        if (!ok) {
-            dk_error(res, 400, "Invalid filter '%s'", k->string);
-            cJSON_Delete(f);
-            return;
-        }
-    }
+    cJSON *f;
+    if (dk_query_filters(req, known, res, &f) != 0)
+        return;
     cJSON *arr = cJSON_CreateArray();
     pthread_mutex_lock(&d->lock);
     for (size_t i = d->image_count; i-- > 0;) {

@@ -274,8 +274,11 @@ void dk_respond_chunked(mock_http_response *res, int status, const char *content
 bool dk_require_json(const mock_http_request *req, mock_http_response *res);
 /* Query flags as dockerd reads them: "1", "true", "True" are true. */
 bool dk_query_bool(const mock_http_request *req, const char *key);
-/* The decoded JSON filters parameter (NULL when absent); -1 with an error answered. */
-int dk_query_filters(const mock_http_request *req, mock_http_response *res, cJSON **out);
+/* The decoded JSON filters parameter (NULL when absent), every key one of known (a NULL-ended
+ * list, the keys the endpoint accepts); -1 with the error answered: 500 for JSON that is not
+ * an object, 400 "Invalid filter 'KEY'" for a key not in known, as dockerd does. */
+int dk_query_filters(const mock_http_request *req, const char *const known[], mock_http_response *res,
+                     cJSON **out);
 bool dk_filter_has(const cJSON *filters, const char *key);
 /* Does any value of filters[key] satisfy match(value, ctx)? */
 bool dk_filter_any(const cJSON *filters, const char *key, bool (*match)(const char *, void *),

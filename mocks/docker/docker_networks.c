@@ -271,20 +271,10 @@ static bool match_net_label(const char *want, void *ctx)
 
 static void network_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
-    cJSON *f;
-    if (dk_query_filters(req, res, &f) != 0)
-        return;
     static const char *const known[] = {"dangling", "driver", "id", "label", "name", "scope", "type", NULL};
-    for (const cJSON *k = f ? f->child : NULL; k; k = k->next) {
-        bool ok = false;
-        for (size_t i = 0; known[i]; i++)
-            ok = ok || strcmp(k->string, known[i]) == 0;
-        if (!ok) {
-            dk_error(res, 400, "Invalid filter '%s'", k->string);
-            cJSON_Delete(f);
-            return;
-        }
-    }
+    cJSON *f;
+    if (dk_query_filters(req, known, res, &f) != 0)
+        return;
     cJSON *arr = cJSON_CreateArray();
     pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < d->network_count; i++) {

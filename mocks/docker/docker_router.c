@@ -89,7 +89,21 @@ bool dk_query_bool(const mock_http_request *req, const char *key)
 
 /* Filters come as {"key": ["v", ...]} or the older {"key": {"v": true}}; both become the
  * first form. */
-int dk_query_filters(const mock_http_request *req, mock_http_response *res, cJSON **out)
+/* The first key of filters that is not in known, or NULL. */
+static const char *unknown_filter(const cJSON *filters, const char *const known[])
+{
+    for (const cJSON *k = filters->child; k; k = k->next) {
+        bool ok = false;
+        for (size_t i = 0; known[i] && !ok; i++)
+            ok = strcmp(k->string, known[i]) == 0;
+        if (!ok)
+            return k->string;
+    }
+    return NULL;
+}
+
+int dk_query_filters(const mock_http_request *req, const char *const known[], mock_http_response *res,
+                     cJSON **out)
 {
     *out = NULL;
     const char *raw = mock_http_request_query_value(req, "filters");
@@ -121,6 +135,12 @@ int dk_query_filters(const mock_http_request *req, mock_http_response *res, cJSO
         }
     }
     cJSON_Delete(doc);
+    const char *unknown = unknown_filter(norm, known);
+    if (unknown) {
+        dk_error(res, 400, "Invalid filter '%s'", unknown);
+        cJSON_Delete(norm);
+        return -1;
+    }
     *out = norm;
     return 0;
 }

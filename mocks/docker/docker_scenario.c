@@ -118,7 +118,7 @@ static int load_identity(mock_docker *d, const cJSON *s, char **error)
 static int image_id_field(const cJSON *o, const char *where, char **error)
 {
     const char *id = str(o, "id");
-    if (id && !is_hex64(osh_str_starts_with(id, "sha256:") ? id + 7 : id)) {
+    if (id && !is_hex64(osh_str_skip_prefix(id, "sha256:"))) {
         char *at = osh_str_printf("%s.id", where);
         bad(error, at, "expected 64 hex digits (optionally prefixed with sha256:)");
         free(at);

@@ -201,7 +201,7 @@ dk_image *dk_find_image(mock_docker *d, const char *ref)
     free(norm);
     if (img)
         return img;
-    const char *hex = osh_str_starts_with(ref, "sha256:") ? ref + 7 : ref;
+    const char *hex = osh_str_skip_prefix(ref, "sha256:");
     if (!is_hex(hex))
         return NULL;
     for (size_t i = 0; i < d->image_count; i++) {

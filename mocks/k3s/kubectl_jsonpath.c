@@ -289,7 +289,7 @@ static int render(const char *tpl, const char *end, const cJSON *doc, osh_buf *o
             print_literal(out, action + 1, al - 2);
         } else if (osh_str_starts_with(action, "range ")) {
             const char *after = p;
-            int rc = render_range(action + 6, p, end, doc, out, ctx, &after);
+            int rc = render_range(osh_str_after(action, "range "), p, end, doc, out, ctx, &after);
             free(action);
             if (rc)
                 return rc;

@@ -104,7 +104,7 @@ static void with_type(cJSON *obj, const kube_resource *r)
 static int print_items(const kubectl_args *a, const kube_resource *r, cJSON *items, bool single, osh_buf *out,
                        osh_buf *err)
 {
-    const char *o = a->output ? a->output : "";
+    const char *o = a->output ? a->output : "", *template;
     cJSON *doc;
     if (single) {
         doc = cJSON_Duplicate(cJSON_GetArrayItem(items, 0), true);
@@ -133,12 +133,12 @@ static int print_items(const kubectl_args *a, const kube_resource *r, cJSON *ite
                                                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "kind")));
             kubectl_print_name(out, own ? own : r, it);
         }
-    } else if (osh_str_starts_with(o, "jsonpath=") || osh_str_starts_with(o, "jsonpath:")) {
+    } else if ((template = osh_str_after(o, "jsonpath=")) || (template = osh_str_after(o, "jsonpath:"))) {
         char *error = NULL;
-        if (kubectl_jsonpath_render(o + 9, doc, out, &error) != 0) {
+        if (kubectl_jsonpath_render(template, doc, out, &error) != 0) {
             osh_buf_appendf(err, "error: error executing jsonpath \"%s\": Error executing template: %s. Printing more "
                                  "information for debugging the template:\n\ttemplate was:\n\t\t%s\n",
-                            o + 9, error, o + 9);
+                            template, error, template);
             rc = 1;
         }
         free(error);

@@ -34,12 +34,13 @@ static const cJSON *json_path(const cJSON *o, const char *jp)
             p++;
             continue;
         }
-        if (strncmp(p, "[?(@.", 5) == 0) {
+        const char *condition = osh_str_after(p, "[?(@.");
+        if (condition) {
             char key[128], val[256];
             int used = 0;
-            if (sscanf(p + 5, "%127[^=]=='%255[^']')]%n", key, val, &used) != 2 || used == 0)
+            if (sscanf(condition, "%127[^=]=='%255[^']')]%n", key, val, &used) != 2 || used == 0)
                 return NULL;
-            p += 5 + used;
+            p = condition + used;
             const cJSON *match = NULL, *it;
             cJSON_ArrayForEach(it, cur)
             {

@@ -131,13 +131,14 @@ static bool parse_label_term(kube_selector *s, const char *t, char **error)
         const char *rest = sp;
         while (*rest == ' ')
             rest++;
-        if (strncmp(rest, "notin", 5) == 0) {
+        const char *set;
+        if ((set = osh_str_after(rest, "notin"))) {
             r->op = OP_NOTIN;
-            return parse_set(r, rest + 5, error);
+            return parse_set(r, set, error);
         }
-        if (strncmp(rest, "in", 2) == 0) {
+        if ((set = osh_str_after(rest, "in"))) {
             r->op = OP_IN;
-            return parse_set(r, rest + 2, error);
+            return parse_set(r, set, error);
         }
         *error = osh_str_printf("unable to parse requirement: found '%s', expected: in, notin, =, ==, !=, gt, lt", rest);
         return false;

@@ -7,6 +7,7 @@
 #include "agent_sandbox.h"
 #include "mockd_options.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 const char mockd_usage[] =
@@ -129,12 +130,12 @@ static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
 {
     memset(e, 0, sizeof *e);
     e->spec = osh_str_dup(spec);
-    if (osh_str_starts_with(spec, "unix://") && spec[7]) {
-        e->unix_path = osh_str_dup(spec + 7);
+    const char *path = osh_str_after(spec, "unix://"), *hp = osh_str_after(spec, "tcp://");
+    if (path && *path) {
+        e->unix_path = osh_str_dup(path);
         return 0;
     }
-    if (osh_str_starts_with(spec, "tcp://")) {
-        const char *hp = spec + 6;
+    if (hp) {
         const char *colon = strrchr(hp, ':');
         char *end = NULL;
         long port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -150,30 +151,32 @@ static int parse_endpoint(const char *spec, mockd_endpoint *e, char **error)
     return -1;
 }
 
+/* A world scenario is a few KiB; the limit only stops a mistaken path (/dev/zero). */
+#define MOCKD_SCENARIO_FILE_MAX ((size_t)64 * 1024 * 1024)
+
 static int read_scenario(mockd_options *o, char **error)
 {
-    FILE *f = fopen(o->scenario_path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: cannot read scenario: %s", o->scenario_path, strerror(errno));
+    char *why = NULL;
+    size_t len = 0;
+    char *text = osh_file_read(o->scenario_path, MOCKD_SCENARIO_FILE_MAX, &len, &why);
+    if (!text) {
+        *error = errno == EFBIG ? osh_str_printf("%s: cannot read scenario: larger than %zu bytes",
+                                                 o->scenario_path, MOCKD_SCENARIO_FILE_MAX)
+                                : osh_str_printf("%s: cannot read scenario: %s", o->scenario_path, strerror(errno));
+        free(why);
         return -1;
     }
-    osh_buf text = OSH_BUF_INIT;
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        osh_buf_append(&text, buf, n);
-    fclose(f);
     const char *end = NULL;
-    o->scenario = cJSON_ParseWithLengthOpts(osh_buf_str(&text), text.len + 1, &end, true);
+    o->scenario = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     if (!o->scenario || !cJSON_IsObject(o->scenario)) {
-        size_t offset = end ? (size_t)(end - osh_buf_str(&text)) : 0;
+        size_t offset = end ? (size_t)(end - text) : 0;
         *error = o->scenario ? osh_str_printf("%s: invalid scenario: expected a JSON object", o->scenario_path)
                              : osh_str_printf("%s: invalid scenario: JSON syntax error at byte %zu",
                                               o->scenario_path, offset);
-        osh_buf_free(&text);
+        free(text);
         return -1;
     }
-    osh_buf_free(&text);
+    free(text);
     /* Its keys are checked by mock_world_new(), the one validator of the world format. */
     o->docker_scenario = cJSON_GetObjectItemCaseSensitive(o->scenario, "docker");
     return 0;
@@ -205,22 +208,22 @@ int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
         bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
         bool release = strcmp(a, "--agent-sandbox") == 0;
         bool journal = strcmp(a, "--journal-entries") == 0;
-        if (osh_str_starts_with(a, "--agent-sandbox="))
-            release = true, value = a + 16;
-        else if (osh_str_starts_with(a, "--journal-entries="))
-            journal = true, value = a + 18;
-        else if (osh_str_starts_with(a, "--docker="))
-            docker = true, value = a + 9;
-        else if (osh_str_starts_with(a, "--scenario="))
-            scenario = true, value = a + 11;
-        else if (osh_str_starts_with(a, "--kube="))
-            kube = true, value = a + 7;
-        else if (osh_str_starts_with(a, "--kubeconfig-out="))
-            kubeconfig = true, value = a + 17;
-        else if (osh_str_starts_with(a, "--tls-cert="))
-            cert = true, value = a + 11;
-        else if (osh_str_starts_with(a, "--tls-key="))
-            key = true, value = a + 10;
+        if ((value = osh_str_after(a, "--agent-sandbox=")))
+            release = true;
+        else if ((value = osh_str_after(a, "--journal-entries=")))
+            journal = true;
+        else if ((value = osh_str_after(a, "--docker=")))
+            docker = true;
+        else if ((value = osh_str_after(a, "--scenario=")))
+            scenario = true;
+        else if ((value = osh_str_after(a, "--kube=")))
+            kube = true;
+        else if ((value = osh_str_after(a, "--kubeconfig-out=")))
+            kubeconfig = true;
+        else if ((value = osh_str_after(a, "--tls-cert=")))
+            cert = true;
+        else if ((value = osh_str_after(a, "--tls-key=")))
+            key = true;
         else if ((docker || scenario || kube || kubeconfig || cert || key || release || journal) && i + 1 < argc)
             value = argv[++i];
         if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release && !journal) {

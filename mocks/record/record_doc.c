@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "osh_base64.h"
+#include "osh_file.h"
 #include "osh_str.h"
 #include "record_internal.h"
 
@@ -414,19 +415,20 @@ static void line_column(const char *text, size_t offset, size_t *line, size_t *c
     }
 }
 
-static int read_file(const char *path, osh_buf *text, char **error)
+/* Recordings keep every body (docker load of a large image makes a large one); this only
+ * stops a mistaken path from being read forever. */
+#define REC_DOCUMENT_FILE_MAX ((size_t)1024 * 1024 * 1024)
+
+static char *read_recording(const char *path, size_t *len, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("%s: cannot read recording: %s", path, strerror(errno));
-        return -1;
-    }
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        osh_buf_append(text, buf, n);
-    fclose(f);
-    return 0;
+    char *why = NULL;
+    char *text = osh_file_read(path, REC_DOCUMENT_FILE_MAX, len, &why);
+    if (!text)
+        *error = errno == EFBIG ? osh_str_printf("%s: cannot read recording: larger than %zu bytes", path,
+                                                 REC_DOCUMENT_FILE_MAX)
+                                : osh_str_printf("%s: cannot read recording: %s", path, strerror(errno));
+    free(why);
+    return text;
 }
 
 static int compare_seq(const void *a, const void *b)
@@ -457,27 +459,28 @@ int rec_document_load(const char *path, rec_document *d, char **error)
 {
     memset(d, 0, sizeof *d);
     d->path = osh_str_dup(path);
-    osh_buf text = OSH_BUF_INIT;
-    if (read_file(path, &text, error) != 0) {
+    size_t len = 0;
+    char *text = read_recording(path, &len, error);
+    if (!text) {
         rec_document_free(d);
         return -1;
     }
     const char *end = NULL;
-    d->root = cJSON_ParseWithLengthOpts(osh_buf_str(&text), text.len + 1, &end, true);
+    d->root = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     if (!d->root) {
-        size_t line, col, off = end ? (size_t)(end - osh_buf_str(&text)) : 0;
-        line_column(osh_buf_str(&text), off, &line, &col);
-        size_t last = text.len;
-        while (last > 0 && strchr(" \t\r\n", text.data[last - 1]))
+        size_t line, col, off = end ? (size_t)(end - text) : 0;
+        line_column(text, off, &line, &col);
+        size_t last = len;
+        while (last > 0 && strchr(" \t\r\n", text[last - 1]))
             last--;
-        bool truncated = last == 0 || text.data[last - 1] != '}';
+        bool truncated = last == 0 || text[last - 1] != '}';
         *error = osh_str_printf("%s:%zu:%zu: invalid recording: JSON syntax error at byte %zu%s",
                                 path, line, col, off, truncated ? " (the file ends early: truncated?)" : "");
-        osh_buf_free(&text);
+        free(text);
         rec_document_free(d);
         return -1;
     }
-    osh_buf_free(&text);
+    free(text);
     if (check_header(d, error) != 0) {
         rec_document_free(d);
         return -1;

@@ -130,24 +130,29 @@ static const char *find_n(const char *hay, size_t len, const char *needle)
     return NULL;
 }
 
+/* The two ends of a PEM private key's header line: "-----BEGIN RSA PRIVATE KEY-----". */
+static const char pem_begin[] = "-----BEGIN ", pem_key_end[] = "PRIVATE KEY-----";
+#define PEM_BEGIN_LEN (sizeof pem_begin - 1)
+#define PEM_KEY_END_LEN (sizeof pem_key_end - 1)
+
 /* A PEM private key block starting at s (at "-----BEGIN "): its length, or 0. */
 static size_t pem_key_length(const char *s, size_t len)
 {
-    const char *head_end = find_n(s, len, "PRIVATE KEY-----");
+    const char *head_end = find_n(s, len, pem_key_end);
     if (!head_end || head_end - s > 60)
         return 0;
-    for (const char *p = s + 11; p < head_end; p++)
+    for (const char *p = s + PEM_BEGIN_LEN; p < head_end; p++)
         if (!isupper((unsigned char)*p) && *p != ' ')
             return 0;
-    size_t off = (size_t)(head_end - s) + 16;
+    size_t off = (size_t)(head_end - s) + PEM_KEY_END_LEN;
     const char *end = find_n(s + off, len - off, "-----END ");
     if (!end)
         return 0;
     size_t rest = len - (size_t)(end - s);
-    const char *tail = find_n(end, rest, "PRIVATE KEY-----");
+    const char *tail = find_n(end, rest, pem_key_end);
     if (!tail || tail - end > 60)
         return 0;
-    return (size_t)(tail - s) + 16;
+    return (size_t)(tail - s) + PEM_KEY_END_LEN;
 }
 
 static bool is_b64(char c) { return isalnum((unsigned char)c) || c == '+' || c == '/' || c == '='; }
@@ -235,7 +240,7 @@ static void redact_bytes(rec_redactor *r, rec_exchange *e, osh_buf *data)
         char *id = NULL;
         if (!r && s[i] == '<' && (n = placeholder_length(s + i, len - i)) > 0) {
             osh_buf_append_str(&out, "<secret>");
-        } else if (s[i] == '-' && len - i > 11 && memcmp(s + i, "-----BEGIN ", 11) == 0 &&
+        } else if (s[i] == '-' && len - i > PEM_BEGIN_LEN && memcmp(s + i, pem_begin, PEM_BEGIN_LEN) == 0 &&
             (n = pem_key_length(s + i, len - i)) > 0) {
             id = key_identity(s + i, n);
             osh_buf_append_str(&out, stand_in(r, "pem-private-key", id, e));

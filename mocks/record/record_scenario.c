@@ -43,6 +43,12 @@ bool scn_is(const rec_exchange *e, const char *method, const char *prefix, const
            (!suffix || osh_str_ends_with(p, suffix));
 }
 
+const char *scn_query_after(const rec_exchange *e, const char *key_eq)
+{
+    const char *q = e->query ? strstr(e->query, key_eq) : NULL;
+    return q ? q + strlen(key_eq) : NULL;
+}
+
 /* The object name in /PREFIX/{name}[SUFFIX]; caller frees. */
 char *scn_name_in(const rec_exchange *e, const char *prefix, const char *suffix)
 {
@@ -58,10 +64,10 @@ bool scn_created_before(const reading *r, size_t i, const char *create_path, con
         const rec_exchange *e = &r->d->exchanges[k];
         if (!scn_is(e, "POST", create_path, NULL) || e->status >= 300)
             continue;
-        const char *q = strstr(e->query, "name=");
+        const char *q = scn_query_after(e, "name=");
         cJSON *b = cJSON_ParseWithLength(e->req_body.data ? e->req_body.data : "", e->req_body.len);
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(b, "Name");
-        bool same = (q && strncmp(q + 5, name, strlen(name)) == 0) ||
+        bool same = (q && strncmp(q, name, strlen(name)) == 0) ||
                     (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0);
         cJSON_Delete(b);
         if (same)
@@ -106,10 +112,10 @@ static bool pulled_before(const reading *r, size_t i, const char *ref)
     bool pulled = false;
     for (size_t k = 0; k < i && !pulled; k++) {
         const rec_exchange *e = &r->d->exchanges[k];
-        const char *q = scn_is(e, "POST", "/images/create", NULL) ? strstr(e->query, "fromImage=") : NULL;
+        const char *q = scn_is(e, "POST", "/images/create", NULL) ? scn_query_after(e, "fromImage=") : NULL;
         if (!q)
             continue;
-        char *from = osh_str_ndup(q + 10, strcspn(q + 10, "&"));
+        char *from = osh_str_ndup(q, strcspn(q, "&"));
         for (char *s = strstr(from, "%2F"); s; s = strstr(from, "%2F")) {
             *s = '/';
             memmove(s + 1, s + 3, strlen(s + 3) + 1);

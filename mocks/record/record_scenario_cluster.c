@@ -28,11 +28,11 @@ static void find_cluster(reading *r)
             if (cJSON_IsString(bind) && osh_str_ends_with(bind->valuestring, ":/var/lib/rancher/k3s"))
                 volume = osh_str_ndup(bind->valuestring, strlen(bind->valuestring) - strlen(":/var/lib/rancher/k3s"));
         bool server = cJSON_IsString(cmd0) && strcmp(cmd0->valuestring, "server") == 0;
-        const char *q = strstr(e->query, "name=");
+        const char *q = scn_query_after(e, "name=");
         if ((server || volume) && q) {
             free(r->cluster_name);
             free(r->cluster_volume);
-            r->cluster_name = osh_str_ndup(q + 5, strcspn(q + 5, "&"));
+            r->cluster_name = osh_str_ndup(q, strcspn(q, "&"));
             r->cluster_volume = volume;
             volume = NULL;
             cJSON *a = scn_answer_json(e);

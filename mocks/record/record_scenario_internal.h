@@ -21,6 +21,8 @@ cJSON *scn_answer_json(const rec_exchange *e);
 const char *scn_upath(const rec_exchange *e);
 /* method and the path's prefix and (optional) suffix match. */
 bool scn_is(const rec_exchange *e, const char *method, const char *prefix, const char *suffix);
+/* What follows key_eq ("name=") in the query, to the query's end; NULL when absent. */
+const char *scn_query_after(const rec_exchange *e, const char *key_eq);
 /* The object name in /PREFIX/{name}[SUFFIX]; caller frees. */
 char *scn_name_in(const rec_exchange *e, const char *prefix, const char *suffix);
 /* Was an object of this kind created by the client before exchange i? */

@@ -14,13 +14,14 @@ int rec_upstream_parse(const char *url, rec_upstream *u, char **error)
 {
     memset(u, 0, sizeof *u);
     u->url = osh_str_dup(url);
-    if (osh_str_starts_with(url, "unix://") && url[7] == '/') {
-        u->unix_path = osh_str_dup(url + 7);
+    const char *path = osh_str_after(url, "unix://"), *hp = osh_str_after(url, "tcp://");
+    if (path && *path == '/') {
+        u->unix_path = osh_str_dup(path);
         u->base = osh_str_dup("http://docker");
         return 0;
     }
-    if (osh_str_starts_with(url, "tcp://")) {
-        const char *hp = url + 6, *colon = strrchr(hp, ':');
+    if (hp) {
+        const char *colon = strrchr(hp, ':');
         char *end = NULL;
         long port = colon ? strtol(colon + 1, &end, 10) : -1;
         if (colon && colon > hp && end && *end == '\0' && colon[1] && port > 0 && port <= 65535) {

@@ -24,34 +24,29 @@ static char *embedded_pem(const char *name)
     return osh_str_ndup(pem, len);
 }
 
+/* A certificate chain or key is a few KiB; the limit only stops a mistaken path. */
+#define MOCK_WORLD_PEM_FILE_MAX ((size_t)1024 * 1024)
+
 /* The whole file as a string; NULL and *error naming the file and why. */
 static char *read_pem(const char *what, const char *path, char **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *error = osh_str_printf("cannot read TLS %s %s: %s", what, path, strerror(errno));
+    char *why = NULL;
+    size_t len = 0;
+    char *pem = osh_file_read(path, MOCK_WORLD_PEM_FILE_MAX, &len, &why);
+    if (!pem || len == 0) {
+        *error = pem ? osh_str_printf("cannot read TLS %s %s: file is empty", what, path)
+                     : osh_str_printf("cannot read TLS %s %s", what, why);
+        free(why);
+        free(pem);
         return NULL;
     }
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || b.len == 0) {
-        *error = failed ? osh_str_printf("cannot read TLS %s %s: read error", what, path)
-                        : osh_str_printf("cannot read TLS %s %s: file is empty", what, path);
-        osh_buf_free(&b);
-        return NULL;
-    }
-    if (!strstr(osh_buf_str(&b), "-----BEGIN ")) {
+    if (!strstr(pem, "-----BEGIN ")) {
         *error = osh_str_printf("cannot read TLS %s %s: not a PEM file (no -----BEGIN line)",
                                 what, path);
-        osh_buf_free(&b);
+        free(pem);
         return NULL;
     }
-    return osh_buf_detach(&b);
+    return pem;
 }
 
 int mock_world_tls_listen(mock_world_tls *t, mock_http_server *http, int port,

@@ -4,11 +4,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "osh_base64.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 static void buf_grows_and_stays_terminated(void **state)
@@ -97,9 +101,97 @@ static void str_helpers(void **state)
     assert_true(osh_str_ends_with("a.json", ".json"));
     assert_false(osh_str_ends_with("n", ".json"));
     assert_true(osh_str_ieq("YES", "yes"));
+    const char *url = "unix:///run/docker.sock";
+    assert_ptr_equal(osh_str_after(url, "unix://"), url + strlen("unix://"));
+    assert_null(osh_str_after("tcp://h:1", "unix://"));
+    assert_null(osh_str_after("unix:/", "unix://")); /* shorter than the prefix */
+    assert_string_equal(osh_str_after("sha256:", "sha256:"), "");
+    assert_string_equal(osh_str_skip_prefix("sha256:abc", "sha256:"), "abc");
+    const char *bare = "abc";
+    assert_ptr_equal(osh_str_skip_prefix(bare, "sha256:"), bare);
     char *p = osh_str_printf("%s-%d", "x", 7);
     assert_string_equal(p, "x-7");
     free(p);
+}
+
+/* A temporary file holding size bytes of 'x' (the caller unlinks and frees the path). */
+static char *temp_file_of(size_t size)
+{
+    char *path = strdup("/tmp/osh-test-file-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++)
+        fputc('x', f);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static void file_read_whole_file_exactly_at_the_limit(void **state)
+{
+    (void)state;
+    char *path = temp_file_of(200000); /* larger than one read chunk */
+    char *error = NULL;
+    size_t len = 0;
+    char *text = osh_file_read(path, 200000, &len, &error);
+    assert_null(error);
+    assert_non_null(text);
+    assert_int_equal(len, 200000);
+    assert_int_equal(strlen(text), 200000);
+    free(text);
+    unlink(path);
+    free(path);
+}
+
+static void file_read_refuses_a_file_over_the_limit(void **state)
+{
+    (void)state;
+    char *path = temp_file_of(200001);
+    char *error = NULL;
+    size_t len = 7;
+    errno = 0;
+    assert_null(osh_file_read(path, 200000, &len, &error));
+    assert_int_equal(errno, EFBIG);
+    assert_int_equal(len, 7); /* untouched */
+    char *want = NULL;
+    assert_true(asprintf(&want, "%s: larger than 200000 bytes", path) > 0);
+    assert_string_equal(error, want);
+    free(want);
+    free(error);
+    unlink(path);
+    free(path);
+}
+
+static void file_read_names_a_missing_file_and_keeps_errno(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    errno = 0;
+    assert_null(osh_file_read("/nonexistent/osh-file", 10, NULL, &error));
+    assert_int_equal(errno, ENOENT);
+    assert_string_equal(error, "/nonexistent/osh-file: No such file or directory");
+    free(error);
+    errno = 0;
+    assert_null(osh_file_read("/tmp", 10, NULL, &error)); /* a directory: the read fails */
+    assert_int_equal(errno, EISDIR);
+    assert_string_equal(error, "/tmp: Is a directory");
+    free(error);
+}
+
+static void file_read_empty_file_is_an_empty_string(void **state)
+{
+    (void)state;
+    char *path = temp_file_of(0);
+    char *error = NULL;
+    size_t len = 9;
+    char *text = osh_file_read(path, 0, &len, &error);
+    assert_non_null(text);
+    assert_int_equal(len, 0);
+    assert_string_equal(text, "");
+    free(text);
+    unlink(path);
+    free(path);
 }
 
 int main(void)
@@ -109,6 +201,10 @@ int main(void)
         cmocka_unit_test(base64_rfc4648_vectors),         cmocka_unit_test(base64url_uses_url_alphabet),
         cmocka_unit_test(base64_decode_is_strict),        cmocka_unit_test(str_helpers),
         cmocka_unit_test(base64_refusal_leaves_empty_buffer_unallocated),
+        cmocka_unit_test(file_read_whole_file_exactly_at_the_limit),
+        cmocka_unit_test(file_read_refuses_a_file_over_the_limit),
+        cmocka_unit_test(file_read_names_a_missing_file_and_keeps_errno),
+        cmocka_unit_test(file_read_empty_file_is_an_empty_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,18 @@ check "unmatched filter is a usage error" '[ $? -eq 2 ] && grep -q "no scenario 
 echo '{"missing": "gpu"}' > "$work/bad.json"
 "$runner" --scenarios "$dir" --impl-capabilities "$work/bad.json" > /dev/null 2> "$work/e2"
 check "bad capabilities file" '[ $? -eq 2 ] && grep -q "array of strings" "$work/e2"'
+# The capabilities file is read whole (it was once cut at 64 KiB, which broke its JSON), and
+# one over the 1 MiB limit is refused by name, never truncated.
+{ printf '{"missing": ['; i=0; while [ $i -lt 8000 ]; do printf '"cap-%d", ' $i; i=$((i + 1)); done
+  printf '"gpu"]}\n'; } > "$work/big-caps.json"
+check "capabilities file over 64 KiB" '[ $(wc -c < "$work/big-caps.json") -gt 65536 ]'
+"$runner" --scenarios "$dir" --impl "/bin/sh '$impl'" --impl-capabilities "$work/big-caps.json" --tap \
+  > "$work/tap3" 2> "$work/tap3.err"
+check "big capabilities file read whole" 'grep -q "^ok 3 - SKIP-ONE # SKIP implementation lacks capability .gpu." "$work/tap3"'
+head -c 1048577 /dev/zero | tr '\0' ' ' > "$work/huge-caps.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/huge-caps.json" > /dev/null 2> "$work/e6"
+check "capabilities file over the limit refused" \
+  '[ $? -eq 2 ] && grep -q "impl-capabilities $work/huge-caps.json: larger than 1048576 bytes" "$work/e6"'
 "$runner" --scenarios "$dir" --jobs 0 > /dev/null 2> "$work/e3"
 check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
 "$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"

@@ -1,12 +1,13 @@
 /* fuzz_docker_answers.c: the gateway reading Docker's JSON answers: a pull progress stream
  * (newline-separated objects, errorDetail, progressDetail), a container inspect document
  * (State.Running, the exit text of the health loop), the /info CDISpecDirs probe and the M1
- * secret output of the mTLS fetch. The static readers of gw_image.c and gw_health.c are
- * reached by compiling those files into this harness (their other functions are unused). */
-#include "../../impl/gateway/gw_health.c"
-#include "../../impl/gateway/gw_image.c"
-
+ * secret output of the mTLS fetch, through the gateway's internal readers (gw_answers.h). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_answers.h"
+#include "osh_str.h"
 
 #include "fuzz_util.h"
 
@@ -16,12 +17,12 @@ static void check_pull_stream(const char *text, size_t len)
 {
     size_t emitted = 0;
     gw_ctx ctx = {.on_event = on_event, .event_ud = &emitted};
-    pull_state p = {.ctx = &ctx, .report_progress = true};
+    gw_pull_state p = {.ctx = &ctx, .report_progress = true};
     for (size_t i = 0; i < len && !p.failed; i += 64)
-        docker_lines_feed(&p.lines, text + i, len - i < 64 ? len - i : 64, pull_line, &p);
+        docker_lines_feed(&p.lines, text + i, len - i < 64 ? len - i : 64, gw_pull_line, &p);
     if (!p.failed)
-        docker_lines_finish(&p.lines, pull_line, &p);
-    FUZZ_CHECK(!p.failed || (p.err.message && strncmp(p.err.message, "failed to pull image: ", 22) == 0));
+        docker_lines_finish(&p.lines, gw_pull_line, &p);
+    FUZZ_CHECK(!p.failed || (p.err.message && osh_str_starts_with(p.err.message, "failed to pull image: ")));
     docker_lines_free(&p.lines);
     gw_error_clear(&p.err);
 }
@@ -37,8 +38,8 @@ static void check_inspect(const char *text, size_t len)
     if (doc) {
         (void)gw_state_running(doc);
         (void)gw_json_string(doc, "State.Health.Status");
-        char *exit = exit_text(doc);
-        FUZZ_CHECK(strncmp(exit, "gateway container exited unexpectedly (exit_code=", 49) == 0);
+        char *exit = gw_exit_text(doc);
+        FUZZ_CHECK(osh_str_starts_with(exit, "gateway container exited unexpectedly (exit_code="));
         free(exit);
         const cJSON *dirs = cJSON_GetObjectItemCaseSensitive(doc, "CDISpecDirs");
         (void)(cJSON_IsArray(dirs) && cJSON_GetArraySize(dirs) > 0);

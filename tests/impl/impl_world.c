@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "impl_proc.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 #ifndef OPENSHELL_BIN
@@ -369,17 +370,11 @@ static char *path_of(impl_world *w, const char *relative) { return osh_str_print
 char *iw_file(impl_world *w, const char *relative)
 {
     char *path = path_of(w, relative);
-    FILE *f = fopen(path, "rb");
+    char *error = NULL;
+    char *text = osh_file_read(path, (size_t)64 * 1024 * 1024, NULL, &error);
+    free(error);
     free(path);
-    if (!f)
-        return NULL;
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    return osh_buf_detach(&b);
+    return text;
 }
 
 bool iw_exists(impl_world *w, const char *relative)

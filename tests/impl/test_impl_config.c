@@ -13,7 +13,18 @@
 
 #include "gw_config.h"
 #include "gw_internal.h"
+#include "osh_file.h"
 #include "osh_str.h"
+
+/* The file's text; the test fails when it cannot be read. */
+static char *read_whole(const char *path, size_t *len)
+{
+    char *error = NULL;
+    char *text = osh_file_read(path, 1 << 20, len, &error);
+    if (!text)
+        fail_msg("%s", error);
+    return text;
+}
 
 static char *tmp_root;
 
@@ -123,7 +134,7 @@ static void metadata_store_load_remove(void **state)
     gw_metadata_free(&m);
     char *path = gw_metadata_path(root, "g1");
     size_t len;
-    char *text = gw_read_file(path, &len);
+    char *text = read_whole(path, &len);
     assert_int_not_equal(text[len - 1], '\n');
     free(text);
     assert_int_equal(gw_metadata_remove(root, "g1", &err), 0);
@@ -166,7 +177,7 @@ static void active_gateway_file(void **state)
     assert_int_equal(gw_active_gateway_write(root, "b", &err), 0);
     char *path = gw_active_gateway_path(root);
     size_t len;
-    char *text = gw_read_file(path, &len);
+    char *text = read_whole(path, &len);
     assert_int_equal(len, 1);
     assert_string_equal(text, "b");
     free(text);
@@ -185,7 +196,7 @@ static void expect_file(const char *dir, const char *name, const char *content, 
 {
     char *path = osh_str_printf("%s/%s", dir, name);
     size_t len;
-    char *text = gw_read_file(path, &len);
+    char *text = read_whole(path, &len);
     assert_non_null(text);
     assert_string_equal(text, content);
     struct stat st;

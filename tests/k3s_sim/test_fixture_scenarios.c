@@ -12,20 +12,16 @@
 #include <cmocka.h>
 
 #include "mock_world.h"
-#include "osh_buf.h"
+#include "osh_file.h"
 
 static cJSON *read_json(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    cJSON *j = cJSON_Parse(osh_buf_str(&b));
-    osh_buf_free(&b);
+    char *error = NULL;
+    char *text = osh_file_read(path, 1 << 20, NULL, &error);
+    if (!text)
+        fail_msg("%s", error);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
     return j;
 }
 

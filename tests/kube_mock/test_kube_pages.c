@@ -21,6 +21,7 @@
 #include "kube_store.h"
 #include "kube_store_internal.h"
 #include "osh_base64.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 static const kube_resource *R(const char *plural) { return kube_resource_by_user_name(plural); }
@@ -684,18 +685,14 @@ static void test_move_between_resources(void **state)
 static void test_docs_name_the_history_size(void **state)
 {
     (void)state;
-    FILE *f = fopen(OSH_DOCS_DIR "/mocks.md", "r");
-    assert_non_null(f);
-    osh_buf text = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        osh_buf_append(&text, chunk, n);
-    fclose(f);
+    char *error = NULL;
+    char *text = osh_file_read(OSH_DOCS_DIR "/mocks.md", 1 << 20, NULL, &error);
+    if (!text)
+        fail_msg("%s", error);
     char *want = osh_str_printf("the last **%d changes** (`KUBE_STORE_HISTORY`)", KUBE_STORE_HISTORY);
-    assert_non_null(strstr(osh_buf_str(&text), want));
+    assert_non_null(strstr(text, want));
     free(want);
-    osh_buf_free(&text);
+    free(text);
 }
 
 int main(void)

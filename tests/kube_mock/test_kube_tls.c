@@ -21,6 +21,7 @@
 #include "mock_world.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 #define CERT OSH_FIXTURES_DIR "/tls/mock-cert.pem"
@@ -54,15 +55,11 @@ static CURLcode https_get(const char *url, const char *path, const char *cainfo,
 
 static char *read_all(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    return osh_buf_detach(&b);
+    char *error = NULL;
+    char *text = osh_file_read(path, 1 << 20, NULL, &error);
+    if (!text)
+        fail_msg("%s", error);
+    return text;
 }
 
 static mock_world *tls_world(const char *cert, const char *key, char **error)

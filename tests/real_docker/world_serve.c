@@ -14,44 +14,20 @@
 #include <cjson/cJSON.h>
 
 #include "mock_world.h"
+#include "osh_file.h"
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!buf)
-        buf = calloc(1, 1);
-    else
-        buf[len] = '\0';
-    return buf;
-}
+/* A world scenario is a few KiB; the limit only stops a mistaken path. */
+#define WORLD_SCENARIO_FILE_MAX ((size_t)64 * 1024 * 1024)
 
 static cJSON *load_scenario(const char *path)
 {
     if (!path)
         return cJSON_CreateObject();
-    char *text = read_file(path);
+    char *error = NULL;
+    char *text = osh_file_read(path, WORLD_SCENARIO_FILE_MAX, NULL, &error);
     if (!text) {
-        fprintf(stderr, "osh-world-serve: %s: cannot read\n", path);
+        fprintf(stderr, "osh-world-serve: %s\n", error);
+        free(error);
         return NULL;
     }
     cJSON *doc = cJSON_Parse(text);

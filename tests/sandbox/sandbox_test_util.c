@@ -16,23 +16,18 @@
 #include <unistd.h>
 
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
+
+/* Test files are fixtures and outputs of a few KiB. */
+#define TEST_FILE_MAX ((size_t)64 * 1024 * 1024)
 
 char *test_read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    osh_buf b = OSH_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        osh_buf_append(&b, chunk, n);
-    fclose(f);
-    osh_buf_append(&b, "", 0);
-    if (!b.data)
-        return osh_str_dup("");
-    return osh_buf_detach(&b);
+    char *error = NULL;
+    char *text = osh_file_read(path, TEST_FILE_MAX, NULL, &error);
+    free(error);
+    return text;
 }
 
 cJSON *test_load_json(const char *path)
