@@ -362,23 +362,31 @@ static void test_stop_ends_stream(void **state)
     mock_http_server_free(s);
 }
 
-/* Raw socket client for the upgrade: curl would not hand over the connection. */
-static void test_upgrade(void **state)
+/* Raw socket client for an upgrade (curl would not hand over the connection): POSTs path
+ * with the upgrade headers and reads everything until the server closes. */
+static void raw_upgrade(fixture *f, const char *path, osh_buf *got)
 {
-    fixture *f = *state;
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     strcpy(addr.sun_path, f->sock);
     assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    const char req[] = "POST /v1.41/upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
-    assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
-    osh_buf got = OSH_BUF_INIT;
+    char *req = osh_str_printf("POST %s HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                               "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n", path);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    free(req);
     char buf[512];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
-        osh_buf_append(&got, buf, (size_t)n);
+        osh_buf_append(got, buf, (size_t)n);
     close(fd);
+}
+
+/* Raw socket client for the upgrade: curl would not hand over the connection. */
+static void test_upgrade(void **state)
+{
+    fixture *f = *state;
+    osh_buf got = OSH_BUF_INIT;
+    raw_upgrade(f, "/v1.41/upgrade", &got);
     const char *text = osh_buf_str(&got);
     assert_true(osh_str_starts_with(text, "HTTP/1.1 101"));
     assert_non_null(strstr(text, "Upgrade: tcp\r\n"));
@@ -392,19 +400,8 @@ static void test_upgrade(void **state)
 static void test_upgrade_socket_blocks(void **state)
 {
     fixture *f = *state;
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    strcpy(addr.sun_path, f->sock);
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    const char req[] = "POST /upgrade-mode HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
-    assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
     osh_buf got = OSH_BUF_INIT;
-    char buf[512];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        osh_buf_append(&got, buf, (size_t)n);
-    close(fd);
+    raw_upgrade(f, "/upgrade-mode", &got);
     assert_true(osh_str_ends_with(osh_buf_str(&got), "\r\n\r\nblocking\n"));
     osh_buf_free(&got);
 }
@@ -416,19 +413,8 @@ static void test_upgrade_truncated(void **state)
 {
     fixture *f = *state;
     add_rules(f->s, "{\"path\":\"/upgrade\",\"truncate_after\":5}");
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    strcpy(addr.sun_path, f->sock);
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    const char req[] = "POST /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                       "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
-    assert_int_equal(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
     osh_buf got = OSH_BUF_INIT;
-    char buf[512];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        osh_buf_append(&got, buf, (size_t)n);
-    close(fd);
+    raw_upgrade(f, "/upgrade", &got);
     assert_true(osh_str_starts_with(osh_buf_str(&got), "HTTP/1.1 101"));
     assert_true(osh_str_ends_with(osh_buf_str(&got), "\r\n\r\nraw h"));
     osh_buf_free(&got);
