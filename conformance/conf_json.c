@@ -84,7 +84,9 @@ char *conf_json_pretty(const cJSON *v)
     return osh_buf_detach(&b);
 }
 
-bool conf_json_equal(const cJSON *a, const cJSON *b)
+/* exact: objects have the same keys, at every depth; else a's keys are enough and b may
+ * have more. Arrays match element by element either way; numbers by value. */
+static bool json_match(const cJSON *a, const cJSON *b, bool exact)
 {
     if (!a || !b)
         return a == b;
@@ -94,53 +96,24 @@ bool conf_json_equal(const cJSON *a, const cJSON *b)
         return false;
     if (cJSON_IsString(a))
         return strcmp(a->valuestring, b->valuestring) == 0;
+    if ((cJSON_IsArray(a) || exact) && cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+        return false;
     if (cJSON_IsArray(a)) {
-        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
-            return false;
         const cJSON *y = b->child;
         for (const cJSON *x = a->child; x; x = x->next, y = y->next)
-            if (!conf_json_equal(x, y))
+            if (!json_match(x, y, exact))
                 return false;
-        return true;
-    }
-    if (cJSON_IsObject(a)) {
-        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
-            return false;
-        for (const cJSON *x = a->child; x; x = x->next) {
-            const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
-            if (!y || !conf_json_equal(x, y))
+    } else if (cJSON_IsObject(a)) {
+        for (const cJSON *x = a->child; x; x = x->next)
+            if (!json_match(x, cJSON_GetObjectItemCaseSensitive(b, x->string), exact))
                 return false;
-        }
-        return true;
     }
-    return true; /* true, false, null of the same type */
+    return true; /* also true, false, null of the same type */
 }
 
-bool conf_json_subset(const cJSON *expected, const cJSON *actual)
-{
-    if (!expected || !actual)
-        return expected == actual;
-    if (cJSON_IsObject(expected)) {
-        if (!cJSON_IsObject(actual))
-            return false;
-        for (const cJSON *x = expected->child; x; x = x->next) {
-            const cJSON *y = cJSON_GetObjectItemCaseSensitive(actual, x->string);
-            if (!y || !conf_json_subset(x, y))
-                return false;
-        }
-        return true;
-    }
-    if (cJSON_IsArray(expected)) {
-        if (!cJSON_IsArray(actual) || cJSON_GetArraySize(expected) != cJSON_GetArraySize(actual))
-            return false;
-        const cJSON *y = actual->child;
-        for (const cJSON *x = expected->child; x; x = x->next, y = y->next)
-            if (!conf_json_subset(x, y))
-                return false;
-        return true;
-    }
-    return conf_json_equal(expected, actual);
-}
+bool conf_json_equal(const cJSON *a, const cJSON *b) { return json_match(a, b, true); }
+
+bool conf_json_subset(const cJSON *expected, const cJSON *actual) { return json_match(expected, actual, false); }
 
 /* ---- paths ---- */
 
