@@ -18,7 +18,7 @@
 #include "conf_rules.h"
 #include "conf_run.h"
 #include "conf_scenario.h"
-#include "conf_world_real.h"
+#include "conf_world.h"
 #include "osh_file.h"
 #include "osh_str.h"
 
@@ -69,7 +69,9 @@ static const char usage[] =
     "  --help                      print this help and exit\n"
     "  --version                   print the version and exit\n";
 
-typedef struct options {
+typedef struct options options;
+
+struct options {
     char *impl;
     const char *caps_file;
     const char *filter;
@@ -79,8 +81,13 @@ typedef struct options {
     char *catalogue, *rules, *rules_url;
     bool real;
     const char *docker_host, *real_image;
-    conf_run_config run;
-} options;
+    conf_run_config run;      /* a scenario's run on the mocks */
+    conf_run_config real_run; /* --docker real: its run on the real daemon */
+    conf_world_backend *mock_world, *real_world; /* opened by open_backends */
+    /* How one scenario is run and judged, its lines written to lines: chosen once with the
+     * backends. */
+    void (*judge)(const options *o, const conf_scenario *s, conf_result *r, FILE *lines);
+};
 
 typedef struct pool {
     const options *o;
@@ -91,6 +98,7 @@ typedef struct pool {
     FILE *lines;
 } pool;
 
+/* Each scenario's lines are written in one piece, so parallel runs never interleave them. */
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -100,10 +108,15 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (i >= p->n)
             return NULL;
-        conf_run_scenario(&p->o->run, p->selected[i], &p->results[i]);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *lines = open_memstream(&text, &len);
+        p->o->judge(p->o, p->selected[i], &p->results[i], lines);
+        fclose(lines);
         pthread_mutex_lock(&p->lock);
-        conf_report_line(p->lines, &p->results[i], p->o->verbose);
+        fwrite(text, 1, len, p->lines);
         pthread_mutex_unlock(&p->lock);
+        free(text);
     }
 }
 
@@ -265,15 +278,6 @@ static int load_capabilities(const char *file, cJSON **doc)
     return 0;
 }
 
-/* Docker requests the mock saw (its journal, kept as one line per request). */
-static int mock_request_count(const conf_result *r)
-{
-    int n = 0;
-    for (const char *p = r->docker_journal; p && *p; p++)
-        n += *p == '\n';
-    return n;
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -325,72 +329,36 @@ static int run_selected(options *o, conf_scenario **sel, int n)
     return report_and_free(o, results, n, seconds, p.lines);
 }
 
-/* --docker real: each scenario on the mocks, then on the real daemon, one at a time (the
- * scenarios' gateway names and host ports are fixed, so two runs at once would collide).
- * The result reported is the comparison: SAME passes, DIFF fails listing what differed;
- * a mock run that fails its own checks is reported as such, since there is nothing sound
- * to compare against. */
-static void run_one_real(const options *o, const conf_scenario *s, conf_result *out, FILE *lines)
+/* The scenario alone on the mocks, judged by its own checks. */
+static void judge_on_mocks(const options *o, const conf_scenario *s, conf_result *r, FILE *lines)
 {
-    conf_run_config mock_cfg = o->run, real_cfg = o->run;
-    mock_cfg.backend = &conf_world_default_backend;
-    mock_cfg.keep_state = true;
-    real_cfg.backend = &conf_world_real_backend;
-    real_cfg.real_world = true;
-    real_cfg.keep_state = true;
-    real_cfg.keep_going = true; /* checks the real daemon cannot judge must not stop the steps */
-    conf_result mock, real;
-    conf_run_scenario(&mock_cfg, s, &mock);
-    conf_run_scenario(&real_cfg, s, &real);
-    memset(out, 0, sizeof *out);
-    out->scenario = s;
-    out->seconds = mock.seconds + real.seconds;
-    if (mock.status == CONF_SKIP) {
-        out->status = CONF_SKIP;
-        out->skip_reason = osh_str_dup(mock.skip_reason);
-    } else if (mock.status == CONF_FAIL) {
-        out->status = CONF_FAIL;
-        conf_result_add_failure(out, "mock run", osh_str_dup("the scenario fails on the mocks: no sound comparison"),
-                                NULL, NULL);
-    } else if (real.n_failures && strcmp(real.failures[0].where, "setup") == 0) {
-        /* the daemon is unreachable or the fake image missing: nothing ran there */
-        conf_result_add_failure(out, "real setup", osh_str_dup(real.failures[0].message), NULL, NULL);
-        fprintf(lines, "DIFF %s: the real run could not start: %s\n", s->id, real.failures[0].message);
-    } else {
-        char *diff = conf_realdiff_compare(s->doc, &mock, &real);
-        const cJSON *known = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->doc, "real"),
-                                                              "known_diff");
-        out->status = !diff ? CONF_PASS : known ? CONF_SKIP : CONF_FAIL;
-        if (diff && known)
-            out->skip_reason = osh_str_printf("known difference (docs/conformance.md): %s", known->valuestring);
-        else if (diff)
-            conf_result_add_failure(out, "mock vs real", osh_str_dup(diff), NULL, NULL);
-        fprintf(lines, "%s %s  (mock %.2fs, %d docker requests; real %.2fs)%s%s\n",
-                diff ? (known ? "DIFF(known)" : "DIFF") : "SAME", s->id, mock.seconds, mock_request_count(&mock),
-                real.seconds, diff && known ? ": " : "", diff && known ? known->valuestring : "");
-        if (diff)
-            fprintf(lines, "%s", diff);
-        for (int i = 0; diff && o->verbose && i < real.n_steps; i++)
-            fprintf(lines, "  real step %d: %s -> exit %d\n    stderr: %.2000s\n", i + 1, real.steps[i].command,
-                    real.steps[i].exit_code, real.steps[i].err ? real.steps[i].err : "");
-        free(diff);
-    }
-    if (out->status == CONF_FAIL && (mock.status == CONF_FAIL || o->verbose)) {
-        conf_report_line(lines, &mock, o->verbose);
-        conf_report_line(lines, &real, o->verbose);
-    }
-    conf_result_clear(&mock);
-    conf_result_clear(&real);
+    conf_run_scenario(&o->run, s, r);
+    conf_report_line(lines, r, o->verbose);
 }
 
-static int run_real(options *o, conf_scenario **sel, int n)
+/* --docker real: on the mocks and on the real daemon, judged by comparing the two. */
+static void judge_against_real(const options *o, const conf_scenario *s, conf_result *r, FILE *lines)
 {
-    FILE *lines = o->tap ? stderr : stdout;
-    conf_result *results = calloc((size_t)n + 1, sizeof *results);
-    double start = now_seconds();
-    for (int i = 0; i < n; i++)
-        run_one_real(o, sel[i], &results[i], lines);
-    return report_and_free(o, results, n, now_seconds() - start, lines);
+    conf_realdiff_judge(&o->run, &o->real_run, s, r, lines, o->verbose);
+}
+
+/* The one place the mode is chosen: the backends and the judge. */
+static void open_backends(options *o)
+{
+    o->mock_world = conf_world_mock_open();
+    o->run.backend = o->mock_world;
+    o->judge = judge_on_mocks;
+    if (!o->real)
+        return;
+    const char *env = getenv("OSH_REAL_DOCKER_HOST");
+    o->real_world = conf_world_real_open(o->docker_host ? o->docker_host : env ? env : "",
+                                         o->real_image ? o->real_image : "oshconf-fake-cluster:dev");
+    o->run.keep_state = true; /* the final states are compared */
+    o->real_run = o->run;
+    o->real_run.backend = o->real_world;
+    o->real_run.keep_going = true; /* checks the real daemon cannot judge must not stop the steps */
+    o->jobs = 1; /* gateway names and host ports are fixed: real runs cannot overlap */
+    o->judge = judge_against_real;
 }
 
 /* --coverage: needs the rules document; exit 1 when a scenario cites a rule it lacks. */
@@ -430,7 +398,7 @@ static int select_and_run(options *o, conf_scenario **all, int n)
             printf("%s\t%s (rules %s)\n", sel[i]->id, sel[i]->rule, sel[i]->spec);
         rc = 0;
     } else {
-        rc = o->real ? run_real(o, sel, k) : run_selected(o, sel, k);
+        rc = run_selected(o, sel, k);
     }
     free(sel);
     return rc;
@@ -441,7 +409,6 @@ static void default_options(options *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     memset(o, 0, sizeof *o);
     o->jobs = cores > 0 ? (int)cores : 1;
-    o->run.backend = &conf_world_default_backend;
     o->run.default_timeout_ms = 30000;
     const char *tmp = getenv("TMPDIR");
     o->run.temp_root = tmp && *tmp ? tmp : "/tmp";
@@ -481,14 +448,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "openshell-conformance: %s\n", err);
         rc = 2;
     } else {
-        if (o.real) {
-            const char *env = getenv("OSH_REAL_DOCKER_HOST");
-            conf_world_real_set_host(o.docker_host ? o.docker_host : env ? env : "");
-            conf_world_real_set_image(o.real_image ? o.real_image : "oshconf-fake-cluster:dev");
-        }
         absolutize_impl(impl);
         o.run.impl = impl;
         o.run.missing = cJSON_GetObjectItemCaseSensitive(caps, "missing");
+        open_backends(&o);
         rc = select_and_run(&o, all, n);
     }
     free(err);
@@ -496,6 +459,8 @@ int main(int argc, char **argv)
         conf_scenario_free_all(all, n);
     else
         free(all);
+    conf_world_close(o.mock_world);
+    conf_world_close(o.real_world);
     cJSON_Delete(caps);
     conf_argv_free(impl);
     free(o.impl);

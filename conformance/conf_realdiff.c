@@ -1,5 +1,5 @@
-/* conf_realdiff.c: what --docker real compares between the mock run and the real run of
- * a scenario. The mock run is judged by the scenario's own checks; the real run is judged
+/* conf_realdiff.c: the --docker real verdict: what it compares between the mock run and the
+ * real run of a scenario, and how that becomes the scenario's result. The mock run is judged by the scenario's own checks; the real run is judged
  * only by agreeing with it, on what a real daemon shows (no journal, no simulator). */
 #include "conf_realdiff.h"
 
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_report.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 
@@ -157,4 +158,69 @@ char *conf_realdiff_compare(const cJSON *doc, const conf_result *mock, const con
         return NULL;
     }
     return osh_buf_detach(&b);
+}
+
+/* Docker requests the mock saw (its journal, kept as one line per request). */
+static int mock_request_count(const conf_result *r)
+{
+    int n = 0;
+    for (const char *p = r->docker_journal; p && *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* Both runs got through: judge by the differences, print the SAME/DIFF line. */
+static void judge_comparison(const conf_scenario *s, const conf_result *mock, const conf_result *real,
+                             conf_result *out, FILE *lines, bool verbose)
+{
+    char *diff = conf_realdiff_compare(s->doc, mock, real);
+    const cJSON *known = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s->doc, "real"),
+                                                          "known_diff");
+    out->status = !diff ? CONF_PASS : known ? CONF_SKIP : CONF_FAIL;
+    if (diff && known)
+        out->skip_reason = osh_str_printf("known difference (docs/conformance.md): %s", known->valuestring);
+    else if (diff)
+        conf_result_add_failure(out, "mock vs real", osh_str_dup(diff), NULL, NULL);
+    fprintf(lines, "%s %s  (mock %.2fs, %d docker requests; real %.2fs)%s%s\n",
+            diff ? (known ? "DIFF(known)" : "DIFF") : "SAME", s->id, mock->seconds, mock_request_count(mock),
+            real->seconds, diff && known ? ": " : "", diff && known ? known->valuestring : "");
+    if (diff)
+        fprintf(lines, "%s", diff);
+    for (int i = 0; diff && verbose && i < real->n_steps; i++)
+        fprintf(lines, "  real step %d: %s -> exit %d\n    stderr: %.2000s\n", i + 1, real->steps[i].command,
+                real->steps[i].exit_code, real->steps[i].err ? real->steps[i].err : "");
+    free(diff);
+}
+
+/* Runs one at a time only: the scenarios' gateway names and host ports are fixed, so two
+ * real runs at once would collide. */
+void conf_realdiff_judge(const conf_run_config *mock_cfg, const conf_run_config *real_cfg, const conf_scenario *s,
+                         conf_result *out, FILE *lines, bool verbose)
+{
+    conf_result mock, real;
+    conf_run_scenario(mock_cfg, s, &mock);
+    conf_run_scenario(real_cfg, s, &real);
+    memset(out, 0, sizeof *out);
+    out->scenario = s;
+    out->seconds = mock.seconds + real.seconds;
+    if (mock.status == CONF_SKIP) {
+        out->status = CONF_SKIP;
+        out->skip_reason = osh_str_dup(mock.skip_reason);
+    } else if (mock.status == CONF_FAIL) {
+        out->status = CONF_FAIL;
+        conf_result_add_failure(out, "mock run", osh_str_dup("the scenario fails on the mocks: no sound comparison"),
+                                NULL, NULL);
+    } else if (real.n_failures && strcmp(real.failures[0].where, "setup") == 0) {
+        /* the daemon is unreachable or the fake image missing: nothing ran there */
+        conf_result_add_failure(out, "real setup", osh_str_dup(real.failures[0].message), NULL, NULL);
+        fprintf(lines, "DIFF %s: the real run could not start: %s\n", s->id, real.failures[0].message);
+    } else {
+        judge_comparison(s, &mock, &real, out, lines, verbose);
+    }
+    if (out->status == CONF_FAIL && (mock.status == CONF_FAIL || verbose)) {
+        conf_report_line(lines, &mock, verbose);
+        conf_report_line(lines, &real, verbose);
+    }
+    conf_result_clear(&mock);
+    conf_result_clear(&real);
 }

@@ -252,6 +252,7 @@ static bool setup_world(run_ctx *c)
         free(dh);
         return true;
     }
+    const conf_world_backend *b = c->cfg->backend;
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(c->doc, "docker");
     const char *m = mode ? mode->valuestring : "unix";
     const cJSON *host = cJSON_GetObjectItemCaseSensitive(c->doc, "docker_tcp_host");
@@ -259,14 +260,12 @@ static bool setup_world(run_ctx *c)
     conf_world_settings set = {
         .docker_unix = strcmp(m, "tcp") != 0,
         .docker_tcp_host = strcmp(m, "unix") != 0 ? (host ? host->valuestring : "127.0.0.1") : NULL,
-        .kube = !c->cfg->real_world && (!kube || cJSON_IsTrue(kube)),
+        .kube = !kube || cJSON_IsTrue(kube),
     };
-    if (c->cfg->real_world)
-        w = cJSON_GetObjectItemCaseSensitive(c->doc, "real");
-    c->kube = set.kube;
+    w = cJSON_GetObjectItemCaseSensitive(c->doc, b->member);
     char *err = NULL;
     cJSON *empty = w ? NULL : cJSON_CreateObject();
-    c->world = c->cfg->backend->create(w ? w : empty, &set, &err);
+    c->world = b->create(b->self, w ? w : empty, &set, &err);
     cJSON_Delete(empty);
     if (!c->world) {
         conf_result_add_failure(c->r, "setup",
@@ -275,18 +274,19 @@ static bool setup_world(run_ctx *c)
         free(err);
         return false;
     }
-    const char *unix_url = c->cfg->backend->docker_unix_url(c->world);
-    const char *tcp_url = c->cfg->backend->docker_tcp_url(c->world);
+    c->kube = set.kube && b->kube_url(c->world);
+    const char *unix_url = b->docker_unix_url(c->world);
+    const char *tcp_url = b->docker_tcp_url(c->world);
     add_var(c, "DOCKER_HOST", set.docker_unix ? unix_url : tcp_url);
     add_var(c, "DOCKER_UNIX_URL", unix_url);
     add_var(c, "DOCKER_TCP_URL", tcp_url);
     add_var(c, "DOCKER_SOCKET", url_after(unix_url, "unix://"));
     const char *hostport = url_after(tcp_url, "tcp://");
     add_var(c, "DOCKER_TCP_PORT", hostport && strrchr(hostport, ':') ? strrchr(hostport, ':') + 1 : NULL);
-    if (set.kube) {
-        add_var(c, "KUBE_URL", c->cfg->backend->kube_url(c->world));
+    if (c->kube) {
+        add_var(c, "KUBE_URL", b->kube_url(c->world));
         char *kc = osh_str_printf("%s/kubeconfig", c->tmp);
-        if (c->cfg->backend->write_kubeconfig(c->world, kc, &err) != 0) {
+        if (b->write_kubeconfig(c->world, kc, &err) != 0) {
             conf_result_add_failure(c->r, "setup", osh_str_printf("cannot write the kubeconfig: %s", err),
                                     NULL, NULL);
             free(err);
@@ -314,9 +314,7 @@ static void build_base_env(run_ctx *c)
             set_str(c->env, from_vars[i], v->valuestring);
     }
     set_str(c->env, "TMPDIR", c->tmp);
-    /* The mocks answer at once, so sleeps only cost time; a real daemon needs real time
-     * (250 ms x 180 health inspections = 45 s, enough for the fake image's health check). */
-    set_str(c->env, "OPENSHELL_POLL_INTERVAL_MS", c->cfg->real_world ? "250" : "0");
+    c->cfg->backend->environment(c->cfg->backend->self, c->env);
     apply_env(c->env, cJSON_GetObjectItemCaseSensitive(c->doc, "env"));
 }
 

@@ -12,13 +12,11 @@
 typedef struct conf_run_config {
     char **impl;                        /* the command prefix that stands for `openshell` */
     const cJSON *missing;               /* capabilities the implementation lacks (array) */
-    const conf_world_backend *backend;
+    const conf_world_backend *backend;  /* where scenarios' worlds are built (conf_world.h) */
     bool keep_going;                    /* run later steps and checks after a failed step */
     bool keep_temp;                     /* leave the scenario's temp dir for inspection */
     const char *temp_root;              /* where scenario temp dirs go */
     int default_timeout_ms;             /* per step, unless the scenario says otherwise */
-    bool real_world;                    /* backend is a real daemon: it gets the scenario's
-                                           "real" member, and there is no Kubernetes API */
     bool keep_state;                    /* keep the final state in the result even on a pass */
 } conf_run_config;
 

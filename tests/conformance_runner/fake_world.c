@@ -1,12 +1,14 @@
 /* fake_world.c: see fake_world.h. */
 #include "fake_world.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
 
 typedef struct fake {
@@ -14,8 +16,9 @@ typedef struct fake {
     cJSON *state;
 } fake;
 
-static void *fake_create(const cJSON *doc, const conf_world_settings *s, char **error)
+static void *fake_create(void *self, const cJSON *doc, const conf_world_settings *s, char **error)
 {
+    (void)self;
     const cJSON *fail = cJSON_GetObjectItemCaseSensitive(doc, "fail");
     if (cJSON_IsString(fail)) {
         *error = osh_str_dup(fail->valuestring);
@@ -76,26 +79,46 @@ static cJSON *fake_state(void *w)
     return f->state ? cJSON_Duplicate(f->state, true) : cJSON_CreateObject();
 }
 
+/* The runner gives the implementation what the mock world gives it. */
+static void fake_environment(void *self, cJSON *env)
+{
+    (void)self;
+    cJSON_DeleteItemFromObjectCaseSensitive(env, "OPENSHELL_POLL_INTERVAL_MS");
+    cJSON_AddStringToObject(env, "OPENSHELL_POLL_INTERVAL_MS", "0");
+}
+
+/* A journal of a few lines; bigger means a test wrote garbage. */
+#define FAKE_JOURNAL_MAX ((size_t)4 * 1024 * 1024)
+
 static cJSON *fake_journal(void *w, const char *which)
 {
     fake *f = w;
     char *path = osh_str_printf("%s.%s", f->sock, strcmp(which, "kube") == 0 ? "kube-journal" : "journal");
     cJSON *arr = cJSON_CreateArray();
-    FILE *in = fopen(path, "r");
+    char *error = NULL;
+    char *text = osh_file_read(path, FAKE_JOURNAL_MAX, NULL, &error);
     free(path);
-    if (!in)
-        return arr;
-    char line[8192];
-    while (fgets(line, sizeof line, in)) {
+    if (!text && errno != ENOENT)
+        fprintf(stderr, "fake_world: journal %s\n", error); /* the checks then see it empty */
+    free(error);
+    for (char *line = text, *next; line && *line; line = next) {
+        next = line + strcspn(line, "\n");
+        if (*next)
+            *next++ = '\0';
         cJSON *e = cJSON_Parse(line);
         if (e)
             cJSON_AddItemToArray(arr, e);
     }
-    fclose(in);
+    free(text);
     return arr;
 }
 
+static void fake_close(conf_world_backend *b) { (void)b; }
+
 const conf_world_backend fake_world_backend = {
-    "fake", fake_create, fake_destroy, fake_unix, fake_tcp, fake_kube,
-    fake_kubeconfig, fake_state, fake_journal,
+    .name = "fake", .member = "world",
+    .create = fake_create, .destroy = fake_destroy,
+    .docker_unix_url = fake_unix, .docker_tcp_url = fake_tcp, .kube_url = fake_kube,
+    .write_kubeconfig = fake_kubeconfig, .environment = fake_environment,
+    .state = fake_state, .journal = fake_journal, .close = fake_close,
 };

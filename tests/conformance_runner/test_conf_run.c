@@ -153,6 +153,26 @@ static void failing_checks_are_each_reported(void **state)
     done(&o);
 }
 
+/* A journal line longer than any line buffer is one request, not two unparsable halves. */
+static void journal_lines_of_any_length(void **state)
+{
+    (void)state;
+    char *path = calloc(1, 12002);
+    path[0] = '/';
+    memset(path + 1, 'x', 12000);
+    char *text = osh_str_printf("{'id': 'LONG', 'rule': 'r', 'spec': '§1', 'world': {},"
+                                " 'steps': [{'args': ['req', 'GET', '%s', '', '200', 'null']}],"
+                                " 'expect': {'journal': [{'match': {'method': 'GET', 'path': '%s'}, 'count': 1}]}}",
+                                path, path);
+    outcome o;
+    run_text(&o, "LONG", text, NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
+    done(&o);
+    free(text);
+    free(path);
+}
+
 static void files_can_be_the_decoded_value_of_a_state_field(void **state)
 {
     outcome o;
@@ -578,6 +598,7 @@ int main(void)
         cmocka_unit_test(a_body_mismatch_is_shown_as_a_diff_with_the_closest_request),
         cmocka_unit_test(files_can_be_the_decoded_value_of_a_state_field),
         cmocka_unit_test(journal_windows_per_step_and_anchors),
+        cmocka_unit_test(journal_lines_of_any_length),
         cmocka_unit_test(matchers_on_queries_bodies_and_versions),
         cmocka_unit_test(environment_is_the_contract_and_nothing_else),
         cmocka_unit_test(capabilities_skip_and_world_errors_fail),
