@@ -3,13 +3,16 @@
 #include "conf_rules.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "osh_buf.h"
+#include "osh_file.h"
 #include "osh_str.h"
+
+/* docs/rules.md is some 75 KB; a document fifty times that is a mistaken path. */
+#define CONF_RULES_FILE_MAX ((size_t)4 * 1024 * 1024)
 
 static void add_rule(conf_rules *r, char *anchor, char *title)
 {
@@ -27,32 +30,42 @@ static char *heading_text(const char *line)
     return osh_str_trim_dup(line);
 }
 
+/* Read one markdown line: an anchor remembered in *pending, or the heading it belongs to. */
+static void read_line(conf_rules *out, const char *line, char **pending)
+{
+    const char *a = strstr(line, "<a id=\"");
+    if (a) {
+        a += strlen("<a id=\"");
+        const char *end = strchr(a, '"');
+        if (end) {
+            free(*pending);
+            *pending = osh_str_ndup(a, (size_t)(end - a));
+        }
+    } else if (*pending && line[0] == '#') {
+        add_rule(out, *pending, heading_text(line));
+        *pending = NULL;
+    }
+}
+
 int conf_rules_load(const char *file, conf_rules *out, char **error)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        *error = osh_str_printf("rules document %s: %s (give it with --rules FILE)", file, strerror(errno));
+    char *why = NULL;
+    char *text = osh_file_read(file, CONF_RULES_FILE_MAX, NULL, &why);
+    if (!text) {
+        *error = osh_str_printf("rules document %s (give it with --rules FILE)", why);
+        free(why);
         return -1;
     }
-    char line[4096];
     char *pending = NULL; /* an anchor waiting for its heading */
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        const char *a = strstr(line, "<a id=\"");
-        if (a) {
-            a += strlen("<a id=\"");
-            const char *end = strchr(a, '"');
-            if (end) {
-                free(pending);
-                pending = osh_str_ndup(a, (size_t)(end - a));
-            }
-        } else if (pending && line[0] == '#') {
-            add_rule(out, pending, heading_text(line));
-            pending = NULL;
-        }
+    for (char *line = text, *next; *line; line = next) {
+        next = line + strcspn(line, "\n");
+        if (*next)
+            *next++ = '\0';
+        line[strcspn(line, "\r")] = '\0';
+        read_line(out, line, &pending);
     }
-    fclose(f);
+    free(text);
     free(pending);
     if (out->n == 0) {
         *error = osh_str_printf("rules document %s: no <a id=\"...\"></a> anchors before headings", file);

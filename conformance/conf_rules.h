@@ -17,8 +17,9 @@ typedef struct conf_rules {
     int n;
 } conf_rules;
 
-/* Read every <a id="ANCHOR"></a> of the document and the heading that follows it. Returns 0,
- * or -1 with *error naming the file and the problem (unreadable, no anchors at all). */
+/* Read every <a id="ANCHOR"></a> of the document and the heading that follows it (lines of
+ * any length). Returns 0, or -1 with *error naming the file and the problem (unreadable,
+ * larger than 4 MiB, no anchors at all). */
 int conf_rules_load(const char *file, conf_rules *out, char **error);
 void conf_rules_free(conf_rules *r);
 

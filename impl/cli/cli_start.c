@@ -43,12 +43,15 @@ static bool ask_recreate(void *ud, const char *name)
 {
     fprintf(stderr, "Gateway '%s' already exists. Destroy and recreate it? [y/N] ", name);
     fflush(stderr);
-    char line[64];
-    if (!fgets(line, sizeof(line), stdin))
-        return false;
-    char *answer = osh_str_trim_dup(line);
-    bool yes = osh_str_ieq(answer, "y") || osh_str_ieq(answer, "yes");
-    free(answer);
+    char *line = NULL; /* the whole line, however long: a cut one would judge its first part */
+    size_t cap = 0;
+    bool yes = false;
+    if (getline(&line, &cap, stdin) >= 0) {
+        char *answer = osh_str_trim_dup(line);
+        yes = osh_str_ieq(answer, "y") || osh_str_ieq(answer, "yes");
+        free(answer);
+    }
+    free(line);
     return yes;
 }
 

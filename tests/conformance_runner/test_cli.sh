@@ -89,6 +89,16 @@ printf '%s\n' '<a id="9"></a>' '## §9 Other' > "$work/rules2.md"
 check "coverage: unknown citation fails" '[ $? -eq 1 ] && grep -q "^UNKNOWN §3.4 in PASS-ONE" "$work/cov2"'
 "$runner" --scenarios "$dir" --rules "$work/none.md" --coverage > /dev/null 2> "$work/cov3.err"
 check "coverage: missing rules document" '[ $? -eq 2 ] && grep -q "rules document $work/none.md" "$work/cov3.err"'
+# Lines of any length: a heading longer than any line buffer is read whole, not cut.
+long=$(head -c 5000 /dev/zero | tr '\0' 'x')
+printf '%s\n' '<a id="3.1"></a>' '### §3.1 C' '<a id="3.4"></a>' '### §3.4 O' '<a id="3.5"></a>' '### §3.5 E' \
+  '<a id="7"></a>' "## §7 $long" > "$work/rules3.md"
+"$runner" --scenarios "$dir" --rules "$work/rules3.md" --coverage > "$work/cov4" 2> "$work/cov4.err"
+check "coverage: a 5000-byte heading read whole" '[ $? -eq 0 ] && grep -qx "UNCOVERED 7 §7 $long" "$work/cov4"'
+head -c 4194305 /dev/zero | tr '\0' '#' > "$work/huge-rules.md"
+"$runner" --scenarios "$dir" --rules "$work/huge-rules.md" --coverage > /dev/null 2> "$work/cov5.err"
+check "coverage: rules document over the limit refused" \
+  '[ $? -eq 2 ] && grep -q "rules document $work/huge-rules.md: larger than 4194304 bytes" "$work/cov5.err"'
 
 # --docker real writes the same reports as the mock mode (one reporting path). A world-less
 # scenario needs no daemon, so it runs the same on both sides and is reported SAME (passed).

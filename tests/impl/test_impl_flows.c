@@ -555,9 +555,10 @@ static char *files_under(const char *dir)
     free(cmd);
     assert_non_null(p);
     osh_buf b = OSH_BUF_INIT;
-    char line[512];
-    while (fgets(line, sizeof line, p))
-        osh_buf_append_str(&b, line);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
+        osh_buf_append(&b, chunk, n);
     pclose(p);
     return osh_buf_detach(&b);
 }

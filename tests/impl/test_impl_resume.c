@@ -293,15 +293,15 @@ static void progress_on_a_terminal(void **state)
     iw_free(w);
 }
 
-/* rules §3.1: on a terminal, an existing gateway is offered for recreation; "y" recreates. */
-static void interactive_prompt_recreates(void **state)
+/* rules §3.1: on a terminal, an existing gateway is offered for recreation; answer recreates. */
+static void prompt_answer_recreates(const char *answer)
 {
     impl_world *w = iw_new(NULL);
     iw_run(w, START_T, NULL);
     assert_exit(w, 0);
     char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "t", NULL};
     osh_buf out = OSH_BUF_INIT;
-    int code = pty_run(w, argv, NULL, "Gateway 't' already exists. Destroy and recreate it? [y/N] ", "y\n", &out);
+    int code = pty_run(w, argv, NULL, "Gateway 't' already exists. Destroy and recreate it? [y/N] ", answer, &out);
     assert_int_equal(code, 0);
     iw_assert_contains(osh_buf_str(&out), "Removing existing gateway");
     /* A terminal gets the transient progress line of the health wait. */
@@ -309,6 +309,22 @@ static void interactive_prompt_recreates(void **state)
     assert_int_equal(iw_count(w, "POST", "/containers/create"), 2);
     osh_buf_free(&out);
     iw_free(w);
+}
+
+static void interactive_prompt_recreates(void **state)
+{
+    (void)state;
+    prompt_answer_recreates("y\n");
+}
+
+/* The whole answer line counts, however long (a 64-byte buffer once judged only its start). */
+static void interactive_prompt_reads_the_whole_line(void **state)
+{
+    (void)state;
+    char answer[200];
+    memset(answer, ' ', 100);
+    strcpy(answer + 100, "yes\n");
+    prompt_answer_recreates(answer);
 }
 
 int main(void)
@@ -321,6 +337,7 @@ int main(void)
         cmocka_unit_test_teardown(stored_host_is_reused, iw_teardown),
         cmocka_unit_test_teardown(stored_port_replaces_the_flag, iw_teardown),
         cmocka_unit_test_teardown(interactive_prompt_recreates, iw_teardown),
+        cmocka_unit_test_teardown(interactive_prompt_reads_the_whole_line, iw_teardown),
         cmocka_unit_test_teardown(progress_on_a_terminal, iw_teardown),
         cmocka_unit_test_teardown(create_body_follows_flags_and_environment, iw_teardown),
     };

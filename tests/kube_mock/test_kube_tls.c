@@ -259,10 +259,15 @@ static void test_mockd_serves_https(void **state)
     }
     close(fds[1]);
     FILE *out = fdopen(fds[0], "r");
-    char line[512], url[512] = "";
-    while (fgets(line, sizeof line, out) && strcmp(line, "ready\n") != 0)
-        if (osh_str_starts_with(line, "kube: "))
-            sscanf(line + 6, "%511s", url);
+    char *line = NULL, *url = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, out) > 0 && strcmp(line, "ready\n") != 0)
+        if (osh_str_starts_with(line, "kube: ")) {
+            free(url);
+            url = osh_str_trim_dup(line + strlen("kube: "));
+        }
+    free(line);
+    assert_non_null(url);
     assert_true(osh_str_starts_with(url, "https://127.0.0.1:"));
     osh_buf body = OSH_BUF_INIT;
     long status = 0;
@@ -283,7 +288,7 @@ static void test_mockd_serves_https(void **state)
     unlink(kc);
     unlink(sock + 7);
     rmdir(dir);
-    free(sock), free(kc);
+    free(sock), free(kc), free(url);
 }
 
 int main(void)
