@@ -57,17 +57,23 @@ typedef struct outcome {
     conf_result r;
 } outcome;
 
-static void run_text(outcome *o, const char *id, const char *text, const char *missing, bool keep_going)
+static void run_on(const conf_world_backend *b, outcome *o, const char *id, const char *text, const char *missing,
+                   bool keep_going)
 {
     char *err = NULL;
     o->s = load_text(id, text, &err);
     if (!o->s)
         fail_msg("scenario did not load: %s", err);
     cJSON *miss = missing ? cJSON_Parse(missing) : NULL;
-    conf_run_config cfg = {.impl = impl_prefix, .missing = miss, .backend = &fake_world_backend,
+    conf_run_config cfg = {.impl = impl_prefix, .missing = miss, .backend = b,
                            .keep_going = keep_going, .temp_root = "/tmp", .default_timeout_ms = 10000};
     conf_run_scenario(&cfg, o->s, &o->r);
     cJSON_Delete(miss);
+}
+
+static void run_text(outcome *o, const char *id, const char *text, const char *missing, bool keep_going)
+{
+    run_on(&fake_world_backend, o, id, text, missing, keep_going);
 }
 
 static void done(outcome *o)
@@ -332,6 +338,43 @@ static void environment_is_the_contract_and_nothing_else(void **state)
     assert_int_equal(o.r.status, CONF_FAIL);
     assert_int_equal(o.r.n_failures, 1);
     assert_true(has_failure(&o.r, "need a mock world"));
+    done(&o);
+}
+
+static void slow_environment(void *self, cJSON *env)
+{
+    cJSON_AddStringToObject(env, "OPENSHELL_POLL_INTERVAL_MS", self);
+}
+
+static const char *no_kube(void *world)
+{
+    (void)world;
+    return NULL;
+}
+
+/* The backend, not the runner, says which member describes the world (here "real", so the
+ * "world" state is not seen), what environment the
+ * implementation gets (the scenario's own "env" still wins) and whether there is a
+ * Kubernetes API: the way --docker real differs from the mocks. */
+static void the_backend_decides_member_environment_and_kube(void **state)
+{
+    (void)state;
+    conf_world_backend b = fake_world_backend;
+    b.self = "250";
+    b.member = "real";
+    b.environment = slow_environment;
+    b.kube_url = no_kube;
+    outcome o;
+    run_on(&b, &o, "BACKEND",
+           "{'id': 'BACKEND', 'rule': 'r', 'spec': '§3.6', 'world': {'state': {'n': 1}}, 'real': {'names': ['t'], 'why': 'w'},"
+           " 'steps': [{'args': ['env'], 'expect': {'stdout': {'contains': 'OPENSHELL_POLL_INTERVAL_MS=250\\n',"
+           "                                                   'not_contains': ['KUBECONFIG', 'KUBE_URL']}}},"
+           "   {'args': ['env'], 'env': {'OPENSHELL_POLL_INTERVAL_MS': '7'},"
+           "    'expect': {'stdout': {'contains': 'OPENSHELL_POLL_INTERVAL_MS=7\\n'}}}],"
+           " 'expect': {'state': [{'path': 'n', 'exists': false}]}}",
+           NULL, false);
+    print_failures(&o.r);
+    assert_int_equal(o.r.status, CONF_PASS);
     done(&o);
 }
 
@@ -601,6 +644,7 @@ int main(void)
         cmocka_unit_test(journal_lines_of_any_length),
         cmocka_unit_test(matchers_on_queries_bodies_and_versions),
         cmocka_unit_test(environment_is_the_contract_and_nothing_else),
+        cmocka_unit_test(the_backend_decides_member_environment_and_kube),
         cmocka_unit_test(capabilities_skip_and_world_errors_fail),
         cmocka_unit_test(step_time_limit_kills_the_process),
         cmocka_unit_test(proc_captures_output_and_status),
