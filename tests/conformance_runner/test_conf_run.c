@@ -353,9 +353,9 @@ static const char *no_kube(void *world)
 }
 
 /* The backend, not the runner, says which member describes the world (here "real", so the
- * "world" state is not seen), what environment the
- * implementation gets (the scenario's own "env" still wins) and whether there is a
- * Kubernetes API: the way --docker real differs from the mocks. */
+ * "world" state is not seen), what environment the implementation gets (the scenario's own
+ * "env" still wins) and whether there is a Kubernetes API: the way --docker real differs
+ * from the mocks. */
 static void the_backend_decides_member_environment_and_kube(void **state)
 {
     (void)state;
