@@ -115,7 +115,7 @@ static int check_running(gw_ctx *ctx, gw_error *err)
     if (cJSON_IsTrue(gw_json_path(inspect, "State.OOMKilled")))
         osh_buf_append_str(&b, ", OOMKilled=true");
     osh_buf_append_char(&b, ')');
-    fail_with_snapshot(ctx, err, GW_E_FAILED, osh_buf_str(&b));
+    fail_with_snapshot(ctx, err, GW_E_UNHEALTHY, osh_buf_str(&b));
     osh_buf_free(&b);
     cJSON_Delete(inspect);
     return -1;
@@ -173,7 +173,7 @@ int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err)
     char *dir = gw_mtls_dir(config_root, ctx->name);
     int rc = 1; /* 1 = not yet */
     for (int attempt = 1; attempt <= GW_MTLS_ATTEMPTS && rc == 1; attempt++) {
-        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Waiting for the CLI mTLS secret (%d/%d)", attempt,
+        gw_emit(ctx, GW_EVENT_PROGRESS, "Waiting for the CLI mTLS secret (%d/%d)", attempt,
                 GW_MTLS_ATTEMPTS);
         if (check_running(ctx, err) != 0) {
             rc = -1;

@@ -274,7 +274,7 @@ static void connection_refused(void **state)
     docker_endpoint_free(&ep);
     docker_response r = DOCKER_RESPONSE_INIT;
     assert_int_equal(docker_call(dc, "GET", "/_ping", NULL, &r, &err), -1);
-    assert_int_equal(err.code, GW_E_TRANSPORT);
+    assert_int_equal(err.code, GW_E_DOCKER_UNREACHABLE);
     assert_non_null(strstr(gw_error_text(&err), "/nonexistent/docker.sock"));
     gw_error_clear(&err);
     docker_response_free(&r);
@@ -305,7 +305,7 @@ static void time_bounds(void **state)
     free(url);
     docker_response r = DOCKER_RESPONSE_INIT;
     assert_int_equal(docker_call(dc, "GET", "/hang/plain", NULL, &r, &err), -1);
-    assert_int_equal(err.code, GW_E_TRANSPORT);
+    assert_int_equal(err.code, GW_E_TIMEOUT);
     assert_string_equal(gw_error_text(&err), "GET /hang/plain timed out after 200ms waiting for the Docker daemon");
     gw_error_clear(&err);
     docker_request stream = {.method = "POST", .path = "/hang/exec/start", .on_data = discard_data};
