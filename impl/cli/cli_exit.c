@@ -27,8 +27,14 @@ int cli_exit_status(gw_code code)
     return CLI_EXIT_FAILED; /* not a code: never report success for an error */
 }
 
+int cli_failure_status(const gw_error *err)
+{
+    /* A call that failed without a code still failed. */
+    return err->code == GW_OK ? CLI_EXIT_FAILED : cli_exit_status(err->code);
+}
+
 int cli_fail(const gw_error *err)
 {
     cli_error("%s", gw_error_text(err));
-    return cli_exit_status(err->code);
+    return cli_failure_status(err);
 }

@@ -18,7 +18,10 @@ enum cli_exit {
  * CLI_EXIT_FAILED for every other code. */
 int cli_exit_status(gw_code code);
 
-/* Print `error: {message}` on stderr and return the exit status of err's code. */
+/* The exit status of a call that failed with err: its code's, and CLI_EXIT_FAILED even when
+ * the code is GW_OK. */
+int cli_failure_status(const gw_error *err);
+/* Print `error: {message}` on stderr and return cli_failure_status(err). */
 int cli_fail(const gw_error *err);
 
 #endif

@@ -84,7 +84,7 @@ static int deploy(const cli_args *a, const char *root, const char *name, bool fe
         fprintf(stderr, "x Gateway failed: %s\n", name);
         cli_write_clean(stderr, gw_error_text(&err));
         fputc('\n', stderr);
-        code = cli_exit_status(err.code);
+        code = cli_failure_status(&err);
     } else {
         print_ready(name, &r);
         if (gw_active_gateway_write(root, name, &err) != 0) {

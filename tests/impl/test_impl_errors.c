@@ -137,6 +137,11 @@ static void exit_table(void **state)
     assert_int_equal(cli_exit_status(GW_E_LAST), 1);
     assert_int_equal(cli_exit_status((gw_code)-1), 1);
     assert_int_equal(cli_exit_status((gw_code)1000), 1);
+    /* A call that failed without setting a code still fails. */
+    gw_error none = GW_ERROR_INIT;
+    assert_int_equal(cli_failure_status(&none), 1);
+    gw_error usage = {GW_E_USAGE, 0, NULL};
+    assert_int_equal(cli_failure_status(&usage), 2);
 }
 
 /* The codes of the table in §3.5 of docs/rules.md ("| 0 | ..."), as a bit set. */
