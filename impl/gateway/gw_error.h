@@ -20,7 +20,7 @@ typedef enum gw_code {
     GW_OK = 0,
     GW_E_USAGE,              /* a gateway name the rules refuse (§3.2): a usage error */
     GW_E_INVALID,            /* a bad value checked at run time: DOCKER_HOST, a timeout variable,
-                                NAV_GATEWAY_TLS_ENABLED, a remote destination, base64 data */
+                                NAV_GATEWAY_TLS_ENABLED, a remote destination */
     GW_E_CONFIG,             /* HOME unset, a metadata file that does not parse */
     GW_E_NOT_FOUND,          /* a named thing does not exist: metadata, image, workload, Docker 404 */
     GW_E_CONFLICT,           /* Docker 409: in use or in the wrong state (also after the 409 retries) */
@@ -28,7 +28,8 @@ typedef enum gw_code {
                                 `port is already allocated` (§4.9) */
     GW_E_DOCKER_UNREACHABLE, /* no answer from the daemon: socket, tcp or ssh failed or was cut */
     GW_E_DOCKER,             /* the daemon answered another status the step does not accept */
-    GW_E_MALFORMED,          /* an answer that does not parse: JSON body, multiplexed or JSON stream */
+    GW_E_MALFORMED,          /* an answer that does not parse: JSON body, multiplexed or JSON
+                                stream, the mTLS secret's base64 */
     GW_E_TIMEOUT,            /* a time bound or an attempt budget ran out (§3.8, §7.2, §8.2) */
     GW_E_UNHEALTHY,          /* the gateway container exited or reported a failure (§7.2, §8.2) */
     GW_E_IO,                 /* a local file or directory operation failed */

@@ -148,7 +148,7 @@ int gw_mtls_parse_secret(const char *output, int exit_code, osh_buf decoded[3], 
     int rc = secret_ready(output, exit_code, lines) ? 0 : 1;
     for (int i = 0; i < 3 && rc == 0; i++)
         if (!osh_base64_decode(&decoded[i], lines[i], strlen(lines[i])))
-            rc = gw_fail(err, GW_E_INVALID, "failed to fetch CLI mTLS secret " GW_SECRET ": invalid base64 in %s",
+            rc = gw_fail(err, GW_E_MALFORMED, "failed to fetch CLI mTLS secret " GW_SECRET ": invalid base64 in %s",
                          keys[i]);
     for (int i = 0; i < 3; i++)
         free(lines[i]);

@@ -279,7 +279,7 @@ static void mtls_secret_answers(void **state)
     free3(got);
     assert_int_equal(parse_secret("Q0E=\nQ1JU\n!!notbase64", 0, got, &err), -1);
     assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in tls.key");
-    assert_int_equal(err.code, GW_E_INVALID);
+    assert_int_equal(err.code, GW_E_MALFORMED);
     free3(got);
     assert_int_equal(parse_secret("Q0E\nQ1JU\nS0VZ", 0, got, &err), -1);
     assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in ca.crt");
