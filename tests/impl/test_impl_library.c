@@ -1,8 +1,14 @@
-/* test_impl_events.c: progress events (rules §3.4). The gateway library sends each event's
- * bare text with its kind, never a "[status] " or "[progress] " prefix; the CLI renderer adds
- * the decoration, and writes the bytes openshell has always written: "  X" for a status or a
- * log line, "warning: X", progress dropped off a terminal, shown on one transient line on a
- * terminal and printed as "  [progress] X" in verbose output. */
+/* test_impl_library.c: the gateway library called in this process against the mock Docker
+ * Engine: its events and the codes of its failures.
+ *
+ * Events (rules §3.4): the library sends each event's bare text with its kind, never a
+ * "[status] " or "[progress] " prefix; the CLI renderer adds the decoration, and writes the
+ * bytes openshell has always written: "  X" for a status or a log line, "warning: X",
+ * progress dropped off a terminal, shown on one transient line on a terminal and printed as
+ * "  [progress] X" in verbose output.
+ *
+ * Codes (gw_error.h): a failed deploy names what went wrong by its code, the contract callers
+ * branch on; the message keeps the rules' text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,16 +59,24 @@ static char *texts_of(const event_log *log, gw_event kind)
     return osh_buf_detach(&b);
 }
 
-/* A whole deploy run in this process against the mock Docker Engine, its events recorded. */
-static void library_events_carry_bare_text(void **state)
+/* The environment openshell gets from impl_world, for this process. */
+static void use_world(impl_world *w)
 {
-    impl_world *w = iw_new(NULL);
-    *state = w;
     char *home = osh_str_printf("%s/home", w->tmp), *xdg = osh_str_printf("%s/config", w->tmp);
     setenv("HOME", home, 1);
     setenv("XDG_CONFIG_HOME", xdg, 1);
     setenv("DOCKER_HOST", iw_docker_url(w, "unix://"), 1);
     setenv("OPENSHELL_POLL_INTERVAL_MS", "0", 1);
+    free(home);
+    free(xdg);
+}
+
+/* A whole deploy run in this process against the mock Docker Engine, its events recorded. */
+static void library_events_carry_bare_text(void **state)
+{
+    impl_world *w = iw_new(NULL);
+    *state = w;
+    use_world(w);
     event_log log = {0};
     gw_deploy_options o = {.target = {.name = "t", .on_event = record, .event_ud = &log}, .port = 8080,
                            .fetch_mtls = true, .config_root = w->config_root};
@@ -83,10 +97,89 @@ static void library_events_carry_bare_text(void **state)
     event_log_free(&log);
     gw_deploy_result_free(&r);
     gw_error_clear(&err);
-    free(home);
-    free(xdg);
     iw_free(w);
     *state = NULL;
+}
+
+typedef struct failing_deploy {
+    const char *what;
+    const char *scenario;    /* the world (impl_world.h), NULL = the healthy default */
+    const char *docker_host; /* instead of the world's socket, or NULL */
+    const char *name;        /* NULL = "t" */
+    const char *image;       /* --image, or NULL */
+    gw_code code;
+    const char *phrase;      /* in the message */
+} failing_deploy;
+
+#define PORT_ALLOCATED "Bind for 0.0.0.0:8080 failed: port is already allocated"
+
+static const failing_deploy failing_deploys[] = {
+    {"a bad gateway name", NULL, NULL, "bad/name", NULL, GW_E_USAGE, "gateway name contains invalid characters"},
+    {"an unsupported DOCKER_HOST", NULL, "ftp://x", NULL, NULL, GW_E_INVALID, "unsupported DOCKER_HOST scheme"},
+    {"no daemon on the socket", NULL, "unix:///nonexistent/docker.sock", NULL, NULL, GW_E_DOCKER_UNREACHABLE,
+     "error trying to connect to the Docker daemon"},
+    {"a local-only image that is missing", NULL, NULL, NULL, "myimage:dev", GW_E_NOT_FOUND,
+     "Image 'myimage:dev' not found locally"},
+    {"an inspect answer that is not JSON",
+     "{\"docker\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/containers/*/json\", \"status\": 200, "
+     "\"body\": \"{not json\"}]}}",
+     NULL, NULL, NULL, GW_E_MALFORMED, "malformed JSON in Docker response"},
+    {"the network still in use after the 409 retries",
+     "{\"docker\": {\"faults\": [{\"method\": \"POST\", \"path\": \"/networks/create\", \"status\": 409, "
+     "\"body\": {\"message\": \"network with name openshell-cluster-t already exists\"}}]}}",
+     NULL, NULL, NULL, GW_E_CONFLICT, "failed to create Docker network after retries"},
+    {"another container publishing the port",
+     "{\"docker\": {\"containers\": [{\"name\": \"web\", \"state\": \"running\", \"create\": {\"Image\": "
+     "\"ghcr.io/nvidia/openshell/cluster:dev\", \"ExposedPorts\": {\"80/tcp\": {}}, \"HostConfig\": "
+     "{\"PortBindings\": {\"80/tcp\": [{\"HostIp\": \"0.0.0.0\", \"HostPort\": \"8080\"}]}}}}]}}",
+     NULL, NULL, NULL, GW_E_PORT_IN_USE, "cannot start gateway: port 8080 is held by container \"web\""},
+    {"every start answered 'port is already allocated'",
+     "{\"docker\": {\"faults\": [{\"method\": \"POST\", \"path\": \"/containers/*/start\", \"status\": 500, "
+     "\"body\": {\"message\": \"driver failed programming external connectivity on endpoint "
+     "openshell-cluster-t: " PORT_ALLOCATED "\"}}]}}",
+     NULL, NULL, NULL, GW_E_PORT_IN_USE, "failed to start gateway container: Docker responded with status code 500"},
+    {"the container exits during the health wait",
+     "{\"docker\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/containers/openshell-cluster-t/json\", "
+     "\"json_set\": {\"State.Running\": false, \"State.Status\": \"exited\", \"State.ExitCode\": 137}, "
+     "\"from\": 3}]}}",
+     NULL, NULL, NULL, GW_E_UNHEALTHY, "gateway container exited unexpectedly (exit_code=137)"},
+    {"a health check that never passes",
+     "{\"docker\": {\"faults\": [{\"method\": \"GET\", \"path\": \"/containers/openshell-cluster-t/json\", "
+     "\"json_set\": {\"State.Health.Status\": \"starting\"}}]}}",
+     NULL, NULL, NULL, GW_E_TIMEOUT, "timed out waiting for gateway health check"},
+};
+
+static void failed_deploys_carry_their_code(void **state)
+{
+    for (size_t i = 0; i < sizeof(failing_deploys) / sizeof(failing_deploys[0]); i++) {
+        const failing_deploy *c = &failing_deploys[i];
+        impl_world *w = iw_new(c->scenario);
+        *state = w;
+        use_world(w);
+        if (c->docker_host)
+            setenv("DOCKER_HOST", c->docker_host, 1);
+        gw_deploy_options o = {.target = {.name = c->name ? c->name : "t"}, .port = 8080, .image = c->image,
+                               .fetch_mtls = true, .config_root = w->config_root};
+        gw_deploy_result r;
+        gw_error err = GW_ERROR_INIT;
+        char *problem = NULL;
+        if (gw_deploy(&o, &r, &err) == 0)
+            problem = osh_str_printf("%s: the deploy succeeded", c->what);
+        else if (err.code != c->code)
+            problem = osh_str_printf("%s: code %s (%d), want %s (%d): %s", c->what, gw_strerror(err.code),
+                                     (int)err.code, gw_strerror(c->code), (int)c->code, gw_error_text(&err));
+        else if (!strstr(gw_error_text(&err), c->phrase))
+            problem = osh_str_printf("%s: the message lacks \"%s\": %s", c->what, c->phrase, gw_error_text(&err));
+        gw_deploy_result_free(&r);
+        gw_error_clear(&err);
+        iw_free(w);
+        *state = NULL;
+        if (problem) {
+            print_error("%s\n", problem);
+            free(problem);
+            fail();
+        }
+    }
 }
 
 /* What cli_render_event writes to fd 2 for these events, stderr pointed at target_fd. */
@@ -196,6 +289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(library_events_carry_bare_text, iw_teardown),
+        cmocka_unit_test_teardown(failed_deploys_carry_their_code, iw_teardown),
         cmocka_unit_test(renderer_writes_the_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
