@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "cli_exit.h"
+
 typedef enum cli_command {
     CLI_USAGE_ERROR = 0,
     CLI_HELP,            /* print help_topic's usage to stdout, exit 0 */
@@ -42,14 +44,6 @@ typedef struct cli_args {
     int exec_argc;
     int sandbox_index;          /* argv index of "sandbox" or "driver" */
 } cli_args;
-
-/* The exit statuses of openshell (rules §3.5), the one table the commands return from;
- * `doctor exec` alone passes on the command's own status instead. */
-enum cli_exit {
-    CLI_EXIT_OK = 0,
-    CLI_EXIT_FAILED = 1, /* any failure at run time: Docker, Kubernetes, files, timeouts */
-    CLI_EXIT_USAGE = 2   /* a usage error found before any side effect */
-};
 
 /* Returns 0 and fills out, or CLI_EXIT_USAGE with a malloc'd message in *error. */
 int cli_parse(int argc, char **argv, cli_args *out, char **error);

@@ -30,12 +30,12 @@ void cli_error(const char *fmt, ...)
     free(text);
 }
 
-char *cli_config_root(void)
+char *cli_config_root(int *exit_code)
 {
     gw_error err = GW_ERROR_INIT;
     char *root = gw_config_root(&err);
     if (!root)
-        cli_error("%s", gw_error_text(&err));
+        *exit_code = cli_fail(&err);
     gw_error_clear(&err);
     return root;
 }
@@ -55,10 +55,9 @@ char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_roo
         name = osh_str_dup(GW_DEFAULT_NAME);
     gw_error err = GW_ERROR_INIT;
     if (gw_validate_name(name, &err) != 0) {
-        cli_error("%s", gw_error_text(&err));
+        *exit_code = cli_fail(&err);
         gw_error_clear(&err);
         free(name);
-        *exit_code = CLI_EXIT_USAGE;
         return NULL;
     }
     return name;
@@ -78,8 +77,10 @@ char *cli_remote_for(const cli_args *a, const char *config_root, const char *nam
     return remote;
 }
 
-/* On a terminal, [progress] lines are shown on one transient line that the next line
- * overwrites (carriage return and erase-to-end-of-line); elsewhere they are dropped. */
+/* Rendering (rules §3.4): the library sends each event's bare text with its kind; the
+ * decoration is added here. A status line is "  X"; on a terminal, progress is shown on one
+ * transient line "  X" that the next line overwrites (carriage return and erase-to-end-of-
+ * line), elsewhere it is dropped; verbose output prints it as "  [progress] X". */
 static bool progress_shown;
 
 static void clear_progress(void)
@@ -92,9 +93,8 @@ static void clear_progress(void)
 
 static void show_progress(const char *text)
 {
-    const char *shown = osh_str_skip_prefix(text, "[progress] ");
     fputs("\r\x1b[K  ", stderr);
-    cli_write_clean(stderr, shown);
+    cli_write_clean(stderr, text);
     progress_shown = true;
 }
 
@@ -112,10 +112,6 @@ void cli_render_event(void *ud, gw_event kind, const char *text)
     clear_progress();
     switch (kind) {
     case GW_EVENT_STATUS:
-        fputs("  ", stderr);
-        cli_write_clean(stderr, osh_str_skip_prefix(text, "[status] "));
-        fputc('\n', stderr);
-        break;
     case GW_EVENT_LOG:
         fputs("  ", stderr);
         cli_write_clean(stderr, text);
@@ -129,7 +125,7 @@ void cli_render_event(void *ud, gw_event kind, const char *text)
     case GW_EVENT_PROGRESS:
     case GW_EVENT_VERBOSE:
         if (verbose) {
-            fputs("  ", stderr);
+            fputs(kind == GW_EVENT_PROGRESS ? "  [progress] " : "  ", stderr);
             cli_write_clean(stderr, text);
             fputc('\n', stderr);
         }

@@ -1,5 +1,9 @@
 /* cli_common.h: what the openshell commands share: name resolution (rules §3.3), the config
- * root, the target (local or remote), and output helpers (rules §3.4). */
+ * root, the target (local or remote), and output helpers (rules §3.4).
+ *
+ * Errors: the commands get a gw_error from the gateway library (gw_error.h), print it and
+ * return the exit status of its code (cli_fail, cli_exit.h); the argument parser reports in
+ * the `char **error` style of the low-level parsers. */
 #ifndef CLI_COMMON_H
 #define CLI_COMMON_H
 
@@ -10,10 +14,11 @@
 #include "gateway.h"
 
 /* Resolve and validate the gateway name. For start the active_gateway file is not consulted.
- * Returns a malloc'd name, or NULL after printing the error (*exit_code set to CLI_EXIT_USAGE). */
+ * Returns a malloc'd name, or NULL after printing the error (*exit_code set to the exit status
+ * of GW_E_USAGE). */
 char *cli_resolve_name(const cli_args *a, bool for_start, const char *config_root, int *exit_code);
-/* The config root, or NULL after printing `HOME is not set`. */
-char *cli_config_root(void);
+/* The config root, or NULL after printing `HOME is not set` (*exit_code set). */
+char *cli_config_root(int *exit_code);
 /* --remote, else the stored metadata's remote_host, else NULL; malloc'd. */
 char *cli_remote_for(const cli_args *a, const char *config_root, const char *name);
 

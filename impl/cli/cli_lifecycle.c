@@ -13,19 +13,18 @@ static int open_command(const cli_args *a, char **root, char **name)
     *name = NULL;
     *root = NULL;
     /* The name is validated before anything else, even when HOME is unset. */
-    gw_error ignored = GW_ERROR_INIT;
-    char *maybe_root = gw_config_root(&ignored);
-    gw_error_clear(&ignored);
+    gw_error root_err = GW_ERROR_INIT;
+    char *maybe_root = gw_config_root(&root_err);
     *name = cli_resolve_name(a, false, maybe_root, &code);
+    if (*name && !maybe_root) {
+        free(*name);
+        *name = NULL;
+        code = cli_fail(&root_err);
+    }
+    gw_error_clear(&root_err);
     if (!*name) {
         free(maybe_root);
         return code;
-    }
-    if (!maybe_root) {
-        free(*name);
-        *name = NULL;
-        cli_error("HOME is not set");
-        return CLI_EXIT_FAILED;
     }
     *root = maybe_root;
     return 0;
@@ -41,12 +40,10 @@ int cli_gateway_stop(const cli_args *a)
     fprintf(stderr, "\xE2\x80\xA2 Stopping gateway %s...\n", name);
     gw_target t = {.name = name, .remote = remote, .ssh_key = a->ssh_key, .on_event = cli_render_event};
     gw_error err = GW_ERROR_INIT;
-    if (gw_stop(&t, &err) != 0) {
-        cli_error("%s", gw_error_text(&err));
-        code = CLI_EXIT_FAILED;
-    } else {
+    if (gw_stop(&t, &err) != 0)
+        code = cli_fail(&err);
+    else
         fprintf(stderr, "\xE2\x9C\x93 Gateway %s stopped.\n", name);
-    }
     gw_error_clear(&err);
     free(remote);
     free(root);
@@ -79,8 +76,7 @@ int cli_gateway_destroy(const cli_args *a)
     gw_error err = GW_ERROR_INIT;
     if (gw_destroy(&t, &err) != 0 || gw_metadata_remove(root, name, &err) != 0 ||
         gw_active_gateway_clear_if(root, name, &err) != 0) {
-        cli_error("%s", gw_error_text(&err));
-        code = CLI_EXIT_FAILED;
+        code = cli_fail(&err);
     } else {
         sweep_config_temps(root, name);
         fprintf(stderr, "\xE2\x9C\x93 Gateway %s destroyed.\n", name);
@@ -101,8 +97,7 @@ int cli_gateway_info(const cli_args *a)
     gw_metadata m;
     gw_error err = GW_ERROR_INIT;
     if (gw_metadata_load(root, name, &m, &err) != 0) {
-        cli_error("%s", gw_error_text(&err));
-        code = CLI_EXIT_FAILED;
+        code = cli_fail(&err);
     } else {
         printf("Gateway Info\n\n  Gateway: %s\n  Gateway endpoint: %s\n", m.name, m.gateway_endpoint);
         if (m.is_remote) {
@@ -135,9 +130,9 @@ static int list_gateways(const cli_args *a, const char *root)
     gw_error err = GW_ERROR_INIT;
     int n = gw_metadata_list(root, &list, &err);
     if (n < 0) {
-        cli_error("%s", gw_error_text(&err));
+        int code = cli_fail(&err);
         gw_error_clear(&err);
-        return CLI_EXIT_FAILED;
+        return code;
     }
     if (n == 0) {
         printf("No gateways found.\n\nDeploy a gateway with: openshell gateway start\n");
@@ -164,26 +159,23 @@ static int list_gateways(const cli_args *a, const char *root)
 
 int cli_gateway_select(const cli_args *a)
 {
-    char *root = cli_config_root();
+    int code = CLI_EXIT_OK;
+    char *root = cli_config_root(&code);
     if (!root)
-        return CLI_EXIT_FAILED;
-    int code = 0;
+        return code;
     if (!a->has_positional) {
         code = list_gateways(a, root);
         free(root);
         return code;
     }
     gw_error err = GW_ERROR_INIT;
-    if (gw_validate_name(a->positional, &err) != 0)
-        code = CLI_EXIT_USAGE;
-    else if (!gw_metadata_exists(root, a->positional)) {
-        gw_fail(&err, GW_E_NOT_FOUND, "No gateway metadata found for '%s'", a->positional);
-        code = CLI_EXIT_FAILED;
-    }
-    else if (gw_active_gateway_write(root, a->positional, &err) != 0)
-        code = CLI_EXIT_FAILED;
-    if (code)
-        cli_error("%s", gw_error_text(&err));
+    int rc = gw_validate_name(a->positional, &err);
+    if (rc == 0 && !gw_metadata_exists(root, a->positional))
+        rc = gw_fail(&err, GW_E_NOT_FOUND, "No gateway metadata found for '%s'", a->positional);
+    if (rc == 0)
+        rc = gw_active_gateway_write(root, a->positional, &err);
+    if (rc != 0)
+        code = cli_fail(&err);
     else
         fprintf(stderr, "\xE2\x9C\x93 Active gateway set to '%s'\n", a->positional);
     gw_error_clear(&err);

@@ -87,12 +87,11 @@ static int deploy(const cli_args *a, const char *root, const char *name, bool fe
         fprintf(stderr, "x Gateway failed: %s\n", name);
         cli_write_clean(stderr, gw_error_text(&err));
         fputc('\n', stderr);
-        code = CLI_EXIT_FAILED;
+        code = cli_failure_status(&err);
     } else {
         print_ready(name, &r);
         if (gw_active_gateway_write(root, name, &err) != 0) {
-            cli_error("%s", gw_error_text(&err));
-            code = CLI_EXIT_FAILED;
+            code = cli_fail(&err);
         } else {
             fprintf(stderr, "\xE2\x9C\x93 Active gateway set to '%s'\n", name);
         }
@@ -114,14 +113,10 @@ int cli_gateway_start(const cli_args *a)
     bool fetch = true;
     gw_error err = GW_ERROR_INIT;
     char *root = NULL;
-    if (gw_tls_wanted(a->plaintext, getenv("NAV_GATEWAY_TLS_ENABLED"), &fetch, &err) != 0) {
-        cli_error("%s", gw_error_text(&err));
-        code = CLI_EXIT_FAILED;
-    } else if (!(root = cli_config_root())) {
-        code = CLI_EXIT_FAILED;
-    } else {
+    if (gw_tls_wanted(a->plaintext, getenv("NAV_GATEWAY_TLS_ENABLED"), &fetch, &err) != 0)
+        code = cli_fail(&err);
+    else if ((root = cli_config_root(&code)))
         code = deploy(a, root, name, fetch);
-    }
     gw_error_clear(&err);
     free(root);
     free(name);

@@ -406,7 +406,7 @@ static int timed_out(transfer *t, gw_error *err)
         snprintf(bound, sizeof bound, "%lds", ms / 1000);
     else
         snprintf(bound, sizeof bound, "%ldms", ms);
-    return gw_fail(err, GW_E_TRANSPORT, "%s %s timed out after %s %s", t->req->method, t->req->path, bound,
+    return gw_fail(err, GW_E_TIMEOUT, "%s %s timed out after %s %s", t->req->method, t->req->path, bound,
                    t->idle_expired ? "without data from the Docker daemon" : "waiting for the Docker daemon");
 }
 
@@ -420,16 +420,17 @@ static int transfer_result(transfer *t, CURLcode rc, gw_error *err)
     if (t->idle_expired || rc == CURLE_OPERATION_TIMEDOUT)
         return timed_out(t, err);
     if (t->callback_aborted)
-        return gw_fail(err, GW_E_STREAM, "stream aborted while reading %s %s", t->req->method, t->req->path);
+        return gw_fail(err, GW_E_MALFORMED, "stream aborted while reading %s %s", t->req->method, t->req->path);
     const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
     int spawn = t->dc->ep.transport == DOCKER_TRANSPORT_SSH ? relay_spawn_errno(t->dc->relay) : 0;
     if (spawn)
-        return gw_fail(err, GW_E_TRANSPORT, "could not run ssh to reach the Docker daemon on %s: %s",
+        return gw_fail(err, GW_E_DOCKER_UNREACHABLE, "could not run ssh to reach the Docker daemon on %s: %s",
                        t->dc->ep.address, strerror(spawn));
     if (code == 0)
-        return gw_fail(err, GW_E_TRANSPORT, "error trying to connect to the Docker daemon (%s %s): %s",
-                       endpoint_label(&t->dc->ep), t->dc->ep.address, detail);
-    return gw_fail(err, GW_E_TRANSPORT, "error reading Docker response to %s %s: %s", t->req->method,
+        return gw_fail(err, GW_E_DOCKER_UNREACHABLE,
+                       "error trying to connect to the Docker daemon (%s %s): %s", endpoint_label(&t->dc->ep),
+                       t->dc->ep.address, detail);
+    return gw_fail(err, GW_E_DOCKER_UNREACHABLE, "error reading Docker response to %s %s: %s", t->req->method,
                    t->req->path, detail);
 }
 
@@ -469,7 +470,8 @@ int docker_status_error(const docker_response *resp, gw_error *err)
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(doc, "message");
     char *text = cJSON_IsString(msg) ? osh_str_dup(msg->valuestring) : osh_str_trim_dup(raw);
     cJSON_Delete(doc);
-    gw_fail(err, GW_E_DOCKER, "Docker responded with status code %ld: %s", resp->status, text);
+    gw_fail(err, gw_docker_code(resp->status, text), "Docker responded with status code %ld: %s", resp->status,
+            text);
     if (err)
         err->status = resp->status;
     free(text);
@@ -480,7 +482,7 @@ cJSON *docker_response_json(const docker_response *resp, const char *method, con
 {
     cJSON *doc = resp->body.len ? cJSON_ParseWithLength(resp->body.data, resp->body.len) : NULL;
     if (!doc)
-        gw_fail(err, GW_E_JSON, "malformed JSON in Docker response to %s %s", method, path);
+        gw_fail(err, GW_E_MALFORMED, "malformed JSON in Docker response to %s %s", method, path);
     return doc;
 }
 

@@ -4,7 +4,7 @@
  * process per connection, HTTP over its stdin/stdout). Requests are sent without an API
  * version prefix, image names go into paths unescaped, query values are percent-encoded
  * (docker_path_add_query). Every non-2xx answer becomes the error text
- * `Docker responded with status code {code}: {message}`. */
+ * `Docker responded with status code {code}: {message}` with the gw_code of gw_docker_code. */
 #ifndef DOCKER_CLIENT_H
 #define DOCKER_CLIENT_H
 
@@ -89,14 +89,15 @@ typedef struct docker_request {
     bool transfer;              /* bounded by bounds.transfer_ms instead of request_ms */
 } docker_request;
 
-/* Send one request. Transport failures are GW_E_TRANSPORT; an expired bound is GW_E_TRANSPORT
- * with `{METHOD} {PATH} timed out after {T} ...`; any HTTP status returns 0. */
+/* Send one request. Transport failures are GW_E_DOCKER_UNREACHABLE; an expired bound is
+ * GW_E_TIMEOUT with `{METHOD} {PATH} timed out after {T} ...`; any HTTP status returns 0. */
 int docker_client_send(docker_client *dc, const docker_request *req, docker_response *resp, gw_error *err);
 /* A request with an optional JSON body (Content-Type: application/json). */
 int docker_call(docker_client *dc, const char *method, const char *path, const cJSON *body,
                 docker_response *resp, gw_error *err);
 
-/* Fill err with `Docker responded with status code {code}: {message}`; returns -1. */
+/* Fill err with `Docker responded with status code {code}: {message}`, the code from
+ * gw_docker_code and err->status = code; returns -1. */
 int docker_status_error(const docker_response *resp, gw_error *err);
 /* The body as JSON, or NULL with `malformed JSON in Docker response to {method} {path}`. */
 cJSON *docker_response_json(const docker_response *resp, const char *method, const char *path, gw_error *err);

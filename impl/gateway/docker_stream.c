@@ -15,7 +15,7 @@ static int start_frame(docker_mux_decoder *d, gw_error *err)
     const unsigned char *h = d->header;
     if (h[0] > DOCKER_STREAM_SYSERR) {
         d->failed = true;
-        return gw_fail(err, GW_E_STREAM, "malformed multiplexed stream: unknown stream type %u", h[0]);
+        return gw_fail(err, GW_E_MALFORMED, "malformed multiplexed stream: unknown stream type %u", h[0]);
     }
     d->stream = h[0];
     d->remaining = ((uint32_t)h[4] << 24) | ((uint32_t)h[5] << 16) | ((uint32_t)h[6] << 8) | (uint32_t)h[7];
@@ -26,7 +26,7 @@ static int start_frame(docker_mux_decoder *d, gw_error *err)
 int docker_mux_feed(docker_mux_decoder *d, const char *data, size_t len, gw_error *err)
 {
     if (d->failed)
-        return gw_fail(err, GW_E_STREAM, "malformed multiplexed stream: data after an error");
+        return gw_fail(err, GW_E_MALFORMED, "malformed multiplexed stream: data after an error");
     size_t i = 0;
     while (i < len) {
         if (d->remaining == 0) {
@@ -52,9 +52,9 @@ int docker_mux_feed(docker_mux_decoder *d, const char *data, size_t len, gw_erro
 int docker_mux_finish(docker_mux_decoder *d, gw_error *err)
 {
     if (d->failed)
-        return gw_fail(err, GW_E_STREAM, "malformed multiplexed stream");
+        return gw_fail(err, GW_E_MALFORMED, "malformed multiplexed stream");
     if (d->header_len != 0 || d->remaining != 0)
-        return gw_fail(err, GW_E_STREAM, "malformed multiplexed stream: truncated frame");
+        return gw_fail(err, GW_E_MALFORMED, "malformed multiplexed stream: truncated frame");
     return 0;
 }
 

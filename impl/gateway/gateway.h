@@ -3,9 +3,10 @@
  * gw_deploy runs the whole `gateway start` flow of rules §4 (preflight, existing-gateway
  * decision, image, network, volume, container, start, stale-node cleanup, image push, health
  * wait, mTLS bundle, metadata); gw_stop, gw_destroy and the doctor calls are the other
- * lifecycle commands (rules §9). Progress is reported through a callback as lines of the form
- * "[status] X", "[progress] X", container log lines and warnings; the CLI renders them.
- * Everything talks to Docker through docker_client.h. */
+ * lifecycle commands (rules §9). Progress is reported through a callback as events: a kind
+ * and its bare text ("Checking Docker", never "[status] Checking Docker"); the CLI renders
+ * them (rules §3.4). Errors are gw_error values (gw_error.h). Everything talks to Docker
+ * through docker_client.h. */
 #ifndef GATEWAY_H
 #define GATEWAY_H
 
@@ -16,8 +17,8 @@
 #include "gw_names.h"
 
 typedef enum gw_event {
-    GW_EVENT_STATUS,    /* "[status] X": a step begins */
-    GW_EVENT_PROGRESS,  /* "[progress] X": detail the CLI drops when not interactive */
+    GW_EVENT_STATUS,    /* a step begins (the rules' "[status] X" line) */
+    GW_EVENT_PROGRESS,  /* detail the CLI drops when not interactive (the rules' "[progress] X") */
     GW_EVENT_LOG,       /* a container log line forwarded during the health wait */
     GW_EVENT_WARNING,   /* a non-fatal problem */
     GW_EVENT_VERBOSE    /* diagnostics for verbose output */

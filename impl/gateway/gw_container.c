@@ -62,7 +62,7 @@ int gw_port_conflict_check(gw_ctx *ctx, int port, gw_error *err)
     }
     int rc = 0;
     if (held.len)
-        rc = gw_fail(err, GW_E_FAILED,
+        rc = gw_fail(err, GW_E_PORT_IN_USE,
                      "cannot start gateway: %s\n\nStop or remove the conflicting container(s) first, then retry:%s",
                      osh_buf_str(&held), osh_buf_str(&stops));
     osh_buf_free(&held);
@@ -122,9 +122,9 @@ static int remove_stale_container(gw_ctx *ctx, gw_error *err)
 static int reconcile_network(gw_ctx *ctx, gw_error *err)
 {
     cJSON *inspect = NULL;
-    if (gw_inspect_container(ctx, &inspect, err) != 0 || !inspect) {
-        if (!inspect && !err->message)
-            gw_fail(err, GW_E_NOT_FOUND, "No such container: %s", ctx->resource);
+    if (gw_inspect_container(ctx, &inspect, err) == 0 && !inspect)
+        gw_fail(err, GW_E_NOT_FOUND, "No such container: %s", ctx->resource);
+    if (!inspect) {
         gw_error_prefix(err, "failed to inspect container for network reconciliation: ");
         return -1;
     }
@@ -189,11 +189,6 @@ int gw_container_ensure(gw_ctx *ctx, const gw_container_spec *spec, bool resume,
     return reconcile_network(ctx, err);
 }
 
-static bool port_already_allocated(const gw_error *e)
-{
-    return e->code == GW_E_DOCKER && e->status == 500 && e->message && strstr(e->message, "port is already allocated");
-}
-
 int gw_container_start(gw_ctx *ctx, gw_error *err)
 {
     static const long ok[] = {204, 200, 304, 409, 0};
@@ -205,7 +200,7 @@ int gw_container_start(gw_ctx *ctx, gw_error *err)
             rc = 0;
             break;
         }
-        if (attempt < GW_START_ATTEMPTS && port_already_allocated(&e)) {
+        if (attempt < GW_START_ATTEMPTS && e.code == GW_E_PORT_IN_USE) {
             gw_error_clear(&e);
             gw_sleep_backoff(attempt);
             continue;

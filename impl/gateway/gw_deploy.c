@@ -135,11 +135,11 @@ static int decide_existing(deploy_run *d, gw_error *err)
     if (!volume && !container)
         return 0;
     if (recreate) {
-        gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Removing existing gateway");
+        gw_emit(&d->ctx, GW_EVENT_STATUS, "Removing existing gateway");
         return gw_destroy_resources(&d->ctx, err);
     }
-    gw_emit(&d->ctx, GW_EVENT_STATUS, container && running ? "[status] Gateway is already running"
-                                                           : "[status] Resuming gateway from existing state");
+    gw_emit(&d->ctx, GW_EVENT_STATUS, container && running ? "Gateway is already running"
+                                                           : "Resuming gateway from existing state");
     d->resume = true;
     d->container_existed = container;
     return 0;
@@ -185,14 +185,14 @@ static int prepare(deploy_run *d, gw_error *err)
     if (d->o->config_root && gw_config_root_check_writable(d->o->config_root, err) != 0)
         return -1;
     if (!d->remote)
-        gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Checking Docker");
+        gw_emit(&d->ctx, GW_EVENT_STATUS, "Checking Docker");
     if (open_client(d, err) != 0 || preflight(d, err) != 0)
         return -1;
     probe_cdi(d);
     if (decide_existing(d, err) != 0)
         return -1;
     if (!(d->resume && d->container_existed)) {
-        gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Downloading gateway");
+        gw_emit(&d->ctx, GW_EVENT_STATUS, "Downloading gateway");
         int rc = d->remote ? gw_image_pull_remote(&d->ctx, d->image_ref, d->o->registry_username,
                                                   d->o->registry_token, err)
                            : gw_image_ensure_local(&d->ctx, d->image_ref, d->o->registry_username,
@@ -200,7 +200,7 @@ static int prepare(deploy_run *d, gw_error *err)
         if (rc != 0)
             return -1;
     }
-    gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Initializing environment");
+    gw_emit(&d->ctx, GW_EVENT_STATUS, "Initializing environment");
     if (gw_network_ensure(&d->ctx, err) != 0 || gw_volume_ensure(&d->ctx, err) != 0)
         return -1;
     compute_sans(d);
@@ -244,7 +244,7 @@ static int bring_up(deploy_run *d, gw_deploy_result *r, gw_error *err)
     gw_error_clear(&stale);
     if (!d->remote && d->env.push_images_raw && gw_push_images(&d->ctx, d->env.push_images_raw, err) != 0)
         return -1;
-    gw_emit(&d->ctx, GW_EVENT_STATUS, "[status] Starting gateway");
+    gw_emit(&d->ctx, GW_EVENT_STATUS, "Starting gateway");
     if (gw_health_wait(&d->ctx, err) != 0)
         return -1;
     if (d->o->fetch_mtls && gw_mtls_fetch(&d->ctx, d->o->config_root, err) != 0)

@@ -55,7 +55,7 @@ static void remove_image(gw_ctx *ctx, const char *id)
         if (attempt > 1)
             gw_sleep_nominal(500);
         gw_error_clear(&e);
-        if (gw_docker_json(ctx, "DELETE", path, NULL, ok, NULL, NULL, &e) == 0 || e.status != 409)
+        if (gw_docker_json(ctx, "DELETE", path, NULL, ok, NULL, NULL, &e) == 0 || e.code != GW_E_CONFLICT)
             break;
     }
     if (e.message)

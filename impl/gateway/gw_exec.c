@@ -37,7 +37,7 @@ static int exec_create(gw_ctx *ctx, const char *const *cmd, int argc, char **id,
     int rc = gw_docker_json(ctx, "POST", path, body, NULL, NULL, &resp, err);
     const char *exec_id = rc == 0 ? gw_json_string(resp, "Id") : NULL;
     if (rc == 0 && !exec_id)
-        rc = gw_fail(err, GW_E_JSON, "malformed JSON in Docker response to POST %s: no Id", path);
+        rc = gw_fail(err, GW_E_MALFORMED, "malformed JSON in Docker response to POST %s: no Id", path);
     *id = rc == 0 ? osh_str_dup(exec_id) : NULL;
     cJSON_Delete(resp);
     cJSON_Delete(body);

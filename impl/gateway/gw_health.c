@@ -43,7 +43,7 @@ static bool ring_has(const gw_log_ring *r, const char *needle)
 static int fail_with_ring(const gw_log_ring *ring, gw_error *err, const char *text)
 {
     char *logs = gw_log_ring_render(ring);
-    gw_fail(err, GW_E_FAILED, "%s\n%s", text, logs);
+    gw_fail(err, GW_E_UNHEALTHY, "%s\n%s", text, logs);
     free(logs);
     return -1;
 }
@@ -172,7 +172,7 @@ int gw_health_wait(gw_ctx *ctx, gw_error *err)
         return -1;
     int result = 0;
     for (int i = 0; i < GW_HEALTH_ATTEMPTS && result == 0; i++) {
-        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Waiting for the gateway to become healthy (%d/%d)", i + 1,
+        gw_emit(ctx, GW_EVENT_PROGRESS, "Waiting for the gateway to become healthy (%d/%d)", i + 1,
                 GW_HEALTH_ATTEMPTS);
         result = attempt(&h, i, err);
         if (result == 0)

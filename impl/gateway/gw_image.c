@@ -34,7 +34,7 @@ static void pull_progress(gw_pull_state *p, const cJSON *obj)
     const cJSON *cur = gw_json_path(obj, "progressDetail.current");
     const cJSON *total = gw_json_path(obj, "progressDetail.total");
     if (status && cJSON_IsNumber(cur) && cJSON_IsNumber(total))
-        gw_emit(p->ctx, GW_EVENT_PROGRESS, "[progress] %s: %ld/%ld MB", status,
+        gw_emit(p->ctx, GW_EVENT_PROGRESS, "%s: %ld/%ld MB", status,
                 gw_double_to_long(cur->valuedouble / (1024.0 * 1024.0)),
                 gw_double_to_long(total->valuedouble / (1024.0 * 1024.0)));
 }
@@ -54,7 +54,7 @@ void gw_pull_line(void *ud, const char *line, size_t len)
     cJSON *obj = cJSON_Parse(trimmed);
     if (!obj) {
         p->failed = true;
-        gw_fail(&p->err, GW_E_STREAM, "failed to pull image: malformed JSON in pull stream: %s", trimmed);
+        gw_fail(&p->err, GW_E_MALFORMED, "failed to pull image: malformed JSON in pull stream: %s", trimmed);
     } else {
         const cJSON *error = cJSON_GetObjectItemCaseSensitive(obj, "error");
         const cJSON *detail = cJSON_GetObjectItemCaseSensitive(obj, "errorDetail");
@@ -203,7 +203,7 @@ int gw_image_pull_remote(gw_ctx *ctx, const char *ref, const char *username, con
     char *repo, *tag;
     gw_image_ref_split(ref, &repo, &tag);
     char *pull_tag = osh_str_dup(gw_image_ref_is_local(ref) || !*tag ? "latest" : tag);
-    gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Pulling %s image", platform);
+    gw_emit(ctx, GW_EVENT_PROGRESS, "Pulling %s image", platform);
     osh_buf path = OSH_BUF_INIT;
     osh_buf_append_str(&path, "/images/create");
     docker_path_add_query(&path, "fromImage", GW_REMOTE_IMAGE_REPO);
@@ -214,7 +214,7 @@ int gw_image_pull_remote(gw_ctx *ctx, const char *ref, const char *username, con
     if (rc == 0)
         rc = tag_and_check(ctx, ref, pull_tag, arch, err);
     if (rc == 0)
-        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Image ready");
+        gw_emit(ctx, GW_EVENT_PROGRESS, "Image ready");
     free(auth);
     osh_buf_free(&path);
     free(pull_tag);

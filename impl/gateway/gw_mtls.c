@@ -115,7 +115,7 @@ static int check_running(gw_ctx *ctx, gw_error *err)
     if (cJSON_IsTrue(gw_json_path(inspect, "State.OOMKilled")))
         osh_buf_append_str(&b, ", OOMKilled=true");
     osh_buf_append_char(&b, ')');
-    fail_with_snapshot(ctx, err, GW_E_FAILED, osh_buf_str(&b));
+    fail_with_snapshot(ctx, err, GW_E_UNHEALTHY, osh_buf_str(&b));
     osh_buf_free(&b);
     cJSON_Delete(inspect);
     return -1;
@@ -148,7 +148,7 @@ int gw_mtls_parse_secret(const char *output, int exit_code, osh_buf decoded[3], 
     int rc = secret_ready(output, exit_code, lines) ? 0 : 1;
     for (int i = 0; i < 3 && rc == 0; i++)
         if (!osh_base64_decode(&decoded[i], lines[i], strlen(lines[i])))
-            rc = gw_fail(err, GW_E_INVALID, "failed to fetch CLI mTLS secret " GW_SECRET ": invalid base64 in %s",
+            rc = gw_fail(err, GW_E_MALFORMED, "failed to fetch CLI mTLS secret " GW_SECRET ": invalid base64 in %s",
                          keys[i]);
     for (int i = 0; i < 3; i++)
         free(lines[i]);
@@ -173,7 +173,7 @@ int gw_mtls_fetch(gw_ctx *ctx, const char *config_root, gw_error *err)
     char *dir = gw_mtls_dir(config_root, ctx->name);
     int rc = 1; /* 1 = not yet */
     for (int attempt = 1; attempt <= GW_MTLS_ATTEMPTS && rc == 1; attempt++) {
-        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Waiting for the CLI mTLS secret (%d/%d)", attempt,
+        gw_emit(ctx, GW_EVENT_PROGRESS, "Waiting for the CLI mTLS secret (%d/%d)", attempt,
                 GW_MTLS_ATTEMPTS);
         if (check_running(ctx, err) != 0) {
             rc = -1;

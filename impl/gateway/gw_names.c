@@ -45,15 +45,15 @@ char *gw_node_name(const char *name, size_t len)
 int gw_validate_name(const char *name, gw_error *err)
 {
     if (!name || !*name)
-        return gw_fail(err, GW_E_INVALID, "gateway name is empty");
+        return gw_fail(err, GW_E_USAGE, "gateway name is empty");
     for (const char *p = name; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (!is_ascii_alnum(c) && c != '.' && c != '_' && c != '-')
-            return gw_fail(err, GW_E_INVALID,
+            return gw_fail(err, GW_E_USAGE,
                            "gateway name contains invalid characters (allowed: alphanumeric, '.', '-', '_')");
     }
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return gw_fail(err, GW_E_INVALID, "gateway name must not be '.' or '..'");
+        return gw_fail(err, GW_E_USAGE, "gateway name must not be '.' or '..'");
     return 0;
 }
 

@@ -14,8 +14,8 @@
 /* Normalized node name of len bytes of name (may contain NUL bytes); malloc'd. */
 char *gw_node_name(const char *name, size_t len);
 
-/* 0 when name may be used for containers and file paths; else -1 with GW_E_INVALID and
- * the rules §3.2 key phrase. */
+/* 0 when name may be used for containers and file paths; else -1 with GW_E_USAGE (a bad
+ * gateway name is a usage error, rules §3.5) and the rules §3.2 key phrase. */
 int gw_validate_name(const char *name, gw_error *err);
 
 /* "openshell-cluster-{name}": the container, the volume and the network; malloc'd. */

@@ -74,7 +74,7 @@ int gw_network_ensure(gw_ctx *ctx, gw_error *err)
             break;
         }
         if (attempt == GW_NETWORK_CREATE_ATTEMPTS)
-            gw_fail(err, GW_E_FAILED, "failed to create Docker network after retries (network still in use): %s",
+            gw_fail(err, GW_E_CONFLICT, "failed to create Docker network after retries (network still in use): %s",
                     ctx->resource);
     }
     cJSON_Delete(body);

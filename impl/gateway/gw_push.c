@@ -31,7 +31,7 @@ static int export_data(void *ud, const char *data, size_t len)
     }
     s->bytes += (long long)len;
     while (s->bytes >= s->next_report) {
-        gw_emit(s->ctx, GW_EVENT_PROGRESS, "[progress] Exported %lld MiB", s->next_report / MIB);
+        gw_emit(s->ctx, GW_EVENT_PROGRESS, "Exported %lld MiB", s->next_report / MIB);
         s->next_report += 100 * MIB;
     }
     return 0;
@@ -55,7 +55,7 @@ static int export_images(gw_ctx *ctx, const gw_strv *refs, FILE *out, long long 
     if (rc != 0)
         gw_error_prefix(err, "failed to read image export stream: ");
     else
-        gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Exported %lld MiB", s.bytes / MIB);
+        gw_emit(ctx, GW_EVENT_PROGRESS, "Exported %lld MiB", s.bytes / MIB);
     *size = s.bytes;
     docker_response_free(&resp);
     osh_buf_free(&path);
@@ -201,14 +201,14 @@ int gw_push_images(gw_ctx *ctx, const char *raw_list, gw_error *err)
         rc = gw_fail(err, GW_E_IO, "failed to create a temporary file: %s", strerror(errno));
     long long size = 0;
     if (rc == 0 && refs.len) {
-        gw_emit(ctx, GW_EVENT_STATUS, "[status] Deploying components");
+        gw_emit(ctx, GW_EVENT_STATUS, "Deploying components");
         rc = export_images(ctx, &refs, exported, &size, err);
         if (rc == 0)
             rc = gw_push_wrap_tar(exported, size, tar, err);
         if (rc == 0)
             rc = upload(ctx, tar, err);
         if (rc == 0) {
-            gw_emit(ctx, GW_EVENT_PROGRESS, "[progress] Uploaded to gateway");
+            gw_emit(ctx, GW_EVENT_PROGRESS, "Uploaded to gateway");
             rc = import_and_restart(ctx, err);
         }
     }

@@ -1,6 +1,13 @@
 /* k8s_client.h: HTTP calls to the Kubernetes API over libcurl, with the per-call bound of
  * rules §10.6 and the error mapping of §10.1 (code, reason, message from a Status body, else
- * the HTTP status, reason phrase and body text). */
+ * the HTTP status, reason phrase and body text).
+ *
+ * Error model of the Kubernetes client layer (impl/sandbox and impl/driver on top of it):
+ * errors are k8s_error values, the API's own Status. Its HTTP code and reason are the codes
+ * callers branch on (404 NotFound, 409 AlreadyExists or Conflict, 504 Timeout when the bound
+ * expired; 0 when there is no API answer: unreachable, or a body that does not parse). The
+ * gateway library has its own model (gw_error, impl/gateway/gw_error.h); the parsers below
+ * both layers (kubeconfig, YAML, SandboxSpec) report through a `char **error` out-parameter. */
 #ifndef OSH_K8S_CLIENT_H
 #define OSH_K8S_CLIENT_H
 

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strncmp(resource, "openshell-cluster-", 18) == 0 && strcmp(resource + 18, name) == 0);
         free(resource);
     } else {
-        FUZZ_CHECK(err.code == GW_E_INVALID && err.message);
+        FUZZ_CHECK(err.code == GW_E_USAGE && err.message);
     }
     gw_error_clear(&err);
     free(name);

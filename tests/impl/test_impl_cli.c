@@ -163,6 +163,7 @@ static void docker_host_parsing(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(docker_endpoint_parse(bad[i], &ep, &err), -1);
         assert_non_null(strstr(gw_error_text(&err), "unsupported DOCKER_HOST scheme"));
+        assert_int_equal(err.code, GW_E_INVALID);
     }
     gw_error_clear(&err);
 }
@@ -242,6 +243,9 @@ static void tls_wanted(void **state)
     assert_true(fetch);
     assert_int_equal(gw_tls_wanted(false, "maybe", &fetch, &err), -1);
     assert_non_null(strstr(gw_error_text(&err), "NAV_GATEWAY_TLS_ENABLED must be true or false"));
+    /* An environment value, not a usage error: rules §8.1 exits 1. */
+    assert_int_equal(err.code, GW_E_INVALID);
+    assert_int_equal(cli_exit_status(err.code), CLI_EXIT_FAILED);
     gw_error_clear(&err);
 }
 

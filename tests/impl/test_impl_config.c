@@ -71,6 +71,7 @@ static void config_root_rules(void **state)
     gw_error err = GW_ERROR_INIT;
     assert_null(gw_config_root(&err));
     assert_string_equal(gw_error_text(&err), "HOME is not set");
+    assert_int_equal(err.code, GW_E_CONFIG);
     gw_error_clear(&err);
     if (saved_home)
         setenv("HOME", saved_home, 1);
@@ -110,6 +111,7 @@ static void metadata_parse_accepts_and_refuses(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(gw_metadata_parse(bad[i], &m, &err), -1);
         assert_string_equal(gw_error_text(&err), "failed to parse gateway metadata");
+        assert_int_equal(err.code, GW_E_CONFIG);
     }
     gw_error_clear(&err);
 }
@@ -277,6 +279,7 @@ static void mtls_secret_answers(void **state)
     free3(got);
     assert_int_equal(parse_secret("Q0E=\nQ1JU\n!!notbase64", 0, got, &err), -1);
     assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in tls.key");
+    assert_int_equal(err.code, GW_E_MALFORMED);
     free3(got);
     assert_int_equal(parse_secret("Q0E\nQ1JU\nS0VZ", 0, got, &err), -1);
     assert_string_equal(gw_error_text(&err), "failed to fetch CLI mTLS secret openshell-cli-client: invalid base64 in ca.crt");

@@ -161,12 +161,15 @@ static void status_error_text(void **state)
     docker_status_error(&r, &err);
     assert_string_equal(gw_error_text(&err), "Docker responded with status code 404: No such container: x");
     assert_int_equal(err.status, 404);
+    assert_int_equal(err.code, GW_E_NOT_FOUND);
     assert_int_equal(docker_call(f->dc, "GET", "/plain", NULL, &r, &err), 0);
     docker_status_error(&r, &err);
     assert_string_equal(gw_error_text(&err), "Docker responded with status code 500: plain failure");
+    assert_int_equal(err.code, GW_E_DOCKER);
     assert_int_equal(docker_call(f->dc, "GET", "/bad-json", NULL, &r, &err), 0);
     assert_null(docker_response_json(&r, "GET", "/bad-json", &err));
     assert_string_equal(gw_error_text(&err), "malformed JSON in Docker response to GET /bad-json");
+    assert_int_equal(err.code, GW_E_MALFORMED);
     assert_int_equal(docker_client_request_count(f->dc), 3);
     gw_error_clear(&err);
     docker_response_free(&r);
@@ -262,6 +265,7 @@ static void exec_start_cut_mid_frame(void **state)
     assert_int_equal(run_exec_start(f, "/exec/cut/start", &d, &err), 101);
     assert_int_equal(docker_mux_finish(&d.mux, &d.err), -1);
     assert_string_equal(gw_error_text(&d.err), "malformed multiplexed stream: truncated frame");
+    assert_int_equal(d.err.code, GW_E_MALFORMED);
     gw_error_clear(&d.err);
     osh_buf_free(&d.out);
 }
@@ -275,7 +279,7 @@ static void connection_refused(void **state)
     docker_endpoint_free(&ep);
     docker_response r = DOCKER_RESPONSE_INIT;
     assert_int_equal(docker_call(dc, "GET", "/_ping", NULL, &r, &err), -1);
-    assert_int_equal(err.code, GW_E_TRANSPORT);
+    assert_int_equal(err.code, GW_E_DOCKER_UNREACHABLE);
     assert_non_null(strstr(gw_error_text(&err), "/nonexistent/docker.sock"));
     gw_error_clear(&err);
     docker_response_free(&r);
@@ -306,16 +310,18 @@ static void time_bounds(void **state)
     free(url);
     docker_response r = DOCKER_RESPONSE_INIT;
     assert_int_equal(docker_call(dc, "GET", "/hang/plain", NULL, &r, &err), -1);
-    assert_int_equal(err.code, GW_E_TRANSPORT);
+    assert_int_equal(err.code, GW_E_TIMEOUT);
     assert_string_equal(gw_error_text(&err), "GET /hang/plain timed out after 200ms waiting for the Docker daemon");
     gw_error_clear(&err);
     docker_request stream = {.method = "POST", .path = "/hang/exec/start", .on_data = discard_data};
     assert_int_equal(docker_client_send(dc, &stream, &r, &err), -1);
     assert_string_equal(gw_error_text(&err), "POST /hang/exec/start timed out after 300ms without data from the Docker daemon");
+    assert_int_equal(err.code, GW_E_TIMEOUT);
     gw_error_clear(&err);
     docker_request export = {.method = "GET", .path = "/hang/images/get", .on_data = discard_data, .transfer = true};
     assert_int_equal(docker_client_send(dc, &export, &r, &err), -1);
     assert_non_null(strstr(gw_error_text(&err), "GET /hang/images/get timed out after "));
+    assert_int_equal(err.code, GW_E_TIMEOUT);
     gw_error_clear(&err);
     /* without the fault the same client answers at once */
     assert_int_equal(docker_call(dc, "GET", "/plain", NULL, &r, &err), 0);

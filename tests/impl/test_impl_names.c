@@ -138,7 +138,7 @@ static void expect_invalid(const char *name, const char *phrase)
 {
     gw_error err = GW_ERROR_INIT;
     assert_int_equal(gw_validate_name(name, &err), -1);
-    assert_int_equal(err.code, GW_E_INVALID);
+    assert_int_equal(err.code, GW_E_USAGE);
     assert_non_null(strstr(gw_error_text(&err), phrase));
     gw_error_clear(&err);
 }

@@ -73,6 +73,7 @@ static void mux_reports_truncation(void **state)
         assert_int_equal(docker_mux_feed(&d, s.data, cuts[k], &err), 0);
         assert_int_equal(docker_mux_finish(&d, &err), -1);
         assert_string_equal(gw_error_text(&err), "malformed multiplexed stream: truncated frame");
+        assert_int_equal(err.code, GW_E_MALFORMED);
         gw_error_clear(&err);
         collected_free(&c);
     }
@@ -88,6 +89,7 @@ static void mux_refuses_unknown_stream_type(void **state)
     gw_error err = GW_ERROR_INIT;
     assert_int_equal(docker_mux_feed(&d, s.data, s.len, &err), -1);
     assert_non_null(strstr(gw_error_text(&err), "malformed multiplexed stream"));
+    assert_int_equal(err.code, GW_E_MALFORMED);
     gw_error_clear(&err);
     osh_buf_free(&s);
 }
@@ -218,6 +220,7 @@ static void markers_dns_pressure_supervisor(void **state)
     assert_int_equal(attempts_until_failure(&r, 50, &err), 0);
     gw_log_ring_push(&r, "HEALTHCHECK_DNS_FAILURE: cannot resolve ghcr.io");
     assert_int_equal(attempts_until_failure(&r, 50, &err), 5);
+    assert_int_equal(err.code, GW_E_UNHEALTHY);
     assert_string_equal(gw_error_text(&err), "dial tcp: lookup registry: Try again\n"
                                              "DNS resolution is failing inside the gateway container.\n"
                                              "container logs:\n  starting k3s\n"
@@ -248,6 +251,7 @@ static void markers_dns_pressure_supervisor(void **state)
     gw_log_ring_free(&r);
     gw_log_ring_push(&r, "HEALTHCHECK_MISSING_SUPERVISOR: /opt/openshell/bin/openshell-sandbox not found");
     assert_int_equal(attempts_until_failure(&r, 50, &err), 1);
+    assert_int_equal(err.code, GW_E_UNHEALTHY);
     assert_non_null(strstr(gw_error_text(&err), "The sandbox supervisor binary is missing from the cluster image"));
     assert_non_null(strstr(gw_error_text(&err), "/opt/openshell/bin/openshell-sandbox"));
     assert_non_null(strstr(gw_error_text(&err), "openshell gateway destroy && openshell gateway start"));
