@@ -3,7 +3,9 @@
  * turns healthy at the second inspect) with OPENSHELL_POLL_INTERVAL_MS=1, and the number of
  * Docker requests one deploy makes.
  *
- * Usage: bench_deploy [RUNS]   (default 10). Each run gets a fresh world and config root.
+ * Usage: bench_deploy [RUNS [OPENSHELL]]   (default 10 runs of the openshell built with it;
+ * naming another binary compares builds in one sitting). Each run gets a fresh world and
+ * config root.
  * Prints one line per run and a summary (min / median / max, requests per deploy), then the
  * median of each phase and of the CPU time spent, which load changes less than wall time:
  * the deploy runs with OPENSHELL_VERBOSE=1 and a phase ends when the line that starts the
@@ -120,13 +122,15 @@ static void read_phases(int fd, double start, double ends[PHASE_COUNT])
         fclose(in);
 }
 
+static const char *openshell_bin = OPENSHELL_BIN;
+
 static int run_deploy(mock_docker *w, const char *tmp, run_result *r)
 {
     char *env[] = {osh_str_printf("PATH=%s", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"),
                    osh_str_printf("HOME=%s", tmp), osh_str_printf("XDG_CONFIG_HOME=%s/config", tmp),
                    osh_str_printf("DOCKER_HOST=%s", mock_docker_url(w, 0)),
                    osh_str_dup("OPENSHELL_POLL_INTERVAL_MS=1"), osh_str_dup("OPENSHELL_VERBOSE=1"), NULL};
-    char *argv[] = {OPENSHELL_BIN, "gateway", "start", "--name", "bench", NULL};
+    char *argv[] = {(char *)openshell_bin, "gateway", "start", "--name", "bench", NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", 0, 0);
@@ -145,7 +149,7 @@ static int run_deploy(mock_docker *w, const char *tmp, run_result *r)
     int status = -1;
     double ends[PHASE_COUNT];
     struct rusage child = {0};
-    int spawned = posix_spawn(&pid, OPENSHELL_BIN, &fa, NULL, argv, env);
+    int spawned = posix_spawn(&pid, openshell_bin, &fa, NULL, argv, env);
     close(err_pipe[1]);
     read_phases(err_pipe[0], start, ends);
     if (spawned == 0)
@@ -203,6 +207,8 @@ int main(int argc, char **argv)
     int runs = argc > 1 ? atoi(argv[1]) : 10;
     if (runs < 1)
         runs = 1;
+    if (argc > 2)
+        openshell_bin = argv[2];
     double *times = calloc((size_t)runs, sizeof(double));
     run_result *results = calloc((size_t)runs, sizeof(run_result));
     int requests = -1;
