@@ -93,10 +93,55 @@ typedef struct pool {
     const options *o;
     conf_scenario **selected;
     conf_result *results;
+    int *order;      /* dispatch order: indexes into selected/results */
     int n, next;
     pthread_mutex_t lock;
     FILE *lines;
 } pool;
+
+/* How much of a scenario is spent waiting for real time rather than running: a request the
+ * world never answers or answers late ("hang", "delay_ms"), or a time bound the
+ * implementation is given (an env variable ending in _TIMEOUT_MS or _TIMEOUT_SECS). */
+static int real_time_marks(const cJSON *node)
+{
+    int marks = 0;
+    for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
+        const char *k = c->string ? c->string : "";
+        size_t len = strlen(k);
+        if ((strcmp(k, "hang") == 0 && cJSON_IsTrue(c)) || strcmp(k, "delay_ms") == 0 ||
+            (len > 11 && strcmp(k + len - 11, "_TIMEOUT_MS") == 0) ||
+            (len > 13 && strcmp(k + len - 13, "_TIMEOUT_SECS") == 0))
+            marks++;
+        marks += real_time_marks(c);
+    }
+    return marks;
+}
+
+/* With more than one job, scenarios that wait for real time are dispatched early, each
+ * followed by one that does not: a wait then overlaps other jobs' work instead of leaving
+ * cores idle at the end of the run, or all jobs waiting at once. Results keep catalogue
+ * order; one job runs the catalogue in order. */
+static int *dispatch_order(conf_scenario **sel, int n, int jobs)
+{
+    int *order = calloc((size_t)n + 1, sizeof *order);
+    int *waits = calloc((size_t)n + 1, sizeof *waits), *runs = calloc((size_t)n + 1, sizeof *runs);
+    int nw = 0, nr = 0, k = 0;
+    for (int i = 0; i < n; i++) {
+        if (jobs > 1 && real_time_marks(sel[i]->doc) > 0)
+            waits[nw++] = i;
+        else
+            runs[nr++] = i;
+    }
+    for (int w = 0, r = 0; w < nw || r < nr;) {
+        if (w < nw)
+            order[k++] = waits[w++];
+        if (r < nr)
+            order[k++] = runs[r++];
+    }
+    free(waits);
+    free(runs);
+    return order;
+}
 
 /* Each scenario's lines are written in one piece, so parallel runs never interleave them. */
 static void *worker(void *arg)
@@ -104,10 +149,11 @@ static void *worker(void *arg)
     pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        int i = p->next++;
+        int next = p->next++;
         pthread_mutex_unlock(&p->lock);
-        if (i >= p->n)
+        if (next >= p->n)
             return NULL;
+        int i = p->order[next];
         char *text = NULL;
         size_t len = 0;
         FILE *lines = open_memstream(&text, &len);
@@ -314,9 +360,10 @@ static int report_and_free(const options *o, conf_result *results, int n, double
 static int run_selected(options *o, conf_scenario **sel, int n)
 {
     conf_result *results = calloc((size_t)n + 1, sizeof *results);
-    pool p = {.o = o, .selected = sel, .results = results, .n = n, .lines = o->tap ? stderr : stdout};
-    pthread_mutex_init(&p.lock, NULL);
     int jobs = o->jobs < n ? o->jobs : n;
+    pool p = {.o = o, .selected = sel, .results = results, .order = dispatch_order(sel, n, jobs), .n = n,
+              .lines = o->tap ? stderr : stdout};
+    pthread_mutex_init(&p.lock, NULL);
     pthread_t *threads = calloc((size_t)jobs + 1, sizeof *threads);
     double start = now_seconds();
     for (int i = 0; i < jobs; i++)
@@ -325,6 +372,7 @@ static int run_selected(options *o, conf_scenario **sel, int n)
         pthread_join(threads[i], NULL);
     double seconds = now_seconds() - start;
     pthread_mutex_destroy(&p.lock);
+    free(p.order);
     free(threads);
     return report_and_free(o, results, n, seconds, p.lines);
 }

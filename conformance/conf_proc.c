@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,8 +82,22 @@ static bool pump_output(int out_r, int err_r, double deadline, osh_buf *out, osh
     return true;
 }
 
+/* Block until the child exits or the deadline passes: its pipes close a moment before it
+ * becomes reapable, and most children are in that moment when their output ends. */
+static void wait_exit(int pidfd, double deadline)
+{
+    double left = deadline - now_seconds();
+    if (pidfd >= 0 && left > 0) {
+        struct pollfd p = {pidfd, POLLIN, 0};
+        poll(&p, 1, (int)(left * 1000) + 1);
+        return;
+    }
+    struct timespec ts = {0, 2000000}; /* no pidfd (kernel before 5.3): poll for the exit */
+    nanosleep(&ts, NULL);
+}
+
 /* Wait for the child; after the deadline kill its group. */
-static void reap(pid_t pid, double deadline, bool *timed_out, int *status)
+static void reap(pid_t pid, int pidfd, double deadline, bool *timed_out, int *status)
 {
     for (;;) {
         pid_t r = waitpid(pid, status, WNOHANG);
@@ -95,10 +110,9 @@ static void reap(pid_t pid, double deadline, bool *timed_out, int *status)
             }
             return;
         }
-        /* The pipes are closed but the child has not exited yet: it closed its output
-         * early or handed it to a daemon. Poll briefly for its exit. */
-        struct timespec ts = {0, 2000000};
-        nanosleep(&ts, NULL);
+        /* The pipes are closed but the child has not exited yet: it is exiting, closed
+         * its output early, or handed it to a daemon. */
+        wait_exit(pidfd, deadline);
     }
 }
 
@@ -130,6 +144,7 @@ int conf_proc_run_pid(char *const argv[], char *const envp[], const char *cwd, i
     int rc = spawn_child(argv, envp, cwd, out_p[1], err_p[1], &pid);
     if (rc == 0 && pid_out)
         *pid_out = (int)pid;
+    int pidfd = rc == 0 ? pidfd_open(pid, 0) : -1; /* not reaped yet, so pid is still ours */
     close(out_p[1]);
     close(err_p[1]);
     if (rc != 0) {
@@ -143,7 +158,9 @@ int conf_proc_run_pid(char *const argv[], char *const envp[], const char *cwd, i
     close(out_p[0]);
     close(err_p[0]);
     int status = 0;
-    reap(pid, deadline, &res->timed_out, &status);
+    reap(pid, pidfd, deadline, &res->timed_out, &status);
+    if (pidfd >= 0)
+        close(pidfd);
     if (!res->timed_out) {
         if (WIFEXITED(status))
             res->exit_code = WEXITSTATUS(status);

@@ -12,8 +12,14 @@
 
 void cli_write_clean(FILE *f, const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        fputc((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ? '?' : *p, f);
+    /* Cleaned in a copy and written at once: stderr is unbuffered, so a character at a time
+     * was a system call (and a wake-up of whoever reads the pipe) per character. */
+    char *clean = osh_str_dup(text);
+    for (unsigned char *p = (unsigned char *)clean; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            *p = '?';
+    fputs(clean, f);
+    free(clean);
 }
 
 void cli_error(const char *fmt, ...)

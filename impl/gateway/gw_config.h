@@ -57,6 +57,12 @@ int gw_mkdir_p(const char *path, int mode, gw_error *err);
  * directory fsynced. Leftovers of that path by processes that no longer run (a killed
  * start) are removed first. */
 int gw_write_file_atomic(const char *path, const char *data, size_t len, int mode, gw_error *err);
+/* A new file (never an existing one), written and fsynced: for files inside a private temp
+ * directory that is itself renamed into place once gw_sync_dir has made its entries durable
+ * (the mTLS bundle), where a temp file per file would only add fsyncs. */
+int gw_write_new_file_synced(const char *path, const char *data, size_t len, int mode, gw_error *err);
+/* fsync a directory, so the entries created or renamed in it survive a crash. */
+void gw_sync_dir(const char *dir);
 /* Remove every {file}.tmp.{pid} in dir whose process no longer runs; a missing dir is fine. */
 void gw_sweep_stale_temps(const char *dir);
 /* gw_mtls.c. What a store killed half-way leaves next to the mTLS directory dir: the old

@@ -72,7 +72,7 @@ static char *dir_of(const char *path)
 }
 
 /* After a rename the new directory entry is durable only once the directory is synced. */
-static void sync_dir(const char *dir)
+void gw_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
@@ -115,10 +115,25 @@ int gw_write_file_atomic(const char *path, const char *data, size_t len, int mod
         if (rc != 0)
             unlink(tmp);
         else
-            sync_dir(dir);
+            gw_sync_dir(dir);
     }
     free(tmp);
     free(dir);
+    return rc;
+}
+
+int gw_write_new_file_synced(const char *path, const char *data, size_t len, int mode, gw_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
+    int rc = 0;
+    if (write_all(fd, data, len) != 0)
+        rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
+    if (close(fd) != 0 && rc == 0)
+        rc = gw_fail(err, GW_E_IO, "failed to write %s: %s", path, strerror(errno));
+    if (rc != 0)
+        unlink(path);
     return rc;
 }
 

@@ -237,7 +237,7 @@ static int write_bundle(const char *tmp, const char *const files[3], const char 
 {
     for (int i = 0; i < 3; i++) {
         char *path = osh_str_printf("%s/%s", tmp, files[i]);
-        int rc = gw_write_file_atomic(path, data[i], lens[i], i == 2 ? 0600 : 0644, err);
+        int rc = gw_write_new_file_synced(path, data[i], lens[i], i == 2 ? 0600 : 0644, err);
         if (rc == 0 && i == 2 && chmod(path, 0600) != 0)
             rc = gw_fail(err, GW_E_IO, "failed to set mode of %s: %s", path, strerror(errno));
         if (rc == 0 && lens[i] == 0)
@@ -246,6 +246,7 @@ static int write_bundle(const char *tmp, const char *const files[3], const char 
         if (rc != 0)
             return -1;
     }
+    gw_sync_dir(tmp); /* the three entries are durable before tmp is renamed into place */
     return 0;
 }
 

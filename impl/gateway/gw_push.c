@@ -1,14 +1,14 @@
 /* gw_push.c: pushing local images into the cluster's containerd (rules §6): export, wrap in
- * a one-file tar (libarchive), upload, ctr import, then restart the workload. */
+ * a one-file tar (libarchive, loaded on first use: gw_libarchive.h), upload, ctr import,
+ * then restart the workload. */
 #include "gw_internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_libarchive.h"
 #include "osh_str.h"
 
 #define MIB (1024LL * 1024LL)
@@ -62,40 +62,45 @@ static int export_images(gw_ctx *ctx, const gw_strv *refs, FILE *out, long long 
     return rc;
 }
 
-static int archive_fail(struct archive *a, gw_error *err)
+static int archive_fail(const gw_libarchive *la, struct archive *a, gw_error *err)
 {
-    return gw_fail(err, GW_E_IO, "failed to build the image archive: %s", archive_error_string(a));
+    return gw_fail(err, GW_E_IO, "failed to build the image archive: %s", la->error_string(a));
 }
 
 /* One regular file `openshell-images.tar`, 0644, uid/gid 0, mtime 0 (GNU header). */
 int gw_push_wrap_tar(FILE *in, long long size, FILE *out, gw_error *err)
 {
-    struct archive *a = archive_write_new();
-    archive_write_set_format_gnutar(a);
-    archive_write_set_bytes_in_last_block(a, 1);
+    const gw_libarchive *la = gw_libarchive_get(err);
+    if (!la) {
+        gw_error_prefix(err, "failed to build the image archive: ");
+        return -1;
+    }
+    struct archive *a = la->write_new();
+    la->write_set_format_gnutar(a);
+    la->write_set_bytes_in_last_block(a, 1);
     int rc = 0;
-    if (archive_write_open_FILE(a, out) != ARCHIVE_OK)
-        rc = archive_fail(a, err);
-    struct archive_entry *e = archive_entry_new();
-    archive_entry_set_pathname(e, "openshell-images.tar");
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
-    archive_entry_set_mtime(e, 0, 0);
-    archive_entry_set_size(e, size);
-    if (rc == 0 && archive_write_header(a, e) != ARCHIVE_OK)
-        rc = archive_fail(a, err);
+    if (la->write_open_FILE(a, out) != ARCHIVE_OK)
+        rc = archive_fail(la, a, err);
+    struct archive_entry *e = la->entry_new();
+    la->entry_set_pathname(e, "openshell-images.tar");
+    la->entry_set_filetype(e, AE_IFREG);
+    la->entry_set_perm(e, 0644);
+    la->entry_set_uid(e, 0);
+    la->entry_set_gid(e, 0);
+    la->entry_set_mtime(e, 0, 0);
+    la->entry_set_size(e, size);
+    if (rc == 0 && la->write_header(a, e) != ARCHIVE_OK)
+        rc = archive_fail(la, a, err);
     rewind(in);
     char chunk[65536];
     size_t n;
     while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
-        if (archive_write_data(a, chunk, n) < 0)
-            rc = archive_fail(a, err);
-    if (rc == 0 && archive_write_close(a) != ARCHIVE_OK)
-        rc = archive_fail(a, err);
-    archive_entry_free(e);
-    archive_write_free(a);
+        if (la->write_data(a, chunk, n) < 0)
+            rc = archive_fail(la, a, err);
+    if (rc == 0 && la->write_close(a) != ARCHIVE_OK)
+        rc = archive_fail(la, a, err);
+    la->entry_free(e);
+    la->write_free(a);
     return rc;
 }
 

@@ -324,6 +324,34 @@ static void test_journal_ring(void **state)
     rmdir(dir);
 }
 
+/* The ring grows as requests come (it starts small) and keeps arrival order across each
+ * growth and past its capacity. */
+static void test_journal_ring_grows(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mock_http_grow.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sock[64];
+    snprintf(sock, sizeof sock, "%s/s.sock", dir);
+    mock_http_server_options o = {.name = "grow", .handler = handler, .journal_entries = 150};
+    mock_http_server *s = mock_http_server_new(&o);
+    char *err = NULL;
+    assert_int_equal(mock_http_server_listen_unix(s, sock, &err), 0);
+    for (int round = 0; round < 2; round++) {
+        int sent = round == 0 ? 130 : 200; /* 130 kept whole, then 200 of which the last 150 */
+        for (int i = 0; i < sent - (round ? 130 : 0); i++)
+            assert_int_equal(ping(sock), 200);
+        cJSON *j = mock_http_journal_json(s);
+        int kept = sent < 150 ? sent : 150;
+        assert_int_equal(cJSON_GetArraySize(j), kept);
+        for (int i = 0; i < kept; i++)
+            assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(j, i), "seq")->valueint, sent - kept + i + 1);
+        cJSON_Delete(j);
+    }
+    mock_http_server_free(s);
+    rmdir(dir);
+}
+
 /* Streams whose clients left are gone from the server's books (not only unblocked). */
 static void test_stream_books_balance(void **state)
 {
@@ -361,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_socket_mode_0600, setup, teardown),
         cmocka_unit_test(test_version_out_of_range),
         cmocka_unit_test(test_journal_ring),
+        cmocka_unit_test(test_journal_ring_grows),
         cmocka_unit_test_setup_teardown(test_stream_books_balance, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
