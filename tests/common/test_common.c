@@ -88,6 +88,36 @@ static void base64_refusal_leaves_empty_buffer_unallocated(void **state)
     assert_int_equal(out.len, 0);
 }
 
+static void base64_sextet_knows_both_alphabets(void **state)
+{
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(osh_base64_sextet((unsigned char)std[i], false), i);
+        assert_int_equal(osh_base64_sextet((unsigned char)url[i], true), i);
+    }
+    static const char neither[] = "=.\n \xff";
+    for (const char *c = neither; *c; c++) {
+        assert_int_equal(osh_base64_sextet((unsigned char)*c, false), -1);
+        assert_int_equal(osh_base64_sextet((unsigned char)*c, true), -1);
+    }
+    assert_int_equal(osh_base64_sextet('-', false), -1);
+    assert_int_equal(osh_base64_sextet('/', true), -1);
+}
+
+static void str_list_grows_and_frees(void **state)
+{
+    char **list = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 100; i++)
+        osh_str_list_push(&list, &n, osh_str_printf("item%d", i));
+    assert_int_equal(n, 100);
+    assert_string_equal(list[0], "item0");
+    assert_string_equal(list[99], "item99");
+    osh_str_list_free(list, n); /* ASan: every string and the list freed */
+    osh_str_list_free(NULL, 0);
+}
+
 static void str_helpers(void **state)
 {
     char *t = osh_str_trim_dup(" \t a b \n");
@@ -200,6 +230,7 @@ int main(void)
         cmocka_unit_test(buf_grows_and_stays_terminated), cmocka_unit_test(buf_appends_binary),
         cmocka_unit_test(base64_rfc4648_vectors),         cmocka_unit_test(base64url_uses_url_alphabet),
         cmocka_unit_test(base64_decode_is_strict),        cmocka_unit_test(str_helpers),
+        cmocka_unit_test(base64_sextet_knows_both_alphabets), cmocka_unit_test(str_list_grows_and_frees),
         cmocka_unit_test(base64_refusal_leaves_empty_buffer_unallocated),
         cmocka_unit_test(file_read_whole_file_exactly_at_the_limit),
         cmocka_unit_test(file_read_refuses_a_file_over_the_limit),
