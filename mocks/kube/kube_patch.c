@@ -177,22 +177,12 @@ static char **pointer_tokens(const char *ptr, size_t *n, char **error)
             }
         }
         *w = '\0';
-        out = realloc(out, (*n + 1) * sizeof(char *));
-        if (!out)
-            abort();
-        out[(*n)++] = tok;
+        osh_str_list_push(&out, n, tok);
         if (!e)
             break;
         p = e + 1;
     }
     return out;
-}
-
-static void free_tokens(char **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(t[i]);
-    free(t);
 }
 
 static bool parse_index(const char *tok, size_t size, bool allow_end, int *out)
@@ -245,7 +235,7 @@ static cJSON *get_at(cJSON *doc, const char *path, char **error)
         item = cJSON_GetObjectItemCaseSensitive(parent, tok[n - 1]);
     if (parent && !item)
         *error = osh_str_printf("doc is missing key: \"%s\"", path);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return item;
 }
 
@@ -256,7 +246,7 @@ static cJSON *remove_at(cJSON *doc, const char *path, char **error)
     if (*error || n == 0) {
         if (!*error)
             *error = osh_str_dup("cannot remove the whole document");
-        free_tokens(tok, n);
+        osh_str_list_free(tok, n);
         return NULL;
     }
     cJSON *parent = walk_parent(doc, tok, n, path, error), *item = NULL;
@@ -267,7 +257,7 @@ static cJSON *remove_at(cJSON *doc, const char *path, char **error)
         item = cJSON_DetachItemFromObjectCaseSensitive(parent, tok[n - 1]);
     if (parent && !item)
         *error = osh_str_printf("unable to remove nonexistent key: \"%s\"", path);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return item;
 }
 
@@ -309,7 +299,7 @@ static bool add_at(cJSON **doc, const char *path, cJSON *value, char **error)
     }
     if (!ok)
         cJSON_Delete(value);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return ok;
 }
 
@@ -333,7 +323,7 @@ static bool replace_at(cJSON **doc, const char *path, cJSON *value, char **error
         cJSON_ReplaceItemInArray(parent, idx, value);
     else
         cJSON_ReplaceItemInObjectCaseSensitive(parent, tok[n - 1], value);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return true;
 }
 
