@@ -165,6 +165,7 @@ static int run_create(int argc, char **argv)
 
 typedef struct target_args {
     const char *namespace_, *kubeconfig, *max_events;
+    long remaining; /* watch: event lines still to print; -1: unlimited */
     sandbox_cli_parsed parsed;
 } target_args;
 
@@ -190,18 +191,27 @@ static int parse_target(int argc, char **argv, bool wants_name, bool is_watch, c
         return sandbox_cli_usage_error(usage, "%s", "NAME is required");
     if (!*a->namespace_)
         return sandbox_cli_usage_error(usage, "%s", "--namespace must not be empty");
-    return 0;
+    return sandbox_cli_max_events(a->max_events, usage, &a->remaining);
+}
+
+/* parse_target, then connect. *client stays NULL after help or a failure. */
+static int open_target(int argc, char **argv, bool wants_name, bool is_watch, const char *usage, target_args *a,
+                       k8s_client **client)
+{
+    *client = NULL;
+    int rc = parse_target(argc, argv, wants_name, is_watch, usage, a);
+    if (rc || a->parsed.help)
+        return rc;
+    return (*client = sandbox_cli_connect(a->kubeconfig)) ? 0 : EXIT_FAILURE_RUNTIME;
 }
 
 static int run_delete(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, true, false, USAGE_DELETE, &a);
-    if (rc || a.parsed.help)
-        return rc;
-    k8s_client *client = sandbox_cli_connect(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, true, false, USAGE_DELETE, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
+        return rc;
     k8s_error err = {0};
     bool deleted = false;
     if (sandbox_delete(client, a.namespace_, a.parsed.positional, &deleted, &err) != 0)
@@ -216,12 +226,10 @@ static int run_delete(int argc, char **argv)
 static int run_pod_ip(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, true, false, USAGE_POD_IP, &a);
-    if (rc || a.parsed.help)
-        return rc;
-    k8s_client *client = sandbox_cli_connect(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, true, false, USAGE_POD_IP, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
+        return rc;
     k8s_error err = {0};
     char *ip = NULL;
     if (sandbox_pod_ip(client, a.namespace_, a.parsed.positional, &ip, &err) != 0)
@@ -246,17 +254,12 @@ static bool print_event(const sandbox_event *event, void *user)
 static int run_watch(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, false, true, USAGE_WATCH, &a);
-    if (rc || a.parsed.help)
-        return rc;
-    long remaining = -1; /* event lines still to print; -1: unlimited */
-    if ((rc = sandbox_cli_max_events(a.max_events, USAGE_WATCH, &remaining)))
-        return rc;
-    k8s_client *client = sandbox_cli_connect(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, false, true, USAGE_WATCH, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
+        return rc;
     sandbox_watch_options options = {.namespace_ = a.namespace_, .on_event = print_event,
-                                     .on_warning = sandbox_cli_print_warning, .user = &remaining};
+                                     .on_warning = sandbox_cli_print_warning, .user = &a.remaining};
     k8s_error err = {0};
     if (sandbox_watch_run(client, &options, &err) != 0)
         rc = sandbox_cli_report_api_error(&err);
