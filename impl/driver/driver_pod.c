@@ -185,14 +185,8 @@ static cJSON *build_agent(const char *id, const char *name, const sandbox_spec *
 static cJSON *build_volumes(const sandbox_spec *spec, const driver_config *config)
 {
     cJSON *volumes = cJSON_CreateArray();
-    if (*config->client_tls_secret) {
-        cJSON *tls = cJSON_CreateObject();
-        cJSON_AddStringToObject(tls, "name", TLS_VOLUME);
-        cJSON *secret = cJSON_AddObjectToObject(tls, "secret");
-        cJSON_AddStringToObject(secret, "secretName", config->client_tls_secret);
-        cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
-        cJSON_AddItemToArray(volumes, tls);
-    }
+    if (*config->client_tls_secret)
+        cJSON_AddItemToArray(volumes, sandbox_secret_volume(TLS_VOLUME, config->client_tls_secret));
     cJSON *token = cJSON_CreateObject();
     cJSON_AddStringToObject(token, "name", SA_TOKEN_VOLUME);
     cJSON *projected = cJSON_AddObjectToObject(token, "projected");

@@ -79,6 +79,16 @@ cJSON *sandbox_volume_mount(const char *name, const char *path, bool read_only)
     return mount;
 }
 
+cJSON *sandbox_secret_volume(const char *name, const char *secret_name)
+{
+    cJSON *volume = cJSON_CreateObject();
+    cJSON_AddStringToObject(volume, "name", name);
+    cJSON *secret = cJSON_AddObjectToObject(volume, "secret");
+    cJSON_AddStringToObject(secret, "secretName", secret_name);
+    cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
+    return volume;
+}
+
 cJSON *sandbox_container_resources(const sandbox_spec *spec, const char *gpu_count)
 {
     const sandbox_template *t = spec ? spec->template_ : NULL;
@@ -141,14 +151,8 @@ static cJSON *build_agent_container(const char *id, const char *name, const sand
 static cJSON *build_volumes(const sandbox_client_config *config)
 {
     cJSON *volumes = cJSON_CreateArray();
-    if (is_set(config->client_tls_secret)) {
-        cJSON *tls = cJSON_CreateObject();
-        cJSON_AddStringToObject(tls, "name", TLS_VOLUME_NAME);
-        cJSON *secret = cJSON_AddObjectToObject(tls, "secret");
-        cJSON_AddStringToObject(secret, "secretName", config->client_tls_secret);
-        cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
-        cJSON_AddItemToArray(volumes, tls);
-    }
+    if (is_set(config->client_tls_secret))
+        cJSON_AddItemToArray(volumes, sandbox_secret_volume(TLS_VOLUME_NAME, config->client_tls_secret));
     cJSON *supervisor = cJSON_CreateObject();
     cJSON_AddStringToObject(supervisor, "name", SUPERVISOR_VOLUME_NAME);
     cJSON *host_path = cJSON_AddObjectToObject(supervisor, "hostPath");
