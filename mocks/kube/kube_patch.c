@@ -219,47 +219,34 @@ static cJSON *walk_parent(cJSON *doc, char **tok, size_t n, const char *path, ch
     return cur;
 }
 
-static cJSON *get_at(cJSON *doc, const char *path, char **error)
-{
-    size_t n;
-    char **tok = pointer_tokens(path, &n, error);
-    if (*error)
-        return NULL;
-    if (n == 0)
-        return doc;
-    cJSON *parent = walk_parent(doc, tok, n, path, error), *item = NULL;
-    int idx;
-    if (parent && cJSON_IsArray(parent) && parse_index(tok[n - 1], (size_t)cJSON_GetArraySize(parent), false, &idx))
-        item = cJSON_GetArrayItem(parent, idx);
-    else if (parent && cJSON_IsObject(parent))
-        item = cJSON_GetObjectItemCaseSensitive(parent, tok[n - 1]);
-    if (parent && !item)
-        *error = osh_str_printf("doc is missing key: \"%s\"", path);
-    osh_str_list_free(tok, n);
-    return item;
-}
-
-static cJSON *remove_at(cJSON *doc, const char *path, char **error)
+/* The item at path (the document itself for ""), or, with detach, the item taken out of its
+ * parent (the whole document cannot be). NULL with *error when there is none. */
+static cJSON *item_at(cJSON *doc, const char *path, bool detach, char **error)
 {
     size_t n;
     char **tok = pointer_tokens(path, &n, error);
     if (*error || n == 0) {
-        if (!*error)
+        if (!*error && detach)
             *error = osh_str_dup("cannot remove the whole document");
         osh_str_list_free(tok, n);
-        return NULL;
+        return *error ? NULL : doc;
     }
     cJSON *parent = walk_parent(doc, tok, n, path, error), *item = NULL;
     int idx;
     if (parent && cJSON_IsArray(parent) && parse_index(tok[n - 1], (size_t)cJSON_GetArraySize(parent), false, &idx))
-        item = cJSON_DetachItemFromArray(parent, idx);
+        item = detach ? cJSON_DetachItemFromArray(parent, idx) : cJSON_GetArrayItem(parent, idx);
     else if (parent && cJSON_IsObject(parent))
-        item = cJSON_DetachItemFromObjectCaseSensitive(parent, tok[n - 1]);
+        item = detach ? cJSON_DetachItemFromObjectCaseSensitive(parent, tok[n - 1])
+                      : cJSON_GetObjectItemCaseSensitive(parent, tok[n - 1]);
     if (parent && !item)
-        *error = osh_str_printf("unable to remove nonexistent key: \"%s\"", path);
+        *error = detach ? osh_str_printf("unable to remove nonexistent key: \"%s\"", path)
+                        : osh_str_printf("doc is missing key: \"%s\"", path);
     osh_str_list_free(tok, n);
     return item;
 }
+
+static cJSON *get_at(cJSON *doc, const char *path, char **error) { return item_at(doc, path, false, error); }
+static cJSON *remove_at(cJSON *doc, const char *path, char **error) { return item_at(doc, path, true, error); }
 
 /* Adds value (consumed) at path; replaces an existing object member. */
 static bool add_at(cJSON **doc, const char *path, cJSON *value, char **error)
