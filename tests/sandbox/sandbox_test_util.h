@@ -15,6 +15,11 @@ cJSON *test_load_json(const char *path);
 void test_write_file(const char *path, const char *text);
 /* Point config at the strings of a golden input's "config" member (they live in input). */
 void test_config_from_golden(const cJSON *input, sandbox_client_config *config);
+/* The `sandbox create` command line of a golden input into args[0..]: its name, id and
+ * configuration as flags (the skew printed into skew[32]), and --spec spec_path with the spec
+ * written there when the input has one. Returns the count (at most 25; args is not
+ * terminated). The strings point into input, skew and spec_path. */
+int test_golden_create_args(const cJSON *input, const char *spec_path, char skew[32], const char **args);
 /* True when a and b are equal JSON (key order ignored, array order kept); on a difference
  * prints both documents to stderr with the label. */
 bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actual);

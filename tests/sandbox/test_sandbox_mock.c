@@ -100,11 +100,6 @@ static cJSON *last_posted_body(fixture *f)
     return body;
 }
 
-static const char *golden_flag(const cJSON *config, const char *key)
-{
-    return cJSON_GetObjectItem(config, key)->valuestring;
-}
-
 /* SBX-G1 / SBX-G2: the CLI with the §10.5 configuration. */
 static void cli_create_stores_golden(fixture *f, const char *name)
 {
@@ -112,28 +107,11 @@ static void cli_create_stores_golden(fixture *f, const char *name)
     char *expected_path = osh_str_printf("%s/%s.json", GOLDEN_DIR, name);
     cJSON *input = test_load_json(input_path);
     cJSON *expected = test_load_json(expected_path);
-    const cJSON *config = cJSON_GetObjectItem(input, "config");
     const char *sbx_name = cJSON_GetObjectItem(input, "name")->valuestring;
     char *spec_path = osh_str_printf("%s/%s.spec.json", f->dir, name);
-    const cJSON *spec = cJSON_GetObjectItem(input, "spec");
-    const char *args[40] = {"create", "--name", sbx_name, "--id", cJSON_GetObjectItem(input, "id")->valuestring,
-                            "--namespace", golden_flag(config, "namespace"),
-                            "--default-image", golden_flag(config, "default_image"),
-                            "--image-pull-policy", golden_flag(config, "image_pull_policy"),
-                            "--grpc-endpoint", golden_flag(config, "grpc_endpoint"),
-                            "--ssh-listen-addr", golden_flag(config, "ssh_listen_addr"),
-                            "--ssh-handshake-secret", golden_flag(config, "ssh_handshake_secret"),
-                            "--ssh-handshake-skew-secs", "300",
-                            "--client-tls-secret", golden_flag(config, "client_tls_secret"),
-                            "--host-gateway-ip", golden_flag(config, "host_gateway_ip")};
-    int n = 23;
-    if (spec) {
-        char *text = cJSON_Print(spec);
-        test_write_file(spec_path, text);
-        cJSON_free(text);
-        args[n++] = "--spec";
-        args[n++] = spec_path;
-    }
+    char skew[32];
+    const char *args[40];
+    int n = test_golden_create_args(input, spec_path, skew, args);
     args[n] = NULL;
     test_run_result r;
     if (run_cli(f, &r, NULL, args) != 0)
@@ -355,11 +333,11 @@ static void watch_reports_applied_and_deleted(void **state)
 {
     fixture *f = *state;
     mock_cluster_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
-                 "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
-                 "\"sandbox-abc\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
+                        "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
+                        "\"sandbox-abc\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
     mock_cluster_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
-                 "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
-                 "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
+                        "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
+                        "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
     const char *argv[10];
     int n = test_cli_prefix(argv);
