@@ -204,6 +204,16 @@ void test_run_result_free(test_run_result *result)
     memset(result, 0, sizeof *result);
 }
 
+int test_spawn_watch(const char *kubeconfig, const char *max_events, const char *err_path, int *out_fd)
+{
+    const char *argv[12];
+    int n = test_cli_prefix(argv);
+    const char *rest[] = {"watch", "--kubeconfig", kubeconfig, "--max-events", max_events, NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+        argv[n + (int)i] = rest[i];
+    return test_spawn_reading((char *const *)argv, NULL, err_path, out_fd);
+}
+
 int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd)
 {
     int fds[2];

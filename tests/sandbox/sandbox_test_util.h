@@ -41,6 +41,9 @@ void test_run_result_free(test_run_result *result);
 /* Start argv with stdout on a pipe (read end in *out_fd), stderr to err_path, stdin from
  * /dev/null. Returns the pid. */
 int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd);
+/* Start `sandbox watch --kubeconfig KUBECONFIG --max-events MAX` (test_cli_prefix's command)
+ * as test_spawn_reading does. Returns the pid. */
+int test_spawn_watch(const char *kubeconfig, const char *max_events, const char *err_path, int *out_fd);
 /* Read one '\n'-terminated line from fd (blocking) into a malloc'd string without the
  * newline; NULL at end of file. */
 char *test_read_line(int fd);

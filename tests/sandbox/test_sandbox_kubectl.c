@@ -132,13 +132,8 @@ static void watch_sees_kubectl_changes(void **state)
                               "  namespace: openshell\nspec:\n  podTemplate:\n    spec:\n      containers:\n"
                               "      - name: agent\n        image: busy:1\n");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
-    const char *argv[12];
-    int n = test_cli_prefix(argv);
-    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "2", NULL};
-    for (int i = 0; i < 6; i++)
-        argv[n + i] = rest[i];
     int out_fd;
-    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
+    pid_t pid = test_spawn_watch(f->kubeconfig, "2", err_path, &out_fd);
     test_run_result r;
     if (kubectl(f, &r, (const char *[]){"apply", "-f", manifest, NULL}) != 0)
         fail_msg("kubectl apply: %s", r.err);

@@ -339,13 +339,8 @@ static void watch_reports_applied_and_deleted(void **state)
                         "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
                         "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
-    const char *argv[10];
-    int n = test_cli_prefix(argv);
-    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "3", NULL};
-    for (int i = 0; i < 6; i++)
-        argv[n + i] = rest[i];
     int out_fd;
-    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
+    pid_t pid = test_spawn_watch(f->kubeconfig, "3", err_path, &out_fd);
     char *line = test_read_line(out_fd);
     assert_non_null(line);
     assert_string_equal(line, "APPLIED abc sandbox-abc Unknown");
