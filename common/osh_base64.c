@@ -22,7 +22,7 @@ void osh_base64_encode(osh_buf *out, const void *data, size_t len) { encode_with
 
 void osh_base64url_encode(osh_buf *out, const void *data, size_t len) { encode_with(out, data, len, url_alphabet); }
 
-static int decode_char(char c)
+int osh_base64_sextet(unsigned char c, bool url)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -30,9 +30,9 @@ static int decode_char(char c)
         return c - 'a' + 26;
     if (c >= '0' && c <= '9')
         return c - '0' + 52;
-    if (c == '+')
+    if (c == (url ? '-' : '+'))
         return 62;
-    if (c == '/')
+    if (c == (url ? '_' : '/'))
         return 63;
     return -1;
 }
@@ -53,7 +53,7 @@ bool osh_base64_decode(osh_buf *out, const char *text, size_t len)
             if (c == '=' && last && k >= 2) {
                 pad++;
                 d = 0;
-            } else if (pad || (d = decode_char(c)) < 0) {
+            } else if (pad || (d = osh_base64_sextet((unsigned char)c, false)) < 0) {
                 goto fail; /* a data byte after '=', or a byte outside the alphabet */
             }
             v = (v << 6) | (unsigned)d;

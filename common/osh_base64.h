@@ -11,6 +11,10 @@
 void osh_base64_encode(osh_buf *out, const void *data, size_t len);
 void osh_base64url_encode(osh_buf *out, const void *data, size_t len);
 
+/* The 6-bit value of one character of the standard (url false) or URL-safe alphabet, -1 for
+ * any other byte ('=' included). */
+int osh_base64_sextet(unsigned char c, bool url);
+
 /* Strict decode of the standard alphabet: the length must be a multiple of 4, padding is
  * required, and no other byte (whitespace included) is accepted. Appends to out and returns
  * true on success; on failure returns false and leaves out as it was. */

@@ -78,3 +78,19 @@ char *osh_str_ndup(const char *s, size_t n)
 }
 
 bool osh_str_ieq(const char *a, const char *b) { return strcasecmp(a, b) == 0; }
+
+void osh_str_list_push(char ***list, size_t *n, char *item)
+{
+    char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    grown[(*n)++] = item;
+    *list = grown;
+}
+
+void osh_str_list_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}

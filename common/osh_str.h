@@ -23,5 +23,9 @@ char *osh_str_dup(const char *s);
 char *osh_str_ndup(const char *s, size_t n);
 /* Case-insensitive ASCII equality. */
 bool osh_str_ieq(const char *a, const char *b);
+/* A list of n malloc'd strings: append item (the list owns it from then on; aborts when out
+ * of memory), and free every string and the list. */
+void osh_str_list_push(char ***list, size_t *n, char *item);
+void osh_str_list_free(char **list, size_t n);
 
 #endif

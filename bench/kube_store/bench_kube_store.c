@@ -71,30 +71,22 @@ static cJSON *make_node(int i)
 
 static char *node_name(int i) { return osh_str_printf("node-%05d", i); }
 
-/* ---- store level ---- */
-
-static void bench_store(int n)
+/* Creates nodes 0..n-1 with create(i, ctx) in five slices, printing "LABEL create" lines:
+ * each slice's rate per wall and per CPU second (cpu_clock), then the overall rate and the
+ * flatness (last slice over first). */
+static void create_in_slices(const char *label, int n, clockid_t cpu_clock, void (*create)(int i, void *ctx),
+                             void *ctx)
 {
-    const kube_resource *nodes = kube_resource_by_path("", "v1", "nodes");
-    kube_store *s = kube_store_new();
     int slice = n / 5 > 0 ? n / 5 : 1;
-    double first = 0, last = 0, total_start = now_s(), total_cpu = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+    double first = 0, last = 0, total_start = now_s(), total_cpu = cpu_s(cpu_clock);
     double first_cpu = 0, last_cpu = 0;
     for (int done = 0; done < n;) {
         int upto = done + slice < n ? done + slice : n;
-        double t0 = now_s(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
-        for (int i = done; i < upto; i++) {
-            cJSON *o = make_node(i);
-            kube_result r = kube_store_create(s, nodes, NULL, o, false);
-            if (r.code != 201) {
-                fprintf(stderr, "bench_kube_store: create node %d: %d\n", i, r.code);
-                exit(1);
-            }
-            cJSON_Delete(r.body);
-            cJSON_Delete(o);
-        }
-        double rate = (upto - done) / (now_s() - t0), cpu_rate = (upto - done) / (cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0);
-        printf("store create %5d..%5d: %9.0f objects/s, %9.0f per CPU second\n", done, upto, rate, cpu_rate);
+        double t0 = now_s(), c0 = cpu_s(cpu_clock);
+        for (int i = done; i < upto; i++)
+            create(i, ctx);
+        double rate = (upto - done) / (now_s() - t0), cpu_rate = (upto - done) / (cpu_s(cpu_clock) - c0);
+        printf("%s create %5d..%5d: %9.0f objects/s, %9.0f per CPU second\n", label, done, upto, rate, cpu_rate);
         if (done == 0) {
             first = rate;
             first_cpu = cpu_rate;
@@ -103,10 +95,38 @@ static void bench_store(int n)
         last_cpu = cpu_rate;
         done = upto;
     }
-    printf("store create %d nodes: %.0f objects/s overall (%.0f per CPU second), flatness (last/first slice) "
+    printf("%s create %d nodes: %.0f objects/s overall (%.0f per CPU second), flatness (last/first slice) "
            "%.2f wall, %.2f CPU\n",
-           n, n / (now_s() - total_start), n / (cpu_s(CLOCK_THREAD_CPUTIME_ID) - total_cpu), last / first,
+           label, n, n / (now_s() - total_start), n / (cpu_s(cpu_clock) - total_cpu), last / first,
            last_cpu / first_cpu);
+}
+
+/* ---- store level ---- */
+
+typedef struct store_ctx {
+    kube_store *store;
+    const kube_resource *nodes;
+} store_ctx;
+
+static void store_create_node(int i, void *ctx)
+{
+    store_ctx *x = ctx;
+    cJSON *o = make_node(i);
+    kube_result r = kube_store_create(x->store, x->nodes, NULL, o, false);
+    if (r.code != 201) {
+        fprintf(stderr, "bench_kube_store: create node %d: %d\n", i, r.code);
+        exit(1);
+    }
+    cJSON_Delete(r.body);
+    cJSON_Delete(o);
+}
+
+static void bench_store(int n)
+{
+    const kube_resource *nodes = kube_resource_by_path("", "v1", "nodes");
+    kube_store *s = kube_store_new();
+    store_ctx ctx = {s, nodes};
+    create_in_slices("store", n, CLOCK_THREAD_CPUTIME_ID, store_create_node, &ctx);
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
         char *name = node_name(i);
@@ -197,6 +217,25 @@ static double median_kubectl(const char *kubeconfig, const char *what, double *c
     return t[1];
 }
 
+typedef struct http_ctx {
+    CURL *curl;
+    const char *collection;
+} http_ctx;
+
+static void http_create_node(int i, void *ctx)
+{
+    http_ctx *x = ctx;
+    cJSON *o = make_node(i);
+    char *body = cJSON_PrintUnformatted(o);
+    long code = request(x->curl, "POST", x->collection, body);
+    free(body);
+    cJSON_Delete(o);
+    if (code != 201) {
+        fprintf(stderr, "bench_kube_store: POST node %d: %ld\n", i, code);
+        exit(1);
+    }
+}
+
 static void bench_http(int n)
 {
     char *error = NULL;
@@ -210,37 +249,8 @@ static void bench_http(int n)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     char *collection = osh_str_printf("%s/api/v1/nodes", mock_kube_url(k));
-    int slice = n / 5 > 0 ? n / 5 : 1;
-    double first = 0, last = 0, total_start = now_s(), total_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
-    double first_cpu = 0, last_cpu = 0;
-    for (int done = 0; done < n;) {
-        int upto = done + slice < n ? done + slice : n;
-        double t0 = now_s(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
-        for (int i = done; i < upto; i++) {
-            cJSON *o = make_node(i);
-            char *body = cJSON_PrintUnformatted(o);
-            long code = request(c, "POST", collection, body);
-            free(body);
-            cJSON_Delete(o);
-            if (code != 201) {
-                fprintf(stderr, "bench_kube_store: POST node %d: %ld\n", i, code);
-                exit(1);
-            }
-        }
-        double rate = (upto - done) / (now_s() - t0), cpu_rate = (upto - done) / (cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
-        printf("http create %5d..%5d: %9.0f objects/s, %9.0f per CPU second\n", done, upto, rate, cpu_rate);
-        if (done == 0) {
-            first = rate;
-            first_cpu = cpu_rate;
-        }
-        last = rate;
-        last_cpu = cpu_rate;
-        done = upto;
-    }
-    printf("http create %d nodes: %.0f objects/s overall (%.0f per CPU second), flatness (last/first slice) "
-           "%.2f wall, %.2f CPU\n",
-           n, n / (now_s() - total_start), n / (cpu_s(CLOCK_PROCESS_CPUTIME_ID) - total_cpu), last / first,
-           last_cpu / first_cpu);
+    http_ctx ctx = {c, collection};
+    create_in_slices("http", n, CLOCK_PROCESS_CPUTIME_ID, http_create_node, &ctx);
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
         char *url = osh_str_printf("%s/node-%05d", collection, i);

@@ -57,6 +57,8 @@ driver_config driver_config_defaults(void);
 char *driver_validate_create(const driver_config *config, const char *name, const sandbox_spec *spec);
 /* "{workspace}--{name}". Malloc'd. */
 char *driver_cr_name(const driver_config *config, const char *name);
+/* A DNS-1123 label: 1..63 of [a-z0-9-], alphanumeric at both ends (names, namespaces, workspaces). */
+bool driver_is_dns_label(const char *s);
 
 /* What the create body needs besides the config and the input: the version, the resolved
  * identity and the namespace's annotations (NULL or an object). */

@@ -49,18 +49,16 @@ int driver_call_json(k8s_client *client, const char *method, const char *path, c
     if (status)
         *status = rc == 0 ? resp.status : 0;
     if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     if (rc == 0 && out) {
         *out = cJSON_Parse(osh_buf_str(&resp.body));
         if (!cJSON_IsObject(*out)) {
             cJSON_Delete(*out);
             *out = NULL;
-            char *msg = osh_str_printf("malformed JSON in the Kubernetes API's answer to %s %s", method, path);
-            k8s_error_set(err, 0, NULL, msg);
-            free(msg);
-            rc = -1;
+            char *what = osh_str_printf("%s %s", method, path);
+            rc = k8s_error_malformed(err, what);
+            free(what);
         }
     }
     k8s_response_free(&resp);

@@ -8,16 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "driver.h"
 #include "k8s_config.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 #include "sandbox_cli_args.h"
+#include "sandbox_cli_shell.h"
 #include "sandbox_uuid.h"
 
-#define EXIT_RUNTIME 1
+#define EXIT_RUNTIME SANDBOX_CLI_EXIT_RUNTIME
 #define EXIT_USAGE SANDBOX_CLI_EXIT_USAGE
 
 #define COMMON_FLAGS                                                                                       \
@@ -57,51 +56,31 @@ typedef struct cli {
     driver_config config;
     const char *kubeconfig, *id, *name, *spec_file, *uid, *gid, *max_events;
     bool dry_run;
+    long remaining; /* watch: event lines still to print; -1: unlimited */
 } cli;
 
-static int report(const k8s_error *err)
-{
-    if (err->code)
-        fprintf(stderr, "error: kubernetes API error %d %s: %s\n", err->code, err->reason ? err->reason : "",
-                err->message ? err->message : "");
-    else
-        fprintf(stderr, "error: %s\n", err->message ? err->message : "unknown error");
-    return EXIT_RUNTIME;
-}
-
-static bool is_label(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-            return false;
-    return true;
-}
-
 /* The common flags' values. Returns 0 or the usage exit code. */
-static int check_common(const cli *c, const char *usage)
+static int check_common(cli *c, const char *usage)
 {
     const driver_config *k = &c->config;
     if (strcmp(k->api_version, "auto") != 0 && strcmp(k->api_version, "v1beta1") != 0 &&
         strcmp(k->api_version, "v1alpha1") != 0)
         return sandbox_cli_usage_error(usage, "--api-version must be auto, v1beta1 or v1alpha1, got '%s'",
                                        k->api_version);
-    if (!is_label(k->namespace_))
+    if (!driver_is_dns_label(k->namespace_))
         return sandbox_cli_usage_error(usage, "--namespace must be a DNS-1123 label, got '%s'", k->namespace_);
     if (!*k->gateway_id)
         return sandbox_cli_usage_error(usage, "%s", "--gateway-id must not be empty");
     if (strlen(k->gateway_id) > 63)
         return sandbox_cli_usage_error(usage, "--gateway-id must be a label value of at most 63 characters, got '%s'",
                                        k->gateway_id);
-    if (!is_label(k->workspace))
+    if (!driver_is_dns_label(k->workspace))
         return sandbox_cli_usage_error(usage, "--workspace must be a DNS-1123 label, got '%s'", k->workspace);
     if (c->id && (!*c->id || strlen(c->id) > 63 || strchr(c->id, ',') || strchr(c->id, '=') || strchr(c->id, ' ')))
         return sandbox_cli_usage_error(usage, "--id must be a label value (at most 63 characters, no ',', '=' or "
                                               "blanks), got '%s'",
                                        c->id);
-    return 0;
+    return sandbox_cli_max_events(c->max_events, usage, &c->remaining);
 }
 
 /* Parse argv against the common flags plus extra. help: usage printed, exit 0. */
@@ -128,27 +107,15 @@ static int parse(int argc, char **argv, cli *c, const sandbox_cli_flag *extra, c
     return check_common(c, usage);
 }
 
-static k8s_client *connect_client(const cli *c)
-{
-    char *error = NULL;
-    k8s_config *config = k8s_config_load(c->kubeconfig, &error);
-    if (!config) {
-        fprintf(stderr, "error: %s\n", error);
-        free(error);
-        return NULL;
-    }
-    return k8s_client_new(config);
-}
-
 /* Connect and select the version; NULL after printing why. */
 static k8s_client *open_driver(const cli *c, const char **version)
 {
-    k8s_client *client = connect_client(c);
+    k8s_client *client = sandbox_cli_connect(c->kubeconfig);
     if (!client)
         return NULL;
     k8s_error err = {0};
     if (driver_probe(client, &c->config, version, &err) != 0) {
-        report(&err);
+        sandbox_cli_report_api_error(&err);
         k8s_error_clear(&err);
         k8s_client_free(client);
         return NULL;
@@ -156,20 +123,28 @@ static k8s_client *open_driver(const cli *c, const char **version)
     return client;
 }
 
+/* The commands without --id: parse, connect, probe. *client stays NULL after help or a failure. */
+static int parse_and_open(int argc, char **argv, cli *c, const sandbox_cli_flag *extra, const char *usage,
+                          k8s_client **client, const char **version)
+{
+    bool help = false;
+    *client = NULL;
+    int rc = parse(argc, argv, c, extra, usage, &help);
+    if (rc || help)
+        return rc;
+    return (*client = open_driver(c, version)) ? 0 : EXIT_RUNTIME;
+}
+
 static int run_probe(int argc, char **argv)
 {
     cli c = {.config = driver_config_defaults()};
-    bool help = false;
-    int rc = parse(argc, argv, &c, NULL, USAGE_PROBE, &help);
-    if (rc || help)
-        return rc;
+    k8s_client *client = NULL;
     const char *version = NULL;
-    k8s_client *client = open_driver(&c, &version);
-    if (!client)
-        return EXIT_RUNTIME;
-    printf("%s\n", version);
+    int rc = parse_and_open(argc, argv, &c, NULL, USAGE_PROBE, &client, &version);
+    if (client)
+        printf("%s\n", version);
     k8s_client_free(client);
-    return 0;
+    return rc;
 }
 
 static sandbox_spec *read_spec(const char *path, int *exit_code)
@@ -239,13 +214,6 @@ static int prepare_create(int argc, char **argv, cli *c, sandbox_spec **spec, bo
     return 0;
 }
 
-static void print_json(const cJSON *object)
-{
-    char *text = cJSON_Print(object);
-    printf("%s\n", text);
-    cJSON_free(text);
-}
-
 static int create_on_cluster(const cli *c, const char *id, const sandbox_spec *spec)
 {
     const char *version = NULL;
@@ -260,7 +228,7 @@ static int create_on_cluster(const cli *c, const char *id, const sandbox_spec *s
     k8s_error err = {0};
     int rc = 0;
     if (driver_create(client, version, &c->config, object, &created, &err) != 0) {
-        rc = report(&err);
+        rc = sandbox_cli_report_api_error(&err);
     } else {
         const cJSON *meta = cJSON_GetObjectItemCaseSensitive(created, "metadata");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
@@ -301,7 +269,7 @@ static int run_create(int argc, char **argv)
                                                                                                    : "v1beta1"};
         driver_resolve_identity(&c.config, NULL, &ctx.uid, &ctx.gid);
         cJSON *object = driver_build_object(id, c.name, spec, &c.config, &ctx);
-        print_json(object);
+        sandbox_cli_print_json(object);
         cJSON_Delete(object);
     } else {
         rc = create_on_cluster(&c, id, spec);
@@ -324,7 +292,7 @@ static int open_by_id(int argc, char **argv, cli *c, const char *usage, bool *he
         return EXIT_RUNTIME;
     k8s_error err = {0};
     if (driver_lookup(*client, *version, &c->config, c->id, found, &err) != 0) {
-        rc = report(&err);
+        rc = sandbox_cli_report_api_error(&err);
         k8s_error_clear(&err);
     }
     return rc;
@@ -372,19 +340,16 @@ static int compare_rows(const void *a, const void *b)
 static int run_list(int argc, char **argv)
 {
     cli c = {.config = driver_config_defaults()};
-    bool help = false;
-    int rc = parse(argc, argv, &c, NULL, USAGE_LIST, &help);
-    if (rc || help)
-        return rc;
+    k8s_client *client = NULL;
     const char *version = NULL;
-    k8s_client *client = open_driver(&c, &version);
+    int rc = parse_and_open(argc, argv, &c, NULL, USAGE_LIST, &client, &version);
     if (!client)
-        return EXIT_RUNTIME;
+        return rc;
     char *selector = driver_list_selector(&c.config);
     cJSON *items = NULL;
     k8s_error err = {0};
     if (driver_list(client, version, &c.config, selector, 0, &items, NULL, &err) != 0) {
-        rc = report(&err);
+        rc = sandbox_cli_report_api_error(&err);
     } else {
         size_t n = (size_t)cJSON_GetArraySize(items), count = 0;
         row *rows = calloc(n ? n : 1, sizeof *rows);
@@ -432,7 +397,7 @@ static int run_delete(int argc, char **argv)
         bool deleted = false;
         k8s_error err = {0};
         if (found && driver_delete(client, version, &c.config, found, &deleted, &err) != 0)
-            rc = report(&err);
+            rc = sandbox_cli_report_api_error(&err);
         else if (deleted)
             printf("deleted %s\n", cr_name_of(found));
         else
@@ -458,7 +423,7 @@ static int run_lifecycle(int argc, char **argv, bool running)
         k8s_error err = {0};
         if (driver_patch_state(client, version, &c.config, found, running, &err) != 0 ||
             (!running && driver_wait_stopped(client, version, &c.config, found, &err) != 0))
-            rc = report(&err);
+            rc = sandbox_cli_report_api_error(&err);
         else
             printf("%s %s\n", running ? "started" : "stopped", cr_name_of(found));
         k8s_error_clear(&err);
@@ -471,13 +436,9 @@ static int run_lifecycle(int argc, char **argv, bool running)
 static int run_stop(int argc, char **argv) { return run_lifecycle(argc, argv, false); }
 static int run_start(int argc, char **argv) { return run_lifecycle(argc, argv, true); }
 
-typedef struct printer {
-    long remaining; /* -1: unlimited */
-} printer;
-
 static bool print_event(const driver_event *e, void *user)
 {
-    printer *p = user;
+    long *remaining = user;
     if (e->type == DRIVER_EVENT_APPLIED)
         printf("APPLIED %s %s %s\n", e->id, e->cr_name, driver_phase_name(e->phase));
     else if (e->type == DRIVER_EVENT_DELETED)
@@ -487,38 +448,23 @@ static bool print_event(const driver_event *e, void *user)
     fflush(stdout);
     if (e->type == DRIVER_EVENT_RESTARTED && e->why)
         fprintf(stderr, "warning: sandbox watch restarted: %s\n", e->why);
-    if (p->remaining > 0)
-        p->remaining--;
-    return p->remaining != 0;
-}
-
-static void print_warning(const char *text, void *user)
-{
-    (void)user;
-    fprintf(stderr, "warning: %s\n", text);
+    return sandbox_cli_event_printed(remaining);
 }
 
 static int run_watch(int argc, char **argv)
 {
     cli c = {.config = driver_config_defaults()};
-    bool help = false;
     const sandbox_cli_flag extra[] = {{"--max-events", &c.max_events, NULL}, {NULL, NULL, NULL}};
-    int rc = parse(argc, argv, &c, extra, USAGE_WATCH, &help);
-    if (rc || help)
-        return rc;
-    unsigned long long max = 0;
-    if (c.max_events && (!sandbox_cli_parse_u64(c.max_events, &max) || max == 0 || max > 1000000000ULL))
-        return sandbox_cli_usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", c.max_events);
+    k8s_client *client = NULL;
     const char *version = NULL;
-    k8s_client *client = open_driver(&c, &version);
+    int rc = parse_and_open(argc, argv, &c, extra, USAGE_WATCH, &client, &version);
     if (!client)
-        return EXIT_RUNTIME;
-    printer p = {.remaining = c.max_events ? (long)max : -1};
+        return rc;
     driver_watch_options options = {.version = version, .config = &c.config, .on_event = print_event,
-                                    .on_warning = print_warning, .user = &p};
+                                    .on_warning = sandbox_cli_print_warning, .user = &c.remaining};
     k8s_error err = {0};
     if (driver_watch_run(client, &options, &err) != 0)
-        rc = report(&err);
+        rc = sandbox_cli_report_api_error(&err);
     k8s_error_clear(&err);
     k8s_client_free(client);
     return rc;
@@ -526,31 +472,8 @@ static int run_watch(int argc, char **argv)
 
 int openshell_driver_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(USAGE_DRIVER, stderr);
-        return EXIT_USAGE;
-    }
-    const char *command = argv[1];
-    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
-        fputs(USAGE_DRIVER, stdout);
-        return 0;
-    }
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } commands[] = {{"probe", run_probe},   {"create", run_create}, {"get", run_get},     {"list", run_list},
-                    {"delete", run_delete}, {"stop", run_stop},     {"start", run_start}, {"watch", run_watch}};
-    int (*run)(int, char **) = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(command, commands[i].name) == 0)
-            run = commands[i].run;
-    if (!run) {
-        fprintf(stderr, "error: unknown command 'driver %s'\n%s", command, USAGE_DRIVER);
-        return EXIT_USAGE;
-    }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = run(argc, argv);
-    fflush(stdout);
-    curl_global_cleanup();
-    return rc;
+    static const sandbox_cli_command commands[] = {
+        {"probe", run_probe},   {"create", run_create}, {"get", run_get},     {"list", run_list},
+        {"delete", run_delete}, {"stop", run_stop},     {"start", run_start}, {"watch", run_watch}};
+    return sandbox_cli_dispatch(argc, argv, "driver", USAGE_DRIVER, commands, sizeof commands / sizeof *commands);
 }

@@ -35,8 +35,7 @@ char *driver_cr_name(const driver_config *config, const char *name)
     return osh_str_printf("%s--%s", config->workspace, name);
 }
 
-/* A DNS-1123 label: 1..63 of [a-z0-9-], alphanumeric at both ends. */
-static bool is_dns_label(const char *s)
+bool driver_is_dns_label(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
@@ -57,7 +56,7 @@ static bool is_dns_subdomain(const char *s)
     char *save = NULL;
     size_t parts = 0;
     for (char *part = strtok_r(copy, ".", &save); part; part = strtok_r(NULL, ".", &save), parts++)
-        ok = ok && is_dns_label(part);
+        ok = ok && driver_is_dns_label(part);
     ok = ok && s[0] != '.' && s[strlen(s) - 1] != '.' && !strstr(s, "..") && parts > 0;
     free(copy);
     return ok;
@@ -81,7 +80,7 @@ static bool path_is_or_under(const char *path, const char *parent)
 static char *validate_mount(const sandbox_spec *spec, size_t i)
 {
     const sandbox_mount *m = &spec->mounts[i];
-    if (!is_dns_label(m->name))
+    if (!driver_is_dns_label(m->name))
         return osh_str_printf("spec.mounts[%zu].name '%s' must be a DNS-1123 label", i, m->name);
     if (strcmp(m->name, "workspace") == 0 || osh_str_starts_with(m->name, "openshell-") ||
         strcmp(m->name, "spiffe-workload-api") == 0)
@@ -109,7 +108,7 @@ char *driver_validate_create(const driver_config *config, const char *name, cons
     /* The reference's order: GPU count, name, then (ValidateSandboxCreate) the length. */
     if (spec && spec->has_gpu_count && spec->gpu_count == 0)
         return osh_str_dup("gpu count must be greater than 0");
-    if (!is_dns_label(name))
+    if (!driver_is_dns_label(name))
         return osh_str_dup("sandbox name must be a DNS-1123 label: use lowercase alphanumeric characters or '-', "
                            "start and end with an alphanumeric character, and use at most 63 characters");
     size_t n = strlen(config->workspace) + 2 + strlen(name);

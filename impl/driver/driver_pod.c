@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "osh_str.h"
-#include "sandbox_translate.h" /* sandbox_env_upsert: upsert_env, driver.rs:4076-4086 */
+#include "sandbox_translate.h" /* upsert_env (driver.rs:4076-4086), mounts, container_resources */
 
 #define TLS_VOLUME "openshell-client-tls"
 #define TLS_DIR "/etc/openshell-tls/client"
@@ -134,37 +134,14 @@ static cJSON *build_env(const char *id, const char *name, const sandbox_spec *sp
     return env;
 }
 
-static cJSON *mount(const char *name, const char *path, bool read_only)
-{
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "name", name);
-    cJSON_AddStringToObject(m, "mountPath", path);
-    if (read_only)
-        cJSON_AddTrueToObject(m, "readOnly");
-    return m;
-}
-
 /* container_resources (driver.rs:3872-3934): the template's resources, GPU limit = count. */
 static cJSON *build_resources(const sandbox_spec *spec)
 {
-    const sandbox_template *t = spec ? spec->template_ : NULL;
-    cJSON *resources = (t && t->resources) ? cJSON_Duplicate(t->resources, 1) : cJSON_CreateObject();
-    if (spec && (spec->gpu || spec->has_gpu_count)) {
-        char count[24];
-        snprintf(count, sizeof count, "%lu", spec->has_gpu_count ? spec->gpu_count : 1UL);
-        cJSON *limits = cJSON_GetObjectItemCaseSensitive(resources, "limits");
-        if (!cJSON_IsObject(limits)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(resources, "limits");
-            limits = cJSON_AddObjectToObject(resources, "limits");
-        }
-        cJSON_DeleteItemFromObjectCaseSensitive(limits, "nvidia.com/gpu");
-        cJSON_AddStringToObject(limits, "nvidia.com/gpu", count);
-    }
-    if (!resources->child) {
-        cJSON_Delete(resources);
-        return NULL;
-    }
-    return resources;
+    if (!spec || !(spec->gpu || spec->has_gpu_count))
+        return sandbox_container_resources(spec, NULL);
+    char count[24];
+    snprintf(count, sizeof count, "%lu", spec->has_gpu_count ? spec->gpu_count : 1UL);
+    return sandbox_container_resources(spec, count);
 }
 
 static cJSON *build_agent(const char *id, const char *name, const sandbox_spec *spec, const driver_config *config,
@@ -184,19 +161,19 @@ static cJSON *build_agent(const char *id, const char *name, const sandbox_spec *
     cJSON_AddNumberToObject(sc, "runAsUser", 0);
     cJSON *mounts = cJSON_AddArrayToObject(agent, "volumeMounts");
     if (*config->client_tls_secret)
-        cJSON_AddItemToArray(mounts, mount(TLS_VOLUME, TLS_DIR, true));
-    cJSON_AddItemToArray(mounts, mount(SA_TOKEN_VOLUME, SA_TOKEN_DIR, true));
+        cJSON_AddItemToArray(mounts, sandbox_volume_mount(TLS_VOLUME, TLS_DIR, true));
+    cJSON_AddItemToArray(mounts, sandbox_volume_mount(SA_TOKEN_VOLUME, SA_TOKEN_DIR, true));
     for (size_t i = 0; spec && i < spec->mount_count; i++) {
         /* k8s-openapi's VolumeMount: readOnly always written, subPath when given. */
-        cJSON *m = mount(spec->mounts[i].name, spec->mounts[i].path, false);
+        cJSON *m = sandbox_volume_mount(spec->mounts[i].name, spec->mounts[i].path, false);
         cJSON_AddBoolToObject(m, "readOnly", spec->mounts[i].read_only);
         if (spec->mounts[i].sub_path)
             cJSON_AddStringToObject(m, "subPath", spec->mounts[i].sub_path);
         cJSON_AddItemToArray(mounts, m);
     }
-    cJSON_AddItemToArray(mounts, mount(SUPERVISOR_VOLUME, SUPERVISOR_DIR, true));
+    cJSON_AddItemToArray(mounts, sandbox_volume_mount(SUPERVISOR_VOLUME, SUPERVISOR_DIR, true));
     if (inject)
-        cJSON_AddItemToArray(mounts, mount(WORKSPACE, WORKSPACE_ROOT, false));
+        cJSON_AddItemToArray(mounts, sandbox_volume_mount(WORKSPACE, WORKSPACE_ROOT, false));
     cJSON *resources = build_resources(spec);
     if (resources)
         cJSON_AddItemToObject(agent, "resources", resources);
@@ -208,14 +185,8 @@ static cJSON *build_agent(const char *id, const char *name, const sandbox_spec *
 static cJSON *build_volumes(const sandbox_spec *spec, const driver_config *config)
 {
     cJSON *volumes = cJSON_CreateArray();
-    if (*config->client_tls_secret) {
-        cJSON *tls = cJSON_CreateObject();
-        cJSON_AddStringToObject(tls, "name", TLS_VOLUME);
-        cJSON *secret = cJSON_AddObjectToObject(tls, "secret");
-        cJSON_AddStringToObject(secret, "secretName", config->client_tls_secret);
-        cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
-        cJSON_AddItemToArray(volumes, tls);
-    }
+    if (*config->client_tls_secret)
+        cJSON_AddItemToArray(volumes, sandbox_secret_volume(TLS_VOLUME, config->client_tls_secret));
     cJSON *token = cJSON_CreateObject();
     cJSON_AddStringToObject(token, "name", SA_TOKEN_VOLUME);
     cJSON *projected = cJSON_AddObjectToObject(token, "projected");
@@ -255,7 +226,8 @@ static cJSON *build_workspace_init(const char *image, const driver_config *confi
     static const char *const command[] = {"sh", "-c", WORKSPACE_INIT_SCRIPT};
     cJSON_AddItemToObject(init, "command", cJSON_CreateStringArray(command, 3));
     cJSON_AddNumberToObject(cJSON_AddObjectToObject(init, "securityContext"), "runAsUser", 0);
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(init, "volumeMounts"), mount(WORKSPACE, WORKSPACE_INIT_DIR, false));
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(init, "volumeMounts"),
+                         sandbox_volume_mount(WORKSPACE, WORKSPACE_INIT_DIR, false));
     if (*config->image_pull_policy)
         cJSON_AddStringToObject(init, "imagePullPolicy", config->image_pull_policy);
     return init;

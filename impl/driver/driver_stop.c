@@ -109,21 +109,16 @@ static char *stop_refusal(const cJSON *object)
 /* v1alpha1: the pod's 404 means stopped. 1 gone, 0 present, -1 error. */
 static int pod_gone(k8s_client *client, const char *namespace_, const char *pod, k8s_error *err)
 {
-    char *ns = k8s_escape(namespace_);
-    char *name = k8s_escape(pod);
-    char *path = osh_str_printf("/api/v1/namespaces/%s/pods/%s", ns, name);
+    char *path = k8s_pod_path(namespace_, pod);
     k8s_response resp;
     int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     if (rc == 0 && resp.status == 404)
         rc = 1;
     else if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     k8s_response_free(&resp);
     free(path);
-    free(name);
-    free(ns);
     return rc;
 }
 
@@ -133,12 +128,11 @@ static int get_sandbox(k8s_client *client, const char *path, cJSON **object, k8s
     k8s_response resp;
     int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        rc = k8s_error_from_answer(err, &resp);
         if (err->code == 409) {
             free(err->message);
             err->message = osh_str_dup("sandbox already exists");
         }
-        rc = -1;
     }
     *object = rc == 0 ? cJSON_Parse(osh_buf_str(&resp.body)) : NULL;
     k8s_response_free(&resp);

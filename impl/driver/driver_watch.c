@@ -89,14 +89,14 @@ static void remember_rv(watch_state *s, const cJSON *object)
 static bool on_line(const char *line, size_t len, void *user)
 {
     watch_state *s = user;
-    cJSON *event = cJSON_ParseWithLength(line, len);
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(event, "type");
-    const cJSON *object = cJSON_GetObjectItemCaseSensitive(event, "object");
+    const char *type;
+    const cJSON *object;
+    cJSON *event = k8s_watch_event(line, len, &type, &object);
     bool go_on = true;
-    if (!cJSON_IsString(type) || !cJSON_IsObject(object)) {
+    if (!type) {
         fail(s, "a watch line that is not a watch event");
         go_on = false;
-    } else if (strcmp(type->valuestring, "ERROR") == 0) {
+    } else if (strcmp(type, "ERROR") == 0) {
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(object, "code");
         const cJSON *message = cJSON_GetObjectItemCaseSensitive(object, "message");
         char *why = osh_str_printf("watch error %d: %s", cJSON_IsNumber(code) ? code->valueint : 0,
@@ -107,9 +107,9 @@ static bool on_line(const char *line, size_t len, void *user)
     } else {
         s->events++;
         remember_rv(s, object);
-        if (strcmp(type->valuestring, "ADDED") == 0 || strcmp(type->valuestring, "MODIFIED") == 0)
+        if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
             go_on = applied(s, object);
-        else if (strcmp(type->valuestring, "DELETED") == 0)
+        else if (strcmp(type, "DELETED") == 0)
             go_on = deleted(s, object);
     }
     cJSON_Delete(event);
@@ -150,7 +150,7 @@ static void watch_stream(watch_state *s)
     if (rc != 0) {
         fail(s, err.message ? err.message : "watch failed");
     } else if (resp.status < 200 || resp.status > 299) {
-        k8s_error_from_response(&err, resp.status, resp.reason, osh_buf_str(&resp.body));
+        k8s_error_from_answer(&err, &resp);
         char *why = osh_str_printf("watch answered %d %s: %s", err.code, err.reason ? err.reason : "",
                                    err.message ? err.message : "");
         fail(s, why);

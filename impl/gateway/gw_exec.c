@@ -143,6 +143,8 @@ int gw_exec_capture(gw_ctx *ctx, const char *const *cmd, gw_exec_result *r, gw_e
     if (rc == 0) {
         docker_utf8_sanitize(&r->output, raw.data ? raw.data : "", raw.len);
         rc = exec_exit_code(ctx, id, &r->exit_code, err);
+        if (rc != 0)
+            osh_buf_free(&r->output); /* -1 leaves nothing to free (the exec may be gone: 404) */
     }
     osh_buf_free(&raw);
     free(id);

@@ -128,6 +128,29 @@ void k8s_response_free(k8s_response *resp)
     memset(resp, 0, sizeof *resp);
 }
 
+int k8s_error_from_answer(k8s_error *err, const k8s_response *resp)
+{
+    k8s_error_from_response(err, resp->status, resp->reason, osh_buf_str(&resp->body));
+    return -1;
+}
+
+int k8s_error_malformed(k8s_error *err, const char *what)
+{
+    char *message = osh_str_printf("malformed JSON in the Kubernetes API's answer to %s", what);
+    k8s_error_set(err, 0, NULL, message);
+    free(message);
+    return -1;
+}
+
+cJSON *k8s_watch_event(const char *line, size_t len, const char **type, const cJSON **object)
+{
+    cJSON *event = cJSON_ParseWithLength(line, len);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(event, "type");
+    *object = cJSON_GetObjectItemCaseSensitive(event, "object");
+    *type = cJSON_IsString(t) && cJSON_IsObject(*object) ? t->valuestring : NULL;
+    return event;
+}
+
 char *k8s_escape(const char *text)
 {
     char *escaped = curl_easy_escape(NULL, text, 0);
@@ -136,6 +159,16 @@ char *k8s_escape(const char *text)
     char *out = osh_str_dup(escaped);
     curl_free(escaped);
     return out;
+}
+
+char *k8s_pod_path(const char *namespace_, const char *pod)
+{
+    char *ns = k8s_escape(namespace_);
+    char *name = k8s_escape(pod);
+    char *path = osh_str_printf("/api/v1/namespaces/%s/pods/%s", ns, name);
+    free(name);
+    free(ns);
+    return path;
 }
 
 typedef struct transfer {

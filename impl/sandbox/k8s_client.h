@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "k8s_config.h"
 #include "osh_buf.h"
 
@@ -55,6 +57,12 @@ typedef struct k8s_response {
 } k8s_response;
 
 void k8s_response_free(k8s_response *resp);
+/* k8s_error_from_response of an answer that is not the one wanted; returns -1 (the callers'
+ * failure result). */
+int k8s_error_from_answer(k8s_error *err, const k8s_response *resp);
+/* "malformed JSON in the Kubernetes API's answer to WHAT" as a code-0 error (the answer
+ * itself is broken, not an API error); returns -1. */
+int k8s_error_malformed(k8s_error *err, const char *what);
 
 /* One bounded call. json_body may be NULL (no body). Returns 0 when a response arrived (any
  * status, in *resp), -1 when none did (err set: 504 Timeout when the bound expired, code 0
@@ -77,7 +85,13 @@ typedef bool (*k8s_line_fn)(const char *line, size_t len, void *user);
 int k8s_client_stream(k8s_client *client, const char *path, k8s_line_fn on_line, void *user,
                        k8s_response *resp, k8s_error *err);
 
+/* One line of a watch stream, parsed (cJSON_Delete it): *type and *object point into it, or
+ * *type is NULL when the line is not {"type": STRING, "object": {...}}. */
+cJSON *k8s_watch_event(const char *line, size_t len, const char **type, const cJSON **object);
+
 /* Percent-encode one path segment or query value. Malloc'd. */
 char *k8s_escape(const char *text);
+/* "/api/v1/namespaces/NS/pods/POD", both escaped. Malloc'd. */
+char *k8s_pod_path(const char *namespace_, const char *pod);
 
 #endif

@@ -1,16 +1,13 @@
 /* k8s_exec.c: exec credential plugins (see k8s_exec.h). */
 #include "k8s_exec.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "osh_buf.h"
+#include "osh_proc.h"
 #include "osh_str.h"
 
 extern char **environ;
@@ -93,43 +90,6 @@ static void free_strings(char **list)
     free(list);
 }
 
-/* Run argv with stdout captured; returns the exit status, -1 when it could not run or died
- * of a signal, -2 when it printed more than K8S_EXEC_OUTPUT_LIMIT (it is killed). */
-static int run_capture(char **argv, char **envp, osh_buf *out)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &actions, NULL, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return -1;
-    }
-    char chunk[4096];
-    ssize_t n;
-    bool too_much = false;
-    while (!too_much && (n = read(fds[0], chunk, sizeof chunk)) > 0) {
-        osh_buf_append(out, chunk, (size_t)n);
-        too_much = out->len > K8S_EXEC_OUTPUT_LIMIT;
-    }
-    if (too_much)
-        kill(pid, SIGKILL); /* a credential is small: this plugin is broken */
-    close(fds[0]);
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || too_much || !WIFEXITED(status))
-        return too_much ? -2 : -1;
-    return WEXITSTATUS(status);
-}
-
 static char *status_string(const cJSON *status, const char *key)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(status, key);
@@ -168,9 +128,11 @@ int k8s_exec_run(const cJSON *exec, const char *dir, k8s_exec_credential *out, c
     if (!build_command(exec, dir, &argv, &envp, error))
         return -1;
     osh_buf output = OSH_BUF_INIT;
-    int status = run_capture(argv, envp, &output);
+    /* stderr stays the user's: kubectl shows what a plugin says there too. */
+    osh_capture_options options = {.envp = envp, .stdin_null = true, .limit = K8S_EXEC_OUTPUT_LIMIT};
+    int status = osh_capture(argv, &options, &output);
     int rc = 0;
-    if (status == -2) {
+    if (status == OSH_CAPTURE_TOO_LONG) {
         *error = osh_str_printf("exec plugin %s: printed more than %d bytes", argv[0], K8S_EXEC_OUTPUT_LIMIT);
         rc = -1;
     } else if (status < 0) {

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "k8s_client.h"
 #include "k8s_config.h"
 #include "osh_str.h"
 #include "sandbox_cli_args.h"
+#include "sandbox_cli_shell.h"
 #include "sandbox_client.h"
 #include "sandbox_spec.h"
 #include "sandbox_translate.h"
@@ -21,7 +20,7 @@
 #include "sandbox_watch.h"
 
 #define EXIT_OK 0
-#define EXIT_FAILURE_RUNTIME 1
+#define EXIT_FAILURE_RUNTIME SANDBOX_CLI_EXIT_RUNTIME
 #define EXIT_USAGE SANDBOX_CLI_EXIT_USAGE
 
 static const char USAGE_CREATE[] =
@@ -43,29 +42,6 @@ static const char USAGE_WATCH[] =
 static const char USAGE_SANDBOX[] =
     "usage: openshell sandbox <create|delete|pod-ip|watch> [FLAGS]\n"
     "The server-side Sandbox CRD client. `openshell sandbox COMMAND --help` describes each command.\n";
-
-static int report_api_error(const k8s_error *err)
-{
-    if (err->code)
-        fprintf(stderr, "error: kubernetes API error %d %s: %s\n", err->code, err->reason ? err->reason : "",
-                err->message ? err->message : "");
-    else
-        fprintf(stderr, "error: %s\n", err->message ? err->message : "unknown error");
-    return EXIT_FAILURE_RUNTIME;
-}
-
-/* The client for the configured cluster, or NULL after printing why. */
-static k8s_client *connect_client(const char *kubeconfig)
-{
-    char *error = NULL;
-    k8s_config *config = k8s_config_load(kubeconfig, &error);
-    if (!config) {
-        fprintf(stderr, "error: %s\n", error);
-        free(error);
-        return NULL;
-    }
-    return k8s_client_new(config);
-}
 
 static char *read_spec_file(const char *path, int *exit_code)
 {
@@ -107,8 +83,11 @@ static int prepare_create(int argc, char **argv, create_args *a, sandbox_spec **
     };
     sandbox_cli_parsed parsed;
     int rc = sandbox_cli_parse_flags(argc, argv, flags, false, USAGE_CREATE, &parsed);
-    if (rc || (*help = parsed.help))
+    if (rc || (*help = parsed.help)) {
+        if (*help)
+            fputs(USAGE_CREATE, stdout);
         return rc;
+    }
     if (!a->name)
         return sandbox_cli_usage_error(USAGE_CREATE, "%s", "--name is required");
     if (!*a->name)
@@ -145,8 +124,6 @@ static int run_create(int argc, char **argv)
     bool help = false;
     int rc = prepare_create(argc, argv, &a, &spec, &help);
     if (rc || help) {
-        if (help)
-            fputs(USAGE_CREATE, stdout);
         sandbox_spec_free(spec);
         return rc;
     }
@@ -159,13 +136,11 @@ static int run_create(int argc, char **argv)
     cJSON *object = sandbox_build_object(a.id ? a.id : uuid, a.name, spec, &a.config);
     sandbox_spec_free(spec);
     if (a.dry_run) {
-        char *text = cJSON_Print(object);
-        printf("%s\n", text);
-        cJSON_free(text);
+        sandbox_cli_print_json(object);
         cJSON_Delete(object);
         return EXIT_OK;
     }
-    k8s_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = sandbox_cli_connect(a.kubeconfig);
     if (!client) {
         cJSON_Delete(object);
         return EXIT_FAILURE_RUNTIME;
@@ -173,7 +148,7 @@ static int run_create(int argc, char **argv)
     k8s_error err = {0};
     cJSON *created = NULL;
     if (sandbox_create(client, a.config.namespace_, object, &created, &err) != 0) {
-        rc = report_api_error(&err);
+        rc = sandbox_cli_report_api_error(&err);
     } else {
         const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(created, "metadata");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(metadata, "name");
@@ -190,6 +165,7 @@ static int run_create(int argc, char **argv)
 
 typedef struct target_args {
     const char *namespace_, *kubeconfig, *max_events;
+    long remaining; /* watch: event lines still to print; -1: unlimited */
     sandbox_cli_parsed parsed;
 } target_args;
 
@@ -206,31 +182,40 @@ static int parse_target(int argc, char **argv, bool wants_name, bool is_watch, c
     if (is_watch)
         flags[2] = (sandbox_cli_flag){"--max-events", &a->max_events, NULL};
     int rc = sandbox_cli_parse_flags(argc, argv, flags, wants_name, usage, &a->parsed);
-    if (rc || a->parsed.help)
+    if (rc || a->parsed.help) {
+        if (a->parsed.help)
+            fputs(usage, stdout);
         return rc;
+    }
     if (wants_name && (!a->parsed.positional || !*a->parsed.positional))
         return sandbox_cli_usage_error(usage, "%s", "NAME is required");
     if (!*a->namespace_)
         return sandbox_cli_usage_error(usage, "%s", "--namespace must not be empty");
-    return 0;
+    return sandbox_cli_max_events(a->max_events, usage, &a->remaining);
+}
+
+/* parse_target, then connect. *client stays NULL after help or a failure. */
+static int open_target(int argc, char **argv, bool wants_name, bool is_watch, const char *usage, target_args *a,
+                       k8s_client **client)
+{
+    *client = NULL;
+    int rc = parse_target(argc, argv, wants_name, is_watch, usage, a);
+    if (rc || a->parsed.help)
+        return rc;
+    return (*client = sandbox_cli_connect(a->kubeconfig)) ? 0 : EXIT_FAILURE_RUNTIME;
 }
 
 static int run_delete(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, true, false, USAGE_DELETE, &a);
-    if (rc || a.parsed.help) {
-        if (a.parsed.help)
-            fputs(USAGE_DELETE, stdout);
-        return rc;
-    }
-    k8s_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, true, false, USAGE_DELETE, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
+        return rc;
     k8s_error err = {0};
     bool deleted = false;
     if (sandbox_delete(client, a.namespace_, a.parsed.positional, &deleted, &err) != 0)
-        rc = report_api_error(&err);
+        rc = sandbox_cli_report_api_error(&err);
     else
         printf("%s %s\n", deleted ? "deleted" : "not found", a.parsed.positional);
     k8s_error_clear(&err);
@@ -241,19 +226,14 @@ static int run_delete(int argc, char **argv)
 static int run_pod_ip(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, true, false, USAGE_POD_IP, &a);
-    if (rc || a.parsed.help) {
-        if (a.parsed.help)
-            fputs(USAGE_POD_IP, stdout);
-        return rc;
-    }
-    k8s_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, true, false, USAGE_POD_IP, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
+        return rc;
     k8s_error err = {0};
     char *ip = NULL;
     if (sandbox_pod_ip(client, a.namespace_, a.parsed.positional, &ip, &err) != 0)
-        rc = report_api_error(&err);
+        rc = sandbox_cli_report_api_error(&err);
     else
         printf("%s\n", ip ? ip : "none");
     free(ip);
@@ -262,47 +242,27 @@ static int run_pod_ip(int argc, char **argv)
     return rc;
 }
 
-typedef struct watch_printer {
-    long remaining; /* events still to print; -1 = unlimited */
-} watch_printer;
-
 static bool print_event(const sandbox_event *event, void *user)
 {
-    watch_printer *p = user;
+    long *remaining = user;
     printf("%s %s %s %s\n", event->type == SANDBOX_EVENT_APPLIED ? "APPLIED" : "DELETED", event->id,
            event->name, sandbox_phase_name(event->phase));
     fflush(stdout);
-    if (p->remaining > 0)
-        p->remaining--;
-    return p->remaining != 0;
-}
-
-static void print_warning(const char *text, void *user)
-{
-    fprintf(stderr, "warning: %s\n", text);
+    return sandbox_cli_event_printed(remaining);
 }
 
 static int run_watch(int argc, char **argv)
 {
     target_args a = {0};
-    int rc = parse_target(argc, argv, false, true, USAGE_WATCH, &a);
-    if (rc || a.parsed.help) {
-        if (a.parsed.help)
-            fputs(USAGE_WATCH, stdout);
-        return rc;
-    }
-    unsigned long long max_events = 0;
-    if (a.max_events && (!sandbox_cli_parse_u64(a.max_events, &max_events) || max_events == 0 || max_events > 1000000000ULL))
-        return sandbox_cli_usage_error(USAGE_WATCH, "--max-events must be a positive integer, got '%s'", a.max_events);
-    k8s_client *client = connect_client(a.kubeconfig);
+    k8s_client *client = NULL;
+    int rc = open_target(argc, argv, false, true, USAGE_WATCH, &a, &client);
     if (!client)
-        return EXIT_FAILURE_RUNTIME;
-    watch_printer printer = {.remaining = a.max_events ? (long)max_events : -1};
-    sandbox_watch_options options = {
-        .namespace_ = a.namespace_, .on_event = print_event, .on_warning = print_warning, .user = &printer};
+        return rc;
+    sandbox_watch_options options = {.namespace_ = a.namespace_, .on_event = print_event,
+                                     .on_warning = sandbox_cli_print_warning, .user = &a.remaining};
     k8s_error err = {0};
     if (sandbox_watch_run(client, &options, &err) != 0)
-        rc = report_api_error(&err);
+        rc = sandbox_cli_report_api_error(&err);
     k8s_error_clear(&err);
     k8s_client_free(client);
     return rc;
@@ -310,31 +270,7 @@ static int run_watch(int argc, char **argv)
 
 int openshell_sandbox_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(USAGE_SANDBOX, stderr);
-        return EXIT_USAGE;
-    }
-    const char *command = argv[1];
-    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
-        fputs(USAGE_SANDBOX, stdout);
-        return EXIT_OK;
-    }
-    int (*run)(int, char **) = NULL;
-    if (strcmp(command, "create") == 0)
-        run = run_create;
-    else if (strcmp(command, "delete") == 0)
-        run = run_delete;
-    else if (strcmp(command, "pod-ip") == 0)
-        run = run_pod_ip;
-    else if (strcmp(command, "watch") == 0)
-        run = run_watch;
-    if (!run) {
-        fprintf(stderr, "error: unknown command 'sandbox %s'\n%s", command, USAGE_SANDBOX);
-        return EXIT_USAGE;
-    }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = run(argc, argv);
-    fflush(stdout);
-    curl_global_cleanup();
-    return rc;
+    static const sandbox_cli_command commands[] = {
+        {"create", run_create}, {"delete", run_delete}, {"pod-ip", run_pod_ip}, {"watch", run_watch}};
+    return sandbox_cli_dispatch(argc, argv, "sandbox", USAGE_SANDBOX, commands, sizeof commands / sizeof *commands);
 }

@@ -36,14 +36,12 @@ int sandbox_create(k8s_client *client, const char *namespace_, const cJSON *obje
     if (rc == 0 && is_success(resp.status)) {
         *created = cJSON_Parse(osh_buf_str(&resp.body));
         if (!*created) {
-            char *message = osh_str_printf("malformed JSON in the Kubernetes API's answer to POST %s", path);
-            k8s_error_set(err, 0, NULL, message); /* no API error: the answer itself is broken */
-            free(message);
-            rc = -1;
+            char *what = osh_str_printf("POST %s", path);
+            rc = k8s_error_malformed(err, what);
+            free(what);
         }
     } else if (rc == 0) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     k8s_response_free(&resp);
     cJSON_free(body);
@@ -61,8 +59,7 @@ int sandbox_delete(k8s_client *client, const char *namespace_, const char *name,
     if (rc == 0 && (resp.status == 200 || resp.status == 202)) {
         *deleted = true;
     } else if (rc == 0 && resp.status != 404) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     k8s_response_free(&resp);
     free(path);
@@ -86,9 +83,7 @@ char *sandbox_parse_pod_ip(const cJSON *pod)
 int sandbox_pod_ip(k8s_client *client, const char *namespace_, const char *pod, char **ip, k8s_error *err)
 {
     *ip = NULL;
-    char *ns = k8s_escape(namespace_);
-    char *name = k8s_escape(pod);
-    char *path = osh_str_printf("/api/v1/namespaces/%s/pods/%s", ns, name);
+    char *path = k8s_pod_path(namespace_, pod);
     k8s_response resp;
     int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     if (rc == 0 && resp.status == 200) {
@@ -96,19 +91,15 @@ int sandbox_pod_ip(k8s_client *client, const char *namespace_, const char *pod, 
         if (cJSON_IsObject(json)) {
             *ip = sandbox_parse_pod_ip(json);
         } else {
-            char *message = osh_str_printf("malformed JSON in the Kubernetes API's answer to GET %s", path);
-            k8s_error_set(err, 0, NULL, message);
-            free(message);
-            rc = -1;
+            char *what = osh_str_printf("GET %s", path);
+            rc = k8s_error_malformed(err, what);
+            free(what);
         }
         cJSON_Delete(json);
     } else if (rc == 0 && resp.status != 404) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     k8s_response_free(&resp);
     free(path);
-    free(name);
-    free(ns);
     return rc;
 }

@@ -69,7 +69,7 @@ static cJSON *build_env(const char *id, const char *name, const sandbox_spec *sp
     return env;
 }
 
-static cJSON *volume_mount(const char *name, const char *path, int read_only)
+cJSON *sandbox_volume_mount(const char *name, const char *path, bool read_only)
 {
     cJSON *mount = cJSON_CreateObject();
     cJSON_AddStringToObject(mount, "name", name);
@@ -79,23 +79,29 @@ static cJSON *volume_mount(const char *name, const char *path, int read_only)
     return mount;
 }
 
-/* The template's resources plus the GPU limit; NULL when the result is empty. */
-static cJSON *build_resources(const sandbox_spec *spec)
+cJSON *sandbox_secret_volume(const char *name, const char *secret_name)
+{
+    cJSON *volume = cJSON_CreateObject();
+    cJSON_AddStringToObject(volume, "name", name);
+    cJSON *secret = cJSON_AddObjectToObject(volume, "secret");
+    cJSON_AddStringToObject(secret, "secretName", secret_name);
+    cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
+    return volume;
+}
+
+cJSON *sandbox_container_resources(const sandbox_spec *spec, const char *gpu_count)
 {
     const sandbox_template *t = spec ? spec->template_ : NULL;
+    /* The spec parser admits only an object (or nothing) as template.resources. */
     cJSON *resources = (t && t->resources) ? cJSON_Duplicate(t->resources, 1) : cJSON_CreateObject();
-    if (!cJSON_IsObject(resources)) {
-        cJSON_Delete(resources);
-        resources = cJSON_CreateObject();
-    }
-    if (spec && spec->gpu) {
+    if (gpu_count) {
         cJSON *limits = cJSON_GetObjectItemCaseSensitive(resources, "limits");
         if (!cJSON_IsObject(limits)) {
             cJSON_DeleteItemFromObjectCaseSensitive(resources, "limits");
             limits = cJSON_AddObjectToObject(resources, "limits");
         }
         cJSON_DeleteItemFromObjectCaseSensitive(limits, "nvidia.com/gpu");
-        cJSON_AddStringToObject(limits, "nvidia.com/gpu", "1");
+        cJSON_AddStringToObject(limits, "nvidia.com/gpu", gpu_count);
     }
     if (!resources->child) {
         cJSON_Delete(resources);
@@ -130,11 +136,11 @@ static cJSON *build_agent_container(const char *id, const char *name, const sand
     cJSON_AddItemToObject(agent, "securityContext", security_context(1));
     cJSON *mounts = cJSON_AddArrayToObject(agent, "volumeMounts");
     if (is_set(config->client_tls_secret))
-        cJSON_AddItemToArray(mounts, volume_mount(TLS_VOLUME_NAME, TLS_MOUNT_PATH, 1));
-    cJSON_AddItemToArray(mounts, volume_mount(SUPERVISOR_VOLUME_NAME, SUPERVISOR_DIR, 1));
+        cJSON_AddItemToArray(mounts, sandbox_volume_mount(TLS_VOLUME_NAME, TLS_MOUNT_PATH, true));
+    cJSON_AddItemToArray(mounts, sandbox_volume_mount(SUPERVISOR_VOLUME_NAME, SUPERVISOR_DIR, true));
     if (inject)
-        cJSON_AddItemToArray(mounts, volume_mount(WORKSPACE_NAME, "/sandbox", 0));
-    cJSON *resources = build_resources(spec);
+        cJSON_AddItemToArray(mounts, sandbox_volume_mount(WORKSPACE_NAME, "/sandbox", false));
+    cJSON *resources = sandbox_container_resources(spec, spec && spec->gpu ? "1" : NULL);
     if (resources)
         cJSON_AddItemToObject(agent, "resources", resources);
     static const char *command[] = {SUPERVISOR_BINARY};
@@ -145,14 +151,8 @@ static cJSON *build_agent_container(const char *id, const char *name, const sand
 static cJSON *build_volumes(const sandbox_client_config *config)
 {
     cJSON *volumes = cJSON_CreateArray();
-    if (is_set(config->client_tls_secret)) {
-        cJSON *tls = cJSON_CreateObject();
-        cJSON_AddStringToObject(tls, "name", TLS_VOLUME_NAME);
-        cJSON *secret = cJSON_AddObjectToObject(tls, "secret");
-        cJSON_AddStringToObject(secret, "secretName", config->client_tls_secret);
-        cJSON_AddNumberToObject(secret, "defaultMode", 256); /* 0400 */
-        cJSON_AddItemToArray(volumes, tls);
-    }
+    if (is_set(config->client_tls_secret))
+        cJSON_AddItemToArray(volumes, sandbox_secret_volume(TLS_VOLUME_NAME, config->client_tls_secret));
     cJSON *supervisor = cJSON_CreateObject();
     cJSON_AddStringToObject(supervisor, "name", SUPERVISOR_VOLUME_NAME);
     cJSON *host_path = cJSON_AddObjectToObject(supervisor, "hostPath");
@@ -183,7 +183,7 @@ static cJSON *build_workspace_init(const char *image)
     cJSON_AddItemToObject(init, "command", cJSON_CreateStringArray(command, 3));
     cJSON_AddItemToObject(init, "securityContext", security_context(0));
     cJSON *mounts = cJSON_AddArrayToObject(init, "volumeMounts");
-    cJSON_AddItemToArray(mounts, volume_mount(WORKSPACE_NAME, "/workspace-pvc", 0));
+    cJSON_AddItemToArray(mounts, sandbox_volume_mount(WORKSPACE_NAME, "/workspace-pvc", false));
     cJSON *list = cJSON_CreateArray();
     cJSON_AddItemToArray(list, init);
     return list;

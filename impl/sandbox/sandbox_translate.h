@@ -29,6 +29,14 @@ typedef struct sandbox_client_config {
 /* Upsert of (key, value) into a container's env list: replaced in place, else appended (rules
  * §10.4; the driver's upsert_env is the same rule). */
 void sandbox_env_upsert(cJSON *env, const char *key, const char *value);
+/* The pieces of the pod both generations build alike (§10.4; the driver's
+ * container_resources, volumes and mounts, §13.4): one volumeMounts entry, and the container's
+ * resources: the template's, with limits["nvidia.com/gpu"] = gpu_count when gpu_count is not
+ * NULL; NULL when that leaves them empty. */
+cJSON *sandbox_volume_mount(const char *name, const char *path, bool read_only);
+/* The volume of the client TLS secret (mode 0400). */
+cJSON *sandbox_secret_volume(const char *name, const char *secret_name);
+cJSON *sandbox_container_resources(const sandbox_spec *spec, const char *gpu_count);
 
 /* The request body of a create. spec may be NULL (a sandbox without spec). */
 cJSON *sandbox_build_object(const char *id, const char *name, const sandbox_spec *spec,

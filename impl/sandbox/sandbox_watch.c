@@ -73,20 +73,20 @@ static bool handle_error_event(watch_state *s, const cJSON *status)
 static bool on_watch_line(const char *line, size_t len, void *user)
 {
     watch_state *s = user;
-    cJSON *event = cJSON_ParseWithLength(line, len);
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(event, "type");
-    const cJSON *object = cJSON_GetObjectItemCaseSensitive(event, "object");
+    const char *type;
+    const cJSON *object;
+    cJSON *event = k8s_watch_event(line, len, &type, &object);
     bool go_on = true;
-    if (!cJSON_IsString(type) || !cJSON_IsObject(object)) {
+    if (!type) {
         warn(s, "ignoring a watch line that is not a watch event");
-    } else if (strcmp(type->valuestring, "ERROR") == 0) {
+    } else if (strcmp(type, "ERROR") == 0) {
         go_on = handle_error_event(s, object);
     } else {
         s->lines++;
         remember_version(s, object);
-        if (strcmp(type->valuestring, "ADDED") == 0 || strcmp(type->valuestring, "MODIFIED") == 0)
+        if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
             go_on = deliver(s, SANDBOX_EVENT_APPLIED, object);
-        else if (strcmp(type->valuestring, "DELETED") == 0)
+        else if (strcmp(type, "DELETED") == 0)
             go_on = deliver(s, SANDBOX_EVENT_DELETED, object);
         /* BOOKMARK only moves the resourceVersion. */
     }
@@ -101,16 +101,12 @@ static int list_all(k8s_client *client, watch_state *s, k8s_error *err)
     k8s_response resp;
     int rc = k8s_client_call(client, "GET", path, NULL, &resp, err);
     free(path);
-    if (rc == 0 && resp.status != 200) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
-    }
+    if (rc == 0 && resp.status != 200)
+        rc = k8s_error_from_answer(err, &resp);
     cJSON *list = rc == 0 ? cJSON_Parse(osh_buf_str(&resp.body)) : NULL;
     k8s_response_free(&resp);
-    if (rc == 0 && !cJSON_IsObject(list)) {
-        k8s_error_set(err, 0, NULL, "malformed JSON in the Kubernetes API's answer to the sandbox list");
-        rc = -1;
-    }
+    if (rc == 0 && !cJSON_IsObject(list))
+        rc = k8s_error_malformed(err, "the sandbox list");
     if (rc == 0) {
         free(s->resource_version);
         s->resource_version = NULL;
@@ -158,8 +154,7 @@ static int watch_once(k8s_client *client, watch_state *s, k8s_error *err)
     if (rc == 0 && resp.status == 410)
         s->gone = true;
     else if (rc == 0 && (resp.status < 200 || resp.status > 299)) {
-        k8s_error_from_response(err, resp.status, resp.reason, osh_buf_str(&resp.body));
-        rc = -1;
+        rc = k8s_error_from_answer(err, &resp);
     }
     k8s_response_free(&resp);
     free(path);

@@ -30,17 +30,6 @@ char *kube_continue_encode(const char *key, long long rv)
     return token;
 }
 
-static int sextet(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
 /* base64.RawURLEncoding.DecodeString, with its CorruptInputError offsets. */
 static int raw_url_decode(const char *text, osh_buf *out, char **error)
 {
@@ -50,7 +39,7 @@ static int raw_url_decode(const char *text, osh_buf *out, char **error)
     for (; text[i]; i++) {
         if (text[i] == '\n' || text[i] == '\r')
             continue; /* Go skips line breaks */
-        int v = sextet((unsigned char)text[i]);
+        int v = osh_base64_sextet((unsigned char)text[i], true);
         if (v < 0) {
             *error = osh_str_printf(INVALID ": illegal base64 data at input byte %zu", i);
             return -1;

@@ -302,15 +302,6 @@ static kube_result do_patch(const crd_call *c, kube_patch_type type, const cJSON
 
 /* ---- scale ---- */
 
-static const cJSON *at_path(const cJSON *o, const char *dotted)
-{
-    char *copy = osh_str_dup(dotted), *save = NULL;
-    for (char *seg = strtok_r(copy, ".", &save); seg && o; seg = strtok_r(NULL, ".", &save))
-        o = get(o, seg);
-    free(copy);
-    return o;
-}
-
 static cJSON *scale_of(const crd_call *c, const cJSON *obj)
 {
     cJSON *sc = cJSON_CreateObject();
@@ -321,11 +312,11 @@ static cJSON *scale_of(const crd_call *c, const cJSON *obj)
     for (size_t i = 0; i < 5; i++)
         if (kube_meta_get(obj, keys[i]))
             cJSON_AddStringToObject(meta, keys[i], kube_meta_get(obj, keys[i]));
-    const cJSON *spec = at_path(obj, c->view.v->scale_spec), *st = at_path(obj, c->view.v->scale_status);
+    const cJSON *spec = kube_field_at(obj, c->view.v->scale_spec), *st = kube_field_at(obj, c->view.v->scale_status);
     cJSON_AddNumberToObject(cJSON_AddObjectToObject(sc, "spec"), "replicas", cJSON_IsNumber(spec) ? spec->valuedouble : 0);
     cJSON *status = cJSON_AddObjectToObject(sc, "status");
     cJSON_AddNumberToObject(status, "replicas", cJSON_IsNumber(st) ? st->valuedouble : 0);
-    const cJSON *sel = c->view.v->scale_selector ? at_path(obj, c->view.v->scale_selector) : NULL;
+    const cJSON *sel = c->view.v->scale_selector ? kube_field_at(obj, c->view.v->scale_selector) : NULL;
     if (cJSON_IsString(sel))
         cJSON_AddStringToObject(status, "selector", sel->valuestring);
     return sc;
@@ -369,7 +360,7 @@ static kube_result do_scale(crd_call *c, const char *method, const cJSON *body, 
         out = (kube_result){200, sc};
         sc = NULL;
     } else if (want) {
-        const cJSON *replicas = at_path(want, "spec.replicas");
+        const cJSON *replicas = kube_field_at(want, "spec.replicas");
         const char *rv = kube_meta_get(want, "resourceVersion");
         cJSON *obj = cJSON_Duplicate(old_v, true);
         if (cJSON_IsNumber(replicas))

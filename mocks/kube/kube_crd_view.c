@@ -63,17 +63,6 @@ static const cJSON *json_path(const cJSON *o, const char *jp)
     return cur;
 }
 
-static void add_column(cJSON *cols, const char *name, const char *type, const char *format, const char *desc, int prio)
-{
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "name", name);
-    cJSON_AddStringToObject(c, "type", type);
-    cJSON_AddStringToObject(c, "format", format);
-    cJSON_AddStringToObject(c, "description", desc);
-    cJSON_AddNumberToObject(c, "priority", prio);
-    cJSON_AddItemToArray(cols, c);
-}
-
 /* The version's columns, or the apiserver's default Age column when it declares none. */
 static cJSON *columns_of(const kube_crd_version *v)
 {
@@ -102,19 +91,15 @@ static cJSON *cell(const cJSON *col, const cJSON *obj)
 
 cJSON *kube_view_table(const kube_view *view, const cJSON *items, const char *include_object, const char *rv)
 {
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "kind", "Table");
-    cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
-    cJSON *meta = cJSON_AddObjectToObject(t, "metadata");
-    if (rv)
-        cJSON_AddStringToObject(meta, "resourceVersion", rv);
-    cJSON *defs = cJSON_AddArrayToObject(t, "columnDefinitions");
-    add_column(defs, "Name", "string", "name",
-               "Name must be unique within a namespace. Is required when creating resources, although some resources "
-               "may allow a client to request the generation of an appropriate name automatically. Name is primarily "
-               "intended for creation idempotence and configuration definition. Cannot be updated. More info: "
-               "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-               0);
+    cJSON *defs, *rows;
+    cJSON *t = kube_table_new(rv, &defs, &rows);
+    kube_table_add_column(defs, "Name", "string", "name",
+                          "Name must be unique within a namespace. Is required when creating resources, although "
+                          "some resources may allow a client to request the generation of an appropriate name "
+                          "automatically. Name is primarily intended for creation idempotence and configuration "
+                          "definition. Cannot be updated. More info: "
+                          "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+                          0);
     cJSON *cols = columns_of(view->v);
     const cJSON *c;
     cJSON_ArrayForEach(c, cols)
@@ -122,11 +107,10 @@ cJSON *kube_view_table(const kube_view *view, const cJSON *items, const char *in
         const cJSON *prio = cJSON_GetObjectItemCaseSensitive(c, "priority");
         const char *desc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "description"));
         const char *format = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "format"));
-        add_column(defs, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name")),
-                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type")), format ? format : "",
-                   desc ? desc : "", cJSON_IsNumber(prio) ? prio->valueint : 0);
+        kube_table_add_column(defs, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name")),
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "type")), format ? format : "",
+                              desc ? desc : "", cJSON_IsNumber(prio) ? prio->valueint : 0);
     }
-    cJSON *rows = cJSON_AddArrayToObject(t, "rows");
     const cJSON *stored;
     cJSON_ArrayForEach(stored, items)
     {
@@ -137,17 +121,9 @@ cJSON *kube_view_table(const kube_view *view, const cJSON *items, const char *in
             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name"));
         cJSON_AddItemToArray(cells, cJSON_CreateString(name ? name : ""));
         cJSON_ArrayForEach(c, cols) cJSON_AddItemToArray(cells, cell(c, o));
-        if (!include_object || strcmp(include_object, "None") != 0) {
-            if (include_object && strcmp(include_object, "Object") == 0) {
-                cJSON_AddItemToObject(row, "object", cJSON_Duplicate(o, true));
-            } else {
-                cJSON *pom = cJSON_AddObjectToObject(row, "object");
-                cJSON_AddStringToObject(pom, "kind", "PartialObjectMetadata");
-                cJSON_AddStringToObject(pom, "apiVersion", "meta.k8s.io/v1");
-                const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-                cJSON_AddItemToObject(pom, "metadata", m ? cJSON_Duplicate(m, true) : cJSON_CreateObject());
-            }
-        }
+        cJSON *object = kube_table_row_object(o, NULL, include_object);
+        if (object)
+            cJSON_AddItemToObject(row, "object", object);
         cJSON_AddItemToArray(rows, row);
         cJSON_Delete(o);
     }

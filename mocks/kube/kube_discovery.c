@@ -11,20 +11,24 @@
 
 cJSON *kube_discovery_version(void)
 {
+    static const char *const fields[][2] = {
+        {"major", "1"},
+        {"minor", "35"},
+        {"emulationMajor", "1"},
+        {"emulationMinor", "35"},
+        {"minCompatibilityMajor", "1"},
+        {"minCompatibilityMinor", "34"},
+        {"gitVersion", "v1.35.2+k3s1"},
+        {"gitCommit", "0000000000000000000000000000000000000000"},
+        {"gitTreeState", "clean"},
+        {"buildDate", "2026-02-20T00:00:00Z"},
+        {"goVersion", "go1.25.7"},
+        {"compiler", "gc"},
+        {"platform", "linux/amd64"},
+    };
     cJSON *v = cJSON_CreateObject();
-    cJSON_AddStringToObject(v, "major", "1");
-    cJSON_AddStringToObject(v, "minor", "35");
-    cJSON_AddStringToObject(v, "emulationMajor", "1");
-    cJSON_AddStringToObject(v, "emulationMinor", "35");
-    cJSON_AddStringToObject(v, "minCompatibilityMajor", "1");
-    cJSON_AddStringToObject(v, "minCompatibilityMinor", "34");
-    cJSON_AddStringToObject(v, "gitVersion", "v1.35.2+k3s1");
-    cJSON_AddStringToObject(v, "gitCommit", "0000000000000000000000000000000000000000");
-    cJSON_AddStringToObject(v, "gitTreeState", "clean");
-    cJSON_AddStringToObject(v, "buildDate", "2026-02-20T00:00:00Z");
-    cJSON_AddStringToObject(v, "goVersion", "go1.25.7");
-    cJSON_AddStringToObject(v, "compiler", "gc");
-    cJSON_AddStringToObject(v, "platform", "linux/amd64");
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        cJSON_AddStringToObject(v, fields[i][0], fields[i][1]);
     return v;
 }
 

@@ -87,6 +87,16 @@ char *kube_meta_now(void)
     return osh_str_dup(buf);
 }
 
+const cJSON *kube_field_at(const cJSON *obj, const char *dotted)
+{
+    char *copy = osh_str_dup(dotted);
+    const cJSON *cur = obj;
+    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && cur; part = strtok_r(NULL, ".", &save))
+        cur = cJSON_GetObjectItemCaseSensitive(cur, part);
+    free(copy);
+    return cur;
+}
+
 const char *kube_meta_get(const cJSON *obj, const char *field)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), field));

@@ -1,5 +1,5 @@
 /* kube_meta.h: object metadata as the apiserver fills and checks it: names (DNS-1123),
- * UIDs, timestamps, and accessors for metadata fields. */
+ * UIDs, timestamps, and accessors for metadata fields and dotted field paths. */
 #ifndef KUBE_META_H
 #define KUBE_META_H
 
@@ -13,6 +13,8 @@ const char *kube_meta_name_problem(const char *name, bool label);
 char *kube_meta_new_uid(void);
 /* The current UTC time as RFC 3339 with second precision ("2026-11-25T14:43:00Z"), malloc'd. */
 char *kube_meta_now(void);
+/* The value at a dotted field path ("spec.nodeName", "status.conditions"), or NULL. */
+const cJSON *kube_field_at(const cJSON *obj, const char *dotted);
 /* metadata.X as a string, or NULL. */
 const char *kube_meta_get(const cJSON *obj, const char *field);
 /* Sets metadata.X to a string, creating metadata if needed. */

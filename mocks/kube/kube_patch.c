@@ -177,22 +177,12 @@ static char **pointer_tokens(const char *ptr, size_t *n, char **error)
             }
         }
         *w = '\0';
-        out = realloc(out, (*n + 1) * sizeof(char *));
-        if (!out)
-            abort();
-        out[(*n)++] = tok;
+        osh_str_list_push(&out, n, tok);
         if (!e)
             break;
         p = e + 1;
     }
     return out;
-}
-
-static void free_tokens(char **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(t[i]);
-    free(t);
 }
 
 static bool parse_index(const char *tok, size_t size, bool allow_end, int *out)
@@ -229,47 +219,34 @@ static cJSON *walk_parent(cJSON *doc, char **tok, size_t n, const char *path, ch
     return cur;
 }
 
-static cJSON *get_at(cJSON *doc, const char *path, char **error)
-{
-    size_t n;
-    char **tok = pointer_tokens(path, &n, error);
-    if (*error)
-        return NULL;
-    if (n == 0)
-        return doc;
-    cJSON *parent = walk_parent(doc, tok, n, path, error), *item = NULL;
-    int idx;
-    if (parent && cJSON_IsArray(parent) && parse_index(tok[n - 1], (size_t)cJSON_GetArraySize(parent), false, &idx))
-        item = cJSON_GetArrayItem(parent, idx);
-    else if (parent && cJSON_IsObject(parent))
-        item = cJSON_GetObjectItemCaseSensitive(parent, tok[n - 1]);
-    if (parent && !item)
-        *error = osh_str_printf("doc is missing key: \"%s\"", path);
-    free_tokens(tok, n);
-    return item;
-}
-
-static cJSON *remove_at(cJSON *doc, const char *path, char **error)
+/* The item at path (the document itself for ""), or, with detach, the item taken out of its
+ * parent (the whole document cannot be). NULL with *error when there is none. */
+static cJSON *item_at(cJSON *doc, const char *path, bool detach, char **error)
 {
     size_t n;
     char **tok = pointer_tokens(path, &n, error);
     if (*error || n == 0) {
-        if (!*error)
+        if (!*error && detach)
             *error = osh_str_dup("cannot remove the whole document");
-        free_tokens(tok, n);
-        return NULL;
+        osh_str_list_free(tok, n);
+        return *error ? NULL : doc;
     }
     cJSON *parent = walk_parent(doc, tok, n, path, error), *item = NULL;
     int idx;
     if (parent && cJSON_IsArray(parent) && parse_index(tok[n - 1], (size_t)cJSON_GetArraySize(parent), false, &idx))
-        item = cJSON_DetachItemFromArray(parent, idx);
+        item = detach ? cJSON_DetachItemFromArray(parent, idx) : cJSON_GetArrayItem(parent, idx);
     else if (parent && cJSON_IsObject(parent))
-        item = cJSON_DetachItemFromObjectCaseSensitive(parent, tok[n - 1]);
+        item = detach ? cJSON_DetachItemFromObjectCaseSensitive(parent, tok[n - 1])
+                      : cJSON_GetObjectItemCaseSensitive(parent, tok[n - 1]);
     if (parent && !item)
-        *error = osh_str_printf("unable to remove nonexistent key: \"%s\"", path);
-    free_tokens(tok, n);
+        *error = detach ? osh_str_printf("unable to remove nonexistent key: \"%s\"", path)
+                        : osh_str_printf("doc is missing key: \"%s\"", path);
+    osh_str_list_free(tok, n);
     return item;
 }
+
+static cJSON *get_at(cJSON *doc, const char *path, char **error) { return item_at(doc, path, false, error); }
+static cJSON *remove_at(cJSON *doc, const char *path, char **error) { return item_at(doc, path, true, error); }
 
 /* Adds value (consumed) at path; replaces an existing object member. */
 static bool add_at(cJSON **doc, const char *path, cJSON *value, char **error)
@@ -309,7 +286,7 @@ static bool add_at(cJSON **doc, const char *path, cJSON *value, char **error)
     }
     if (!ok)
         cJSON_Delete(value);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return ok;
 }
 
@@ -333,7 +310,7 @@ static bool replace_at(cJSON **doc, const char *path, cJSON *value, char **error
         cJSON_ReplaceItemInArray(parent, idx, value);
     else
         cJSON_ReplaceItemInObjectCaseSensitive(parent, tok[n - 1], value);
-    free_tokens(tok, n);
+    osh_str_list_free(tok, n);
     return true;
 }
 

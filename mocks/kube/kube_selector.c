@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube_meta.h"
 #include "osh_str.h"
 
 typedef enum { OP_EQ, OP_NE, OP_IN, OP_NOTIN, OP_EXISTS, OP_NOT_EXISTS } selector_op;
@@ -27,9 +28,7 @@ void kube_selector_free(kube_selector *s)
         return;
     for (size_t i = 0; i < s->n_reqs; i++) {
         free(s->reqs[i].key);
-        for (size_t j = 0; j < s->reqs[i].n_values; j++)
-            free(s->reqs[i].values[j]);
-        free(s->reqs[i].values);
+        osh_str_list_free(s->reqs[i].values, s->reqs[i].n_values);
     }
     free(s->reqs);
     free(s);
@@ -45,15 +44,15 @@ static requirement *add_req(kube_selector *s)
     return r;
 }
 
-static void add_value(requirement *r, const char *v, size_t len)
+/* Appends text[0..len) without surrounding blanks to the list. */
+static void push_trimmed(char ***list, size_t *n, const char *text, size_t len)
 {
-    r->values = realloc(r->values, (r->n_values + 1) * sizeof(char *));
-    if (!r->values)
-        abort();
-    char *raw = osh_str_ndup(v, len);
-    r->values[r->n_values++] = osh_str_trim_dup(raw);
+    char *raw = osh_str_ndup(text, len);
+    osh_str_list_push(list, n, osh_str_trim_dup(raw));
     free(raw);
 }
+
+static void add_value(requirement *r, const char *v, size_t len) { push_trimmed(&r->values, &r->n_values, v, len); }
 
 /* Splits text at top-level commas (commas inside "(...)" belong to a set). */
 static char **split_terms(const char *text, size_t *n)
@@ -68,25 +67,13 @@ static char **split_terms(const char *text, size_t *n)
         else if (*p == ')')
             depth--;
         if (*p == '\0' || (*p == ',' && depth == 0)) {
-            out = realloc(out, (*n + 1) * sizeof(char *));
-            if (!out)
-                abort();
-            char *raw = osh_str_ndup(start, (size_t)(p - start));
-            out[(*n)++] = osh_str_trim_dup(raw);
-            free(raw);
+            push_trimmed(&out, n, start, (size_t)(p - start));
             if (*p == '\0')
                 break;
             start = p + 1;
         }
     }
     return out;
-}
-
-static void free_terms(char **terms, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(terms[i]);
-    free(terms);
 }
 
 static bool parse_set(requirement *r, const char *p, char **error)
@@ -202,10 +189,10 @@ static kube_selector *parse_terms(const char *text, bool is_field, const kube_re
             goto fail;
         }
     }
-    free_terms(terms, n);
+    osh_str_list_free(terms, n);
     return s;
 fail:
-    free_terms(terms, n);
+    osh_str_list_free(terms, n);
     kube_selector_free(s);
     return NULL;
 }
@@ -225,12 +212,7 @@ kube_selector *kube_field_selector_parse(const char *text, const kube_resource *
 /* The value at a dotted path ("spec.nodeName"), "" when absent or not a string. */
 static const char *field_value(const cJSON *obj, const char *path)
 {
-    char *copy = osh_str_dup(path);
-    const cJSON *cur = obj;
-    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && cur; part = strtok_r(NULL, ".", &save))
-        cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-    free(copy);
-    const char *v = cJSON_GetStringValue(cur);
+    const char *v = cJSON_GetStringValue(kube_field_at(obj, path));
     return v ? v : "";
 }
 

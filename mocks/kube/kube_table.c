@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube_meta.h"
 #include "osh_buf.h"
 #include "osh_str.h"
 
@@ -59,32 +60,22 @@ void kube_table_age(const cJSON *obj, time_t now, char *out, size_t size)
     kube_table_human_duration((long)(now - timegm(&tm)), out, size);
 }
 
-static const cJSON *path(const cJSON *o, const char *dotted)
-{
-    char *copy = osh_str_dup(dotted);
-    const cJSON *cur = o;
-    for (char *save = NULL, *p = strtok_r(copy, ".", &save); p && cur; p = strtok_r(NULL, ".", &save))
-        cur = cJSON_GetObjectItemCaseSensitive(cur, p);
-    free(copy);
-    return cur;
-}
-
 static const char *str_at(const cJSON *o, const char *dotted, const char *fallback)
 {
-    const char *v = cJSON_GetStringValue(path(o, dotted));
+    const char *v = cJSON_GetStringValue(kube_field_at(o, dotted));
     return v && *v ? v : fallback;
 }
 
 static int int_at(const cJSON *o, const char *dotted, int fallback)
 {
-    const cJSON *v = path(o, dotted);
+    const cJSON *v = kube_field_at(o, dotted);
     return cJSON_IsNumber(v) ? v->valueint : fallback;
 }
 
 static const char *condition_status(const cJSON *o, const char *type)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, path(o, "status.conditions"))
+    cJSON_ArrayForEach(c, kube_field_at(o, "status.conditions"))
     {
         if (strcmp(str_at(c, "type", ""), type) == 0)
             return str_at(c, "status", "Unknown");
@@ -107,13 +98,13 @@ static void node_cells(cJSON *cells, const cJSON *o)
     const char *ready = condition_status(o, "Ready");
     osh_buf status = OSH_BUF_INIT;
     osh_buf_append_str(&status, ready && strcmp(ready, "True") == 0 ? "Ready" : ready ? "NotReady" : "Unknown");
-    if (cJSON_IsTrue(path(o, "spec.unschedulable")))
+    if (cJSON_IsTrue(kube_field_at(o, "spec.unschedulable")))
         osh_buf_append_str(&status, ",SchedulingDisabled");
     add_str(cells, osh_buf_str(&status));
     osh_buf_free(&status);
     osh_buf roles = OSH_BUF_INIT;
     const cJSON *l;
-    cJSON_ArrayForEach(l, path(o, "metadata.labels"))
+    cJSON_ArrayForEach(l, kube_field_at(o, "metadata.labels"))
     {
         if (osh_str_starts_with(l->string, "node-role.kubernetes.io/")) {
             if (roles.len)
@@ -127,7 +118,7 @@ static void node_cells(cJSON *cells, const cJSON *o)
     add_str(cells, str_at(o, "status.nodeInfo.kubeletVersion", ""));
     const char *internal = "<none>", *external = "<none>";
     const cJSON *a;
-    cJSON_ArrayForEach(a, path(o, "status.addresses"))
+    cJSON_ArrayForEach(a, kube_field_at(o, "status.addresses"))
     {
         if (strcmp(str_at(a, "type", ""), "InternalIP") == 0)
             internal = str_at(a, "address", "<none>");
@@ -143,9 +134,9 @@ static void node_cells(cJSON *cells, const cJSON *o)
 
 static void pod_cells(cJSON *cells, const cJSON *o)
 {
-    int total = cJSON_GetArraySize(path(o, "spec.containers")), ready = 0, restarts = 0;
+    int total = cJSON_GetArraySize(kube_field_at(o, "spec.containers")), ready = 0, restarts = 0;
     const cJSON *cs;
-    cJSON_ArrayForEach(cs, path(o, "status.containerStatuses"))
+    cJSON_ArrayForEach(cs, kube_field_at(o, "status.containerStatuses"))
     {
         ready += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cs, "ready"));
         restarts += int_at(cs, "restartCount", 0);
@@ -168,11 +159,12 @@ static void pod_cells(cJSON *cells, const cJSON *o)
 static void secret_cells(cJSON *cells, const cJSON *o)
 {
     add_str(cells, str_at(o, "type", "Opaque"));
-    add_int(cells, cJSON_GetArraySize(path(o, "data")));
+    add_int(cells, cJSON_GetArraySize(kube_field_at(o, "data")));
     add_age(cells, o);
 }
 
-static char *access_modes(const cJSON *modes)
+/* The access modes as kubectl abbreviates them ("RWO,ROX"), as one cell. */
+static void add_access_modes(cJSON *cells, const cJSON *modes)
 {
     osh_buf out = OSH_BUF_INIT;
     const cJSON *m;
@@ -189,15 +181,15 @@ static char *access_modes(const cJSON *modes)
             osh_buf_append_char(&out, ',');
         osh_buf_append_str(&out, abbr);
     }
-    return osh_buf_detach(&out);
+    char *text = osh_buf_detach(&out);
+    add_str(cells, text);
+    free(text);
 }
 
 static void pv_cells(cJSON *cells, const cJSON *o)
 {
     add_str(cells, str_at(o, "spec.capacity.storage", ""));
-    char *modes = access_modes(path(o, "spec.accessModes"));
-    add_str(cells, modes);
-    free(modes);
+    add_access_modes(cells, kube_field_at(o, "spec.accessModes"));
     add_str(cells, str_at(o, "spec.persistentVolumeReclaimPolicy", ""));
     add_str(cells, str_at(o, "status.phase", ""));
     const char *ns = str_at(o, "spec.claimRef.namespace", NULL), *name = str_at(o, "spec.claimRef.name", NULL);
@@ -216,9 +208,7 @@ static void pvc_cells(cJSON *cells, const cJSON *o)
     add_str(cells, str_at(o, "status.phase", ""));
     add_str(cells, str_at(o, "spec.volumeName", ""));
     add_str(cells, str_at(o, "status.capacity.storage", ""));
-    char *modes = access_modes(path(o, "status.accessModes"));
-    add_str(cells, modes);
-    free(modes);
+    add_access_modes(cells, kube_field_at(o, "status.accessModes"));
     add_str(cells, str_at(o, "spec.storageClassName", ""));
     add_str(cells, str_at(o, "spec.volumeAttributesClassName", "<unset>"));
     add_age(cells, o);
@@ -229,7 +219,7 @@ static void containers_and_images(cJSON *cells, const cJSON *o)
 {
     osh_buf names = OSH_BUF_INIT, images = OSH_BUF_INIT;
     const cJSON *c;
-    cJSON_ArrayForEach(c, path(o, "spec.template.spec.containers"))
+    cJSON_ArrayForEach(c, kube_field_at(o, "spec.template.spec.containers"))
     {
         if (names.len) {
             osh_buf_append_char(&names, ',');
@@ -264,7 +254,7 @@ static void deployment_cells(cJSON *cells, const cJSON *o)
     containers_and_images(cells, o);
     osh_buf sel = OSH_BUF_INIT;
     const cJSON *l;
-    cJSON_ArrayForEach(l, path(o, "spec.selector.matchLabels"))
+    cJSON_ArrayForEach(l, kube_field_at(o, "spec.selector.matchLabels"))
     {
         if (sel.len)
             osh_buf_append_char(&sel, ',');
@@ -327,13 +317,13 @@ static const printer *printer_for(const kube_resource *r)
     return &PRINTERS[sizeof(PRINTERS) / sizeof(PRINTERS[0]) - 1];
 }
 
-static cJSON *row_object(const cJSON *o, const kube_resource *r, const char *include)
+cJSON *kube_table_row_object(const cJSON *o, const kube_resource *r, const char *include)
 {
     if (include && strcmp(include, "None") == 0)
         return NULL;
     if (include && strcmp(include, "Object") == 0) {
         cJSON *copy = cJSON_Duplicate(o, true);
-        if (!cJSON_GetObjectItemCaseSensitive(copy, "kind")) {
+        if (r && !cJSON_GetObjectItemCaseSensitive(copy, "kind")) {
             cJSON_AddStringToObject(copy, "kind", r->kind);
             cJSON_AddStringToObject(copy, "apiVersion", kube_resource_api_version(r));
         }
@@ -347,27 +337,40 @@ static cJSON *row_object(const cJSON *o, const kube_resource *r, const char *inc
     return pom;
 }
 
-cJSON *kube_table_build(const kube_resource *r, const cJSON *items, const char *include_object,
-                        const char *resource_version)
+cJSON *kube_table_new(const char *resource_version, cJSON **columns, cJSON **rows)
 {
-    const printer *p = printer_for(r);
     cJSON *t = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "kind", "Table");
     cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
     cJSON *meta = cJSON_AddObjectToObject(t, "metadata");
     if (resource_version)
         cJSON_AddStringToObject(meta, "resourceVersion", resource_version);
-    cJSON *cols = cJSON_AddArrayToObject(t, "columnDefinitions");
-    for (size_t i = 0; i < 12 && p->columns[i].name; i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "name", p->columns[i].name);
-        cJSON_AddStringToObject(c, "type", p->columns[i].type);
-        cJSON_AddStringToObject(c, "format", p->columns[i].format);
-        cJSON_AddStringToObject(c, "description", "");
-        cJSON_AddNumberToObject(c, "priority", p->columns[i].priority);
-        cJSON_AddItemToArray(cols, c);
-    }
-    cJSON *rows = cJSON_AddArrayToObject(t, "rows");
+    *columns = cJSON_AddArrayToObject(t, "columnDefinitions");
+    *rows = cJSON_AddArrayToObject(t, "rows");
+    return t;
+}
+
+void kube_table_add_column(cJSON *columns, const char *name, const char *type, const char *format,
+                           const char *description, int priority)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "name", name);
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "format", format);
+    cJSON_AddStringToObject(c, "description", description);
+    cJSON_AddNumberToObject(c, "priority", priority);
+    cJSON_AddItemToArray(columns, c);
+}
+
+cJSON *kube_table_build(const kube_resource *r, const cJSON *items, const char *include_object,
+                        const char *resource_version)
+{
+    const printer *p = printer_for(r);
+    cJSON *cols, *rows;
+    cJSON *t = kube_table_new(resource_version, &cols, &rows);
+    for (size_t i = 0; i < 12 && p->columns[i].name; i++)
+        kube_table_add_column(cols, p->columns[i].name, p->columns[i].type, p->columns[i].format, "",
+                              p->columns[i].priority);
     const cJSON *o;
     cJSON_ArrayForEach(o, items)
     {
@@ -375,7 +378,7 @@ cJSON *kube_table_build(const kube_resource *r, const cJSON *items, const char *
         cJSON *cells = cJSON_AddArrayToObject(row, "cells");
         add_str(cells, str_at(o, "metadata.name", ""));
         p->cells(cells, o);
-        cJSON *obj = row_object(o, r, include_object);
+        cJSON *obj = kube_table_row_object(o, r, include_object);
         if (obj)
             cJSON_AddItemToObject(row, "object", obj);
         cJSON_AddItemToArray(rows, row);

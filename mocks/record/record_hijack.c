@@ -29,23 +29,6 @@ typedef struct hijack {
 
 static double since(const hijack *h) { return rec_now_ms() - h->t_start; }
 
-static int send_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            struct pollfd pf = {.fd = fd, .events = POLLOUT};
-            poll(&pf, 1, 100);
-            continue;
-        }
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* recv with a poll loop that gives up when the server stops: >0 bytes, 0 EOF, -1 error. */
 static ssize_t recv_some(record_proxy *p, int fd, char *buf, size_t cap)
 {
@@ -63,22 +46,12 @@ static ssize_t recv_some(record_proxy *p, int fd, char *buf, size_t cap)
     }
 }
 
-static void append_path(osh_buf *b, const char *path)
-{
-    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
-        if (*c > ' ' && *c < 0x7f && *c != '%' && *c != '?' && *c != '#')
-            osh_buf_append_char(b, (char)*c);
-        else
-            osh_buf_appendf(b, "%%%02X", *c);
-    }
-}
-
 static int send_request(hijack *h)
 {
     rec_exchange *e = &h->e;
     osh_buf head = OSH_BUF_INIT;
     osh_buf_appendf(&head, "%s ", e->method);
-    append_path(&head, e->path);
+    rec_append_url_path(&head, e->path);
     osh_buf_appendf(&head, "%s%s HTTP/1.1\r\n", e->query[0] ? "?" : "", e->query);
     const cJSON *hd;
     cJSON_ArrayForEach(hd, e->req_headers)
@@ -89,7 +62,7 @@ static int send_request(hijack *h)
         osh_buf_appendf(&head, "Content-Length: %zu\r\n", e->req_body.len);
     osh_buf_append_str(&head, "\r\n");
     osh_buf_append(&head, e->req_body.data, e->req_body.len);
-    int rc = send_all(h->up, head.data, head.len);
+    int rc = rec_send_all(h->up, head.data, head.len);
     osh_buf_free(&head);
     return rc;
 }
@@ -209,9 +182,9 @@ static void relay(void *ctx, int client, const char *extra, size_t extra_len)
     const char *end = "complete";
     if (extra_len) {
         note(h, REC_IN, extra, extra_len);
-        send_all(h->up, extra, extra_len);
+        rec_send_all(h->up, extra, extra_len);
     }
-    if (h->early.len && send_all(client, h->early.data, h->early.len) != 0)
+    if (h->early.len && rec_send_all(client, h->early.data, h->early.len) != 0)
         end = "client-closed";
     bool client_open = true;
     char buf[32768];
@@ -240,7 +213,7 @@ static void relay(void *ctx, int client, const char *extra, size_t extra_len)
                 continue;
             }
             note(h, REC_OUT, buf, (size_t)n);
-            if (send_all(client, buf, (size_t)n) != 0)
+            if (rec_send_all(client, buf, (size_t)n) != 0)
                 end = "client-closed";
         }
         if (client_open && pf[1].revents) {
@@ -253,7 +226,7 @@ static void relay(void *ctx, int client, const char *extra, size_t extra_len)
                 continue;
             }
             note(h, REC_IN, buf, (size_t)n);
-            send_all(h->up, buf, (size_t)n);
+            rec_send_all(h->up, buf, (size_t)n);
         }
     }
     free(h->e.end);

@@ -103,6 +103,12 @@ int rec_upstream_connect(const rec_upstream *u, void **curl_handle, char **error
 void rec_upstream_close(void *curl_handle);
 /* GET /_ping answered 200? 0, or -1 and *error naming the address. */
 int rec_upstream_ping(const rec_upstream *u, char **error);
+/* The decoded path as a URL path again, for the proxied and the hijacked requests alike
+ * (Docker clients send names and refs unencoded): RFC 3986 pchar and '/' as they are, every
+ * other byte %XX. */
+void rec_append_url_path(osh_buf *b, const char *path);
+/* Send all len bytes on a socket, waiting out EAGAIN/EINTR; 0, or -1 once the peer is gone. */
+int rec_send_all(int fd, const char *data, size_t len);
 
 /* record_match.c: normalisation for replay matching. */
 /* The path without /vX.Y. */

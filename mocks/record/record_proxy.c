@@ -218,24 +218,12 @@ static void *transfer_thread(void *ud)
 
 /* ---- Building the upstream request ------------------------------------------------ */
 
-/* The decoded path as a URL path again (Docker clients send names and refs unencoded). */
-static void append_encoded_path(osh_buf *b, const char *path)
-{
-    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
-        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-            strchr("-._~/:@!$&'()*+,;=", *c))
-            osh_buf_append_char(b, (char)*c);
-        else
-            osh_buf_appendf(b, "%%%02X", *c);
-    }
-}
-
 static void setup_curl(xfer *x)
 {
     rec_exchange *e = &x->e;
     osh_buf url = OSH_BUF_INIT;
     osh_buf_append_str(&url, x->p->up.base);
-    append_encoded_path(&url, e->path);
+    rec_append_url_path(&url, e->path);
     if (e->query[0])
         osh_buf_appendf(&url, "?%s", e->query);
     CURL *c = curl_easy_init();

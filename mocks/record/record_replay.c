@@ -164,22 +164,6 @@ static int stream_next(void *ctx, osh_buf *out)
     return strcmp(e->end, "cut") == 0 ? MOCK_HTTP_STREAM_ABORT : MOCK_HTTP_STREAM_END;
 }
 
-static void send_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            struct pollfd pf = {.fd = fd, .events = POLLOUT};
-            poll(&pf, 1, 100);
-            continue;
-        }
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Read what the client sent so far (never blocks); false once it closed its side. */
 static bool take_input(int fd, size_t *seen)
 {
@@ -213,7 +197,7 @@ static void upgrade_run(void *ctx, int fd, const char *extra, size_t extra_len)
             if (input_ok && due(pl, e->chunks[pl->next].t_ms, e->chunks[pl->next].after)) {
                 osh_buf out = OSH_BUF_INIT;
                 wire_bytes(pl, &e->chunks[pl->next++], &out);
-                send_all(fd, out.data, out.len);
+                rec_send_all(fd, out.data, out.len);
                 osh_buf_free(&out);
                 progress = rec_now_ms();
                 continue;

@@ -4,8 +4,11 @@
  * (CURLOPT_CONNECT_ONLY) for the hijacked exec/attach connections, which libcurl cannot
  * carry itself (it knows no HTTP upgrade except WebSocket). */
 #include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "osh_str.h"
 #include "record_internal.h"
@@ -115,4 +118,32 @@ void rec_upstream_close(void *curl_handle)
 {
     if (curl_handle)
         curl_easy_cleanup(curl_handle);
+}
+
+void rec_append_url_path(osh_buf *b, const char *path)
+{
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            strchr("-._~/:@!$&'()*+,;=", *c))
+            osh_buf_append_char(b, (char)*c);
+        else
+            osh_buf_appendf(b, "%%%02X", *c);
+    }
+}
+
+int rec_send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            poll(&pf, 1, 100);
+            continue;
+        }
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

@@ -18,6 +18,7 @@
 #include "mock_world.h"
 #include "osh_buf.h"
 #include "osh_str.h"
+#include "test_shell.h"
 
 typedef struct fixture {
     mock_world *w;
@@ -65,17 +66,10 @@ static int sh(fixture *f, osh_buf *out, const char *fmt, ...)
     vsnprintf(cmd, sizeof(cmd), fmt, ap);
     va_end(ap);
     /* a private discovery cache: a later world may get a port an earlier one had */
-    char *full = osh_str_printf("cd %s && KUBECACHEDIR=%s/cache KUBECONFIG=%s %s 2>&1", f->dir, f->dir, f->kubeconfig, cmd);
-    FILE *p = popen(full, "r");
+    char *full = osh_str_printf("cd %s && KUBECACHEDIR=%s/cache KUBECONFIG=%s %s", f->dir, f->dir, f->kubeconfig, cmd);
+    int status = test_shell(full, out);
     free(full);
-    assert_non_null(p);
-    char buf[4096];
-    size_t n;
-    osh_buf_reset(out);
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        osh_buf_append(out, buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
 }
 
 static void write_manifest(fixture *f, const char *name, const char *text)

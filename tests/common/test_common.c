@@ -13,6 +13,7 @@
 #include "osh_base64.h"
 #include "osh_buf.h"
 #include "osh_file.h"
+#include "osh_proc.h"
 #include "osh_str.h"
 
 static void buf_grows_and_stays_terminated(void **state)
@@ -86,6 +87,60 @@ static void base64_refusal_leaves_empty_buffer_unallocated(void **state)
     assert_false(osh_base64_decode(&out, "QUFB!!!!", 8)); /* first quad decodes, second fails */
     assert_null(out.data);
     assert_int_equal(out.len, 0);
+}
+
+static void base64_sextet_knows_both_alphabets(void **state)
+{
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(osh_base64_sextet((unsigned char)std[i], false), i);
+        assert_int_equal(osh_base64_sextet((unsigned char)url[i], true), i);
+    }
+    static const char neither[] = "=.\n \xff";
+    for (const char *c = neither; *c; c++) {
+        assert_int_equal(osh_base64_sextet((unsigned char)*c, false), -1);
+        assert_int_equal(osh_base64_sextet((unsigned char)*c, true), -1);
+    }
+    assert_int_equal(osh_base64_sextet('-', false), -1);
+    assert_int_equal(osh_base64_sextet('/', true), -1);
+}
+
+static void str_list_grows_and_frees(void **state)
+{
+    char **list = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 100; i++)
+        osh_str_list_push(&list, &n, osh_str_printf("item%d", i));
+    assert_int_equal(n, 100);
+    assert_string_equal(list[0], "item0");
+    assert_string_equal(list[99], "item99");
+    osh_str_list_free(list, n); /* ASan: every string and the list freed */
+    osh_str_list_free(NULL, 0);
+}
+
+static void capture_reports_output_status_and_limits(void **state)
+{
+    osh_buf out = OSH_BUF_INIT;
+    char *say[] = {"sh", "-c", "echo hi; echo err >&2; exit 3", NULL};
+    assert_int_equal(osh_capture(say, &(osh_capture_options){.stderr_null = true}, &out), 3);
+    assert_string_equal(osh_buf_str(&out), "hi\n");
+    osh_buf_free(&out);
+    char *env[] = {"env", NULL}, *const only[] = {"A=1", NULL};
+    assert_int_equal(osh_capture(env, &(osh_capture_options){.envp = only}, &out), 0);
+    assert_string_equal(osh_buf_str(&out), "A=1\n");
+    osh_buf_free(&out);
+    char *cat[] = {"cat", NULL}; /* reads /dev/null, not the test's stdin */
+    assert_int_equal(osh_capture(cat, &(osh_capture_options){.stdin_null = true}, &out), 0);
+    assert_int_equal(out.len, 0);
+    osh_buf_free(&out);
+    char *yes[] = {"yes", NULL};
+    assert_int_equal(osh_capture(yes, &(osh_capture_options){.limit = 10000}, &out), OSH_CAPTURE_TOO_LONG);
+    assert_true(out.len > 10000);
+    osh_buf_free(&out);
+    char *missing[] = {"/nonexistent/osh-no-such-program", NULL};
+    assert_int_equal(osh_capture(missing, &(osh_capture_options){0}, &out), OSH_CAPTURE_FAILED);
+    osh_buf_free(&out);
 }
 
 static void str_helpers(void **state)
@@ -200,6 +255,8 @@ int main(void)
         cmocka_unit_test(buf_grows_and_stays_terminated), cmocka_unit_test(buf_appends_binary),
         cmocka_unit_test(base64_rfc4648_vectors),         cmocka_unit_test(base64url_uses_url_alphabet),
         cmocka_unit_test(base64_decode_is_strict),        cmocka_unit_test(str_helpers),
+        cmocka_unit_test(base64_sextet_knows_both_alphabets), cmocka_unit_test(str_list_grows_and_frees),
+        cmocka_unit_test(capture_reports_output_status_and_limits),
         cmocka_unit_test(base64_refusal_leaves_empty_buffer_unallocated),
         cmocka_unit_test(file_read_whole_file_exactly_at_the_limit),
         cmocka_unit_test(file_read_refuses_a_file_over_the_limit),

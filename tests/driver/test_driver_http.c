@@ -16,6 +16,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+#include "kube_script.h"
 #include "mock_http.h"
 #include "osh_str.h"
 #include "sandbox_test_util.h"
@@ -27,104 +28,21 @@
     "find the requested resource\",\"reason\":\"NotFound\",\"code\":404}"
 #define EMPTY_LIST "{\"kind\":\"SandboxList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}"
 
-typedef struct canned {
-    int status;
-    const char *body;
-    bool stream;
-    const char *content_type; /* default application/json */
-} canned;
-
-typedef struct fixture {
-    mock_http_server *server;
-    pthread_mutex_t lock;
-    const canned *answers;
-    size_t count, next;
-    bool repeat_last; /* answer with the last entry once the script is used up */
-    cJSON *seen;      /* [{"method", "path", "query", "content_type", "body"}] */
-    char dir[64];
-    char *kubeconfig;
-} fixture;
-
-static int emit_all(void *ctx, osh_buf *out)
-{
-    osh_buf_append_str(out, ctx);
-    return MOCK_HTTP_STREAM_END;
-}
-
-static void add_string(cJSON *obj, const char *key, const char *value)
-{
-    cJSON_AddItemToObject(obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
-}
-
-static void handler(void *ctx, const mock_http_request *req, mock_http_response *res)
-{
-    fixture *f = ctx;
-    pthread_mutex_lock(&f->lock);
-    cJSON *entry = cJSON_CreateObject();
-    add_string(entry, "method", mock_http_request_method(req));
-    add_string(entry, "path", mock_http_request_path(req));
-    add_string(entry, "query", mock_http_request_query(req));
-    add_string(entry, "content_type", mock_http_request_header(req, "Content-Type"));
-    size_t len;
-    add_string(entry, "body", mock_http_request_body(req, &len));
-    cJSON_AddItemToArray(f->seen, entry);
-    const canned *c = f->next < f->count ? &f->answers[f->next++] : (f->repeat_last && f->count ? &f->answers[f->count - 1] : NULL);
-    pthread_mutex_unlock(&f->lock);
-    if (!c)
-        mock_http_respond(res, 599, "text/plain", "script exhausted", 16);
-    else if (c->stream)
-        mock_http_respond_stream(res, c->status, "application/json", emit_all, (void *)c->body, NULL);
-    else
-        mock_http_respond(res, c->status, c->content_type ? c->content_type : "application/json", c->body,
-                          strlen(c->body));
-}
+typedef kube_canned canned;
+typedef kube_script fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    pthread_mutex_init(&f->lock, NULL);
-    f->seen = cJSON_CreateArray();
-    mock_http_server_options opts = {.name = "kube-script", .handler = handler, .handler_ctx = f};
-    f->server = mock_http_server_new(&opts);
-    int port = 0;
-    char *error = NULL;
-    if (mock_http_server_listen_tcp(f->server, "127.0.0.1", 0, &port, &error) != 0)
-        fail_msg("%s", error);
-    strcpy(f->dir, "/tmp/osh-drv-http-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->kubeconfig = osh_str_printf("%s/kubeconfig", f->dir);
-    char *text = osh_str_printf("apiVersion: v1\nkind: Config\ncurrent-context: t\n"
-                                "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
-                                "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
-                                "users: [{name: u, user: {token: tok}}]\n",
-                                port);
-    test_write_file(f->kubeconfig, text);
-    free(text);
-    *state = f;
+    *state = kube_script_start("/tmp/osh-drv-http", "tok");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    mock_http_server_free(f->server);
-    unlink(f->kubeconfig);
-    rmdir(f->dir);
-    free(f->kubeconfig);
-    cJSON_Delete(f->seen);
-    pthread_mutex_destroy(&f->lock);
-    free(f);
+    kube_script_free(*state);
     return 0;
 }
 
-#define PLAY(f, table) play(f, table, sizeof table / sizeof *table)
-
-static void play(fixture *f, const canned *answers, size_t count)
-{
-    f->answers = answers;
-    f->count = count;
-    f->next = 0;
-}
 
 /* Run `openshell driver ARGS... --kubeconfig K` with env entries. */
 static void run(fixture *f, const char *const *args, const char *const *env, test_run_result *r)
@@ -180,7 +98,7 @@ static void probe_selects_v1beta1_with_one_request(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, EMPTY_LIST}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"probe", NULL}, NULL, &r);
     expect_result(&r, 0, "v1beta1\n", NULL);
@@ -198,7 +116,7 @@ static void probe_falls_back_to_v1alpha1_on_either_404(void **state)
     for (int t = 0; t < 2; t++) {
         cJSON_Delete(f->seen);
         f->seen = cJSON_CreateArray();
-        play(f, tables[t], 2);
+        kube_script_play(f, tables[t], 2);
         test_run_result r;
         run(f, (const char *[]){"probe", "--namespace", "team", NULL}, NULL, &r);
         expect_result(&r, 0, "v1alpha1\n", NULL);
@@ -213,7 +131,7 @@ static void probe_with_neither_version_fails(void **state)
     fixture *f = *state;
     static const canned answers[] = {{404, "404 page not found\n", false, "text/plain"},
                                      {404, "404 page not found\n", false, "text/plain"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"create", "--name", "demo", NULL}, NULL, &r);
     expect_result(&r, 1, "", "no supported Agent Sandbox API version is available; tried v1beta1, v1alpha1");
@@ -227,7 +145,7 @@ static void probe_403_stops_at_once(void **state)
     static const canned answers[] = {
         {403, "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"sandboxes.agents.x-k8s.io is forbidden: "
               "User \\\"x\\\" cannot list\",\"reason\":\"Forbidden\",\"code\":403}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"create", "--name", "demo", NULL}, NULL, &r);
     expect_result(&r, 1, "", "kubernetes API error 403 Forbidden: sandboxes.agents.x-k8s.io is forbidden");
@@ -239,7 +157,7 @@ static void fixed_api_version_skips_the_probe(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, "{\"items\":[]}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"list", "--api-version", "v1alpha1", NULL}, NULL, &r);
     expect_result(&r, 0, "", NULL);
@@ -258,7 +176,7 @@ static void create_sends_the_golden_body(void **state)
         {200, EMPTY_LIST},
         {200, "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"openshell\",\"annotations\":{\"unrelated\":\"x\"}}}"},
         {201, "{\"metadata\":{\"name\":\"default--demo\",\"uid\":\"uid-1\"}}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f,
         (const char *[]){"create", "--name", "demo", "--id", "8f14e45f-ceea-467f-a0e6-5b7c9a1d2e3f",
@@ -287,7 +205,7 @@ static void create_conflict_and_unreadable_namespace(void **state)
         {403, "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"no\",\"reason\":\"Forbidden\",\"code\":403}"},
         {409, "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"sandboxes.agents.x-k8s.io \\\"default--demo\\\" "
               "already exists\",\"reason\":\"AlreadyExists\",\"code\":409}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"create", "--name", "demo", NULL}, NULL, &r);
     expect_result(&r, 1, "", "kubernetes API error 409 AlreadyExists: sandbox already exists");
@@ -299,7 +217,7 @@ static void create_with_uid_reads_no_namespace(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, EMPTY_LIST}, {201, "{\"metadata\":{\"name\":\"default--demo\"}}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"create", "--name", "demo", "--sandbox-uid", "4242", NULL}, NULL, &r);
     expect_result(&r, 0, "created default--demo unknown v1beta1\n", NULL);
@@ -313,7 +231,7 @@ static void bad_input_sends_nothing(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, EMPTY_LIST}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     char *spec_bad = osh_str_printf("%s/bad.json", f->dir);
     char *spec_gpu0 = osh_str_printf("%s/gpu0.json", f->dir);
     char *spec_mount = osh_str_printf("%s/mount.json", f->dir);
@@ -419,7 +337,7 @@ static void delete_sends_preconditions_and_maps_404_409(void **state)
                             {200, LIST1(ITEM("default--a", "id-a", "41", ""))},
                             {statuses[i], "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"m\",\"reason\":\"R\","
                                           "\"code\":0}"}};
-        play(f, answers, 3);
+        kube_script_play(f, answers, 3);
         test_run_result r;
         run(f, (const char *[]){"delete", "--id", "id-a", NULL}, NULL, &r);
         expect_result(&r, statuses[i] == 403 ? 1 : 0, outputs[i], statuses[i] == 403 ? "kubernetes API error 403" : NULL);
@@ -440,7 +358,7 @@ static void delete_of_nothing_sends_no_delete(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, EMPTY_LIST}, {200, EMPTY_LIST}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"delete", "--id", "gone", "--gateway-id", "gw-2", NULL}, NULL, &r);
     expect_result(&r, 0, "not found gone\n", NULL);
@@ -467,7 +385,7 @@ static void get_and_list_lines(void **state)
         {200, EMPTY_LIST},
         {200, "{\"items\":[" ITEM("default--c", "id-c", "1", STATUS_SUSP) "," ITEM("default--b", "id-b", "2", "") ","
               "{\"metadata\":{\"name\":\"foreign\",\"labels\":{\"openshell.ai/sandbox-id\":\"f\"}}}]}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"get", "--id", "id-a", NULL}, NULL, &r);
     expect_result(&r, 0, "id-a default--a Ready DependenciesReady\n", NULL);
@@ -486,7 +404,7 @@ static void list_follows_continue_tokens(void **state)
     static const canned answers[] = {
         {200, "{\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"tok/1\"},\"items\":[" ITEM("default--b", "id-b", "1", "") "]}"},
         {200, "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[" ITEM("default--a", "id-a", "2", "") "]}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"list", "--api-version", "v1beta1", NULL}, NULL, &r);
     expect_result(&r, 0, "id-a default--a Unknown -\nid-b default--b Unknown -\n", NULL);
@@ -507,7 +425,7 @@ static void stop_v1beta1_patches_then_polls_until_suspended(void **state)
         {200, ITEM("default--a", "id-a", "42", STATUS_READY)},
         {200, ITEM("default--a", "id-a", "43", ",\"status\":{\"conditions\":[{\"type\":\"Suspended\",\"status\":\"False\",\"reason\":\"PodTerminating\"}]}")},
         {200, ITEM("default--a", "id-a", "44", STATUS_SUSP)}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"stop", "--id", "id-a", NULL}, NULL, &r);
     expect_result(&r, 0, "stopped default--a\n", NULL);
@@ -534,7 +452,7 @@ static void stop_v1alpha1_ends_on_the_pods_404(void **state)
         {200, "{\"kind\":\"Pod\"}"},
         {200, ITEM("default--a", "id-a", "43", STATUS_READY)},
         {404, NS_STATUS_404}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"stop", "--id", "id-a", "--api-version", "v1alpha1", NULL}, NULL, &r);
     expect_result(&r, 0, "stopped default--a\n", NULL);
@@ -556,7 +474,7 @@ static void stop_refusals_conflicts_and_deadline(void **state)
         {200, "{}"},
         {200, ITEM("default--a", "id-a", "42", ",\"status\":{\"conditions\":[{\"type\":\"Suspended\",\"status\":\"False\","
                   "\"reason\":\"PodNotOwned\",\"message\":\"pod default--a is not owned\"}]}")}};
-    PLAY(f, not_owned);
+    KUBE_SCRIPT_PLAY(f, not_owned);
     test_run_result r;
     run(f, (const char *[]){"stop", "--id", "id-a", "--api-version", "v1beta1", NULL}, NULL, &r);
     expect_result(&r, 1, "", "error: Kubernetes sandbox stop rejected: pod default--a is not owned");
@@ -567,7 +485,7 @@ static void stop_refusals_conflicts_and_deadline(void **state)
         {409, "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"Operation cannot be fulfilled on "
               "sandboxes.agents.x-k8s.io \\\"default--a\\\": the object has been modified; please apply your changes "
               "to the latest version and try again\",\"reason\":\"Conflict\",\"code\":409}"}};
-    PLAY(f, conflict);
+    KUBE_SCRIPT_PLAY(f, conflict);
     run(f, (const char *[]){"start", "--id", "id-a", "--api-version", "v1beta1", NULL}, NULL, &r);
     expect_result(&r, 1, "", "409 Conflict: sandbox already exists");
     test_run_result_free(&r);
@@ -575,7 +493,7 @@ static void stop_refusals_conflicts_and_deadline(void **state)
     static const canned never[] = {{200, LIST1(ITEM("default--a", "id-a", "41", ""))},
                                    {200, "{}"},
                                    {200, ITEM("default--a", "id-a", "42", STATUS_READY)}};
-    PLAY(f, never);
+    KUBE_SCRIPT_PLAY(f, never);
     f->repeat_last = true;
     run(f, (const char *[]){"stop", "--id", "id-a", "--api-version", "v1beta1", NULL},
         (const char *[]){"OPENSHELL_SANDBOX_STOP_TIMEOUT_MS=300", "OPENSHELL_POLL_INTERVAL_MS=20", NULL}, &r);
@@ -589,7 +507,7 @@ static void start_patches_running_and_does_not_wait(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, LIST1(ITEM("default--a", "id-a", "41", STATUS_SUSP))}, {200, "{}"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"start", "--id", "id-a", "--api-version", "v1beta1", NULL}, NULL, &r);
     expect_result(&r, 0, "started default--a\n", NULL);
@@ -597,7 +515,7 @@ static void start_patches_running_and_does_not_wait(void **state)
     assert_non_null(strstr(seen_field(f, 1, "body"), "\"operatingMode\":\"Running\""));
     test_run_result_free(&r);
     static const canned missing[] = {{200, EMPTY_LIST}};
-    PLAY(f, missing);
+    KUBE_SCRIPT_PLAY(f, missing);
     run(f, (const char *[]){"start", "--id", "nope", "--api-version", "v1beta1", NULL}, NULL, &r);
     expect_result(&r, 1, "", "error: sandbox not found");
     test_run_result_free(&r);
@@ -609,14 +527,14 @@ static void non_status_bodies_timeouts_and_no_server(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{500, "boom\n", false, "text/plain"}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"probe", NULL}, NULL, &r);
     expect_result(&r, 1, "", "error: kubernetes API error 500 Internal Server Error: boom");
     test_run_result_free(&r);
 
     static const canned ok[] = {{200, EMPTY_LIST}};
-    PLAY(f, ok);
+    KUBE_SCRIPT_PLAY(f, ok);
     mock_http_fault stall = MOCK_HTTP_FAULT_INIT;
     stall.delay_ms = 5000;
     mock_http_fault_add(f->server, &stall);
@@ -651,7 +569,7 @@ static void watch_resumes_on_end_and_restarts_on_410(void **state)
          true},
         {200, "{\"metadata\":{\"resourceVersion\":\"20\"},\"items\":[]}"},
         {200, "{\"type\":\"DELETED\",\"object\":" ITEM("default--a", "id-a", "21", STATUS_READY) "}\n", true}};
-    PLAY(f, answers);
+    KUBE_SCRIPT_PLAY(f, answers);
     test_run_result r;
     run(f, (const char *[]){"watch", "--max-events", "4", NULL}, NULL, &r);
     expect_result(&r, 0,

@@ -7,13 +7,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_args.h"
 #include "docker_client.h"
 #include "gateway.h"
 #include "gw_internal.h"
 #include "gw_timing.h"
+#include "osh_str.h"
 #include "spec_scripts.h"
 
 static int parse(cli_args *a, char **error, int argc, ...)
@@ -195,6 +199,22 @@ static void ssh_endpoint(void **state)
     host = gw_ssh_resolve_host("box");
     assert_string_equal(host, "box");
     free(host);
+    /* With one, the "hostname" line of its configuration dump (stderr is not read). */
+    char dir[] = "/tmp/osh-ssh-G-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fake = osh_str_printf("%s/ssh", dir);
+    FILE *script = fopen(fake, "w");
+    assert_non_null(script);
+    fputs("#!/bin/sh\necho noise >&2\nprintf 'user me\\nhostname  10.1.2.3 \\nport 22\\n'\n", script);
+    fclose(script);
+    assert_int_equal(chmod(fake, 0755), 0);
+    setenv("PATH", dir, 1);
+    host = gw_ssh_resolve_host("box");
+    assert_string_equal(host, "10.1.2.3");
+    free(host);
+    unlink(fake);
+    rmdir(dir);
+    free(fake);
     setenv("PATH", saved, 1);
     free(saved);
 }

@@ -16,22 +16,16 @@
 #include "mock_world.h"
 #include "osh_buf.h"
 #include "osh_str.h"
+#include "test_shell.h"
 
 static mock_world *w;
 
 static int sh(const char *cmd, osh_buf *out)
 {
-    char *full = osh_str_printf("DOCKER_HOST=%s; export DOCKER_HOST; %s 2>&1", mock_world_docker_unix_url(w), cmd);
-    FILE *p = popen(full, "r");
+    char *full = osh_str_printf("DOCKER_HOST=%s; export DOCKER_HOST; %s", mock_world_docker_unix_url(w), cmd);
+    int status = test_shell(full, out);
     free(full);
-    assert_non_null(p);
-    char buf[4096];
-    size_t n;
-    osh_buf_reset(out);
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        osh_buf_append(out, buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
 }
 
 static void test_docker_cli_cluster(void **state)

@@ -189,7 +189,28 @@ static void test_patches(void **state)
     cJSON_Delete(dup);
     cJSON *bad = cJSON_Parse("[{\"op\": \"remove\", \"path\": \"/nope\"}]");
     assert_null(kube_json_patch(doc, bad, &error));
-    assert_non_null(error);
+    assert_string_equal(error, "unable to remove nonexistent key: \"/nope\"");
+    free(error);
+    cJSON_Delete(bad);
+    /* the texts of a missing or impossible path, for get (test, copy) and remove (move) */
+    static const char *const refused[][2] = {
+        {"[{\"op\": \"remove\", \"path\": \"\"}]", "cannot remove the whole document"},
+        {"[{\"op\": \"test\", \"path\": \"/nope\", \"value\": 1}]", "doc is missing key: \"/nope\""},
+        {"[{\"op\": \"copy\", \"from\": \"/spec/containers/7\", \"path\": \"/b\"}]",
+         "doc is missing key: \"/spec/containers/7\""},
+        {"[{\"op\": \"move\", \"from\": \"/m/nope\", \"path\": \"/b\"}]", "unable to remove nonexistent key: \"/m/nope\""},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        bad = cJSON_Parse(refused[i][0]);
+        assert_null(kube_json_patch(doc, bad, &error));
+        assert_string_equal(error, refused[i][1]);
+        free(error);
+        cJSON_Delete(bad);
+    }
+    /* "" names the whole document for get: a test against it compares the document */
+    bad = cJSON_Parse("[{\"op\": \"test\", \"path\": \"\", \"value\": 1}]");
+    assert_null(kube_json_patch(doc, bad, &error));
+    assert_string_equal(error, "testing value  failed");
     free(error);
     cJSON_Delete(bad);
     bad = cJSON_Parse("[{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}]");

@@ -23,6 +23,7 @@
 #include "osh_buf.h"
 #include "osh_file.h"
 #include "osh_str.h"
+#include "test_shell.h"
 
 #define CERT OSH_FIXTURES_DIR "/tls/mock-cert.pem"
 #define KEY OSH_FIXTURES_DIR "/tls/mock-key.pem"
@@ -206,17 +207,10 @@ static void test_bad_files_are_named(void **state)
 /* openshell-mockd: exit status and stderr of a run that must fail at start. */
 static int run_mockd(const char *args, osh_buf *out)
 {
-    char *cmd = osh_str_printf("%s --docker unix:///tmp/kube-tls-mockd-%d.sock %s 2>&1", MOCKD_BIN,
-                               (int)getpid(), args);
-    FILE *p = popen(cmd, "r");
+    char *cmd = osh_str_printf("%s --docker unix:///tmp/kube-tls-mockd-%d.sock %s", MOCKD_BIN, (int)getpid(), args);
+    int status = test_shell(cmd, out);
     free(cmd);
-    assert_non_null(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        osh_buf_append(out, buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
 }
 
 static void test_mockd_missing_cert(void **state)

@@ -21,24 +21,10 @@
 #include "mock_world.h"
 #include "osh_buf.h"
 #include "osh_str.h"
+#include "test_shell.h"
 
 static mock_world *world;
 static char tmpdir[] = "/tmp/kube-tls-kubectl-XXXXXX";
-
-static int sh(const char *cmd, osh_buf *out)
-{
-    char *full = osh_str_printf("%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    free(full);
-    assert_non_null(p);
-    char buf[4096];
-    size_t n;
-    osh_buf_reset(out);
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        osh_buf_append(out, buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static int setup(void **state)
 {
@@ -85,12 +71,12 @@ static void test_get_nodes_verified(void **state)
     osh_buf out = OSH_BUF_INIT;
     char *cmd = osh_str_printf("kubectl --kubeconfig %s/kubeconfig get nodes --no-headers "
                                "-o custom-columns=NAME:.metadata.name", tmpdir);
-    assert_int_equal(sh(cmd, &out), 0);
+    assert_int_equal(test_shell(cmd, &out), 0);
     assert_string_equal(osh_buf_str(&out), "tls-node\n");
     free(cmd);
     /* the server kubectl talked to is the https one */
     cmd = osh_str_printf("kubectl --kubeconfig %s/kubeconfig config view -o jsonpath={.clusters[0].cluster.server}", tmpdir);
-    assert_int_equal(sh(cmd, &out), 0);
+    assert_int_equal(test_shell(cmd, &out), 0);
     assert_string_equal(osh_buf_str(&out), mock_world_kube_url(world));
     assert_true(osh_str_starts_with(osh_buf_str(&out), "https://127.0.0.1:"));
     free(cmd);
@@ -104,7 +90,7 @@ static void test_other_ca_is_refused(void **state)
     osh_buf out = OSH_BUF_INIT;
     char *cmd = osh_str_printf("kubectl --kubeconfig /dev/null --server %s --token t get nodes",
                                mock_world_kube_url(world));
-    assert_int_not_equal(sh(cmd, &out), 0);
+    assert_int_not_equal(test_shell(cmd, &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "x509: certificate signed by unknown authority"));
     assert_null(strstr(osh_buf_str(&out), "tls-node"));
     free(cmd);

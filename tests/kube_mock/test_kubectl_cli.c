@@ -19,26 +19,12 @@
 #include "mock_kube.h"
 #include "osh_buf.h"
 #include "osh_str.h"
+#include "test_shell.h"
 
 static mock_kube *kube;
 static char tmpdir[] = "/tmp/kubectl-cli-XXXXXX";
 
 static void reconcile(kube_store *s, void *user) { k3s_reconcile(s, user); }
-
-static int sh(const char *cmd, osh_buf *out)
-{
-    char *full = osh_str_printf("%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    free(full);
-    assert_non_null(p);
-    char buf[4096];
-    size_t n;
-    osh_buf_reset(out);
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-        osh_buf_append(out, buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static void write_file(const char *name, const char *text)
 {
@@ -101,22 +87,22 @@ static void test_get_nodes_forms(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
-    assert_int_equal(sh("kubectl get nodes", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes", &out), 0);
     assert_true(osh_str_starts_with(osh_buf_str(&out), "NAME                  STATUS     ROLES           AGE   VERSION\n"));
     assert_non_null(strstr(osh_buf_str(&out), "\n3f9a1c2b4d5e          NotReady   <none>"));
     assert_non_null(strstr(osh_buf_str(&out), "\nopenshell-openshell   Ready      control-plane"));
-    assert_int_equal(sh("kubectl get nodes -o wide", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes -o wide", &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "INTERNAL-IP"));
     assert_non_null(strstr(osh_buf_str(&out), "172.18.0.2"));
-    assert_int_equal(sh("kubectl get nodes -o json", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes -o json", &out), 0);
     cJSON *j = cJSON_Parse(osh_buf_str(&out));
     assert_non_null(j);
     assert_string_equal(cJSON_GetObjectItem(j, "kind")->valuestring, "List");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")), 2);
     cJSON_Delete(j);
-    assert_int_equal(sh("kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --no-headers -o custom-columns=NAME:.metadata.name", &out), 0);
     assert_string_equal(osh_buf_str(&out), "3f9a1c2b4d5e\nopenshell-openshell\n");
-    assert_int_equal(sh("kubectl get nodes --no-headers", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --no-headers", &out), 0);
     assert_true(osh_str_starts_with(osh_buf_str(&out), "3f9a1c2b4d5e "));
     osh_buf_free(&out);
 }
@@ -125,17 +111,17 @@ static void test_errors_as_kubectl_prints_them(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
-    assert_int_equal(sh("kubectl get secret nope -n openshell", &out), 1);
+    assert_int_equal(test_shell("kubectl get secret nope -n openshell", &out), 1);
     assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): secrets \"nope\" not found\n");
     write_file("bad.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_Name\n");
     char *cmd = osh_str_printf("kubectl apply -f %s/bad.yaml", tmpdir);
-    assert_int_equal(sh(cmd, &out), 1);
+    assert_int_equal(test_shell(cmd, &out), 1);
     free(cmd);
     assert_true(osh_str_starts_with(osh_buf_str(&out), "The Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 label"));
     write_file("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dup\n");
     cmd = osh_str_printf("kubectl create -f %s/ns.yaml", tmpdir);
-    assert_int_equal(sh(cmd, &out), 0);
-    assert_int_equal(sh(cmd, &out), 1);
+    assert_int_equal(test_shell(cmd, &out), 0);
+    assert_int_equal(test_shell(cmd, &out), 1);
     assert_non_null(strstr(osh_buf_str(&out), "Error from server (AlreadyExists): error when creating"));
     assert_non_null(strstr(osh_buf_str(&out), "namespaces \"dup\" already exists"));
     free(cmd);
@@ -146,45 +132,45 @@ static void test_namespaces_and_secret(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
-    assert_int_equal(sh("kubectl create namespace team-a --dry-run=client -o yaml | kubectl apply -f -", &out), 0);
+    assert_int_equal(test_shell("kubectl create namespace team-a --dry-run=client -o yaml | kubectl apply -f -", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace/team-a created\n");
-    assert_int_equal(sh("kubectl get namespace team-a -o name", &out), 0);
+    assert_int_equal(test_shell("kubectl get namespace team-a -o name", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace/team-a\n");
-    assert_int_equal(sh("kubectl create secret generic s1 -n team-a --from-literal=ca.crt=hello --dry-run=client -o yaml"
+    assert_int_equal(test_shell("kubectl create secret generic s1 -n team-a --from-literal=ca.crt=hello --dry-run=client -o yaml"
                         " | kubectl apply -f -", &out), 0);
     assert_string_equal(osh_buf_str(&out), "secret/s1 created\n");
-    assert_int_equal(sh("kubectl -n team-a get secret s1 -o jsonpath='{.data.ca\\.crt}{\"\\n\"}'", &out), 0);
+    assert_int_equal(test_shell("kubectl -n team-a get secret s1 -o jsonpath='{.data.ca\\.crt}{\"\\n\"}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "aGVsbG8=\n");
     /* kubectl's typed create sends protobuf */
-    assert_int_equal(sh("kubectl create namespace team-b", &out), 0);
+    assert_int_equal(test_shell("kubectl create namespace team-b", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace/team-b created\n");
-    assert_int_equal(sh("kubectl create namespace team-b", &out), 1);
+    assert_int_equal(test_shell("kubectl create namespace team-b", &out), 1);
     assert_string_equal(osh_buf_str(&out), "Error from server (AlreadyExists): namespaces \"team-b\" already exists\n");
-    assert_int_equal(sh("kubectl create namespace Bad_Name", &out), 1);
+    assert_int_equal(test_shell("kubectl create namespace Bad_Name", &out), 1);
     assert_true(osh_str_starts_with(osh_buf_str(&out), "The Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""));
-    assert_int_equal(sh("kubectl create secret generic s2 -n team-b --from-literal=k=v", &out), 0);
+    assert_int_equal(test_shell("kubectl create secret generic s2 -n team-b --from-literal=k=v", &out), 0);
     assert_string_equal(osh_buf_str(&out), "secret/s2 created\n");
-    assert_int_equal(sh("kubectl get secret s2 -n team-b -o jsonpath={.data.k}", &out), 0);
+    assert_int_equal(test_shell("kubectl get secret s2 -n team-b -o jsonpath={.data.k}", &out), 0);
     assert_string_equal(osh_buf_str(&out), "dg==");
     /* PATCH through kubectl's own patch, label and annotate */
-    assert_int_equal(sh("kubectl patch secret s2 -n team-b -p '{\"metadata\":{\"labels\":{\"x\":\"y\"}}}'", &out), 0);
+    assert_int_equal(test_shell("kubectl patch secret s2 -n team-b -p '{\"metadata\":{\"labels\":{\"x\":\"y\"}}}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "secret/s2 patched\n");
-    assert_int_equal(sh("kubectl patch secret s2 -n team-b --type=merge -p '{\"data\":{\"c\":\"ZA==\"}}'", &out), 0);
-    assert_int_equal(sh("kubectl patch secret s2 -n team-b --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/k\"}]'", &out), 0);
-    assert_int_equal(sh("kubectl get secret s2 -n team-b -o jsonpath='{.metadata.labels.x} {.data}'", &out), 0);
+    assert_int_equal(test_shell("kubectl patch secret s2 -n team-b --type=merge -p '{\"data\":{\"c\":\"ZA==\"}}'", &out), 0);
+    assert_int_equal(test_shell("kubectl patch secret s2 -n team-b --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/k\"}]'", &out), 0);
+    assert_int_equal(test_shell("kubectl get secret s2 -n team-b -o jsonpath='{.metadata.labels.x} {.data}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "y {\"c\":\"ZA==\"}");
-    assert_int_equal(sh("kubectl label namespace team-b team=b", &out), 0);
+    assert_int_equal(test_shell("kubectl label namespace team-b team=b", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace/team-b labeled\n");
-    assert_int_equal(sh("kubectl get namespaces -l team=b -o name", &out), 0);
+    assert_int_equal(test_shell("kubectl get namespaces -l team=b -o name", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace/team-b\n");
-    assert_int_equal(sh("kubectl get namespace team-b -o jsonpath='{.metadata.labels.kubernetes\\.io/metadata\\.name}'", &out), 0);
+    assert_int_equal(test_shell("kubectl get namespace team-b -o jsonpath='{.metadata.labels.kubernetes\\.io/metadata\\.name}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "team-b");
-    assert_int_equal(sh("kubectl delete namespace default", &out), 1);
+    assert_int_equal(test_shell("kubectl delete namespace default", &out), 1);
     assert_string_equal(osh_buf_str(&out), "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted\n");
-    assert_int_equal(sh("kubectl delete namespace team-b", &out), 0);
-    assert_int_equal(sh("kubectl delete namespace team-a", &out), 0);
+    assert_int_equal(test_shell("kubectl delete namespace team-b", &out), 0);
+    assert_int_equal(test_shell("kubectl delete namespace team-a", &out), 0);
     assert_string_equal(osh_buf_str(&out), "namespace \"team-a\" deleted\n");
-    assert_int_equal(sh("kubectl get secret s1 -n team-a", &out), 1);
+    assert_int_equal(test_shell("kubectl get secret s1 -n team-a", &out), 1);
     osh_buf_free(&out);
 }
 
@@ -195,16 +181,16 @@ static void test_sandbox_apply_get_delete(void **state)
     write_file("sb.yaml", "apiVersion: agents.x-k8s.io/v1alpha1\nkind: Sandbox\nmetadata:\n  name: demo\n  namespace: openshell\n"
                           "spec:\n  podTemplate:\n    spec:\n      containers:\n      - name: agent\n        image: busybox\n");
     char *apply = osh_str_printf("kubectl apply -f %s/sb.yaml", tmpdir);
-    assert_int_equal(sh(apply, &out), 0);
+    assert_int_equal(test_shell(apply, &out), 0);
     assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/demo created\n");
-    assert_int_equal(sh(apply, &out), 0);
+    assert_int_equal(test_shell(apply, &out), 0);
     assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io/demo unchanged\n");
-    assert_int_equal(sh("kubectl get sandboxes -n openshell", &out), 0);
+    assert_int_equal(test_shell("kubectl get sandboxes -n openshell", &out), 0);
     assert_true(osh_str_starts_with(osh_buf_str(&out), "NAME   AGE\ndemo   "));
     char *del = osh_str_printf("kubectl delete -f %s/sb.yaml", tmpdir);
-    assert_int_equal(sh(del, &out), 0);
+    assert_int_equal(test_shell(del, &out), 0);
     assert_string_equal(osh_buf_str(&out), "sandbox.agents.x-k8s.io \"demo\" deleted\n");
-    assert_int_equal(sh("kubectl get sandbox demo -n openshell", &out), 1);
+    assert_int_equal(test_shell("kubectl get sandbox demo -n openshell", &out), 1);
     assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): sandboxes.agents.x-k8s.io \"demo\" not found\n");
     free(apply);
     free(del);
@@ -216,14 +202,14 @@ static void test_rollout_restart_and_status(void **state)
     (void)state;
     osh_buf out = OSH_BUF_INIT;
     /* the "all" category of discovery: pods and statefulsets */
-    assert_int_equal(sh("kubectl get all -n openshell -o name", &out), 0);
+    assert_int_equal(test_shell("kubectl get all -n openshell -o name", &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "statefulset.apps/openshell\n"));
     assert_non_null(strstr(osh_buf_str(&out), "pod/openshell-0\n"));
-    assert_int_equal(sh("kubectl rollout restart statefulset/openshell -n openshell", &out), 0);
+    assert_int_equal(test_shell("kubectl rollout restart statefulset/openshell -n openshell", &out), 0);
     assert_string_equal(osh_buf_str(&out), "statefulset.apps/openshell restarted\n");
-    assert_int_equal(sh("kubectl rollout status statefulset/openshell -n openshell --timeout=60s", &out), 0);
+    assert_int_equal(test_shell("kubectl rollout status statefulset/openshell -n openshell --timeout=60s", &out), 0);
     assert_string_equal(osh_buf_str(&out), "partitioned roll out complete: 1 new pods have been updated...\n");
-    assert_int_equal(sh("kubectl get statefulset openshell -n openshell -o jsonpath='{.metadata.generation} {.status.observedGeneration}'", &out), 0);
+    assert_int_equal(test_shell("kubectl get statefulset openshell -n openshell -o jsonpath='{.metadata.generation} {.status.observedGeneration}'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "2 2");
     osh_buf_free(&out);
 }
@@ -232,12 +218,12 @@ static void test_explain_from_openapi(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
-    assert_int_equal(sh("kubectl explain sandbox.spec.podTemplate", &out), 0);
+    assert_int_equal(test_shell("kubectl explain sandbox.spec.podTemplate", &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "KIND:       Sandbox"));
     assert_non_null(strstr(osh_buf_str(&out), "FIELD: podTemplate <Object>"));
-    assert_int_equal(sh("kubectl explain statefulsets.spec.replicas", &out), 0);
+    assert_int_equal(test_shell("kubectl explain statefulsets.spec.replicas", &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "FIELD: replicas <integer>"));
-    assert_int_equal(sh("kubectl explain pods.spec.nodeName", &out), 0);
+    assert_int_equal(test_shell("kubectl explain pods.spec.nodeName", &out), 0);
     assert_non_null(strstr(osh_buf_str(&out), "FIELD: nodeName <string>"));
     osh_buf_free(&out);
 }
@@ -246,11 +232,11 @@ static void test_delete_node(void **state)
 {
     (void)state;
     osh_buf out = OSH_BUF_INIT;
-    assert_int_equal(sh("kubectl delete node 3f9a1c2b4d5e", &out), 0);
+    assert_int_equal(test_shell("kubectl delete node 3f9a1c2b4d5e", &out), 0);
     assert_string_equal(osh_buf_str(&out), "node \"3f9a1c2b4d5e\" deleted\n");
-    assert_int_equal(sh("kubectl get nodes -o name", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes -o name", &out), 0);
     assert_string_equal(osh_buf_str(&out), "node/openshell-openshell\n");
-    assert_int_equal(sh("kubectl delete node 3f9a1c2b4d5e", &out), 1);
+    assert_int_equal(test_shell("kubectl delete node 3f9a1c2b4d5e", &out), 1);
     assert_string_equal(osh_buf_str(&out), "Error from server (NotFound): nodes \"3f9a1c2b4d5e\" not found\n");
     osh_buf_free(&out);
 }
@@ -272,8 +258,8 @@ static void test_paging_many_nodes(void **state)
         free(json);
     }
     kube_store_unref(s);
-    assert_int_equal(sh("kubectl get nodes --chunk-size=0 -o name", &whole), 0);
-    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -o name", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --chunk-size=0 -o name", &whole), 0);
+    assert_int_equal(test_shell("kubectl get nodes --chunk-size=7 -o name", &out), 0);
     assert_string_equal(osh_buf_str(&out), osh_buf_str(&whole));
     size_t lines = 0;
     for (const char *p = osh_buf_str(&whole); *p; p++)
@@ -281,11 +267,11 @@ static void test_paging_many_nodes(void **state)
     assert_int_equal(lines, 42);
     assert_non_null(strstr(osh_buf_str(&whole), "node/bulk-00\nnode/bulk-01\n"));
     /* the table form pages too (kubectl asks for as=Table with limit and continue) */
-    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -v=6 2>&1 | grep -c 'nodes?continue=.*limit=7'", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --chunk-size=7 -v=6 2>&1 | grep -c 'nodes?continue=.*limit=7'", &out), 0);
     assert_string_equal(osh_buf_str(&out), "5\n"); /* pages 2..6 of 42 */
-    assert_int_equal(sh("kubectl get nodes --chunk-size=7 --no-headers | wc -l", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --chunk-size=7 --no-headers | wc -l", &out), 0);
     assert_string_equal(osh_buf_str(&out), "42\n");
-    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=3'", &out), 0);
+    assert_int_equal(test_shell("kubectl get --raw '/api/v1/nodes?limit=3'", &out), 0);
     cJSON *page = cJSON_Parse(osh_buf_str(&out));
     assert_non_null(page);
     const cJSON *meta = cJSON_GetObjectItem(page, "metadata");
@@ -293,15 +279,15 @@ static void test_paging_many_nodes(void **state)
     assert_int_equal(cJSON_GetObjectItem(meta, "remainingItemCount")->valueint, 39);
     assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "continue")));
     cJSON_Delete(page);
-    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=3&continue=bogus'", &out), 1);
+    assert_int_equal(test_shell("kubectl get --raw '/api/v1/nodes?limit=3&continue=bogus'", &out), 1);
     assert_non_null(strstr(osh_buf_str(&out), "invalid continue token: continue key is not valid: illegal base64 data at input byte 4"));
-    assert_int_equal(sh("kubectl get --raw '/api/v1/nodes?limit=x'", &out), 1);
+    assert_int_equal(test_shell("kubectl get --raw '/api/v1/nodes?limit=x'", &out), 1);
     assert_non_null(strstr(osh_buf_str(&out), "strconv.ParseInt: parsing \\\"x\\\": invalid syntax") ||
                     strstr(osh_buf_str(&out), "strconv.ParseInt: parsing \"x\": invalid syntax"));
     /* deleting them: nodes answer a Status, which kubectl reports as deleted */
-    assert_int_equal(sh("kubectl delete nodes -l bulk=yes | wc -l", &out), 0);
+    assert_int_equal(test_shell("kubectl delete nodes -l bulk=yes | wc -l", &out), 0);
     assert_string_equal(osh_buf_str(&out), "40\n");
-    assert_int_equal(sh("kubectl get nodes --chunk-size=7 -o name | wc -l", &out), 0);
+    assert_int_equal(test_shell("kubectl get nodes --chunk-size=7 -o name | wc -l", &out), 0);
     assert_string_equal(osh_buf_str(&out), "2\n");
     osh_buf_free(&out);
     osh_buf_free(&whole);

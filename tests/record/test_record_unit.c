@@ -252,6 +252,19 @@ static void test_loader_errors(void **state)
     free(e);
 }
 
+/* The proxied and the hijacked requests put the recorded (decoded) path back on the wire the
+ * same way: RFC 3986 path characters as they are, everything else %XX. */
+static void test_url_path_encoding(void **state)
+{
+    osh_buf b = OSH_BUF_INIT;
+    rec_append_url_path(&b, "/v1.43/containers/my_app-1.2/attach");
+    assert_string_equal(osh_buf_str(&b), "/v1.43/containers/my_app-1.2/attach");
+    osh_buf_free(&b);
+    rec_append_url_path(&b, "/images/reg:5000/a b%?#\"\xc3\xa9/json");
+    assert_string_equal(osh_buf_str(&b), "/images/reg:5000/a%20b%25%3F%23%22%C3%A9/json");
+    osh_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_norm_query_and_body),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_loader_errors),
+        cmocka_unit_test(test_url_path_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,31 @@ void test_config_from_golden(const cJSON *input, sandbox_client_config *config)
     config->host_gateway_ip = config_string(c, "host_gateway_ip");
 }
 
+int test_golden_create_args(const cJSON *input, const char *spec_path, char skew[32], const char **args)
+{
+    sandbox_client_config c;
+    test_config_from_golden(input, &c);
+    snprintf(skew, 32, "%llu", c.ssh_handshake_skew_secs);
+    const char *line[] = {"create", "--name", config_string(input, "name"), "--id", config_string(input, "id"),
+                          "--namespace", c.namespace_, "--default-image", c.default_image,
+                          "--image-pull-policy", c.image_pull_policy, "--grpc-endpoint", c.grpc_endpoint,
+                          "--ssh-listen-addr", c.ssh_listen_addr, "--ssh-handshake-secret", c.ssh_handshake_secret,
+                          "--ssh-handshake-skew-secs", skew, "--client-tls-secret", c.client_tls_secret,
+                          "--host-gateway-ip", c.host_gateway_ip};
+    int n = 0;
+    for (size_t i = 0; i < sizeof line / sizeof *line; i++)
+        args[n++] = line[i];
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(input, "spec");
+    if (spec) {
+        char *text = cJSON_Print(spec);
+        test_write_file(spec_path, text);
+        cJSON_free(text);
+        args[n++] = "--spec";
+        args[n++] = spec_path;
+    }
+    return n;
+}
+
 bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actual)
 {
     if (expected && actual && cJSON_Compare(expected, actual, 1))
@@ -177,6 +202,16 @@ void test_run_result_free(test_run_result *result)
     free(result->out);
     free(result->err);
     memset(result, 0, sizeof *result);
+}
+
+int test_spawn_watch(const char *kubeconfig, const char *max_events, const char *err_path, int *out_fd)
+{
+    const char *argv[12];
+    int n = test_cli_prefix(argv);
+    const char *rest[] = {"watch", "--kubeconfig", kubeconfig, "--max-events", max_events, NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+        argv[n + (int)i] = rest[i];
+    return test_spawn_reading((char *const *)argv, NULL, err_path, out_fd);
 }
 
 int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd)

@@ -15,6 +15,11 @@ cJSON *test_load_json(const char *path);
 void test_write_file(const char *path, const char *text);
 /* Point config at the strings of a golden input's "config" member (they live in input). */
 void test_config_from_golden(const cJSON *input, sandbox_client_config *config);
+/* The `sandbox create` command line of a golden input into args[0..]: its name, id and
+ * configuration as flags (the skew printed into skew[32]), and --spec spec_path with the spec
+ * written there when the input has one. Returns the count (at most 25; args is not
+ * terminated). The strings point into input, skew and spec_path. */
+int test_golden_create_args(const cJSON *input, const char *spec_path, char skew[32], const char **args);
 /* True when a and b are equal JSON (key order ignored, array order kept); on a difference
  * prints both documents to stderr with the label. */
 bool test_json_equal(const char *label, const cJSON *expected, const cJSON *actual);
@@ -36,6 +41,9 @@ void test_run_result_free(test_run_result *result);
 /* Start argv with stdout on a pipe (read end in *out_fd), stderr to err_path, stdin from
  * /dev/null. Returns the pid. */
 int test_spawn_reading(char *const argv[], char *const env[], const char *err_path, int *out_fd);
+/* Start `sandbox watch --kubeconfig KUBECONFIG --max-events MAX` (test_cli_prefix's command)
+ * as test_spawn_reading does. Returns the pid. */
+int test_spawn_watch(const char *kubeconfig, const char *max_events, const char *err_path, int *out_fd);
 /* Read one '\n'-terminated line from fd (blocking) into a malloc'd string without the
  * newline; NULL at end of file. */
 char *test_read_line(int fd);

@@ -47,11 +47,6 @@ static int run(test_run_result *r, const char *const *args)
     return r->exit_code;
 }
 
-static const char *config_value(const cJSON *config, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(config, key)->valuestring;
-}
-
 /* The golden's create command line, with --dry-run. */
 static void golden_dry_run(const char *name)
 {
@@ -59,33 +54,11 @@ static void golden_dry_run(const char *name)
     char *expected_path = osh_str_printf("%s/%s.json", GOLDEN_DIR, name);
     cJSON *input = test_load_json(input_path);
     cJSON *expected = test_load_json(expected_path);
-    const cJSON *config = cJSON_GetObjectItemCaseSensitive(input, "config");
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(input, "spec");
     char *spec_path = osh_str_printf("%s/%s.spec.json", tmpdir, name);
     char skew[32];
-    snprintf(skew, sizeof skew, "%.0f", cJSON_GetObjectItemCaseSensitive(config, "ssh_handshake_skew_secs")->valuedouble);
-    const char *args[40] = {
-        "create", "--name", cJSON_GetObjectItemCaseSensitive(input, "name")->valuestring,
-        "--id", cJSON_GetObjectItemCaseSensitive(input, "id")->valuestring,
-        "--namespace", config_value(config, "namespace"),
-        "--default-image", config_value(config, "default_image"),
-        "--image-pull-policy", config_value(config, "image_pull_policy"),
-        "--grpc-endpoint", config_value(config, "grpc_endpoint"),
-        "--ssh-listen-addr", config_value(config, "ssh_listen_addr"),
-        "--ssh-handshake-secret", config_value(config, "ssh_handshake_secret"),
-        "--ssh-handshake-skew-secs", skew,
-        "--client-tls-secret", config_value(config, "client_tls_secret"),
-        "--host-gateway-ip", config_value(config, "host_gateway_ip"),
-        "--dry-run",
-    };
-    int n = 24;
-    if (spec) {
-        char *text = cJSON_Print(spec);
-        test_write_file(spec_path, text);
-        cJSON_free(text);
-        args[n++] = "--spec";
-        args[n++] = spec_path;
-    }
+    const char *args[40];
+    int n = test_golden_create_args(input, spec_path, skew, args);
+    args[n++] = "--dry-run";
     args[n] = NULL;
     test_run_result r;
     int code = run(&r, args);

@@ -18,116 +18,31 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include "k8s_client.h"
+#include "kube_script.h"
 #include "mock_http.h"
 #include "osh_str.h"
 #include "sandbox_client.h"
 #include "sandbox_test_util.h"
 #include "sandbox_watch.h"
 
-/* One canned answer; body lines of a stream are separated by '\n'. */
-typedef struct canned {
-    int status;
-    const char *body;
-    bool stream;
-} canned;
-
-typedef struct script {
-    pthread_mutex_t lock;
-    const canned *answers;
-    size_t count, next;
-    cJSON *seen; /* [{"method", "path", "query", "auth", "content_type", "body"}] */
-} script;
-
-typedef struct fixture {
-    mock_http_server *server;
-    script script;
-    char dir[64];
-    char *kubeconfig;
-} fixture;
-
-static int emit_all(void *ctx, osh_buf *out)
-{
-    osh_buf_append_str(out, ctx);
-    return MOCK_HTTP_STREAM_END;
-}
-
-static void add_string(cJSON *obj, const char *key, const char *value)
-{
-    cJSON_AddItemToObject(obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
-}
-
-static void scripted_handler(void *ctx, const mock_http_request *req, mock_http_response *res)
-{
-    script *s = ctx;
-    pthread_mutex_lock(&s->lock);
-    cJSON *entry = cJSON_CreateObject();
-    add_string(entry, "method", mock_http_request_method(req));
-    add_string(entry, "path", mock_http_request_path(req));
-    add_string(entry, "query", mock_http_request_query(req));
-    add_string(entry, "auth", mock_http_request_header(req, "Authorization"));
-    add_string(entry, "content_type", mock_http_request_header(req, "Content-Type"));
-    size_t len;
-    add_string(entry, "body", mock_http_request_body(req, &len));
-    cJSON_AddItemToArray(s->seen, entry);
-    const canned *c = s->next < s->count ? &s->answers[s->next++] : NULL;
-    pthread_mutex_unlock(&s->lock);
-    if (!c) {
-        mock_http_respond(res, 599, "text/plain", "script exhausted", 16);
-    } else if (c->stream) {
-        mock_http_respond_stream(res, c->status, "application/json", emit_all, (void *)c->body, NULL);
-    } else {
-        mock_http_respond(res, c->status, "application/json", c->body, strlen(c->body));
-    }
-}
+typedef kube_canned canned;
+typedef kube_script fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    pthread_mutex_init(&f->script.lock, NULL);
-    f->script.seen = cJSON_CreateArray();
-    mock_http_server_options opts = {.name = "kube-script", .handler = scripted_handler, .handler_ctx = &f->script};
-    f->server = mock_http_server_new(&opts);
-    int port = 0;
-    char *error = NULL;
-    if (mock_http_server_listen_tcp(f->server, "127.0.0.1", 0, &port, &error) != 0)
-        fail_msg("%s", error);
-    strcpy(f->dir, "/tmp/osh-sbx-http-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->kubeconfig = osh_str_printf("%s/kubeconfig", f->dir);
-    char *text = osh_str_printf("apiVersion: v1\nkind: Config\ncurrent-context: t\n"
-                                "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
-                                "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
-                                "users: [{name: u, user: {token: tok-123}}]\n",
-                                port);
-    test_write_file(f->kubeconfig, text);
-    free(text);
+    *state = kube_script_start("/tmp/osh-sbx-http", "tok-123");
     unsetenv("OPENSHELL_KUBE_API_TIMEOUT_MS");
     setenv("OPENSHELL_POLL_INTERVAL_MS", "0", 1);
     /* A proxy in the environment must not divert the calls (nothing listens there). */
     setenv("http_proxy", "http://127.0.0.1:1", 1);
     setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
-    *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    mock_http_server_free(f->server);
-    unlink(f->kubeconfig);
-    rmdir(f->dir);
-    free(f->kubeconfig);
-    cJSON_Delete(f->script.seen);
-    pthread_mutex_destroy(&f->script.lock);
-    free(f);
+    kube_script_free(*state);
     return 0;
-}
-
-static void play(fixture *f, const canned *answers, size_t count)
-{
-    f->script.answers = answers;
-    f->script.count = count;
-    f->script.next = 0;
 }
 
 static k8s_client *client_for(fixture *f)
@@ -141,7 +56,7 @@ static k8s_client *client_for(fixture *f)
 
 static const char *seen_field(fixture *f, int index, const char *key)
 {
-    const cJSON *entry = cJSON_GetArrayItem(f->script.seen, index);
+    const cJSON *entry = cJSON_GetArrayItem(f->seen, index);
     const cJSON *value = cJSON_GetObjectItem(entry, key);
     return cJSON_IsString(value) ? value->valuestring : NULL;
 }
@@ -150,7 +65,7 @@ static void create_posts_the_object_with_token(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{201, "{\"kind\": \"Sandbox\", \"metadata\": {\"name\": \"demo\", \"uid\": \"u-1\"}}"}};
-    play(f, answers, 1);
+    kube_script_play(f, answers, 1);
     k8s_client *client = client_for(f);
     cJSON *object = cJSON_Parse("{\"kind\": \"Sandbox\", \"metadata\": {\"name\": \"demo\"}}");
     cJSON *created = NULL;
@@ -181,7 +96,7 @@ static void delete_and_pod_ip_outcomes(void **state)
         {404, "{\"kind\": \"Status\", \"code\": 404, \"status\": \"Failure\", \"reason\": \"NotFound\"}"},
         {200, "not json"},
     };
-    play(f, answers, 7);
+    kube_script_play(f, answers, 7);
     k8s_client *client = client_for(f);
     k8s_error err = {0};
     bool deleted = false;
@@ -220,7 +135,7 @@ static void errors_keep_code_reason_message(void **state)
         {502, "bad gateway text\n"},
         {500, "{\"kind\": \"Status\", \"status\": \"Failure\", \"message\": \"boom\", \"reason\": \"InternalError\", \"code\": 500}"},
     };
-    play(f, answers, 4);
+    kube_script_play(f, answers, 4);
     k8s_client *client = client_for(f);
     k8s_error err = {0};
     cJSON *object = cJSON_CreateObject(), *created = NULL;
@@ -249,7 +164,7 @@ static void malformed_answers_are_named(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{201, "{\"metadata\": "}};
-    play(f, answers, 1);
+    kube_script_play(f, answers, 1);
     k8s_client *client = client_for(f);
     k8s_error err = {0};
     cJSON *object = cJSON_CreateObject(), *created = NULL;
@@ -266,7 +181,7 @@ static void stalled_api_times_out_with_504(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, "{}"}, {200, "{}"}, {200, "{}"}};
-    play(f, answers, 3);
+    kube_script_play(f, answers, 3);
     mock_http_fault stall = MOCK_HTTP_FAULT_INIT;
     stall.delay_ms = 5000;
     mock_http_fault_add(f->server, &stall);
@@ -310,7 +225,7 @@ static void cli_exec_plugin_token_is_sent(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, "{\"status\": {\"podIP\": \"10.0.0.9\"}}"}};
-    play(f, answers, 1);
+    kube_script_play(f, answers, 1);
     char *plugin = osh_str_printf("%s/plugin.sh", f->dir);
     test_write_file(plugin, "#!/bin/sh\necho '{\"kind\": \"ExecCredential\", \"status\": {\"token\": \"exec-tok\"}}'\n");
     chmod(plugin, 0755);
@@ -412,7 +327,7 @@ static void watch_lists_resumes_and_relists(void **state)
         {200, "{\"type\": \"DELETED\", \"object\": {\"metadata\": {\"name\": \"s1\", \"resourceVersion\": \"31\","
               " \"deletionTimestamp\": \"2026-01-01T00:00:00Z\", \"labels\": {\"openshell.ai/sandbox-id\": \"i1\"}}}}", true},
     };
-    play(f, answers, 7);
+    kube_script_play(f, answers, 7);
     k8s_client *client = client_for(f);
     recorder r = {.limit = 5};
     sandbox_watch_options options = {.namespace_ = "openshell", .on_event = record_event,
@@ -454,7 +369,7 @@ static void watch_resumes_after_a_broken_stream(void **state)
         {200, LINE1 "{\"type\": \"MODIFIED\", \"object\": " OBJ("s1", ID_LABEL("i1"), "3", READY_TRUE) "}\n", true},
         {200, "{\"type\": \"DELETED\", \"object\": " OBJ("s1", ID_LABEL("i1"), "4", "") "}\n", true},
     };
-    play(f, answers, 3);
+    kube_script_play(f, answers, 3);
     mock_http_fault cut = MOCK_HTTP_FAULT_INIT;
     cut.nth = 2;
     cut.truncate_after = (long)strlen(LINE1) + 20;
@@ -477,7 +392,7 @@ static void watch_malformed_list_is_named(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, "[1, 2"}};
-    play(f, answers, 1);
+    kube_script_play(f, answers, 1);
     k8s_client *client = client_for(f);
     recorder r = {.limit = 10};
     sandbox_watch_options options = {.namespace_ = "ns", .on_event = record_event, .on_warning = record_warning, .user = &r};
@@ -500,7 +415,7 @@ static void watch_gives_up_after_failures(void **state)
         {200, "{\"metadata\": {\"resourceVersion\": \"1\"}, \"items\": []}"},
         {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN}, {403, FORBIDDEN},
     };
-    play(f, answers, 6);
+    kube_script_play(f, answers, 6);
     k8s_client *client = client_for(f);
     recorder r = {.limit = 100};
     sandbox_watch_options options = {.namespace_ = "ns", .on_event = record_event, .on_warning = record_warning, .user = &r};
@@ -508,7 +423,7 @@ static void watch_gives_up_after_failures(void **state)
     assert_int_equal(sandbox_watch_run(client, &options, &err), -1);
     assert_int_equal(err.code, 403);
     assert_string_equal(err.message, "no watch");
-    assert_int_equal(f->script.next, 6); /* the list and exactly 5 watch attempts */
+    assert_int_equal(f->next, 6); /* the list and exactly 5 watch attempts */
     k8s_error_clear(&err);
     osh_buf_free(&r.lines);
     osh_buf_free(&r.warnings);
@@ -519,7 +434,7 @@ static void watch_list_failure_is_reported(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{403, "{\"kind\": \"Status\", \"code\": 403, \"status\": \"Failure\", \"reason\": \"Forbidden\", \"message\": \"cannot list\"}"}};
-    play(f, answers, 1);
+    kube_script_play(f, answers, 1);
     char *argv[] = {TEST_SANDBOX_DRIVER, "watch", "--kubeconfig", f->kubeconfig, NULL};
     test_run_result r;
     test_run(argv, NULL, &r);
@@ -535,7 +450,7 @@ static void cli_watch_prints_lines(void **state)
         {200, "{\"metadata\": {\"resourceVersion\": \"5\"}, \"items\": [" OBJ("sandbox-x1", "", "4", READY_TRUE) "]}"},
         {200, "{\"type\": \"DELETED\", \"object\": " OBJ("sandbox-x1", "", "6", READY_TRUE) "}\n", true},
     };
-    play(f, answers, 2);
+    kube_script_play(f, answers, 2);
     char *argv[] = {TEST_SANDBOX_DRIVER, "watch", "--kubeconfig", f->kubeconfig, "--max-events", "2", NULL};
     test_run_result r;
     test_run(argv, NULL, &r);
@@ -557,7 +472,7 @@ static void cli_outputs_and_exit_codes(void **state)
         {200, "{\"status\": {\"podIP\": \"10.42.0.7\"}}"},
         {404, "{\"kind\": \"Status\", \"code\": 404, \"status\": \"Failure\", \"reason\": \"NotFound\"}"},
     };
-    play(f, answers, 7);
+    kube_script_play(f, answers, 7);
     struct {
         const char *args[4];
         int exit_code;
@@ -592,7 +507,7 @@ static void cli_timeout_from_environment(void **state)
 {
     fixture *f = *state;
     static const canned answers[] = {{200, "{}"}, {200, "{}"}};
-    play(f, answers, 2);
+    kube_script_play(f, answers, 2);
     mock_http_fault stall = MOCK_HTTP_FAULT_INIT;
     stall.delay_ms = 5000;
     mock_http_fault_add(f->server, &stall);

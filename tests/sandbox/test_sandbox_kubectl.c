@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mock_cluster.h"
 #include "mock_kube.h"
 #include "osh_str.h"
 #include "sandbox_test_util.h"
@@ -29,47 +30,15 @@ static const char *kubectl_path(void)
     return NULL;
 }
 
-typedef struct fixture {
-    mock_kube *kube;
-    char dir[64];
-    char *kubeconfig;
-} fixture;
+typedef mock_cluster fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    char *error = NULL;
-    mock_kube_options opts = {0};
-    f->kube = mock_kube_new(&opts, &error);
-    if (!f->kube)
-        fail_msg("%s", error);
-    strcpy(f->dir, "/tmp/osh-sbx-kubectl-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->kubeconfig = osh_str_printf("%s/kubeconfig", f->dir);
-    if (mock_kube_write_kubeconfig(f->kube, f->kubeconfig, &error) != 0)
-        fail_msg("%s", error);
-    kube_store *s = mock_kube_current_store(f->kube);
-    cJSON *ns = cJSON_Parse("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"openshell\"}}");
-    kube_result res = kube_store_create(s, kube_resource_by_path("", "v1", "namespaces"), NULL, ns, false);
-    assert_int_equal(res.code, 201);
-    cJSON_Delete(res.body);
-    cJSON_Delete(ns);
-    kube_store_unref(s);
-    *state = f;
+    *state = mock_cluster_start("/tmp/osh-sbx-kubectl");
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    mock_kube_free(f->kube);
-    char *cmd = osh_str_printf("rm -rf '%s'", f->dir);
-    int rc = system(cmd);
-    free(cmd);
-    free(f->kubeconfig);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+static int teardown(void **state) { return mock_cluster_free(*state); }
 
 /* Runs kubectl --kubeconfig KC ARGS...; HOME points into the temp dir (kubectl's cache). */
 static int kubectl(fixture *f, test_run_result *r, const char *const *args)
@@ -163,13 +132,8 @@ static void watch_sees_kubectl_changes(void **state)
                               "  namespace: openshell\nspec:\n  podTemplate:\n    spec:\n      containers:\n"
                               "      - name: agent\n        image: busy:1\n");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
-    const char *argv[12];
-    int n = test_cli_prefix(argv);
-    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "2", NULL};
-    for (int i = 0; i < 6; i++)
-        argv[n + i] = rest[i];
     int out_fd;
-    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
+    pid_t pid = test_spawn_watch(f->kubeconfig, "2", err_path, &out_fd);
     test_run_result r;
     if (kubectl(f, &r, (const char *[]){"apply", "-f", manifest, NULL}) != 0)
         fail_msg("kubectl apply: %s", r.err);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mock_cluster.h"
 #include "mock_kube.h"
 #include "osh_str.h"
 #include "sandbox_client.h"
@@ -23,69 +24,15 @@
 #define GOLDEN_DIR OSH_FIXTURES_DIR "/golden/sandbox"
 #define SANDBOXES_GLOB "/apis/agents.x-k8s.io/v1alpha1/namespaces/*/sandboxes*"
 
-typedef struct fixture {
-    mock_kube *kube;
-    char dir[64];
-    char *kubeconfig;
-} fixture;
-
-static const kube_resource *resource(const char *group, const char *version, const char *plural)
-{
-    const kube_resource *r = kube_resource_by_path(group, version, plural);
-    assert_non_null(r);
-    return r;
-}
-
-static void store_create(fixture *f, const char *group, const char *version, const char *plural, const char *ns,
-                         const char *json)
-{
-    kube_store *s = mock_kube_current_store(f->kube);
-    cJSON *obj = cJSON_Parse(json);
-    assert_non_null(obj);
-    kube_result res = kube_store_create(s, resource(group, version, plural), ns, obj, false);
-    if (res.code != 201 && res.code != 200)
-        fail_msg("store create %s: %d", json, res.code);
-    cJSON_Delete(res.body);
-    cJSON_Delete(obj);
-    kube_store_unref(s);
-}
-
-static void create_namespace(fixture *f, const char *name)
-{
-    char *json = osh_str_printf("{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"%s\"}}", name);
-    store_create(f, "", "v1", "namespaces", NULL, json);
-    free(json);
-}
+typedef mock_cluster fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    char *error = NULL;
-    mock_kube_options opts = {0};
-    f->kube = mock_kube_new(&opts, &error);
-    if (!f->kube)
-        fail_msg("mock_kube_new: %s", error);
-    strcpy(f->dir, "/tmp/osh-sbx-mock-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->kubeconfig = osh_str_printf("%s/kubeconfig", f->dir);
-    if (mock_kube_write_kubeconfig(f->kube, f->kubeconfig, &error) != 0)
-        fail_msg("%s", error);
-    create_namespace(f, "openshell");
-    *state = f;
+    *state = mock_cluster_start("/tmp/osh-sbx-mock");
     return 0;
 }
 
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    mock_kube_free(f->kube);
-    char *cmd = osh_str_printf("rm -rf '%s'", f->dir);
-    int rc = system(cmd);
-    free(cmd);
-    free(f->kubeconfig);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
+static int teardown(void **state) { return mock_cluster_free(*state); }
 
 static size_t journal_count(fixture *f, const char *method, const char *glob)
 {
@@ -110,7 +57,7 @@ static int run_cli(fixture *f, test_run_result *r, char *const env[], const char
 static cJSON *stored_sandbox(fixture *f, const char *ns, const char *name)
 {
     kube_store *s = mock_kube_current_store(f->kube);
-    kube_result res = kube_store_get(s, resource("agents.x-k8s.io", "v1alpha1", "sandboxes"), ns, name);
+    kube_result res = kube_store_get(s, mock_cluster_resource("agents.x-k8s.io", "v1alpha1", "sandboxes"), ns, name);
     kube_store_unref(s);
     if (res.code != 200) {
         cJSON_Delete(res.body);
@@ -127,7 +74,7 @@ static cJSON *stored_sandbox(fixture *f, const char *ns, const char *name)
 static char *stored_uid(fixture *f, const char *ns, const char *name)
 {
     kube_store *s = mock_kube_current_store(f->kube);
-    kube_result res = kube_store_get(s, resource("agents.x-k8s.io", "v1alpha1", "sandboxes"), ns, name);
+    kube_result res = kube_store_get(s, mock_cluster_resource("agents.x-k8s.io", "v1alpha1", "sandboxes"), ns, name);
     kube_store_unref(s);
     const cJSON *uid = cJSON_GetObjectItem(cJSON_GetObjectItem(res.body, "metadata"), "uid");
     char *out = cJSON_IsString(uid) ? osh_str_dup(uid->valuestring) : NULL;
@@ -153,11 +100,6 @@ static cJSON *last_posted_body(fixture *f)
     return body;
 }
 
-static const char *golden_flag(const cJSON *config, const char *key)
-{
-    return cJSON_GetObjectItem(config, key)->valuestring;
-}
-
 /* SBX-G1 / SBX-G2: the CLI with the §10.5 configuration. */
 static void cli_create_stores_golden(fixture *f, const char *name)
 {
@@ -165,28 +107,11 @@ static void cli_create_stores_golden(fixture *f, const char *name)
     char *expected_path = osh_str_printf("%s/%s.json", GOLDEN_DIR, name);
     cJSON *input = test_load_json(input_path);
     cJSON *expected = test_load_json(expected_path);
-    const cJSON *config = cJSON_GetObjectItem(input, "config");
     const char *sbx_name = cJSON_GetObjectItem(input, "name")->valuestring;
     char *spec_path = osh_str_printf("%s/%s.spec.json", f->dir, name);
-    const cJSON *spec = cJSON_GetObjectItem(input, "spec");
-    const char *args[40] = {"create", "--name", sbx_name, "--id", cJSON_GetObjectItem(input, "id")->valuestring,
-                            "--namespace", golden_flag(config, "namespace"),
-                            "--default-image", golden_flag(config, "default_image"),
-                            "--image-pull-policy", golden_flag(config, "image_pull_policy"),
-                            "--grpc-endpoint", golden_flag(config, "grpc_endpoint"),
-                            "--ssh-listen-addr", golden_flag(config, "ssh_listen_addr"),
-                            "--ssh-handshake-secret", golden_flag(config, "ssh_handshake_secret"),
-                            "--ssh-handshake-skew-secs", "300",
-                            "--client-tls-secret", golden_flag(config, "client_tls_secret"),
-                            "--host-gateway-ip", golden_flag(config, "host_gateway_ip")};
-    int n = 23;
-    if (spec) {
-        char *text = cJSON_Print(spec);
-        test_write_file(spec_path, text);
-        cJSON_free(text);
-        args[n++] = "--spec";
-        args[n++] = spec_path;
-    }
+    char skew[32];
+    const char *args[40];
+    int n = test_golden_create_args(input, spec_path, skew, args);
     args[n] = NULL;
     test_run_result r;
     if (run_cli(f, &r, NULL, args) != 0)
@@ -222,7 +147,7 @@ static void create_g2(void **state) { cli_create_stores_golden(*state, "g2-full"
 static void every_golden_is_stored_verbatim(void **state)
 {
     fixture *f = *state;
-    create_namespace(f, "team-a");
+    mock_cluster_create_namespace(f, "team-a");
     char **names;
     int count = test_list_golden_cases(GOLDEN_DIR, &names);
     char *error = NULL;
@@ -339,7 +264,7 @@ static void create_pod(fixture *f, const char *name, const char *pod_ip)
     char *json = osh_str_printf("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"%s\"},"
                                 " \"spec\": {\"containers\": [{\"name\": \"agent\", \"image\": \"busy:1\"}]}}",
                                 name);
-    store_create(f, "", "v1", "pods", "openshell", json);
+    mock_cluster_create(f, "", "v1", "pods", "openshell", json);
     free(json);
     if (!pod_ip)
         return;
@@ -348,7 +273,7 @@ static void create_pod(fixture *f, const char *name, const char *pod_ip)
                                   " \"namespace\": \"openshell\"}, \"status\": {\"phase\": \"Running\", \"podIP\": \"%s\"}}",
                                   name, pod_ip);
     cJSON *obj = cJSON_Parse(status);
-    kube_result res = kube_store_update(s, resource("", "v1", "pods"), "openshell", name, obj, true, false);
+    kube_result res = kube_store_update(s, mock_cluster_resource("", "v1", "pods"), "openshell", name, obj, true, false);
     if (res.code != 200)
         fail_msg("pod status update: %d", res.code);
     cJSON_Delete(res.body);
@@ -407,20 +332,15 @@ static void bad_spec_sends_nothing(void **state)
 static void watch_reports_applied_and_deleted(void **state)
 {
     fixture *f = *state;
-    store_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
-                 "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
-                 "\"sandbox-abc\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
-    store_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
-                 "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
-                 "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
+    mock_cluster_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
+                        "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
+                        "\"sandbox-abc\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
+    mock_cluster_create(f, "agents.x-k8s.io", "v1alpha1", "sandboxes", "openshell",
+                        "{\"apiVersion\": \"agents.x-k8s.io/v1alpha1\", \"kind\": \"Sandbox\", \"metadata\": {\"name\": "
+                        "\"no-id\"}, \"spec\": {\"podTemplate\": {\"spec\": {\"containers\": [{\"name\": \"agent\"}]}}}}");
     char *err_path = osh_str_printf("%s/watch.err", f->dir);
-    const char *argv[10];
-    int n = test_cli_prefix(argv);
-    const char *rest[] = {"watch", "--kubeconfig", f->kubeconfig, "--max-events", "3", NULL};
-    for (int i = 0; i < 6; i++)
-        argv[n + i] = rest[i];
     int out_fd;
-    pid_t pid = test_spawn_reading((char *const *)argv, NULL, err_path, &out_fd);
+    pid_t pid = test_spawn_watch(f->kubeconfig, "3", err_path, &out_fd);
     char *line = test_read_line(out_fd);
     assert_non_null(line);
     assert_string_equal(line, "APPLIED abc sandbox-abc Unknown");
