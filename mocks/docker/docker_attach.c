@@ -117,8 +117,8 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
     osh_buf_free(&out);
 }
 
-void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
-               mock_http_response *res)
+void dk_container_attach(mock_docker *d, const char *ref, const mock_http_request *req,
+                         mock_http_response *res)
 {
     attach_state *a = calloc(1, sizeof *a);
     if (!a)

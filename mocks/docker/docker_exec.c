@@ -11,10 +11,6 @@
 #include "docker_internal.h"
 #include "osh_str.h"
 
-void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len);
-void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const *argv,
-                     size_t argc, mock_docker_exec_result *res);
-
 /* "a \\\n   b" -> "a b": the reference writes long scripts with continuations (rules §5.3). */
 static char *normalize_script(const char *s)
 {
@@ -302,8 +298,8 @@ static bool wants_upgrade(const mock_http_request *req)
     return conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0;
 }
 
-static void exec_start(mock_docker *d, const char *id, const mock_http_request *req,
-                       mock_http_response *res)
+void dk_exec_start(mock_docker *d, const char *id, const mock_http_request *req,
+                   mock_http_response *res)
 {
     if (!dk_require_json(req, res))
         return;
@@ -374,7 +370,8 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
 
 /* ---- Inspect ----------------------------------------------------------------------------- */
 
-static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res)
+void dk_exec_inspect(mock_docker *d, const char *id, const mock_http_request *req,
+                     mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, id);
@@ -412,25 +409,4 @@ static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res
     dk_unlock(d);
     mock_http_respond_json(res, 200, o);
     cJSON_Delete(o);
-}
-
-bool dk_route_exec(mock_docker *d, const char *method, const char *path,
-                   const mock_http_request *req, mock_http_response *res)
-{
-    if (!osh_str_starts_with(path, "/exec/"))
-        return false;
-    const char *rest = path + strlen("/exec/");
-    const char *slash = strchr(rest, '/');
-    if (!slash || slash == rest)
-        return false;
-    char *id = osh_str_ndup(rest, (size_t)(slash - rest));
-    bool handled = true;
-    if (strcmp(slash, "/start") == 0 && strcmp(method, "POST") == 0)
-        exec_start(d, id, req, res);
-    else if (strcmp(slash, "/json") == 0 && strcmp(method, "GET") == 0)
-        exec_inspect(d, id, res);
-    else
-        handled = false;
-    free(id);
-    return handled;
 }

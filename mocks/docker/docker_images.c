@@ -10,10 +10,6 @@
 #include "osh_base64.h"
 #include "osh_str.h"
 
-void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
-                     mock_http_response *res);
-void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res);
-
 cJSON *dk_image_inspect_json(const dk_image *img)
 {
     char t[48];
@@ -68,14 +64,17 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     return o;
 }
 
-static void image_inspect(mock_docker *d, const char *name, mock_http_response *res)
+void dk_image_inspect(mock_docker *d, const char *name, const mock_http_request *req,
+                      mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     cJSON *o = img ? dk_image_inspect_json(img) : NULL;
     dk_unlock(d);
     if (!o) {
-        dk_error(res, 404, "no such image: %s: No such image: %s", name, name);
+        char *missing = dk_image_missing_ref(name);
+        dk_error(res, 404, "no such image: %s: No such image: %s", name, missing);
+        free(missing);
         return;
     }
     mock_http_respond_json(res, 200, o);
@@ -313,7 +312,8 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
     return status;
 }
 
-static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_image_pull(mock_docker *d, const char *param, const mock_http_request *req,
+                   mock_http_response *res)
 {
     const char *from = mock_http_request_query_value(req, "fromImage");
     const char *tag = mock_http_request_query_value(req, "tag");
@@ -350,8 +350,8 @@ static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_r
 
 /* ---- Tag --------------------------------------------------------------------------------- */
 
-static void image_tag(mock_docker *d, const char *name, const mock_http_request *req,
-                      mock_http_response *res)
+void dk_image_tag(mock_docker *d, const char *name, const mock_http_request *req,
+                  mock_http_response *res)
 {
     const char *repo = mock_http_request_query_value(req, "repo");
     const char *tag = mock_http_request_query_value(req, "tag");
@@ -359,7 +359,9 @@ static void image_tag(mock_docker *d, const char *name, const mock_http_request 
     dk_image *img = dk_find_image(d, name);
     if (!img) {
         dk_unlock(d);
-        dk_error(res, 404, "No such image: %s", name);
+        char *missing = dk_image_missing_ref(name);
+        dk_error(res, 404, "No such image: %s", missing);
+        free(missing);
         return;
     }
     if (!repo || !*repo) {
@@ -470,9 +472,13 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
     return arr;
 }
 
-static void image_remove(mock_docker *d, const char *name, const mock_http_request *req,
-                         mock_http_response *res)
+void dk_image_remove(mock_docker *d, const char *name, const mock_http_request *req,
+                     mock_http_response *res)
 {
+    if (!*name) {
+        dk_error(res, 400, "image name cannot be blank");
+        return;
+    }
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     if (!img) {
@@ -541,7 +547,8 @@ static bool match_dangling_image(const char *want, void *ctx)
     return dangling == (strcmp(want, "true") == 0 || strcmp(want, "1") == 0);
 }
 
-static void image_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_image_list(mock_docker *d, const char *param, const mock_http_request *req,
+                   mock_http_response *res)
 {
     static const char *const known[] = {"before", "dangling", "label", "reference", "since", NULL};
     cJSON *f;
@@ -574,42 +581,22 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
     cJSON_Delete(arr);
 }
 
-/* ---- Routing ----------------------------------------------------------------------------- */
+/* ---- Save and load (docker_image_archive.c) as route handlers ----------------------------- */
 
-bool dk_route_images(mock_docker *d, const char *method, const char *path,
-                     const mock_http_request *req, mock_http_response *res)
+void dk_image_save_all(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
 {
-    if (!osh_str_starts_with(path, "/images/"))
-        return false;
-    const char *rest = path + strlen("/images/");
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
-    if (get && strcmp(rest, "json") == 0)
-        image_list(d, req, res);
-    else if (post && strcmp(rest, "create") == 0)
-        image_pull(d, req, res);
-    else if (get && strcmp(rest, "get") == 0)
-        dk_image_export(d, req, NULL, res);
-    else if (post && strcmp(rest, "load") == 0)
-        dk_image_load(d, req, res);
-    else if (strcmp(method, "DELETE") == 0 && *rest)
-        image_remove(d, rest, req, res);
-    else {
-        /* Names contain '/' and ':': the action is the last path element. */
-        const char *slash = strrchr(rest, '/');
-        if (!slash || slash == rest)
-            return false;
-        char *name = osh_str_ndup(rest, (size_t)(slash - rest));
-        bool handled = true;
-        if (get && strcmp(slash, "/json") == 0)
-            image_inspect(d, name, res);
-        else if (post && strcmp(slash, "/tag") == 0)
-            image_tag(d, name, req, res);
-        else if (get && strcmp(slash, "/get") == 0)
-            dk_image_export(d, req, name, res);
-        else
-            handled = false;
-        free(name);
-        return handled;
-    }
-    return true;
+    dk_image_export(d, req, NULL, res);
+}
+
+void dk_image_save_one(mock_docker *d, const char *name, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    dk_image_export(d, req, name, res);
+}
+
+void dk_image_load_tar(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    dk_image_load(d, req, res);
 }

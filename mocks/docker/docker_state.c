@@ -151,6 +151,11 @@ dk_container *dk_find_container(mock_docker *d, const char *ref)
 
 dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_http_response *res)
 {
+    if (!*ref) {
+        /* dockerd's GetContainer refuses "" before any lookup (DELETE /containers/) */
+        dk_error(res, 400, "invalid name or ID supplied: \"\"");
+        return NULL;
+    }
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     if (!c) {
@@ -172,6 +177,13 @@ char *dk_normalize_ref(const char *ref)
     if (strchr(r, '@') || (colon && (!slash || colon > slash)))
         return osh_str_dup(r);
     return osh_str_printf("%s:latest", r);
+}
+
+char *dk_image_missing_ref(const char *ref)
+{
+    if (strlen(ref) == DK_ID_LEN && is_hex(ref))
+        return osh_str_printf("sha256:%s", ref);
+    return dk_normalize_ref(ref);
 }
 
 dk_image *dk_find_image_by_id(mock_docker *d, const char *id)
