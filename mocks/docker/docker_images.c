@@ -49,7 +49,7 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
     const char *dirs[][2] = {{"MergedDir", "merged"}, {"UpperDir", "diff"}, {"WorkDir", "work"}};
     for (size_t i = 0; i < 3; i++) {
-        char *dir = osh_str_printf("/var/lib/docker/overlay2/%s/%s", img->id + 7, dirs[i][1]);
+        char *dir = osh_str_printf("/var/lib/docker/overlay2/%s/%s", DK_IMAGE_HEX(img), dirs[i][1]);
         cJSON_AddStringToObject(gdd, dirs[i][0], dir);
         free(dir);
     }
@@ -57,7 +57,10 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *rootfs = cJSON_AddObjectToObject(o, "RootFS");
     cJSON_AddStringToObject(rootfs, "Type", "layers");
     char layer[80];
-    snprintf(layer, sizeof layer, "sha256:%.32s%.32s", img->id + 39, img->id + 7);
+    /* the layer digest: the ID's two halves swapped (stable, and not the ID itself) */
+    const char *hex = DK_IMAGE_HEX(img);
+    snprintf(layer, sizeof layer, "sha256:%.*s%.*s", DK_HALF_ID_LEN, hex + DK_HALF_ID_LEN,
+             DK_HALF_ID_LEN, hex);
     cJSON_AddItemToObject(rootfs, "Layers", cJSON_CreateStringArray((const char *[]){layer}, 1));
     cJSON *meta = cJSON_AddObjectToObject(o, "Metadata");
     cJSON_AddStringToObject(meta, "LastTagTime", t);

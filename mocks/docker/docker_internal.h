@@ -7,8 +7,13 @@
 #include <stdint.h>
 
 #include "mock_docker.h"
+#include "osh_str.h"
 
 #define DK_ID_LEN 64
+#define DK_HALF_ID_LEN (DK_ID_LEN / 2)
+
+/* The 64 hex digits of an image ID ("sha256:<hex>"). */
+#define DK_IMAGE_HEX(img) osh_str_skip_prefix((img)->id, "sha256:")
 
 /* Make room for one more element at arr[count]. */
 #define DK_GROW(arr, count)                                                               \

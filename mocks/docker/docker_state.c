@@ -169,9 +169,9 @@ char *dk_normalize_ref(const char *ref)
 {
     const char *r = ref;
     if (osh_str_starts_with(r, "docker.io/library/"))
-        r += 18;
-    else if (osh_str_starts_with(r, "docker.io/"))
-        r += 10;
+        r = osh_str_after(r, "docker.io/library/");
+    else
+        r = osh_str_skip_prefix(r, "docker.io/");
     const char *slash = strrchr(r, '/');
     const char *colon = strrchr(r, ':');
     if (strchr(r, '@') || (colon && (!slash || colon > slash)))
@@ -217,7 +217,7 @@ dk_image *dk_find_image(mock_docker *d, const char *ref)
     if (!is_hex(hex))
         return NULL;
     for (size_t i = 0; i < d->image_count; i++) {
-        if (osh_str_starts_with(d->images[i]->id + 7, hex)) {
+        if (osh_str_starts_with(DK_IMAGE_HEX(d->images[i]), hex)) {
             if (img)
                 return NULL;
             img = d->images[i];
