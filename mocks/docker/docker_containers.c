@@ -146,11 +146,11 @@ dk_container *dk_container_build(mock_docker *d, const char *name, cJSON *body, 
 void dk_container_create(mock_docker *d, const char *param, const mock_http_request *req,
                          mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     if (!body) {
         dk_error(res, len ? 500 : 400, len ? "invalid character '%c' looking for beginning of value"
                                            : "Config cannot be empty in order to create a container",

@@ -129,21 +129,7 @@ static void progress_line(osh_buf *out, const char *status, const char *id, long
         }
         cJSON_AddStringToObject(o, "id", id);
     }
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
-}
-
-static void error_line(osh_buf *out, const char *message)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
-    cJSON_AddStringToObject(o, "error", message);
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
+    dk_stream_json_line(out, o);
 }
 
 static dk_pullable *find_pullable(mock_docker *d, const char *ref)
@@ -195,7 +181,7 @@ static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *image_he
     snprintf(layer, sizeof layer, "%.12s", image_hex);
     progress_line(out, "Pulling fs layer", layer, 0, 0);
     if (p->stream_error) {
-        error_line(out, p->stream_error);
+        dk_stream_error_line(out, p->stream_error);
         return false;
     }
     long total = 52428800;
@@ -258,10 +244,7 @@ static void pull_stream(mock_docker *d, const dk_pullable *p, dk_image *have, co
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", first);
     cJSON_AddStringToObject(o, "id", tag);
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
+    dk_stream_json_line(out, o);
     free(first);
     free(remote);
     /* dockerd downloads nothing when the image (its config) is already there */

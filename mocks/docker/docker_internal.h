@@ -279,6 +279,21 @@ void dk_respond_chunked(mock_http_response *res, int status, const char *content
                         const char *data, size_t len);
 /* dockerd's CheckForJSON: a Content-Type other than application/json is a 400 (answered). */
 bool dk_require_json(const mock_http_request *req, mock_http_response *res);
+/* CheckForJSON, then the body parsed into *body (NULL when empty or not JSON; *text and *len
+ * tell which, for routes that word those apart). False when CheckForJSON answered. */
+bool dk_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body,
+                  const char **text, size_t *len);
+/* A body dockerd reads as optional JSON (exec start, volume create): CheckForJSON, then ""
+ * is {} and anything else must parse. False with the 400 answered; else *body is the
+ * caller's to free. */
+bool dk_optional_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body);
+/* Connection: Upgrade with Upgrade: tcp, the hijack dockerd's attach and exec start offer. */
+bool dk_wants_tcp_upgrade(const mock_http_request *req);
+/* One line of a JSON message stream (pull, load): o compact, then "\r\n", as dockerd's
+ * jsonmessage writes it; o is freed. */
+void dk_stream_json_line(osh_buf *out, cJSON *o);
+/* The line that ends such a stream on an error: {"errorDetail":{"message":m},"error":m}. */
+void dk_stream_error_line(osh_buf *out, const char *message);
 /* Query flags as dockerd reads them: "1", "true", "True" are true. */
 bool dk_query_bool(const mock_http_request *req, const char *key);
 /* The decoded JSON filters parameter (NULL when absent), every key one of known (a NULL-ended

@@ -185,11 +185,11 @@ cJSON *dk_network_json(mock_docker *d, dk_network *n)
 void dk_network_create(mock_docker *d, const char *param, const mock_http_request *req,
                        mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     const char *name = dk_body_str(body, "Name");
     if (!body || !name || !*name) {
         cJSON_Delete(body);
@@ -336,15 +336,15 @@ void dk_network_remove(mock_docker *d, const char *ref, const mock_http_request 
 static void network_connect(mock_docker *d, const char *ref, bool connect,
                             const mock_http_request *req, mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     if (len == 0) {
         dk_error(res, 400, "got EOF while reading request body");
         return;
     }
-    cJSON *body = cJSON_ParseWithLength(text, len);
     const char *cref = dk_body_str(body, "Container");
     bool force = cJSON_IsTrue(dk_body_get(body, "Force"));
     pthread_mutex_lock(&d->lock);

@@ -54,6 +54,55 @@ void dk_respond_chunked(mock_http_response *res, int status, const char *content
     mock_http_respond_stream(res, status, content_type, chunked_once, b, chunked_free);
 }
 
+void dk_stream_json_line(osh_buf *out, cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
+void dk_stream_error_line(osh_buf *out, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
+    cJSON_AddStringToObject(o, "error", message);
+    dk_stream_json_line(out, o);
+}
+
+bool dk_wants_tcp_upgrade(const mock_http_request *req)
+{
+    const char *conn = mock_http_request_header(req, "Connection");
+    const char *up = mock_http_request_header(req, "Upgrade");
+    return conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0;
+}
+
+bool dk_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body,
+                  const char **text, size_t *len)
+{
+    *body = NULL;
+    if (!dk_require_json(req, res))
+        return false;
+    *text = mock_http_request_body(req, len);
+    *body = cJSON_ParseWithLength(*text, *len);
+    return true;
+}
+
+bool dk_optional_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body)
+{
+    const char *text;
+    size_t len;
+    if (!dk_json_body(req, res, body, &text, &len))
+        return false;
+    if (!len)
+        *body = cJSON_CreateObject();
+    if (!*body) {
+        dk_error(res, 400, "invalid character '%c' looking for beginning of value", text[0]);
+        return false;
+    }
+    return true;
+}
+
 void dk_common_headers(mock_docker *d, mock_http_response *res)
 {
     char server[128];

@@ -174,24 +174,25 @@ static cJSON *info_json(mock_docker *d)
     return v;
 }
 
-void dk_system_version(mock_docker *d, const char *param, const mock_http_request *req,
-                       mock_http_response *res)
+static void respond_built(mock_docker *d, cJSON *(*build)(mock_docker *), mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
-    cJSON *doc = version_json(d);
+    cJSON *doc = build(d);
     dk_unlock(d);
     mock_http_respond_json(res, 200, doc);
     cJSON_Delete(doc);
 }
 
+void dk_system_version(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    respond_built(d, version_json, res);
+}
+
 void dk_system_info(mock_docker *d, const char *param, const mock_http_request *req,
                     mock_http_response *res)
 {
-    pthread_mutex_lock(&d->lock);
-    cJSON *doc = info_json(d);
-    dk_unlock(d);
-    mock_http_respond_json(res, 200, doc);
-    cJSON_Delete(doc);
+    respond_built(d, info_json, res);
 }
 
 /* OPTIONS on any path: dockerd's CORS preflight route answers 200 with no body. */

@@ -70,15 +70,9 @@ static void no_such_volume(mock_http_response *res, const char *name)
 void dk_volume_create(mock_docker *d, const char *param, const mock_http_request *req,
                       mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
+    cJSON *body;
+    if (!dk_optional_json_body(req, res, &body))
         return;
-    size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = len ? cJSON_ParseWithLength(text, len) : cJSON_CreateObject();
-    if (!body) {
-        dk_error(res, 400, "invalid character '%c' looking for beginning of value", text[0]);
-        return;
-    }
     const char *given = dk_body_str(body, "Name");
     char hex[DK_ID_LEN + 1];
     pthread_mutex_lock(&d->lock);
