@@ -761,14 +761,9 @@ void dk_container_list(mock_docker *d, const char *param, const mock_http_reques
     cJSON_Delete(arr);
 }
 
-void dk_container_stop(mock_docker *d, const char *ref, const mock_http_request *req,
-                       mock_http_response *res)
+/* POST /containers/{name}/stop and /kill: the route's last element says which. */
+void dk_container_stop_or_kill(mock_docker *d, const char *ref, const mock_http_request *req,
+                               mock_http_response *res)
 {
-    stop_or_kill(d, ref, false, res);
-}
-
-void dk_container_kill(mock_docker *d, const char *ref, const mock_http_request *req,
-                       mock_http_response *res)
-{
-    stop_or_kill(d, ref, true, res);
+    stop_or_kill(d, ref, osh_str_ends_with(mock_http_request_path(req), "/kill"), res);
 }

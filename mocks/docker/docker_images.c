@@ -569,16 +569,12 @@ void dk_image_list(mock_docker *d, const char *param, const mock_http_request *r
 
 /* ---- Save and load (docker_image_archive.c) as route handlers ----------------------------- */
 
-void dk_image_save_all(mock_docker *d, const char *param, const mock_http_request *req,
-                       mock_http_response *res)
+/* GET /images/get (the names= query; name "") and /images/{name}/get (never "": an empty
+ * name is "//", redirected before routing). */
+void dk_image_save(mock_docker *d, const char *name, const mock_http_request *req,
+                   mock_http_response *res)
 {
-    dk_image_export(d, req, NULL, res);
-}
-
-void dk_image_save_one(mock_docker *d, const char *name, const mock_http_request *req,
-                       mock_http_response *res)
-{
-    dk_image_export(d, req, name, res);
+    dk_image_export(d, req, *name ? name : NULL, res);
 }
 
 void dk_image_load_tar(mock_docker *d, const char *param, const mock_http_request *req,

@@ -326,14 +326,13 @@ const dk_route *dk_route_find(const char *method, const char *path, char **param
 
 dk_handler dk_system_ping, dk_system_version, dk_system_info, dk_system_options;
 dk_handler dk_container_list, dk_container_create, dk_container_inspect, dk_container_start,
-    dk_container_stop, dk_container_kill, dk_container_restart, dk_container_wait,
-    dk_container_remove;
+    dk_container_stop_or_kill, dk_container_restart, dk_container_wait, dk_container_remove;
 dk_handler dk_container_logs;     /* docker_logs.c */
 dk_handler dk_container_attach;   /* docker_attach.c */
 dk_handler dk_container_archive;  /* docker_archive.c: HEAD, GET; PUT via dk_archive_put */
 dk_handler dk_exec_create, dk_exec_start, dk_exec_inspect;
 dk_handler dk_image_list, dk_image_pull, dk_image_inspect, dk_image_tag, dk_image_remove,
-    dk_image_save_all, dk_image_save_one, dk_image_load_tar;
+    dk_image_save, dk_image_load_tar;
 dk_handler dk_network_list, dk_network_create, dk_network_inspect, dk_network_connect,
     dk_network_disconnect, dk_network_remove;
 dk_handler dk_volume_list, dk_volume_create, dk_volume_inspect, dk_volume_remove;
