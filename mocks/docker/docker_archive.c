@@ -81,16 +81,16 @@ static void tar_tree(dk_container *c, const char *path, const dk_file *top, osh_
     dk_tar_finish(w);
 }
 
-bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
-                      const mock_http_request *req, mock_http_response *res)
+/* HEAD, GET and PUT /containers/{name}/archive (the route table sends only those). */
+void dk_container_archive(mock_docker *d, const char *ref, const mock_http_request *req,
+                          mock_http_response *res)
 {
+    const char *method = mock_http_request_method(req);
     bool get = strcmp(method, "GET") == 0, head = strcmp(method, "HEAD") == 0;
-    if (!get && !head && strcmp(method, "PUT") != 0)
-        return false;
     const char *raw = mock_http_request_query_value(req, "path");
     if (!raw || !*raw) {
         dk_error(res, 400, "bad parameter: pathcannot be empty");
-        return true;
+        return;
     }
     /* dockerd resolves the path inside the container's root: ".." stops at "/" */
     char *path = raw[0] == '/' ? dk_path_clamp(raw) : NULL;
@@ -120,5 +120,4 @@ bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
     }
     dk_unlock(d);
     free(path);
-    return true;
 }

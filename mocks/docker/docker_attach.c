@@ -117,8 +117,8 @@ static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_l
     osh_buf_free(&out);
 }
 
-void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
-               mock_http_response *res)
+void dk_container_attach(mock_docker *d, const char *ref, const mock_http_request *req,
+                         mock_http_response *res)
 {
     attach_state *a = calloc(1, sizeof *a);
     if (!a)
@@ -143,10 +143,8 @@ void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
         dk_error(res, 404, "No such container: %s", ref);
         return;
     }
-    const char *conn = mock_http_request_header(req, "Connection");
-    const char *up = mock_http_request_header(req, "Upgrade");
     const char *ct = "application/vnd.docker.raw-stream"; /* API 1.41: also when framed */
-    if (conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0)
+    if (dk_wants_tcp_upgrade(req))
         mock_http_respond_upgrade(res, "tcp", ct, attach_upgraded, a, detach);
     else
         mock_http_respond_stream(res, 200, ct, attach_next, a, detach);

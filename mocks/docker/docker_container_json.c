@@ -309,7 +309,8 @@ static cJSON *network_settings_json(mock_docker *d, const dk_container *c)
     cJSON_AddStringToObject(ns, "Bridge", "");
     char sandbox[DK_ID_LEN + 1] = "";
     if (active)
-        snprintf(sandbox, sizeof sandbox, "%.32s%.32s", c->id + 32, c->id);
+        snprintf(sandbox, sizeof sandbox, "%.*s%.*s", DK_HALF_ID_LEN, c->id + DK_HALF_ID_LEN,
+                 DK_HALF_ID_LEN, c->id);
     cJSON_AddStringToObject(ns, "SandboxID", sandbox);
     cJSON_AddBoolToObject(ns, "HairpinMode", false);
     cJSON_AddStringToObject(ns, "LinkLocalIPv6Address", "");

@@ -1,21 +1,12 @@
 /* docker_containers.c: the container lifecycle routes (create, inspect, list, start, stop,
  * kill, restart, wait, remove) with dockerd 20.10's status codes and error texts. Logs,
- * archive and exec create live in their own files and are dispatched from here. */
+ * archive, attach and exec create live in their own files; docker_routes.c maps paths here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "docker_internal.h"
 #include "osh_str.h"
-
-bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req,
-                   mock_http_response *res);
-bool dk_route_archive(mock_docker *d, const char *method, const char *ref,
-                      const mock_http_request *req, mock_http_response *res);
-void dk_attach(mock_docker *d, const char *ref, const mock_http_request *req,
-               mock_http_response *res);
-void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *req,
-                    mock_http_response *res);
 
 /* ---- Create ---------------------------------------------------------------------------- */
 
@@ -152,13 +143,14 @@ dk_container *dk_container_build(mock_docker *d, const char *name, cJSON *body, 
     return c;
 }
 
-static void container_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_container_create(mock_docker *d, const char *param, const mock_http_request *req,
+                         mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     if (!body) {
         dk_error(res, len ? 500 : 400, len ? "invalid character '%c' looking for beginning of value"
                                            : "Config cannot be empty in order to create a container",
@@ -279,9 +271,6 @@ static bool start_checks(mock_docker *d, dk_container *c, mock_http_response *re
     return true;
 }
 
-bool dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
-                       mock_docker_exec_result *res);
-
 /* Log the lines a simple command would print at start (see dk_startup_output); a command
  * made only of such steps (`echo hi`) has then finished: the container exits with its
  * status. Returns true when it exited. Lock held. */
@@ -342,7 +331,8 @@ void dk_container_set_running(mock_docker *d, dk_container *c)
     pthread_cond_broadcast(&d->changed);
 }
 
-static void container_start(mock_docker *d, const char *ref, mock_http_response *res)
+void dk_container_start(mock_docker *d, const char *ref, const mock_http_request *req,
+                        mock_http_response *res)
 {
     dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c)
@@ -448,7 +438,8 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     return 204;
 }
 
-static void container_restart(mock_docker *d, const char *ref, mock_http_response *res)
+void dk_container_restart(mock_docker *d, const char *ref, const mock_http_request *req,
+                          mock_http_response *res)
 {
     dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c)
@@ -485,8 +476,8 @@ static void container_restart(mock_docker *d, const char *ref, mock_http_respons
 
 /* ---- Remove ------------------------------------------------------------------------------- */
 
-static void container_remove(mock_docker *d, const char *ref, const mock_http_request *req,
-                             mock_http_response *res)
+void dk_container_remove(mock_docker *d, const char *ref, const mock_http_request *req,
+                         mock_http_response *res)
 {
     dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c)
@@ -550,8 +541,8 @@ static int wait_next(void *ctx, osh_buf *out)
     return MOCK_HTTP_STREAM_END;
 }
 
-static void container_wait(mock_docker *d, const char *ref, const mock_http_request *req,
-                           mock_http_response *res)
+void dk_container_wait(mock_docker *d, const char *ref, const mock_http_request *req,
+                       mock_http_response *res)
 {
     const char *cond = mock_http_request_query_value(req, "condition");
     if (cond && *cond && strcmp(cond, "not-running") != 0 && strcmp(cond, "next-exit") != 0 &&
@@ -588,8 +579,10 @@ static void add_sizes(cJSON *o, mock_docker *d, const dk_container *c)
     cJSON_AddNumberToObject(o, "SizeRootFs", (double)(rw + (img ? img->size : 0)));
 }
 
-static void container_inspect(mock_docker *d, const char *ref, bool size, mock_http_response *res)
+void dk_container_inspect(mock_docker *d, const char *ref, const mock_http_request *req,
+                          mock_http_response *res)
 {
+    bool size = dk_query_bool(req, "size");
     dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c)
         return;
@@ -733,7 +726,8 @@ static bool listed(mock_docker *d, dk_container *c, const cJSON *f, bool all)
     return true;
 }
 
-static void container_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_container_list(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
 {
     static const char *const known[] = {"ancestor", "before", "expose", "exited", "health",
                                         "id", "isolation", "is-task", "label", "name", "network",
@@ -767,52 +761,9 @@ static void container_list(mock_docker *d, const mock_http_request *req, mock_ht
     cJSON_Delete(arr);
 }
 
-/* ---- Routing ------------------------------------------------------------------------------ */
-
-bool dk_route_containers(mock_docker *d, const char *method, const char *path,
-                         const mock_http_request *req, mock_http_response *res)
+/* POST /containers/{name}/stop and /kill: the route's last element says which. */
+void dk_container_stop_or_kill(mock_docker *d, const char *ref, const mock_http_request *req,
+                               mock_http_response *res)
 {
-    if (!osh_str_starts_with(path, "/containers/"))
-        return false;
-    const char *rest = path + strlen("/containers/");
-    if (strcmp(rest, "create") == 0 && strcmp(method, "POST") == 0) {
-        container_create(d, req, res);
-        return true;
-    }
-    if (strcmp(rest, "json") == 0 && strcmp(method, "GET") == 0) {
-        container_list(d, req, res);
-        return true;
-    }
-    const char *slash = strchr(rest, '/');
-    char *ref = slash ? osh_str_ndup(rest, (size_t)(slash - rest)) : osh_str_dup(rest);
-    const char *action = slash ? slash + 1 : "";
-    bool handled = true;
-    if (!*ref)
-        handled = false;
-    else if (!*action && strcmp(method, "DELETE") == 0)
-        container_remove(d, ref, req, res);
-    else if (strcmp(action, "json") == 0 && strcmp(method, "GET") == 0)
-        container_inspect(d, ref, dk_query_bool(req, "size"), res);
-    else if (strcmp(action, "start") == 0 && strcmp(method, "POST") == 0)
-        container_start(d, ref, res);
-    else if (strcmp(action, "stop") == 0 && strcmp(method, "POST") == 0)
-        stop_or_kill(d, ref, false, res);
-    else if (strcmp(action, "kill") == 0 && strcmp(method, "POST") == 0)
-        stop_or_kill(d, ref, true, res);
-    else if (strcmp(action, "restart") == 0 && strcmp(method, "POST") == 0)
-        container_restart(d, ref, res);
-    else if (strcmp(action, "wait") == 0 && strcmp(method, "POST") == 0)
-        container_wait(d, ref, req, res);
-    else if (strcmp(action, "exec") == 0 && strcmp(method, "POST") == 0)
-        dk_exec_create(d, ref, req, res);
-    else if (strcmp(action, "logs") == 0 && strcmp(method, "GET") == 0)
-        handled = dk_route_logs(d, ref, req, res);
-    else if (strcmp(action, "attach") == 0 && strcmp(method, "POST") == 0)
-        dk_attach(d, ref, req, res);
-    else if (strcmp(action, "archive") == 0)
-        handled = dk_route_archive(d, method, ref, req, res);
-    else
-        handled = false;
-    free(ref);
-    return handled;
+    stop_or_kill(d, ref, osh_str_ends_with(mock_http_request_path(req), "/kill"), res);
 }

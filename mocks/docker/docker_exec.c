@@ -11,10 +11,6 @@
 #include "docker_internal.h"
 #include "osh_str.h"
 
-void dk_frame_append(osh_buf *out, int stream, const void *data, size_t len);
-void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const *argv,
-                     size_t argc, mock_docker_exec_result *res);
-
 /* "a \\\n   b" -> "a b": the reference writes long scripts with continuations (rules §5.3). */
 static char *normalize_script(const char *s)
 {
@@ -119,11 +115,11 @@ void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,
 void dk_exec_create(mock_docker *d, const char *ref, const mock_http_request *req,
                     mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     const cJSON *cmd = dk_body_get(body, "Cmd");
@@ -295,25 +291,12 @@ static void run_with_stdin(void *ctx, int fd, const char *extra, size_t extra_le
     osh_buf_free(&in.data);
 }
 
-static bool wants_upgrade(const mock_http_request *req)
+void dk_exec_start(mock_docker *d, const char *id, const mock_http_request *req,
+                   mock_http_response *res)
 {
-    const char *conn = mock_http_request_header(req, "Connection");
-    const char *up = mock_http_request_header(req, "Upgrade");
-    return conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0;
-}
-
-static void exec_start(mock_docker *d, const char *id, const mock_http_request *req,
-                       mock_http_response *res)
-{
-    if (!dk_require_json(req, res))
+    cJSON *body;
+    if (!dk_optional_json_body(req, res, &body))
         return;
-    size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = len ? cJSON_ParseWithLength(text, len) : cJSON_CreateObject();
-    if (!body) {
-        dk_error(res, 400, "invalid character '%c' looking for beginning of value", text[0]);
-        return;
-    }
     bool detach = cJSON_IsTrue(dk_body_get(body, "Detach"));
     bool tty = cJSON_IsTrue(dk_body_get(body, "Tty"));
     cJSON_Delete(body);
@@ -338,7 +321,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
         dk_error(res, 404, "No such exec instance: %s", id);
         return;
     }
-    if (!problem[0] && !detach && stdin_attached && wants_upgrade(req)) {
+    if (!problem[0] && !detach && stdin_attached && dk_wants_tcp_upgrade(req)) {
         stdin_exec *s = calloc(1, sizeof *s);
         if (!s)
             abort();
@@ -364,7 +347,7 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
         mock_http_respond_empty(res, 200);
         return;
     }
-    if (wants_upgrade(req))
+    if (dk_wants_tcp_upgrade(req))
         mock_http_respond_upgrade(res, "tcp", "application/vnd.docker.raw-stream", send_upgraded,
                                   o, exec_output_free);
     else
@@ -374,7 +357,8 @@ static void exec_start(mock_docker *d, const char *id, const mock_http_request *
 
 /* ---- Inspect ----------------------------------------------------------------------------- */
 
-static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res)
+void dk_exec_inspect(mock_docker *d, const char *id, const mock_http_request *req,
+                     mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_exec *e = dk_find_exec(d, id);
@@ -412,25 +396,4 @@ static void exec_inspect(mock_docker *d, const char *id, mock_http_response *res
     dk_unlock(d);
     mock_http_respond_json(res, 200, o);
     cJSON_Delete(o);
-}
-
-bool dk_route_exec(mock_docker *d, const char *method, const char *path,
-                   const mock_http_request *req, mock_http_response *res)
-{
-    if (!osh_str_starts_with(path, "/exec/"))
-        return false;
-    const char *rest = path + strlen("/exec/");
-    const char *slash = strchr(rest, '/');
-    if (!slash || slash == rest)
-        return false;
-    char *id = osh_str_ndup(rest, (size_t)(slash - rest));
-    bool handled = true;
-    if (strcmp(slash, "/start") == 0 && strcmp(method, "POST") == 0)
-        exec_start(d, id, req, res);
-    else if (strcmp(slash, "/json") == 0 && strcmp(method, "GET") == 0)
-        exec_inspect(d, id, res);
-    else
-        handled = false;
-    free(id);
-    return handled;
 }

@@ -10,10 +10,6 @@
 #include "osh_base64.h"
 #include "osh_str.h"
 
-void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
-                     mock_http_response *res);
-void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res);
-
 cJSON *dk_image_inspect_json(const dk_image *img)
 {
     char t[48];
@@ -53,7 +49,7 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
     const char *dirs[][2] = {{"MergedDir", "merged"}, {"UpperDir", "diff"}, {"WorkDir", "work"}};
     for (size_t i = 0; i < 3; i++) {
-        char *dir = osh_str_printf("/var/lib/docker/overlay2/%s/%s", img->id + 7, dirs[i][1]);
+        char *dir = osh_str_printf("/var/lib/docker/overlay2/%s/%s", DK_IMAGE_HEX(img), dirs[i][1]);
         cJSON_AddStringToObject(gdd, dirs[i][0], dir);
         free(dir);
     }
@@ -61,21 +57,27 @@ cJSON *dk_image_inspect_json(const dk_image *img)
     cJSON *rootfs = cJSON_AddObjectToObject(o, "RootFS");
     cJSON_AddStringToObject(rootfs, "Type", "layers");
     char layer[80];
-    snprintf(layer, sizeof layer, "sha256:%.32s%.32s", img->id + 39, img->id + 7);
+    /* the layer digest: the ID's two halves swapped (stable, and not the ID itself) */
+    const char *hex = DK_IMAGE_HEX(img);
+    snprintf(layer, sizeof layer, "sha256:%.*s%.*s", DK_HALF_ID_LEN, hex + DK_HALF_ID_LEN,
+             DK_HALF_ID_LEN, hex);
     cJSON_AddItemToObject(rootfs, "Layers", cJSON_CreateStringArray((const char *[]){layer}, 1));
     cJSON *meta = cJSON_AddObjectToObject(o, "Metadata");
     cJSON_AddStringToObject(meta, "LastTagTime", t);
     return o;
 }
 
-static void image_inspect(mock_docker *d, const char *name, mock_http_response *res)
+void dk_image_inspect(mock_docker *d, const char *name, const mock_http_request *req,
+                      mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     cJSON *o = img ? dk_image_inspect_json(img) : NULL;
     dk_unlock(d);
     if (!o) {
-        dk_error(res, 404, "no such image: %s: No such image: %s", name, name);
+        char *missing = dk_image_missing_ref(name);
+        dk_error(res, 404, "no such image: %s: No such image: %s", name, missing);
+        free(missing);
         return;
     }
     mock_http_respond_json(res, 200, o);
@@ -127,21 +129,7 @@ static void progress_line(osh_buf *out, const char *status, const char *id, long
         }
         cJSON_AddStringToObject(o, "id", id);
     }
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
-}
-
-static void error_line(osh_buf *out, const char *message)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
-    cJSON_AddStringToObject(o, "error", message);
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
+    dk_stream_json_line(out, o);
 }
 
 static dk_pullable *find_pullable(mock_docker *d, const char *ref)
@@ -193,7 +181,7 @@ static bool layer_lines(osh_buf *out, const dk_pullable *p, const char *image_he
     snprintf(layer, sizeof layer, "%.12s", image_hex);
     progress_line(out, "Pulling fs layer", layer, 0, 0);
     if (p->stream_error) {
-        error_line(out, p->stream_error);
+        dk_stream_error_line(out, p->stream_error);
         return false;
     }
     long total = 52428800;
@@ -256,10 +244,7 @@ static void pull_stream(mock_docker *d, const dk_pullable *p, dk_image *have, co
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", first);
     cJSON_AddStringToObject(o, "id", tag);
-    char *text = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
+    dk_stream_json_line(out, o);
     free(first);
     free(remote);
     /* dockerd downloads nothing when the image (its config) is already there */
@@ -313,7 +298,8 @@ static int pull_locked(mock_docker *d, const char *repo, const char *tag, const 
     return status;
 }
 
-static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_image_pull(mock_docker *d, const char *param, const mock_http_request *req,
+                   mock_http_response *res)
 {
     const char *from = mock_http_request_query_value(req, "fromImage");
     const char *tag = mock_http_request_query_value(req, "tag");
@@ -350,8 +336,8 @@ static void image_pull(mock_docker *d, const mock_http_request *req, mock_http_r
 
 /* ---- Tag --------------------------------------------------------------------------------- */
 
-static void image_tag(mock_docker *d, const char *name, const mock_http_request *req,
-                      mock_http_response *res)
+void dk_image_tag(mock_docker *d, const char *name, const mock_http_request *req,
+                  mock_http_response *res)
 {
     const char *repo = mock_http_request_query_value(req, "repo");
     const char *tag = mock_http_request_query_value(req, "tag");
@@ -359,7 +345,9 @@ static void image_tag(mock_docker *d, const char *name, const mock_http_request 
     dk_image *img = dk_find_image(d, name);
     if (!img) {
         dk_unlock(d);
-        dk_error(res, 404, "No such image: %s", name);
+        char *missing = dk_image_missing_ref(name);
+        dk_error(res, 404, "No such image: %s", missing);
+        free(missing);
         return;
     }
     if (!repo || !*repo) {
@@ -470,9 +458,13 @@ static cJSON *remove_locked(mock_docker *d, dk_image *img, const char *name, boo
     return arr;
 }
 
-static void image_remove(mock_docker *d, const char *name, const mock_http_request *req,
-                         mock_http_response *res)
+void dk_image_remove(mock_docker *d, const char *name, const mock_http_request *req,
+                     mock_http_response *res)
 {
+    if (!*name) {
+        dk_error(res, 400, "image name cannot be blank");
+        return;
+    }
     pthread_mutex_lock(&d->lock);
     dk_image *img = dk_find_image(d, name);
     if (!img) {
@@ -541,7 +533,8 @@ static bool match_dangling_image(const char *want, void *ctx)
     return dangling == (strcmp(want, "true") == 0 || strcmp(want, "1") == 0);
 }
 
-static void image_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_image_list(mock_docker *d, const char *param, const mock_http_request *req,
+                   mock_http_response *res)
 {
     static const char *const known[] = {"before", "dangling", "label", "reference", "since", NULL};
     cJSON *f;
@@ -574,42 +567,18 @@ static void image_list(mock_docker *d, const mock_http_request *req, mock_http_r
     cJSON_Delete(arr);
 }
 
-/* ---- Routing ----------------------------------------------------------------------------- */
+/* ---- Save and load (docker_image_archive.c) as route handlers ----------------------------- */
 
-bool dk_route_images(mock_docker *d, const char *method, const char *path,
-                     const mock_http_request *req, mock_http_response *res)
+/* GET /images/get (the names= query; name "") and /images/{name}/get (never "": an empty
+ * name is "//", redirected before routing). */
+void dk_image_save(mock_docker *d, const char *name, const mock_http_request *req,
+                   mock_http_response *res)
 {
-    if (!osh_str_starts_with(path, "/images/"))
-        return false;
-    const char *rest = path + strlen("/images/");
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
-    if (get && strcmp(rest, "json") == 0)
-        image_list(d, req, res);
-    else if (post && strcmp(rest, "create") == 0)
-        image_pull(d, req, res);
-    else if (get && strcmp(rest, "get") == 0)
-        dk_image_export(d, req, NULL, res);
-    else if (post && strcmp(rest, "load") == 0)
-        dk_image_load(d, req, res);
-    else if (strcmp(method, "DELETE") == 0 && *rest)
-        image_remove(d, rest, req, res);
-    else {
-        /* Names contain '/' and ':': the action is the last path element. */
-        const char *slash = strrchr(rest, '/');
-        if (!slash || slash == rest)
-            return false;
-        char *name = osh_str_ndup(rest, (size_t)(slash - rest));
-        bool handled = true;
-        if (get && strcmp(slash, "/json") == 0)
-            image_inspect(d, name, res);
-        else if (post && strcmp(slash, "/tag") == 0)
-            image_tag(d, name, req, res);
-        else if (get && strcmp(slash, "/get") == 0)
-            dk_image_export(d, req, name, res);
-        else
-            handled = false;
-        free(name);
-        return handled;
-    }
-    return true;
+    dk_image_export(d, req, *name ? name : NULL, res);
+}
+
+void dk_image_load_tar(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    dk_image_load(d, req, res);
 }

@@ -89,8 +89,8 @@ static int64_t parse_unix_time(const char *s)
     return secs > 0 ? (int64_t)(secs * 1e9) : 0;
 }
 
-bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req,
-                   mock_http_response *res)
+void dk_container_logs(mock_docker *d, const char *ref, const mock_http_request *req,
+                       mock_http_response *res)
 {
     log_stream *ls = calloc(1, sizeof *ls);
     if (!ls)
@@ -105,12 +105,12 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
     if (!ls->out && !ls->err) {
         free(ls);
         dk_error(res, 400, "Bad parameters: you must choose at least one stream");
-        return true;
+        return;
     }
     dk_container *c = dk_lock_container_or_404(d, ref, res);
     if (!c) {
         free(ls);
-        return true;
+        return;
     }
     snprintf(ls->id, sizeof ls->id, "%s", c->id);
     ls->tty = cJSON_IsTrue(dk_body_get(c->body, "Tty"));
@@ -133,5 +133,4 @@ bool dk_route_logs(mock_docker *d, const char *ref, const mock_http_request *req
     dk_unlock(d);
     /* dockerd 20.10 sends logs without a Content-Type. */
     mock_http_respond_stream(res, 200, NULL, log_next, ls, free);
-    return true;
 }

@@ -36,15 +36,17 @@ static dk_network *resolve_ex(mock_docker *d, const char *ref, ambiguity_text ki
     }
     if (matches == 1)
         return n;
-    for (size_t i = 0; i < d->network_count && *ref; i++) {
-        if (osh_str_starts_with(d->networks[i]->id, ref)) {
-            if (n) {
-                n = NULL;
-                break;
-            }
+    size_t prefixed = 0;
+    for (size_t i = 0; i < d->network_count; i++)
+        if (osh_str_starts_with(d->networks[i]->id, ref) && prefixed++ == 0)
             n = d->networks[i];
-        }
+    if (prefixed > 1 && kind == AMBIG_REMOVE) {
+        /* "" is a prefix of every ID: DELETE /networks/ lands here on dockerd too */
+        dk_error(res, 400, "network %s is ambiguous (%zu matches found based on ID prefix)", ref, prefixed);
+        return NULL;
     }
+    if (prefixed != 1 || !*ref)
+        n = NULL;
     if (!n && answer_missing)
         dk_error(res, 404, "network %s not found", ref);
     *answered = !n && answer_missing;
@@ -180,13 +182,14 @@ cJSON *dk_network_json(mock_docker *d, dk_network *n)
 
 /* ---- Routes ------------------------------------------------------------------------------ */
 
-static void network_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_network_create(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
     const char *name = dk_body_str(body, "Name");
     if (!body || !name || !*name) {
         cJSON_Delete(body);
@@ -269,7 +272,8 @@ static bool match_net_label(const char *want, void *ctx)
     return ok;
 }
 
-static void network_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_network_list(mock_docker *d, const char *param, const mock_http_request *req,
+                     mock_http_response *res)
 {
     static const char *const known[] = {"dangling", "driver", "id", "label", "name", "scope", "type", NULL};
     cJSON *f;
@@ -293,7 +297,8 @@ static void network_list(mock_docker *d, const mock_http_request *req, mock_http
     cJSON_Delete(arr);
 }
 
-static void network_inspect(mock_docker *d, const char *ref, mock_http_response *res)
+void dk_network_inspect(mock_docker *d, const char *ref, const mock_http_request *req,
+                        mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_network *n = resolve(d, ref, AMBIG_INSPECT, res, true);
@@ -305,7 +310,8 @@ static void network_inspect(mock_docker *d, const char *ref, mock_http_response 
     }
 }
 
-static void network_remove(mock_docker *d, const char *ref, mock_http_response *res)
+void dk_network_remove(mock_docker *d, const char *ref, const mock_http_request *req,
+                       mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_network *n = resolve(d, ref, AMBIG_REMOVE, res, true);
@@ -330,11 +336,15 @@ static void network_remove(mock_docker *d, const char *ref, mock_http_response *
 static void network_connect(mock_docker *d, const char *ref, bool connect,
                             const mock_http_request *req, mock_http_response *res)
 {
-    if (!dk_require_json(req, res))
-        return;
+    cJSON *body;
+    const char *text;
     size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = cJSON_ParseWithLength(text, len);
+    if (!dk_json_body(req, res, &body, &text, &len))
+        return;
+    if (len == 0) {
+        dk_error(res, 400, "got EOF while reading request body");
+        return;
+    }
     const char *cref = dk_body_str(body, "Container");
     bool force = cJSON_IsTrue(dk_body_get(body, "Force"));
     pthread_mutex_lock(&d->lock);
@@ -369,36 +379,14 @@ static void network_connect(mock_docker *d, const char *ref, bool connect,
     cJSON_Delete(body);
 }
 
-bool dk_route_networks(mock_docker *d, const char *method, const char *path,
-                       const mock_http_request *req, mock_http_response *res)
+void dk_network_connect(mock_docker *d, const char *ref, const mock_http_request *req,
+                        mock_http_response *res)
 {
-    if (strcmp(path, "/networks") == 0 && strcmp(method, "GET") == 0) {
-        network_list(d, req, res);
-        return true;
-    }
-    if (!osh_str_starts_with(path, "/networks/"))
-        return false;
-    const char *rest = path + strlen("/networks/");
-    if (strcmp(rest, "create") == 0 && strcmp(method, "POST") == 0) {
-        network_create(d, req, res);
-        return true;
-    }
-    const char *slash = strchr(rest, '/');
-    if (strcmp(method, "POST") == 0 && slash &&
-        (strcmp(slash, "/connect") == 0 || strcmp(slash, "/disconnect") == 0)) {
-        char *ref = osh_str_ndup(rest, (size_t)(slash - rest));
-        network_connect(d, ref, strcmp(slash, "/connect") == 0, req, res);
-        free(ref);
-        return true;
-    }
-    if (!*rest)
-        return false;
-    /* GET /networks/{id:.*}: the whole rest is the name, slashes included (dockerd's route). */
-    if (strcmp(method, "GET") == 0)
-        network_inspect(d, rest, res);
-    else if (strcmp(method, "DELETE") == 0)
-        network_remove(d, rest, res);
-    else
-        return false;
-    return true;
+    network_connect(d, ref, true, req, res);
+}
+
+void dk_network_disconnect(mock_docker *d, const char *ref, const mock_http_request *req,
+                           mock_http_response *res)
+{
+    network_connect(d, ref, false, req, res);
 }

@@ -1,6 +1,7 @@
-/* docker_router.c: the entry point of every Docker request: API version negotiation as
- * dockerd 20.10 does it, the headers dockerd puts on every answer, dispatch to the areas,
- * error bodies, query helpers (booleans, filters) and the /_mock/ routes. */
+/* docker_router.c: the entry point of every Docker request: path cleaning and route lookup
+ * in the table of docker_routes.c as gorilla/mux does them in dockerd, API version
+ * negotiation as dockerd 20.10 does it, the headers dockerd puts on every answer, error
+ * bodies, query helpers (booleans, filters) and the /_mock/ routes. */
 #include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +52,55 @@ void dk_respond_chunked(mock_http_response *res, int status, const char *content
         abort();
     osh_buf_append(&b->data, data, len);
     mock_http_respond_stream(res, status, content_type, chunked_once, b, chunked_free);
+}
+
+void dk_stream_json_line(osh_buf *out, cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+    osh_buf_appendf(out, "%s\r\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
+
+void dk_stream_error_line(osh_buf *out, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
+    cJSON_AddStringToObject(o, "error", message);
+    dk_stream_json_line(out, o);
+}
+
+bool dk_wants_tcp_upgrade(const mock_http_request *req)
+{
+    const char *conn = mock_http_request_header(req, "Connection");
+    const char *up = mock_http_request_header(req, "Upgrade");
+    return conn && up && strcasestr(conn, "upgrade") && strcasecmp(up, "tcp") == 0;
+}
+
+bool dk_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body,
+                  const char **text, size_t *len)
+{
+    *body = NULL;
+    if (!dk_require_json(req, res))
+        return false;
+    *text = mock_http_request_body(req, len);
+    *body = cJSON_ParseWithLength(*text, *len);
+    return true;
+}
+
+bool dk_optional_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body)
+{
+    const char *text;
+    size_t len;
+    if (!dk_json_body(req, res, body, &text, &len))
+        return false;
+    if (!len)
+        *body = cJSON_CreateObject();
+    if (!*body) {
+        dk_error(res, 400, "invalid character '%c' looking for beginning of value", text[0]);
+        return false;
+    }
+    return true;
 }
 
 void dk_common_headers(mock_docker *d, mock_http_response *res)
@@ -222,21 +272,110 @@ static bool version_refused(mock_docker *d, const char *path, mock_http_response
     return false;
 }
 
+/* ---- Dispatch ------------------------------------------------------------------------------ */
+
+/* Does path fit pattern? param gets the text standing for its {…} part (malloc'd, "" when
+ * the pattern has none). */
+static bool route_match(const char *pattern, const char *path, char **param)
+{
+    const char *open = strchr(pattern, '{');
+    if (!open) {
+        if (strcmp(pattern, path) != 0)
+            return false;
+        *param = osh_str_dup("");
+        return true;
+    }
+    size_t prefix = (size_t)(open - pattern), len = strlen(path);
+    const char *suffix = strchr(open, '}') + 1;
+    size_t suffix_len = strlen(suffix);
+    if (len < prefix + suffix_len || strncmp(path, pattern, prefix) != 0 ||
+        strcmp(path + len - suffix_len, suffix) != 0)
+        return false;
+    *param = osh_str_ndup(path + prefix, len - prefix - suffix_len);
+    return true;
+}
+
+const dk_route *dk_route_find(const char *method, const char *path, char **param)
+{
+    for (size_t i = 0; i < dk_route_count; i++)
+        if (strcmp(dk_routes[i].method, method) == 0 && route_match(dk_routes[i].pattern, path, param))
+            return &dk_routes[i];
+    *param = NULL;
+    return NULL;
+}
+
+/* Go's url.URL.EscapedPath: what a path looks like in a Location header. */
+static void append_escaped_path(osh_buf *out, const char *path)
+{
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-_.~$&+,/:;=@", *p))
+            osh_buf_append_char(out, (char)*p);
+        else
+            osh_buf_appendf(out, "%%%02X", *p);
+    }
+}
+
+/* gorilla/mux's cleanPath: a path with "//", "." or ".." is answered 301 to its clean form
+ * (a trailing slash kept), before any route or version check. */
+static bool redirected_unclean(const mock_http_request *req, mock_http_response *res)
+{
+    const char *path = mock_http_request_path(req);
+    char *clean = dk_path_clamp(path);
+    if (!clean)
+        return false;
+    osh_buf want = OSH_BUF_INIT;
+    osh_buf_append_str(&want, clean);
+    if (osh_str_ends_with(path, "/") && strcmp(clean, "/") != 0)
+        osh_buf_append_char(&want, '/');
+    free(clean);
+    bool unclean = strcmp(osh_buf_str(&want), path) != 0;
+    if (unclean) {
+        osh_buf location = OSH_BUF_INIT;
+        append_escaped_path(&location, osh_buf_str(&want));
+        if (*mock_http_request_query(req))
+            osh_buf_appendf(&location, "?%s", mock_http_request_query(req));
+        mock_http_response_header(res, "Location", osh_buf_str(&location));
+        mock_http_respond(res, 301, NULL, "", 0);
+        osh_buf_free(&location);
+    }
+    osh_buf_free(&want);
+    return unclean;
+}
+
+/* dockerd's NotFoundHandler: no daemon headers; plain text for a version prefix below 1.24,
+ * where dockerd's errors are not JSON yet. */
+static void page_not_found(const mock_http_request *req, mock_http_response *res)
+{
+    const char *text;
+    size_t len = mock_http_version_text(mock_http_request_path(req), &text);
+    if (len > 0 && version_cmp(text, len, DK_FIRST_JSON_ERROR_VERSION) < 0) {
+        static const char msg[] = "page not found\n";
+        mock_http_response_header(res, "X-Content-Type-Options", "nosniff");
+        mock_http_respond(res, 404, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+        return;
+    }
+    dk_error(res, 404, "page not found");
+}
+
 void dk_handle(void *ctx, const mock_http_request *req, mock_http_response *res)
 {
     mock_docker *d = ctx;
-    const char *path = mock_http_request_unversioned_path(req, NULL, NULL);
-    const char *method = mock_http_request_method(req);
-    if (version_refused(d, mock_http_request_path(req), res))
+    if (redirected_unclean(req, res))
         return;
-    if (dk_route_system(d, method, path, req, res) || dk_route_images(d, method, path, req, res) ||
-        dk_route_containers(d, method, path, req, res) || dk_route_exec(d, method, path, req, res) ||
-        dk_route_networks(d, method, path, req, res) || dk_route_volumes(d, method, path, req, res)) {
-        dk_common_headers(d, res);
+    char *param;
+    const dk_route *route = dk_route_find(mock_http_request_method(req),
+                                          mock_http_request_unversioned_path(req, NULL, NULL), &param);
+    if (!route) {
+        page_not_found(req, res);
         return;
     }
-    /* gorilla/mux's NotFoundHandler: no daemon headers. */
-    dk_error(res, 404, "page not found");
+    /* Version negotiation is a middleware of matched routes: an unknown path is a 404 first. */
+    if (!version_refused(d, mock_http_request_path(req), res)) {
+        route->handler(d, param, req, res);
+        dk_common_headers(d, res);
+    }
+    free(param);
 }
 
 void dk_handle_mock(void *ctx, const mock_http_request *req, mock_http_response *res)

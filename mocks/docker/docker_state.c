@@ -151,6 +151,11 @@ dk_container *dk_find_container(mock_docker *d, const char *ref)
 
 dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_http_response *res)
 {
+    if (!*ref) {
+        /* dockerd's GetContainer refuses "" before any lookup (DELETE /containers/) */
+        dk_error(res, 400, "invalid name or ID supplied: \"\"");
+        return NULL;
+    }
     pthread_mutex_lock(&d->lock);
     dk_container *c = dk_find_container(d, ref);
     if (!c) {
@@ -164,14 +169,21 @@ char *dk_normalize_ref(const char *ref)
 {
     const char *r = ref;
     if (osh_str_starts_with(r, "docker.io/library/"))
-        r += 18;
-    else if (osh_str_starts_with(r, "docker.io/"))
-        r += 10;
+        r = osh_str_after(r, "docker.io/library/");
+    else
+        r = osh_str_skip_prefix(r, "docker.io/");
     const char *slash = strrchr(r, '/');
     const char *colon = strrchr(r, ':');
     if (strchr(r, '@') || (colon && (!slash || colon > slash)))
         return osh_str_dup(r);
     return osh_str_printf("%s:latest", r);
+}
+
+char *dk_image_missing_ref(const char *ref)
+{
+    if (strlen(ref) == DK_ID_LEN && is_hex(ref))
+        return osh_str_printf("sha256:%s", ref);
+    return dk_normalize_ref(ref);
 }
 
 dk_image *dk_find_image_by_id(mock_docker *d, const char *id)
@@ -205,7 +217,7 @@ dk_image *dk_find_image(mock_docker *d, const char *ref)
     if (!is_hex(hex))
         return NULL;
     for (size_t i = 0; i < d->image_count; i++) {
-        if (osh_str_starts_with(d->images[i]->id + 7, hex)) {
+        if (osh_str_starts_with(DK_IMAGE_HEX(d->images[i]), hex)) {
             if (img)
                 return NULL;
             img = d->images[i];

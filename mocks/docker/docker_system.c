@@ -4,8 +4,11 @@
 
 #include "docker_internal.h"
 
-static void ping(mock_docker *d, bool head, mock_http_response *res)
+/* GET and HEAD /_ping. */
+void dk_system_ping(mock_docker *d, const char *param, const mock_http_request *req,
+                    mock_http_response *res)
 {
+    bool head = strcmp(mock_http_request_method(req), "HEAD") == 0;
     if (d->builder_version)
         mock_http_response_header(res, "Builder-Version", d->builder_version);
     mock_http_response_header(res, "Cache-Control", "no-cache, no-store, must-revalidate");
@@ -171,20 +174,30 @@ static cJSON *info_json(mock_docker *d)
     return v;
 }
 
-bool dk_route_system(mock_docker *d, const char *method, const char *path,
-                     const mock_http_request *req, mock_http_response *res)
+static void respond_built(mock_docker *d, cJSON *(*build)(mock_docker *), mock_http_response *res)
 {
-    bool get = strcmp(method, "GET") == 0;
-    if (strcmp(path, "/_ping") == 0 && (get || strcmp(method, "HEAD") == 0)) {
-        ping(d, !get, res);
-        return true;
-    }
-    if (!get || (strcmp(path, "/version") != 0 && strcmp(path, "/info") != 0))
-        return false;
     pthread_mutex_lock(&d->lock);
-    cJSON *doc = strcmp(path, "/version") == 0 ? version_json(d) : info_json(d);
+    cJSON *doc = build(d);
     dk_unlock(d);
     mock_http_respond_json(res, 200, doc);
     cJSON_Delete(doc);
-    return true;
+}
+
+void dk_system_version(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    respond_built(d, version_json, res);
+}
+
+void dk_system_info(mock_docker *d, const char *param, const mock_http_request *req,
+                    mock_http_response *res)
+{
+    respond_built(d, info_json, res);
+}
+
+/* OPTIONS on any path: dockerd's CORS preflight route answers 200 with no body. */
+void dk_system_options(mock_docker *d, const char *param, const mock_http_request *req,
+                       mock_http_response *res)
+{
+    mock_http_respond_empty(res, 200);
 }

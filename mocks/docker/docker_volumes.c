@@ -61,17 +61,18 @@ static cJSON *volume_json(const dk_volume *v)
     return o;
 }
 
-static void volume_create(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+/* The volume store's OpErr text: "get NAME: no such volume", "get: no such volume" for "". */
+static void no_such_volume(mock_http_response *res, const char *name)
 {
-    if (!dk_require_json(req, res))
+    dk_error(res, 404, "get%s%s: no such volume", *name ? " " : "", name);
+}
+
+void dk_volume_create(mock_docker *d, const char *param, const mock_http_request *req,
+                      mock_http_response *res)
+{
+    cJSON *body;
+    if (!dk_optional_json_body(req, res, &body))
         return;
-    size_t len;
-    const char *text = mock_http_request_body(req, &len);
-    cJSON *body = len ? cJSON_ParseWithLength(text, len) : cJSON_CreateObject();
-    if (!body) {
-        dk_error(res, 400, "invalid character '%c' looking for beginning of value", text[0]);
-        return;
-    }
     const char *given = dk_body_str(body, "Name");
     char hex[DK_ID_LEN + 1];
     pthread_mutex_lock(&d->lock);
@@ -145,7 +146,8 @@ static bool match_volume_driver(const char *want, void *ctx)
     return strcmp(((volume_match *)ctx)->v->driver, want) == 0;
 }
 
-static void volume_list(mock_docker *d, const mock_http_request *req, mock_http_response *res)
+void dk_volume_list(mock_docker *d, const char *param, const mock_http_request *req,
+                    mock_http_response *res)
 {
     static const char *const known[] = {"dangling", "driver", "label", "name", NULL};
     cJSON *f;
@@ -170,8 +172,8 @@ static void volume_list(mock_docker *d, const mock_http_request *req, mock_http_
     cJSON_Delete(o);
 }
 
-static void volume_remove(mock_docker *d, const char *name, const mock_http_request *req,
-                          mock_http_response *res)
+void dk_volume_remove(mock_docker *d, const char *name, const mock_http_request *req,
+                      mock_http_response *res)
 {
     pthread_mutex_lock(&d->lock);
     dk_volume *v = dk_find_volume(d, name);
@@ -180,7 +182,7 @@ static void volume_remove(mock_docker *d, const char *name, const mock_http_requ
         if (dk_query_bool(req, "force"))
             mock_http_respond_empty(res, 204);
         else
-            dk_error(res, 404, "get %s: no such volume", name);
+            no_such_volume(res, name);
         return;
     }
     char *users = users_of(d, name);
@@ -205,38 +207,17 @@ static void volume_remove(mock_docker *d, const char *name, const mock_http_requ
     mock_http_respond_empty(res, 204);
 }
 
-bool dk_route_volumes(mock_docker *d, const char *method, const char *path,
-                      const mock_http_request *req, mock_http_response *res)
+void dk_volume_inspect(mock_docker *d, const char *name, const mock_http_request *req,
+                       mock_http_response *res)
 {
-    if (strcmp(path, "/volumes") == 0 && strcmp(method, "GET") == 0) {
-        volume_list(d, req, res);
-        return true;
+    pthread_mutex_lock(&d->lock);
+    dk_volume *v = dk_find_volume(d, name);
+    cJSON *o = v ? volume_json(v) : NULL;
+    dk_unlock(d);
+    if (!o) {
+        no_such_volume(res, name);
+        return;
     }
-    if (!osh_str_starts_with(path, "/volumes/"))
-        return false;
-    const char *name = path + strlen("/volumes/");
-    if (strcmp(name, "create") == 0 && strcmp(method, "POST") == 0) {
-        volume_create(d, req, res);
-        return true;
-    }
-    if (!*name || strchr(name, '/'))
-        return false;
-    if (strcmp(method, "GET") == 0) {
-        pthread_mutex_lock(&d->lock);
-        dk_volume *v = dk_find_volume(d, name);
-        cJSON *o = v ? volume_json(v) : NULL;
-        dk_unlock(d);
-        if (!o) {
-            dk_error(res, 404, "get %s: no such volume", name);
-            return true;
-        }
-        mock_http_respond_json(res, 200, o);
-        cJSON_Delete(o);
-        return true;
-    }
-    if (strcmp(method, "DELETE") == 0) {
-        volume_remove(d, name, req, res);
-        return true;
-    }
-    return false;
+    mock_http_respond_json(res, 200, o);
+    cJSON_Delete(o);
 }

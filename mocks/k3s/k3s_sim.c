@@ -151,7 +151,7 @@ static char *node_name(k3s_sim *sim, const char *id, const cJSON *env, bool *fro
     {
         const char *s = cJSON_GetStringValue(a);
         if (s && osh_str_starts_with(s, "--node-name="))
-            name = osh_str_dup(s + strlen("--node-name="));
+            name = osh_str_dup(osh_str_after(s, "--node-name="));
         else if (s && strcmp(s, "--node-name") == 0 && a->next && cJSON_IsString(a->next))
             name = osh_str_dup(a->next->valuestring);
         if (name)

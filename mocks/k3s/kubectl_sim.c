@@ -144,7 +144,7 @@ static int print_items(const kubectl_args *a, const kube_resource *r, cJSON *ite
         free(error);
     } else if (osh_str_starts_with(o, "custom-columns=")) {
         char *error = NULL;
-        if (kubectl_print_custom_columns(out, o + 15, items, a->no_headers, &error) != 0) {
+        if (kubectl_print_custom_columns(out, osh_str_after(o, "custom-columns="), items, a->no_headers, &error) != 0) {
             osh_buf_appendf(err, "error: %s\n", error);
             rc = 1;
         }

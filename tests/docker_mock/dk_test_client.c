@@ -55,6 +55,7 @@ static dk_reply perform(dk_test *t, const char *method, const char *target, cons
     curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, t->sock);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* "/./" and "//" reach the server as written */
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body) {

@@ -7,8 +7,13 @@
 #include <stdint.h>
 
 #include "mock_docker.h"
+#include "osh_str.h"
 
 #define DK_ID_LEN 64
+#define DK_HALF_ID_LEN (DK_ID_LEN / 2)
+
+/* The 64 hex digits of an image ID ("sha256:<hex>"). */
+#define DK_IMAGE_HEX(img) osh_str_skip_prefix((img)->id, "sha256:")
 
 /* Make room for one more element at arr[count]. */
 #define DK_GROW(arr, count)                                                               \
@@ -230,12 +235,14 @@ int64_t dk_now_ns(void);
 void dk_format_time(int64_t ns, char *out, size_t size);   /* RFC 3339 with nanoseconds */
 dk_container *dk_find_container(mock_docker *d, const char *ref);
 dk_container *dk_find_container_by_id(mock_docker *d, const char *id);
-/* Take d->lock and find ref. On a miss: release the lock, answer dockerd's 404
+/* Take d->lock and find ref. On a miss: release the lock, answer dockerd's 404 (400 for "")
  * `No such container: {ref}` and return NULL. On a hit the lock stays held. */
 dk_container *dk_lock_container_or_404(mock_docker *d, const char *ref, mock_http_response *res);
 dk_image *dk_find_image(mock_docker *d, const char *ref);
 dk_image *dk_find_image_by_id(mock_docker *d, const char *id);
 char *dk_normalize_ref(const char *ref);                   /* adds ":latest"; malloc'd */
+/* ref as dockerd names it in "No such image: …": normalized, a bare 64-hex ID as sha256:ID. */
+char *dk_image_missing_ref(const char *ref);
 dk_network *dk_find_network_by_id(mock_docker *d, const char *id);
 dk_volume *dk_find_volume(mock_docker *d, const char *name);
 dk_exec *dk_find_exec(mock_docker *d, const char *id);
@@ -272,6 +279,21 @@ void dk_respond_chunked(mock_http_response *res, int status, const char *content
                         const char *data, size_t len);
 /* dockerd's CheckForJSON: a Content-Type other than application/json is a 400 (answered). */
 bool dk_require_json(const mock_http_request *req, mock_http_response *res);
+/* CheckForJSON, then the body parsed into *body (NULL when empty or not JSON; *text and *len
+ * tell which, for routes that word those apart). False when CheckForJSON answered. */
+bool dk_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body,
+                  const char **text, size_t *len);
+/* A body dockerd reads as optional JSON (exec start, volume create): CheckForJSON, then ""
+ * is {} and anything else must parse. False with the 400 answered; else *body is the
+ * caller's to free. */
+bool dk_optional_json_body(const mock_http_request *req, mock_http_response *res, cJSON **body);
+/* Connection: Upgrade with Upgrade: tcp, the hijack dockerd's attach and exec start offer. */
+bool dk_wants_tcp_upgrade(const mock_http_request *req);
+/* One line of a JSON message stream (pull, load): o compact, then "\r\n", as dockerd's
+ * jsonmessage writes it; o is freed. */
+void dk_stream_json_line(osh_buf *out, cJSON *o);
+/* The line that ends such a stream on an error: {"errorDetail":{"message":m},"error":m}. */
+void dk_stream_error_line(osh_buf *out, const char *message);
 /* Query flags as dockerd reads them: "1", "true", "True" are true. */
 bool dk_query_bool(const mock_http_request *req, const char *key);
 /* The decoded JSON filters parameter (NULL when absent), every key one of known (a NULL-ended
@@ -284,20 +306,36 @@ bool dk_filter_has(const cJSON *filters, const char *key);
 bool dk_filter_any(const cJSON *filters, const char *key, bool (*match)(const char *, void *),
                    void *ctx);
 
-/* Per-area route handlers. `rest` is the unversioned path after the area prefix. Each
- * returns true when it answered. Called with the instance lock NOT held. */
-bool dk_route_system(mock_docker *d, const char *method, const char *path,
-                     const mock_http_request *req, mock_http_response *res);
-bool dk_route_images(mock_docker *d, const char *method, const char *path,
-                     const mock_http_request *req, mock_http_response *res);
-bool dk_route_containers(mock_docker *d, const char *method, const char *path,
-                         const mock_http_request *req, mock_http_response *res);
-bool dk_route_exec(mock_docker *d, const char *method, const char *path,
-                   const mock_http_request *req, mock_http_response *res);
-bool dk_route_networks(mock_docker *d, const char *method, const char *path,
-                       const mock_http_request *req, mock_http_response *res);
-bool dk_route_volumes(mock_docker *d, const char *method, const char *path,
-                      const mock_http_request *req, mock_http_response *res);
+/* ---- docker_routes.c: the API surface, and the handlers it names --------------------- */
+/* A route handler: name is the text matching the pattern's {…} part ("" when it has none).
+ * Called with the instance lock NOT held; it answers, the router adds dockerd's headers. */
+typedef void dk_handler(mock_docker *d, const char *name, const mock_http_request *req,
+                        mock_http_response *res);
+typedef struct dk_route {
+    const char *method;
+    const char *pattern;   /* unversioned; one {…} at most, matching any text as {name:.*} */
+    dk_handler *handler;
+} dk_route;
+extern const dk_route dk_routes[];
+extern const size_t dk_route_count;
+/* The first route of the table for method and the unversioned path, or NULL (param NULL);
+ * *param is malloc'd. */
+const dk_route *dk_route_find(const char *method, const char *path, char **param);
+/* Below this API version dockerd's errors are plain text, not JSON. */
+#define DK_FIRST_JSON_ERROR_VERSION "1.24"
+
+dk_handler dk_system_ping, dk_system_version, dk_system_info, dk_system_options;
+dk_handler dk_container_list, dk_container_create, dk_container_inspect, dk_container_start,
+    dk_container_stop_or_kill, dk_container_restart, dk_container_wait, dk_container_remove;
+dk_handler dk_container_logs;     /* docker_logs.c */
+dk_handler dk_container_attach;   /* docker_attach.c */
+dk_handler dk_container_archive;  /* docker_archive.c: HEAD, GET; PUT via dk_archive_put */
+dk_handler dk_exec_create, dk_exec_start, dk_exec_inspect;
+dk_handler dk_image_list, dk_image_pull, dk_image_inspect, dk_image_tag, dk_image_remove,
+    dk_image_save, dk_image_load_tar;
+dk_handler dk_network_list, dk_network_create, dk_network_inspect, dk_network_connect,
+    dk_network_disconnect, dk_network_remove;
+dk_handler dk_volume_list, dk_volume_create, dk_volume_inspect, dk_volume_remove;
 
 /* ---- containers ----------------------------------------------------------------------- */
 /* A new container from a create body (taken over) on an existing image; no validation. */
@@ -356,6 +394,20 @@ void dk_tty_append(osh_buf *out, const char *data, size_t len); /* "\n" -> "\r\n
 /* ---- exec ----------------------------------------------------------------------------- */
 void dk_exec_run(mock_docker *d, const char *container_id, const cJSON *cmd,
                  mock_docker_exec_result *res);
+/* docker_exec_builtin.c: the commands the mock runs itself (echo, cat, test, sh -c ...). */
+void dk_exec_builtin(mock_docker *d, const char *container_id, const char *const *argv,
+                     size_t argc, mock_docker_exec_result *res);
+/* What a container's command prints at start when it is made only of simple steps
+ * (`echo hi`): true when it has then finished, its output and status in res. */
+bool dk_startup_output(mock_docker *d, const char *const *argv, size_t argc,
+                       mock_docker_exec_result *res);
+
+/* ---- images (docker_images.c, docker_image_archive.c) --------------------------------- */
+cJSON *dk_image_inspect_json(const dk_image *img);
+/* GET /images/get (single NULL, the names= query) and /images/{single}/get. */
+void dk_image_export(mock_docker *d, const mock_http_request *req, const char *single,
+                     mock_http_response *res);
+void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res);
 
 /* ---- scenario ------------------------------------------------------------------------- */
 int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error);
