@@ -62,6 +62,17 @@ check "capabilities file over the limit refused" \
   '[ $? -eq 2 ] && grep -q "impl-capabilities $work/huge-caps.json: larger than 1048576 bytes" "$work/e6"'
 "$runner" --scenarios "$dir" --jobs 0 > /dev/null 2> "$work/e3"
 check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
+# The flag table's refusals name the flag, exit 2 and print the usage (getopt's wording, kept).
+"$runner" --scenarios "$dir" --bogus > /dev/null 2> "$work/e7"
+check "unknown flag" '[ $? -eq 2 ] && grep -q "^openshell-conformance: unrecognized option .--bogus.$" "$work/e7" && grep -q "^Options:" "$work/e7"'
+"$runner" --scenarios "$dir" --filter > /dev/null 2> "$work/e8"
+check "flag without its value" '[ $? -eq 2 ] && grep -q "option .--filter. requires an argument" "$work/e8"'
+"$runner" --scenarios "$dir" --list=yes > /dev/null 2> "$work/e9"
+check "value on a switch" '[ $? -eq 2 ] && grep -q "option .--list=yes. doesn.t allow an argument" "$work/e9"'
+"$runner" --scenarios "$dir" extra > /dev/null 2> "$work/e10"
+check "operand" '[ $? -eq 2 ] && grep -q "unexpected argument .extra." "$work/e10"'
+"$runner" --scenarios="$dir" --list > "$work/list3"
+check "--flag=VALUE" 'cmp -s "$work/list" "$work/list3"'
 "$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"
 check "bad --impl" '[ $? -eq 2 ] && grep -q "unterminated" "$work/e4"'
 "$runner" --scenarios "$work/none" > /dev/null 2> "$work/e5"

@@ -662,8 +662,16 @@ static void test_scenario_errors(void **state)
         {"{\"cluster\": {\"healthy_after_inspects\": 1e19}}", "cluster.healthy_after_inspects: out of range"},
         {"{\"cluster\": {\"api_ready_after_s1\": 1e300}}", "cluster.api_ready_after_s1: out of range"},
         {"{\"kube\": {\"objects\": {\"widgets\": []}}}", "kube.objects.widgets: unknown resource"},
-        {"{\"bogus\": 1}", "scenario: bogus: unknown key"},
-        {"{\"defaults\": {\"image\": false}}", "defaults.image: expected cluster_image or pullable"},
+        {"{\"bogus\": 1}", "scenario.bogus: unknown key (expected one of: docker, cluster, kube, defaults, comment, "
+                             "description, name); Docker objects go under"},
+        {"{\"clusters\": {}}", "scenario.clusters: unknown key (expected one of: docker, cluster, kube, defaults, "
+                                "comment, description, name)"},
+        {"{\"defaults\": {\"image\": false}}", "scenario.defaults.image: unknown key (expected one of: cluster_image, pullable)"},
+        {"{\"defaults\": {\"pullable\": 1}}", "scenario.defaults.pullable: expected true or false"},
+        {"{\"kube\": []}", "scenario.kube: expected object"},
+        {"{\"kube\": {\"objcts\": {}}}", "kube.objcts: unknown key (expected one of: objects, faults, agent_sandbox, "
+                                           "agent_sandbox_crd, agent_sandbox_controller, comment)"},
+        {"{\"kube\": {\"agent_sandbox\": 1}}", "kube.agent_sandbox: expected string"},
         {"{\"docker\": {\"containers\": [{\"name\": 5}]}}", "docker.containers[0]"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
