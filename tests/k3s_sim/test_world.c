@@ -650,7 +650,14 @@ static void test_scenario_errors(void **state)
 {
     (void)state;
     const char *bad[][2] = {
-        {"{\"cluster\": {\"helth\": []}}", "cluster.helth: unknown key"},
+        {"{\"cluster\": {\"helth\": []}}", "cluster.helth: unknown key (expected one of: containers, api_ready_after_s1, "
+                                            "health, healthy_after_inspects, exit, logs, markers, secret, workload, "
+                                            "exit_code_null, dns_fails, boot_log, volumes, comment)"},
+        {"{\"cluster\": {\"logs\": [{\"at_start\": true, \"generate\": {\"prefix\": \"x\"}}]}}",
+         "cluster.logs[0].generate.count: required (number)"},
+        {"{\"cluster\": {\"markers\": {\"repeat\": 1}}}", "cluster.markers.repeat: expected true or false"},
+        {"{\"cluster\": {\"health\": [\"healthy\", 2]}}", "cluster.health: expected string or array of strings"},
+        {"{\"cluster\": {\"volumes\": []}}", "cluster.volumes: expected object"},
         {"{\"cluster\": {\"health\": [\"fine\"]}}", "cluster.health[0]: expected starting, healthy or unhealthy"},
         {"{\"cluster\": {\"api_ready_after_s1\": \"soon\"}}", "cluster.api_ready_after_s1"},
         {"{\"cluster\": {\"volumes\": {\"vol\": {\"pods\": [{\"metadata\": {}}]}}}}", "cluster.volumes.vol.pods[0]: metadata.name: expected string"},
