@@ -39,16 +39,20 @@ char *osh_json_types_text(unsigned types)
         return osh_str_dup("any JSON value");
     if (types & OSH_JSON_ARRAY)
         types &= ~(unsigned)OSH_JSON_STRINGS; /* "array" already says it */
-    size_t n = 0, total = 0;
-    for (size_t i = 0; i < N_TYPE_WORDS; i++)
-        total += (types & type_words[i].type) != 0;
-    osh_buf b = OSH_BUF_INIT;
+    /* "true or false" alone; "true, false or object" with others */
+    const char *words[N_TYPE_WORDS + 1];
+    size_t n = 0;
     for (size_t i = 0; i < N_TYPE_WORDS; i++) {
         if (!(types & type_words[i].type))
             continue;
-        n++;
-        osh_buf_appendf(&b, "%s%s", n == 1 ? "" : n == total ? " or " : ", ", type_words[i].words);
+        bool split = type_words[i].type == OSH_JSON_BOOL && types != OSH_JSON_BOOL;
+        if (split)
+            words[n++] = "true";
+        words[n++] = split ? "false" : type_words[i].words;
     }
+    osh_buf b = OSH_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        osh_buf_appendf(&b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", words[i]);
     return b.data ? osh_buf_detach(&b) : osh_str_dup("nothing");
 }
 

@@ -301,6 +301,9 @@ static void json_check_refuses_a_non_object(void **state)
     char *words = osh_json_types_text(OSH_JSON_STRING | OSH_JSON_NULL | OSH_JSON_STRINGS);
     assert_string_equal(words, "string, null or array of strings");
     free(words);
+    words = osh_json_types_text(OSH_JSON_BOOL | OSH_JSON_OBJECT);
+    assert_string_equal(words, "true, false or object");
+    free(words);
 }
 
 /* ---- osh_args ---- */

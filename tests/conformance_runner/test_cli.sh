@@ -71,6 +71,9 @@ check "flag without its value" '[ $? -eq 2 ] && grep -q "option .--filter. requi
 check "value on a switch" '[ $? -eq 2 ] && grep -q "option .--list=yes. doesn.t allow an argument" "$work/e9"'
 "$runner" --scenarios "$dir" extra > /dev/null 2> "$work/e10"
 check "operand" '[ $? -eq 2 ] && grep -q "unexpected argument .extra." "$work/e10"'
+mkdir "$work/empty"
+"$runner" --catalogue "$work/empty" --list > /dev/null 2> "$work/e11"
+check "empty catalogue listed cleanly" '! grep -q "runtime error" "$work/e11"'
 "$runner" --scenarios="$dir" --list > "$work/list3"
 check "--flag=VALUE" 'cmp -s "$work/list" "$work/list3"'
 "$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"
