@@ -21,6 +21,7 @@
 #include "osh_args.h"
 #include "osh_buf.h"
 #include "osh_file.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 #ifndef OSH_VERSION
@@ -264,21 +265,14 @@ static int load_capabilities(const char *file, cJSON **doc)
     }
     *doc = cJSON_Parse(text);
     free(text);
-    const char *why = NULL;
-    if (!cJSON_IsObject(*doc))
-        why = "not a JSON object";
-    for (const cJSON *m = *doc ? (*doc)->child : NULL; m && !why; m = m->next) {
-        if (strcmp(m->string, "missing") != 0)
-            why = "unknown key (only \"missing\" is allowed)";
-        else if (!cJSON_IsArray(m))
-            why = "\"missing\" must be an array of strings";
-        else
-            for (const cJSON *e = m->child; e; e = e->next)
-                if (!cJSON_IsString(e))
-                    why = "\"missing\" must be an array of strings";
+    static const osh_json_field fields[] = {{"missing", OSH_JSON_STRINGS, false, NULL}, {NULL, 0, false, NULL}};
+    if (!*doc) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: not JSON\n", file);
+        return -1;
     }
-    if (why) {
-        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, why);
+    if (osh_json_check(*doc, fields, NULL, &error) != OSH_JSON_OK) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, error);
+        free(error);
         return -1;
     }
     return 0;

@@ -20,7 +20,6 @@ typedef struct mockd_options {
     size_t endpoint_count;
     char *scenario_path;      /* "(none)" when no --scenario */
     cJSON *scenario;          /* the whole document ({} without --scenario) */
-    const cJSON *docker_scenario; /* its "docker" object, or NULL */
     bool kube;                /* --kube given: serve the Kubernetes API too */
     int kube_port;            /* its port (0 = ephemeral) */
     bool kube_tls;            /* --kube https://...: serve it over TLS */

@@ -60,6 +60,13 @@ head -c 1048577 /dev/zero | tr '\0' ' ' > "$work/huge-caps.json"
 "$runner" --scenarios "$dir" --impl-capabilities "$work/huge-caps.json" > /dev/null 2> "$work/e6"
 check "capabilities file over the limit refused" \
   '[ $? -eq 2 ] && grep -q "impl-capabilities $work/huge-caps.json: larger than 1048576 bytes" "$work/e6"'
+echo '{"mising": ["gpu"]}' > "$work/typo-caps.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/typo-caps.json" > /dev/null 2> "$work/e12"
+check "capabilities: unknown key named" \
+  '[ $? -eq 2 ] && grep -q "impl-capabilities $work/typo-caps.json: mising: unknown key (expected one of: missing)" "$work/e12"'
+echo '{"missing": "gpu"}' > "$work/type-caps.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/type-caps.json" > /dev/null 2> "$work/e13"
+check "capabilities: wrong type named" '[ $? -eq 2 ] && grep -q "type-caps.json: missing: expected array of strings" "$work/e13"'
 "$runner" --scenarios "$dir" --jobs 0 > /dev/null 2> "$work/e3"
 check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
 # The flag table's refusals name the flag, exit 2 and print the usage (getopt's wording, kept).
