@@ -95,46 +95,24 @@ static bool is_which(const cJSON *v)
     return strcmp(v->valuestring, "docker") == 0 || strcmp(v->valuestring, "kube") == 0;
 }
 
-/* A predicate set: "path" plus predicate keys (plus "what", a label for reports). The keys
- * are conf_json's, the evaluator's own list. */
+/* A predicate set: "path" plus predicate keys (plus "what", a label for reports), from
+ * conf_json's table, the evaluator's own. */
 static char *check_predicates(const cJSON *p, const char *path, bool need_path)
 {
-    if (!cJSON_IsObject(p))
-        return fail(path, "expected object");
-    bool has_pred = false;
-    for (const cJSON *m = p->child; m; m = m->next) {
-        if (strcmp(m->string, "path") == 0) {
-            if (!cJSON_IsString(m))
-                return osh_str_printf("%s.path: expected string", path);
-            char *e = conf_json_path_error(m->valuestring);
-            if (e) {
-                char *r = osh_str_printf("%s.path: %s", path, e);
-                free(e);
-                return r;
-            }
-            continue;
-        }
-        if (strcmp(m->string, "what") == 0) {
-            if (!cJSON_IsString(m))
-                return osh_str_printf("%s.what: expected string", path);
-            continue;
-        }
-        bool known = false;
-        for (int i = 0; conf_json_predicate_keys[i]; i++)
-            if (strcmp(conf_json_predicate_keys[i], m->string) == 0)
-                known = true;
-        if (!known)
-            return osh_str_printf("%s.%s: unknown key", path, m->string);
-        if ((strcmp(m->string, "exists") == 0 && !cJSON_IsBool(m)) ||
-            ((strcmp(m->string, "length") == 0 || strcmp(m->string, "at_least") == 0 ||
-              strcmp(m->string, "at_most") == 0) && !cJSON_IsNumber(m)) ||
-            ((strcmp(m->string, "matches") == 0 || strcmp(m->string, "any_match") == 0 ||
-              strcmp(m->string, "none_match") == 0) && !cJSON_IsString(m)))
-            return osh_str_printf("%s.%s: wrong type", path, m->string);
-        has_pred = true;
+    char *r = NULL;
+    if (osh_json_check(p, conf_json_predicate_fields, path, &r) != OSH_JSON_OK)
+        return r;
+    const cJSON *where = get(p, "path");
+    if (where && (r = conf_json_path_error(where->valuestring))) {
+        char *e = osh_str_printf("%s.path: %s", path, r);
+        free(r);
+        return e;
     }
-    if (need_path && !get(p, "path"))
+    if (need_path && !where)
         return fail(path, "missing \"path\"");
+    bool has_pred = false;
+    for (const cJSON *m = p->child; m; m = m->next)
+        has_pred = has_pred || (strcmp(m->string, "path") != 0 && strcmp(m->string, "what") != 0);
     if (!has_pred)
         return fail(path, "no predicate (equals, contains, exists, ...)");
     return NULL;
