@@ -10,9 +10,15 @@
 #include "osh_buf.h"
 #include "osh_str.h"
 
-const char *const conf_json_predicate_keys[] = {
-    "equals", "not_equals", "exists", "contains", "not_contains", "subset", "length",
-    "matches", "any_match", "none_match", "at_least", "at_most", NULL};
+const osh_json_field conf_json_predicate_fields[] = {
+    {"path", OSH_JSON_STRING, false, NULL},      {"what", OSH_JSON_STRING, false, NULL},
+    {"equals", OSH_JSON_ANY, false, NULL},       {"not_equals", OSH_JSON_ANY, false, NULL},
+    {"exists", OSH_JSON_BOOL, false, NULL},      {"contains", OSH_JSON_ANY, false, NULL},
+    {"not_contains", OSH_JSON_ANY, false, NULL}, {"subset", OSH_JSON_ANY, false, NULL},
+    {"length", OSH_JSON_NUMBER, false, NULL},    {"matches", OSH_JSON_STRING, false, NULL},
+    {"any_match", OSH_JSON_STRING, false, NULL}, {"none_match", OSH_JSON_STRING, false, NULL},
+    {"at_least", OSH_JSON_NUMBER, false, NULL},  {"at_most", OSH_JSON_NUMBER, false, NULL},
+    {NULL, 0, false, NULL}};
 
 char *conf_json_scalar_text(const cJSON *v)
 {

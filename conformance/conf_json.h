@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
+#include "osh_json_check.h"
+
 /* Resolve path in doc. Returns the node (owned by doc) or NULL when absent. A malformed
  * path also gives NULL and sets *error (malloc'd) when error is non-NULL. */
 const cJSON *conf_json_find(const cJSON *doc, const char *path, char **error);
@@ -23,8 +25,9 @@ char *conf_json_path_error(const char *path);
  * false and *why gets a malloc'd one-line explanation. */
 bool conf_json_predicate(const cJSON *value, const cJSON *pred, char **why);
 
-/* The predicate keys conf_json_predicate understands (NULL-terminated), for validation. */
-extern const char *const conf_json_predicate_keys[];
+/* A predicate set's keys and their types ("path" and "what", a label, included), the ones
+ * conf_json_predicate understands: the validator checks predicate sets against it. */
+extern const osh_json_field conf_json_predicate_fields[];
 
 /* A scalar as the text a [key=value] selector compares against: strings verbatim,
  * numbers without a fraction as integers, true/false/null as words. NULL for containers. */

@@ -3,7 +3,6 @@
  * implementation given by --impl, and writes the reports. */
 #include <curl/curl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +18,10 @@
 #include "conf_run.h"
 #include "conf_scenario.h"
 #include "conf_world.h"
+#include "osh_args.h"
+#include "osh_buf.h"
 #include "osh_file.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 #ifndef OSH_VERSION
@@ -32,42 +34,65 @@
 #define CONF_CATALOGUE_REL "../share/openshell-conformance/scenarios"
 #define CONF_RULES_REL "../share/doc/openshell-conformance/rules.md"
 
-static const char usage[] =
-    "Usage: openshell-conformance [options]\n"
-    "\n"
-    "Judge an implementation of the OpenShell gateway CLI against the scenario catalogue, on\n"
-    "mock Docker and Kubernetes servers inside this process (or on a real dockerd).\n"
-    "\n"
-    "Options:\n"
-    "  --impl 'COMMAND PREFIX'     the command that stands for `openshell` (default: openshell\n"
-    "                              next to this binary); split like a shell would\n"
-    "  --impl-capabilities FILE    {\"missing\": [\"gpu\", ...]}: scenarios needing these are skipped\n"
-    "  --filter GLOB[,GLOB...]     run only scenarios whose id matches\n"
-    "  --list                      list the selected scenarios and exit\n"
-    "  --jobs N                    scenarios run in parallel (default: number of cores)\n"
-    "  --junit FILE                write JUnit XML\n"
-    "  --tap                       write TAP to stdout (human lines go to stderr)\n"
-    "  --keep-going                run a scenario's later steps and checks after a failed step\n"
-    "  --report DIR                write an HTML report to DIR/index.html\n"
-    "  --verbose                   print diffs, outputs and journals of failures\n"
-    "  --catalogue DIR             the scenario catalogue (default: " CONF_CATALOGUE_REL "\n"
-    "                              relative to the directory of this binary)\n"
-    "  --scenarios DIR             the same as --catalogue (its older name)\n"
-    "  --coverage                  print each rule of the rules document with the scenarios\n"
-    "                              citing it, then the rules no scenario covers, and exit\n"
-    "  --rules FILE                the rules document (default: " CONF_RULES_REL "\n"
-    "                              relative to the directory of this binary)\n"
-    "  --rules-url URL             where the HTML report's rule links point (default: the\n"
-    "                              --rules file)\n"
-    "  --timeout-ms N              default time limit of one step (default 30000)\n"
-    "  --keep-temp                 keep each scenario's temp dir (HOME, config, kubeconfig)\n"
-    "  --docker mock|real          real: run the scenarios marked \"real\" on the mocks AND on a\n"
-    "                              real dockerd, one at a time, and report SAME/DIFF per scenario\n"
-    "  --docker-host URL           the real daemon (default: $OSH_REAL_DOCKER_HOST)\n"
-    "  --real-image REF            the fake cluster image on it, tagged as the default cluster\n"
-    "                              image before each scenario (default: oshconf-fake-cluster:dev)\n"
-    "  --help                      print this help and exit\n"
-    "  --version                   print the version and exit\n";
+enum conf_flag {
+    FLAG_IMPL, FLAG_CAPABILITIES, FLAG_FILTER, FLAG_LIST, FLAG_JOBS, FLAG_JUNIT, FLAG_TAP, FLAG_KEEP_GOING,
+    FLAG_REPORT, FLAG_VERBOSE, FLAG_CATALOGUE, FLAG_COVERAGE, FLAG_RULES, FLAG_RULES_URL, FLAG_TIMEOUT_MS,
+    FLAG_KEEP_TEMP, FLAG_DOCKER, FLAG_DOCKER_HOST, FLAG_REAL_IMAGE, FLAG_HELP, FLAG_VERSION
+};
+
+/* The command line, read top to bottom; --help prints it. */
+static const osh_arg_flag conf_flags[] = {
+    {"--impl", NULL, "'COMMAND PREFIX'", FLAG_IMPL, "the command that stands for `openshell` (default: openshell\n"
+                                                    "next to this binary); split like a shell would"},
+    {"--impl-capabilities", NULL, "FILE", FLAG_CAPABILITIES, "{\"missing\": [\"gpu\", ...]}: scenarios needing these are skipped"},
+    {"--filter", NULL, "GLOB[,GLOB...]", FLAG_FILTER, "run only scenarios whose id matches"},
+    {"--list", NULL, NULL, FLAG_LIST, "list the selected scenarios and exit"},
+    {"--jobs", NULL, "N", FLAG_JOBS, "scenarios run in parallel (default: number of cores)"},
+    {"--junit", NULL, "FILE", FLAG_JUNIT, "write JUnit XML"},
+    {"--tap", NULL, NULL, FLAG_TAP, "write TAP to stdout (human lines go to stderr)"},
+    {"--keep-going", NULL, NULL, FLAG_KEEP_GOING, "run a scenario's later steps and checks after a failed step"},
+    {"--report", NULL, "DIR", FLAG_REPORT, "write an HTML report to DIR/index.html"},
+    {"--verbose", NULL, NULL, FLAG_VERBOSE, "print diffs, outputs and journals of failures"},
+    {"--catalogue", NULL, "DIR", FLAG_CATALOGUE, "the scenario catalogue (default: " CONF_CATALOGUE_REL "\n"
+                                                 "relative to the directory of this binary)"},
+    {"--scenarios", NULL, "DIR", FLAG_CATALOGUE, "the same as --catalogue (its older name)"},
+    {"--coverage", NULL, NULL, FLAG_COVERAGE, "print each rule of the rules document with the scenarios\n"
+                                              "citing it, then the rules no scenario covers, and exit"},
+    {"--rules", NULL, "FILE", FLAG_RULES, "the rules document (default: " CONF_RULES_REL "\n"
+                                          "relative to the directory of this binary)"},
+    {"--rules-url", NULL, "URL", FLAG_RULES_URL, "where the HTML report's rule links point (default: the\n"
+                                                 "--rules file)"},
+    {"--timeout-ms", NULL, "N", FLAG_TIMEOUT_MS, "default time limit of one step (default 30000)"},
+    {"--keep-temp", NULL, NULL, FLAG_KEEP_TEMP, "keep each scenario's temp dir (HOME, config, kubeconfig)"},
+    {"--docker", NULL, "mock|real", FLAG_DOCKER, "real: run the scenarios marked \"real\" on the mocks AND on a\n"
+                                                 "real dockerd, one at a time, and report SAME/DIFF per scenario"},
+    {"--docker-host", NULL, "URL", FLAG_DOCKER_HOST, "the real daemon (default: $OSH_REAL_DOCKER_HOST)"},
+    {"--real-image", NULL, "REF", FLAG_REAL_IMAGE, "the fake cluster image on it, tagged as the default cluster\n"
+                                                   "image before each scenario (default: oshconf-fake-cluster:dev)"},
+    {"--help", NULL, NULL, FLAG_HELP, "print this help and exit"},
+    {"--version", NULL, NULL, FLAG_VERSION, "print the version and exit"},
+    OSH_ARGS_END};
+
+/* The wording of getopt_long, which read this command line before. */
+static const osh_args_texts conf_texts = {"unrecognized option '%s'", "option '%s' requires an argument",
+                                          "option '%s' doesn't allow an argument"};
+
+#define CONF_HELP_COLUMN 30
+
+static void print_usage(FILE *to)
+{
+    osh_buf b = OSH_BUF_INIT;
+    osh_buf_appendf(&b, "%s",
+                    "Usage: openshell-conformance [options]\n"
+                    "\n"
+                    "Judge an implementation of the OpenShell gateway CLI against the scenario catalogue, on\n"
+                    "mock Docker and Kubernetes servers inside this process (or on a real dockerd).\n"
+                    "\n"
+                    "Options:\n");
+    osh_args_help(&b, conf_flags, CONF_HELP_COLUMN);
+    fputs(osh_buf_str(&b), to);
+    osh_buf_free(&b);
+}
 
 typedef struct options options;
 
@@ -208,82 +233,77 @@ static void absolutize_impl(char **words)
     }
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out)
+/* A number flag's value into *out, or the complaint and -1. */
+static int number_flag(const char *name, const char *value, long lo, long hi, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi)
+    long v = 0;
+    if (osh_args_int(value, lo, hi, &v) != 0) {
+        fprintf(stderr, "openshell-conformance: %s: expected a number from %ld to %ld, got '%s'\n", name, lo, hi, value);
         return -1;
+    }
     *out = (int)v;
     return 0;
 }
 
+/* One flag's value into o. Returns -1 to go on, else the exit status. */
+static int set_flag(options *o, int id, const char *value)
+{
+    switch (id) {
+    case FLAG_IMPL: free(o->impl); o->impl = osh_str_dup(value); break;
+    case FLAG_CAPABILITIES: o->caps_file = value; break;
+    case FLAG_FILTER: o->filter = value; break;
+    case FLAG_LIST: o->list = true; break;
+    case FLAG_JOBS: return number_flag("--jobs", value, 1, 256, &o->jobs) ? 2 : -1;
+    case FLAG_JUNIT: o->junit = value; break;
+    case FLAG_TAP: o->tap = true; break;
+    case FLAG_KEEP_GOING: o->run.keep_going = true; break;
+    case FLAG_REPORT: o->report = value; break;
+    case FLAG_VERBOSE: o->verbose = true; break;
+    case FLAG_CATALOGUE: free(o->catalogue); o->catalogue = osh_str_dup(value); break;
+    case FLAG_COVERAGE: o->coverage = true; break;
+    case FLAG_RULES: free(o->rules); o->rules = osh_str_dup(value); break;
+    case FLAG_RULES_URL: free(o->rules_url); o->rules_url = osh_str_dup(value); break;
+    case FLAG_TIMEOUT_MS: return number_flag("--timeout-ms", value, 1, 3600000, &o->run.default_timeout_ms) ? 2 : -1;
+    case FLAG_KEEP_TEMP: o->run.keep_temp = true; break;
+    case FLAG_DOCKER:
+        if (strcmp(value, "mock") != 0 && strcmp(value, "real") != 0) {
+            fprintf(stderr, "openshell-conformance: --docker: expected 'mock' or 'real', got '%s'\n", value);
+            return 2;
+        }
+        o->real = strcmp(value, "real") == 0;
+        break;
+    case FLAG_DOCKER_HOST: o->docker_host = value; break;
+    case FLAG_REAL_IMAGE: o->real_image = value; break;
+    case FLAG_VERSION: printf("openshell-conformance %s\n", OSH_VERSION); return 0;
+    case FLAG_HELP: print_usage(stdout); return 0;
+    }
+    return -1;
+}
+
+/* Returns -1 to run, else the exit status (0 after --help or --version). */
 static int parse_options(int argc, char **argv, options *o)
 {
-    static const struct option longs[] = {
-        {"impl", required_argument, NULL, 'i'},      {"impl-capabilities", required_argument, NULL, 'c'},
-        {"filter", required_argument, NULL, 'f'},    {"list", no_argument, NULL, 'l'},
-        {"jobs", required_argument, NULL, 'j'},      {"junit", required_argument, NULL, 'J'},
-        {"tap", no_argument, NULL, 't'},             {"keep-going", no_argument, NULL, 'k'},
-        {"report", required_argument, NULL, 'r'},    {"verbose", no_argument, NULL, 'v'},
-        {"scenarios", required_argument, NULL, 's'}, {"timeout-ms", required_argument, NULL, 'T'},
-        {"keep-temp", no_argument, NULL, 'K'},       {"help", no_argument, NULL, 'h'},
-        {"docker", required_argument, NULL, 'D'},    {"docker-host", required_argument, NULL, 'H'},
-        {"real-image", required_argument, NULL, 'I'},
-        {"catalogue", required_argument, NULL, 's'}, {"coverage", no_argument, NULL, 'C'},
-        {"rules", required_argument, NULL, 'R'},     {"rules-url", required_argument, NULL, 'U'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case 'i': free(o->impl); o->impl = osh_str_dup(optarg); break;
-        case 'c': o->caps_file = optarg; break;
-        case 'f': o->filter = optarg; break;
-        case 'l': o->list = true; break;
-        case 'j':
-            if (parse_int(optarg, 1, 256, &o->jobs) != 0) {
-                fprintf(stderr, "openshell-conformance: --jobs: expected a number from 1 to 256, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'J': o->junit = optarg; break;
-        case 't': o->tap = true; break;
-        case 'k': o->run.keep_going = true; break;
-        case 'r': o->report = optarg; break;
-        case 'v': o->verbose = true; break;
-        case 's': free(o->catalogue); o->catalogue = osh_str_dup(optarg); break;
-        case 'C': o->coverage = true; break;
-        case 'R': free(o->rules); o->rules = osh_str_dup(optarg); break;
-        case 'U': free(o->rules_url); o->rules_url = osh_str_dup(optarg); break;
-        case 'V': printf("openshell-conformance %s\n", OSH_VERSION); return 0;
-        case 'T':
-            if (parse_int(optarg, 1, 3600000, &o->run.default_timeout_ms) != 0) {
-                fprintf(stderr, "openshell-conformance: --timeout-ms: expected a number from 1 to 3600000, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'K': o->run.keep_temp = true; break;
-        case 'D':
-            if (strcmp(optarg, "mock") != 0 && strcmp(optarg, "real") != 0) {
-                fprintf(stderr, "openshell-conformance: --docker: expected 'mock' or 'real', got '%s'\n", optarg);
-                return 2;
-            }
-            o->real = strcmp(optarg, "real") == 0;
-            break;
-        case 'H': o->docker_host = optarg; break;
-        case 'I': o->real_image = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
+            fprintf(stderr, "openshell-conformance: unexpected argument '%s'\n", argv[i]);
+            print_usage(stderr);
+            return 2;
         }
+        const char *value = NULL;
+        char *error = NULL;
+        const osh_arg_flag *f = osh_args_take(argc, argv, &i, conf_flags, &conf_texts, &value, &error);
+        if (!f) {
+            fprintf(stderr, "openshell-conformance: %s\n", error);
+            free(error);
+            print_usage(stderr);
+            return 2;
+        }
+        int rc = set_flag(o, f->id, value);
+        if (rc >= 0)
+            return rc;
     }
     if ((o->docker_host || o->real_image) && !o->real) {
         fprintf(stderr, "openshell-conformance: --docker-host and --real-image need --docker real\n");
-        return 2;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "openshell-conformance: unexpected argument '%s'\n%s", argv[optind], usage);
         return 2;
     }
     return -1;
@@ -304,21 +324,14 @@ static int load_capabilities(const char *file, cJSON **doc)
     }
     *doc = cJSON_Parse(text);
     free(text);
-    const char *why = NULL;
-    if (!cJSON_IsObject(*doc))
-        why = "not a JSON object";
-    for (const cJSON *m = *doc ? (*doc)->child : NULL; m && !why; m = m->next) {
-        if (strcmp(m->string, "missing") != 0)
-            why = "unknown key (only \"missing\" is allowed)";
-        else if (!cJSON_IsArray(m))
-            why = "\"missing\" must be an array of strings";
-        else
-            for (const cJSON *e = m->child; e; e = e->next)
-                if (!cJSON_IsString(e))
-                    why = "\"missing\" must be an array of strings";
+    static const osh_json_field fields[] = {{"missing", OSH_JSON_STRINGS, false, NULL}, {NULL, 0, false, NULL}};
+    if (!*doc) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: not JSON\n", file);
+        return -1;
     }
-    if (why) {
-        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, why);
+    if (osh_json_check(*doc, fields, NULL, &error) != OSH_JSON_OK) {
+        fprintf(stderr, "openshell-conformance: --impl-capabilities %s: %s\n", file, error);
+        free(error);
         return -1;
     }
     return 0;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "osh_args.h"
+
 
 typedef struct bench_options {
     char *unix_path; /* NULL for TCP */
@@ -76,34 +78,46 @@ static int parse_host(bench_options *o, const char *url) {
     return -1;
 }
 
+enum bench_flag { FLAG_DOCKER, FLAG_PATH, FLAG_CONNECTIONS, FLAG_REQUESTS, FLAG_SECONDS };
+
+static const osh_arg_flag bench_flags[] = {
+    {"--docker", NULL, "URL", FLAG_DOCKER, NULL},
+    {"--path", NULL, "PATH", FLAG_PATH, NULL},
+    {"--connections", NULL, "N", FLAG_CONNECTIONS, NULL},
+    {"--requests", NULL, "N", FLAG_REQUESTS, NULL},
+    {"--seconds", NULL, "N", FLAG_SECONDS, NULL},
+    OSH_ARGS_END};
+
+static const osh_args_texts bench_texts = {"unknown argument '%s'", "%s needs a value", "%s takes no value"};
+
+static int set_flag(bench_options *o, const osh_arg_flag *f, const char *v) {
+    long n = 0;
+    switch (f->id) {
+    case FLAG_DOCKER: return parse_host(o, v);
+    case FLAG_PATH: o->path = v; return 0;
+    case FLAG_CONNECTIONS: return parse_long(f->long_name, v, 1, &o->connections);
+    case FLAG_REQUESTS: return parse_long(f->long_name, v, 1, &o->requests);
+    default:
+        if (parse_long(f->long_name, v, 1, &n) != 0) return -1;
+        o->seconds = (double)n;
+        return 0;
+    }
+}
+
 static int parse_args(int argc, char **argv, bench_options *o) {
     o->connections = 16;
     o->requests = 20000;
     o->seconds = 30;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n = 0;
-        if (v == NULL) {
-            fprintf(stderr, "osh-bench-inspect: %s needs a value\n", a);
+        const char *v = NULL;
+        char *error = NULL;
+        const osh_arg_flag *f = osh_args_take(argc, argv, &i, bench_flags, &bench_texts, &v, &error);
+        if (!f) {
+            fprintf(stderr, "osh-bench-inspect: %s\n", error);
+            free(error);
             return -1;
         }
-        if (strcmp(a, "--docker") == 0) {
-            if (parse_host(o, v) != 0) return -1;
-        } else if (strcmp(a, "--path") == 0) {
-            o->path = v;
-        } else if (strcmp(a, "--connections") == 0) {
-            if (parse_long(a, v, 1, &o->connections) != 0) return -1;
-        } else if (strcmp(a, "--requests") == 0) {
-            if (parse_long(a, v, 1, &o->requests) != 0) return -1;
-        } else if (strcmp(a, "--seconds") == 0) {
-            if (parse_long(a, v, 1, &n) != 0) return -1;
-            o->seconds = (double)n;
-        } else {
-            fprintf(stderr, "osh-bench-inspect: unknown argument '%s'\n", a);
-            return -1;
-        }
-        i++;
+        if (set_flag(o, f, v) != 0) return -1;
     }
     if (o->base_url == NULL || o->path == NULL || o->path[0] != '/') {
         fprintf(stderr, "osh-bench-inspect: --docker URL and --path /... are required\n");

@@ -2,44 +2,43 @@
  * global -g/--gateway anywhere, --help at every level. */
 #include "cli_args.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "osh_args.h"
 #include "osh_str.h"
 
-typedef enum flag_kind { FLAG_BOOL, FLAG_VALUE } flag_kind;
+/* A flag's row tags the cli_args field it fills (its offsetof); --port has its own check. */
+#define VALUE(l, s, field) {l, s, "VALUE", (int)offsetof(cli_args, field), NULL}
+#define BOOL(l, field) {l, NULL, NULL, (int)offsetof(cli_args, field), NULL}
+#define PORT_FLAG {"--port", NULL, "PORT", -1, NULL}
 
-typedef struct flag_spec {
-    const char *long_name;   /* "--name" */
-    const char *short_name;  /* "-n" or NULL */
-    flag_kind kind;
-    size_t offset;           /* into cli_args */
-} flag_spec;
-
-#define VALUE(l, s, field) {l, s, FLAG_VALUE, offsetof(cli_args, field)}
-#define BOOL(l, field) {l, NULL, FLAG_BOOL, offsetof(cli_args, field)}
-#define PORT_OFFSET ((size_t)-1)
-
-static const flag_spec start_flags[] = {
-    VALUE("--name", NULL, name), {"--port", NULL, FLAG_VALUE, PORT_OFFSET}, VALUE("--image", NULL, image),
+static const osh_arg_flag start_flags[] = {
+    VALUE("--name", NULL, name), PORT_FLAG, VALUE("--image", NULL, image),
     BOOL("--recreate", recreate), BOOL("--gpu", gpu), VALUE("--gateway-host", NULL, gateway_host),
     BOOL("--plaintext", plaintext), BOOL("--disable-gateway-auth", disable_gateway_auth),
     VALUE("--registry-username", NULL, registry_username), VALUE("--registry-token", NULL, registry_token),
-    VALUE("--remote", NULL, remote), VALUE("--ssh-key", NULL, ssh_key), {NULL, NULL, FLAG_BOOL, 0}};
-static const flag_spec remote_flags[] = {VALUE("--name", NULL, name), VALUE("--remote", NULL, remote),
-                                         VALUE("--ssh-key", NULL, ssh_key), {NULL, NULL, FLAG_BOOL, 0}};
-static const flag_spec info_flags[] = {VALUE("--name", NULL, name), {NULL, NULL, FLAG_BOOL, 0}};
-static const flag_spec no_flags[] = {{NULL, NULL, FLAG_BOOL, 0}};
-static const flag_spec logs_flags[] = {VALUE("--name", NULL, name),    VALUE("--remote", NULL, remote),
-                                       VALUE("--ssh-key", NULL, ssh_key), VALUE("--tail", NULL, tail),
-                                       VALUE("--lines", "-n", tail),   BOOL("--follow", follow),
-                                       {NULL, NULL, FLAG_BOOL, 0}};
+    VALUE("--remote", NULL, remote), VALUE("--ssh-key", NULL, ssh_key), OSH_ARGS_END};
+static const osh_arg_flag remote_flags[] = {VALUE("--name", NULL, name), VALUE("--remote", NULL, remote),
+                                            VALUE("--ssh-key", NULL, ssh_key), OSH_ARGS_END};
+static const osh_arg_flag info_flags[] = {VALUE("--name", NULL, name), OSH_ARGS_END};
+static const osh_arg_flag no_flags[] = {OSH_ARGS_END};
+static const osh_arg_flag logs_flags[] = {VALUE("--name", NULL, name),    VALUE("--remote", NULL, remote),
+                                          VALUE("--ssh-key", NULL, ssh_key), VALUE("--tail", NULL, tail),
+                                          VALUE("--lines", "-n", tail),   BOOL("--follow", follow),
+                                          OSH_ARGS_END};
+
+/* clap's wording, which the upstream CLI prints (rules §3.1). */
+static const osh_args_texts cli_texts = {"unexpected argument '%s' found",
+                                         "a value is required for '%s' but none was supplied",
+                                         "unexpected value for flag '%s'"};
 
 typedef struct command_spec {
     const char *group;        /* "gateway", "doctor", "debug" */
     const char *name;         /* "start", ... */
     cli_command command;
-    const flag_spec *flags;
+    const osh_arg_flag *flags;
     int positional;           /* 0 none, 1 optional, 2 required */
     const char *topic;
 } command_spec;
@@ -95,54 +94,28 @@ int cli_parse_port(const char *text)
     return v >= 1 && v <= 65535 ? (int)v : -1;
 }
 
-static const flag_spec *find_flag(const flag_spec *flags, const char *arg, size_t len)
+static int set_flag(const osh_arg_flag *f, const char *value, cli_args *out, char **error)
 {
-    for (const flag_spec *f = flags; f->long_name; f++) {
-        if (strlen(f->long_name) == len && strncmp(f->long_name, arg, len) == 0)
-            return f;
-        if (f->short_name && strlen(f->short_name) == len && strncmp(f->short_name, arg, len) == 0)
-            return f;
-    }
-    return NULL;
-}
-
-static int set_flag(const flag_spec *f, const char *value, cli_args *out, char **error)
-{
-    if (f->kind == FLAG_BOOL) {
-        *(bool *)((char *)out + f->offset) = true;
+    if (!f->value_name) {
+        *(bool *)((char *)out + f->id) = true;
         return 0;
     }
-    if (!value)
-        value = "";
-    if (f->offset == PORT_OFFSET) {
+    if (f->id < 0) {
         out->port = cli_parse_port(value);
         if (out->port < 0)
             return usage_error(error, "invalid value '%s' for '--port': expected an integer from 1 to 65535", value);
         return 0;
     }
-    *(const char **)((char *)out + f->offset) = value;
+    *(const char **)((char *)out + f->id) = value;
     return 0;
 }
 
 static int parse_flag(int argc, char **argv, int *i, const command_spec *c, cli_args *out, char **error)
 {
-    const char *a = argv[*i];
-    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-    size_t len = eq ? (size_t)(eq - a) : strlen(a);
-    const flag_spec *f = find_flag(c->flags, a, len);
+    const char *value = NULL;
+    const osh_arg_flag *f = osh_args_take(argc, argv, i, c->flags, &cli_texts, &value, error);
     if (!f)
-        return usage_error(error, "unexpected argument '%s' found", a);
-    if (f->kind == FLAG_BOOL) {
-        if (eq)
-            return usage_error(error, "unexpected value for flag '%s'", a);
-        return set_flag(f, NULL, out, error);
-    }
-    const char *value = eq ? eq + 1 : NULL;
-    if (!value) {
-        if (*i + 1 >= argc)
-            return usage_error(error, "a value is required for '%s' but none was supplied", f->long_name);
-        value = argv[++*i];
-    }
+        return CLI_EXIT_USAGE;
     return set_flag(f, value, out, error);
 }
 

@@ -7,37 +7,28 @@
 
 #include "as_internal.h"
 #include "kube_meta.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
+
+static const osh_json_field knob_fields[] = {
+    {"paused", OSH_JSON_BOOL, false, NULL},         {"pod_outcome", OSH_JSON_STRING, false, NULL},
+    {"pod_steps_per_request", OSH_JSON_NUMBER, false, NULL}, {"foreign_pod", OSH_JSON_BOOL, false, NULL},
+    {"two_pods", OSH_JSON_BOOL, false, NULL},       {"status_write_at", OSH_JSON_NUMBER, false, NULL},
+    {"node", OSH_JSON_STRING, false, NULL},         {"comment", OSH_JSON_STRING, false, NULL},
+    {NULL, 0, false, NULL}};
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
 agent_sandbox_controller *agent_sandbox_controller_new(const cJSON *knobs, char **error)
 {
     *error = NULL;
-    if (knobs && !cJSON_IsObject(knobs)) {
-        *error = osh_str_dup("kube.agent_sandbox_controller: expected object");
+    if (knobs && osh_json_check(knobs, knob_fields, "kube.agent_sandbox_controller", error) != OSH_JSON_OK)
         return NULL;
-    }
-    static const char *const keys[] = {"paused", "pod_outcome", "pod_steps_per_request", "foreign_pod", "two_pods",
-                                       "status_write_at", "node", "comment", NULL};
-    const cJSON *k;
-    cJSON_ArrayForEach(k, knobs)
-    {
-        size_t i = 0;
-        while (keys[i] && strcmp(keys[i], k->string) != 0)
-            i++;
-        if (!keys[i]) {
-            *error = osh_str_printf("kube.agent_sandbox_controller.%s: unknown key (expected paused, pod_outcome, "
-                                    "pod_steps_per_request, foreign_pod, two_pods, status_write_at, node)",
-                                    k->string);
-            return NULL;
-        }
-        bool is_bool = strcmp(k->string, "paused") == 0 || strcmp(k->string, "foreign_pod") == 0 ||
-                       strcmp(k->string, "two_pods") == 0;
-        bool is_num = strcmp(k->string, "pod_steps_per_request") == 0 || strcmp(k->string, "status_write_at") == 0;
-        if ((is_bool && !cJSON_IsBool(k)) || (is_num && (!cJSON_IsNumber(k) || k->valuedouble < 0 || k->valuedouble > 1e9))) {
-            *error = osh_str_printf("kube.agent_sandbox_controller.%s: expected %s", k->string,
-                                    is_bool ? "true or false" : "a number from 0 to 1000000000");
+    static const char *const counts[] = {"pod_steps_per_request", "status_write_at"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        const cJSON *n = get(knobs, counts[i]);
+        if (n && (n->valuedouble < 0 || n->valuedouble > 1e9)) {
+            *error = osh_str_printf("kube.agent_sandbox_controller.%s: expected a number from 0 to 1000000000", counts[i]);
             return NULL;
         }
     }

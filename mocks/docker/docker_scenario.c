@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "docker_internal.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 static int bad(char **error, const char *where, const char *what)
@@ -16,47 +17,48 @@ static int bad(char **error, const char *where, const char *what)
     return -1;
 }
 
-static int check_keys(const cJSON *o, const char *where, const char *const *keys, char **error)
-{
-    if (!cJSON_IsObject(o))
-        return bad(error, where, "expected object");
-    for (const cJSON *k = o->child; k; k = k->next) {
-        bool known = false;
-        for (size_t i = 0; keys[i]; i++)
-            known = known || strcmp(k->string, keys[i]) == 0;
-        if (!known) {
-            char *at = osh_str_printf("%s.%s", where, k->string);
-            int rc = bad(error, at, "unknown field");
-            free(at);
-            return rc;
-        }
-    }
-    return 0;
-}
-
-/* Optional typed field: 0 if absent or right, -1 with the error otherwise. */
-static int want(const cJSON *o, const char *key, int type, const char *where, char **error)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v)
-        return 0;
-    bool ok = (type == cJSON_String && cJSON_IsString(v)) ||
-              (type == cJSON_Number && cJSON_IsNumber(v)) ||
-              (type == cJSON_True && cJSON_IsBool(v)) ||
-              (type == cJSON_Array && cJSON_IsArray(v)) ||
-              (type == cJSON_Object && cJSON_IsObject(v));
-    if (ok)
-        return 0;
-    const char *names[] = {"string", "number", "boolean", "array", "object"};
-    int idx = type == cJSON_String ? 0 : type == cJSON_Number ? 1 : type == cJSON_True ? 2
-            : type == cJSON_Array ? 3 : 4;
-    char *at = osh_str_printf("%s.%s", where, key);
-    char *what = osh_str_printf("expected %s", names[idx]);
-    bad(error, at, what);
-    free(at);
-    free(what);
-    return -1;
-}
+/* The "docker" section's keys and types, checked whole before anything is applied; the
+ * loaders below check what a type cannot say (formats, ranges, one-of rules). Containers and
+ * scripts have their own tables (docker_scenario_containers.c, docker_script.c), the fault
+ * rules theirs (mocks/http). */
+#define F(key, types) {key, types, false, NULL}
+#define REQUIRED(key, types) {key, types, true, NULL}
+static const osh_json_field image_fields[] = {
+    F("ref", OSH_JSON_STRING), F("refs", OSH_JSON_STRINGS), F("id", OSH_JSON_STRING), F("config", OSH_JSON_OBJECT),
+    F("architecture", OSH_JSON_STRING), F("size", OSH_JSON_NUMBER), F("comment", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+static const osh_json_field pull_error_fields[] = {
+    REQUIRED("status", OSH_JSON_NUMBER), REQUIRED("message", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+static const osh_json_field auth_fields[] = {
+    REQUIRED("username", OSH_JSON_STRING), REQUIRED("password", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+static const osh_json_field pullable_fields[] = {
+    REQUIRED("ref", OSH_JSON_STRING), F("id", OSH_JSON_STRING), F("config", OSH_JSON_OBJECT),
+    F("architecture", OSH_JSON_STRING), {"error", OSH_JSON_OBJECT, false, pull_error_fields},
+    F("stream_error", OSH_JSON_STRING), {"auth", OSH_JSON_OBJECT, false, auth_fields}, F("comment", OSH_JSON_STRING),
+    {NULL, 0, false, NULL}};
+static const osh_json_field network_fields[] = {
+    REQUIRED("name", OSH_JSON_STRING), F("id", OSH_JSON_STRING), F("driver", OSH_JSON_STRING),
+    F("attachable", OSH_JSON_BOOL), F("internal", OSH_JSON_BOOL), F("labels", OSH_JSON_OBJECT),
+    F("comment", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+static const osh_json_field volume_fields[] = {
+    REQUIRED("name", OSH_JSON_STRING), F("labels", OSH_JSON_OBJECT), F("driver", OSH_JSON_STRING),
+    F("comment", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+static const osh_json_field exec_fields[] = {
+    F("argv", OSH_JSON_STRINGS), F("script", OSH_JSON_STRING), F("container", OSH_JSON_STRING),
+    F("stdout", OSH_JSON_STRING), F("stderr", OSH_JSON_STRING), F("exit_code", OSH_JSON_NUMBER),
+    F("exit_code_null", OSH_JSON_BOOL), F("nth", OSH_JSON_NUMBER), F("first", OSH_JSON_NUMBER),
+    F("from", OSH_JSON_NUMBER), F("truncate_after", OSH_JSON_NUMBER), F("comment", OSH_JSON_STRING),
+    {NULL, 0, false, NULL}};
+static const osh_json_field docker_fields[] = {
+    F("api_version", OSH_JSON_STRING), F("min_api_version", OSH_JSON_STRING), F("max_api_version", OSH_JSON_STRING),
+    F("server_version", OSH_JSON_STRING), F("os", OSH_JSON_STRING), F("arch", OSH_JSON_STRING),
+    F("kernel", OSH_JSON_STRING), F("hostname", OSH_JSON_STRING), F("builder_version", OSH_JSON_STRING),
+    F("experimental", OSH_JSON_BOOL), F("cdi_spec_dirs", OSH_JSON_STRINGS | OSH_JSON_NULL),
+    {"images", OSH_JSON_ARRAY, false, image_fields}, {"pullable", OSH_JSON_ARRAY, false, pullable_fields},
+    {"networks", OSH_JSON_ARRAY, false, network_fields}, {"volumes", OSH_JSON_ARRAY, false, volume_fields},
+    F("containers", OSH_JSON_ARRAY), F("scripts", OSH_JSON_OBJECT), {"execs", OSH_JSON_ARRAY, false, exec_fields},
+    F("faults", OSH_JSON_ARRAY), F("comment", OSH_JSON_STRING), {NULL, 0, false, NULL}};
+#undef F
+#undef REQUIRED
 
 static const char *str(const cJSON *o, const char *key)
 {
@@ -86,22 +88,9 @@ static void set_string(char **field, const char *value)
 
 static int load_identity(mock_docker *d, const cJSON *s, char **error)
 {
-    const char *keys[] = {"api_version", "min_api_version", "max_api_version", "server_version",
-                          "os", "arch", "kernel", "hostname", "builder_version", NULL};
-    for (size_t i = 0; keys[i]; i++)
-        if (want(s, keys[i], cJSON_String, "docker", error))
-            return -1;
-    if (want(s, "experimental", cJSON_True, "docker", error))
-        return -1;
     const cJSON *cdi = cJSON_GetObjectItemCaseSensitive(s, "cdi_spec_dirs");
-    if (cdi && !cJSON_IsNull(cdi)) {
-        if (!cJSON_IsArray(cdi))
-            return bad(error, "docker.cdi_spec_dirs", "expected array of strings or null");
-        for (const cJSON *v = cdi->child; v; v = v->next)
-            if (!cJSON_IsString(v))
-                return bad(error, "docker.cdi_spec_dirs", "expected array of strings or null");
+    if (cdi && !cJSON_IsNull(cdi))
         d->cdi_spec_dirs = cJSON_Duplicate(cdi, true);
-    }
     set_string(&d->api_version, str(s, "api_version"));
     set_string(&d->min_api_version, str(s, "min_api_version"));
     set_string(&d->max_api_version, str(s, "max_api_version"));
@@ -133,11 +122,7 @@ static int load_images(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.images[%zu]", i);
-        const char *keys[] = {"ref", "refs", "id", "config", "architecture", "size", "comment", NULL};
-        if (check_keys(o, where, keys, error) || want(o, "ref", cJSON_String, where, error) ||
-            want(o, "refs", cJSON_Array, where, error) || want(o, "config", cJSON_Object, where, error) ||
-            want(o, "architecture", cJSON_String, where, error) ||
-            want(o, "size", cJSON_Number, where, error) || image_id_field(o, where, error))
+        if (image_id_field(o, where, error))
             return -1;
         const char *id = str(o, "id");
         dk_image *img = id ? dk_find_image_by_id(d, osh_str_starts_with(id, "sha256:") ? id : "") : NULL;
@@ -157,11 +142,8 @@ static int load_images(mock_docker *d, const cJSON *arr, char **error)
         if (str(o, "ref"))
             dk_image_add_tag(d, img, str(o, "ref"));
         const cJSON *refs = cJSON_GetObjectItemCaseSensitive(o, "refs");
-        for (const cJSON *r = refs ? refs->child : NULL; r; r = r->next) {
-            if (!cJSON_IsString(r))
-                return bad(error, where, "refs: expected strings");
+        for (const cJSON *r = refs ? refs->child : NULL; r; r = r->next)
             dk_image_add_tag(d, img, r->valuestring);
-        }
     }
     return 0;
 }
@@ -172,23 +154,13 @@ static int load_pullable(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.pullable[%zu]", i);
-        const char *keys[] = {"ref", "id", "config", "architecture", "error", "stream_error", "auth",
-                              "comment", NULL};
-        if (check_keys(o, where, keys, error) || want(o, "ref", cJSON_String, where, error) ||
-            want(o, "config", cJSON_Object, where, error) ||
-            want(o, "architecture", cJSON_String, where, error) ||
-            want(o, "error", cJSON_Object, where, error) ||
-            want(o, "stream_error", cJSON_String, where, error) || image_id_field(o, where, error))
+        if (image_id_field(o, where, error))
             return -1;
-        if (!str(o, "ref"))
-            return bad(error, where, "ref: required");
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
         const cJSON *status = err ? cJSON_GetObjectItemCaseSensitive(err, "status") : NULL;
-        if (err && (!cJSON_IsNumber(status) || status->valuedouble < 400 || !str(err, "message")))
-            return bad(error, where, "error: expected {\"status\": 4xx/5xx, \"message\": string}");
+        if (err && (status->valuedouble < 400 || status->valuedouble > 599))
+            return bad(error, where, "error.status: expected 400..599");
         const cJSON *auth = cJSON_GetObjectItemCaseSensitive(o, "auth");
-        if (auth && (!str(auth, "username") || !str(auth, "password")))
-            return bad(error, where, "auth: expected {\"username\": string, \"password\": string}");
         DK_GROW(d->pullable, d->pullable_count);
         dk_pullable *p = &d->pullable[d->pullable_count++];
         memset(p, 0, sizeof *p);
@@ -212,14 +184,6 @@ static int load_networks(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.networks[%zu]", i);
-        const char *keys[] = {"name", "id", "driver", "attachable", "internal", "labels", "comment", NULL};
-        if (check_keys(o, where, keys, error) || want(o, "name", cJSON_String, where, error) ||
-            want(o, "id", cJSON_String, where, error) || want(o, "driver", cJSON_String, where, error) ||
-            want(o, "attachable", cJSON_True, where, error) ||
-            want(o, "internal", cJSON_True, where, error) || want(o, "labels", cJSON_Object, where, error))
-            return -1;
-        if (!str(o, "name"))
-            return bad(error, where, "name: required");
         if (str(o, "id") && !is_hex64(str(o, "id")))
             return bad(error, where, "id: expected 64 hex digits");
         dk_network *n = dk_add_network(d, str(o, "name"), str(o, "driver") ? str(o, "driver") : "bridge", false);
@@ -241,12 +205,8 @@ static int load_volumes(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.volumes[%zu]", i);
-        const char *keys[] = {"name", "labels", "driver", "comment", NULL};
-        if (check_keys(o, where, keys, error) || want(o, "name", cJSON_String, where, error) ||
-            want(o, "labels", cJSON_Object, where, error) || want(o, "driver", cJSON_String, where, error))
-            return -1;
-        if (!str(o, "name") || !dk_valid_name(str(o, "name")))
-            return bad(error, where, "name: required, [a-zA-Z0-9][a-zA-Z0-9_.-]+");
+        if (!dk_valid_name(str(o, "name")))
+            return bad(error, where, "name: expected [a-zA-Z0-9][a-zA-Z0-9_.-]+");
         if (dk_find_volume(d, str(o, "name")))
             return bad(error, where, "name: duplicate volume");
         dk_volume *v = dk_volume_add(d, str(o, "name"));
@@ -259,8 +219,6 @@ static int load_volumes(mock_docker *d, const cJSON *arr, char **error)
 
 static int load_scripts(mock_docker *d, const cJSON *obj, char **error)
 {
-    if (!cJSON_IsObject(obj))
-        return bad(error, "docker.scripts", "expected object {container name: script}");
     for (const cJSON *o = obj->child; o; o = o->next) {
         char *where = osh_str_printf("docker.scripts.%s", o->string);
         dk_script s;
@@ -281,16 +239,6 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         char where[64];
         snprintf(where, sizeof where, "docker.execs[%zu]", i);
-        const char *keys[] = {"argv", "script", "container", "stdout", "stderr", "exit_code",
-                              "exit_code_null", "nth", "first", "from", "truncate_after",
-                              "comment", NULL};
-        if (check_keys(o, where, keys, error) || want(o, "argv", cJSON_Array, where, error) ||
-            want(o, "script", cJSON_String, where, error) ||
-            want(o, "container", cJSON_String, where, error) ||
-            want(o, "stdout", cJSON_String, where, error) || want(o, "stderr", cJSON_String, where, error) ||
-            want(o, "exit_code", cJSON_Number, where, error) ||
-            want(o, "exit_code_null", cJSON_True, where, error))
-            return -1;
         const char *counts[] = {"nth", "first", "from", "truncate_after"};
         long values[4] = {0, 0, 0, -1};
         int selectors = 0;
@@ -298,7 +246,7 @@ static int load_execs(mock_docker *d, const cJSON *arr, char **error)
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, counts[k]);
             if (!v)
                 continue;
-            if (!cJSON_IsNumber(v) || v->valuedouble < (k == 3 ? 0 : 1) ||
+            if (v->valuedouble < (k == 3 ? 0 : 1) ||
                 v->valuedouble != (double)(long)v->valuedouble) {
                 char *at = osh_str_printf("%s.%s", where, counts[k]);
                 bad(error, at, k == 3 ? "expected an integer >= 0" : "expected an integer >= 1");
@@ -360,16 +308,8 @@ int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error)
 
 static int scenario_load(mock_docker *d, const cJSON *scenario, char **error)
 {
-    const char *keys[] = {"api_version", "min_api_version", "max_api_version", "server_version",
-                          "os", "arch", "kernel", "hostname", "builder_version", "experimental", "cdi_spec_dirs",
-                          "images", "pullable", "networks", "volumes", "containers", "scripts",
-                          "execs", "faults", "comment", NULL};
-    if (check_keys(scenario, "docker", keys, error) || load_identity(d, scenario, error))
+    if (osh_json_check(scenario, docker_fields, "docker", error) != OSH_JSON_OK || load_identity(d, scenario, error))
         return -1;
-    const char *arrays[] = {"images", "pullable", "networks", "volumes", "containers", "execs", "faults", NULL};
-    for (size_t i = 0; arrays[i]; i++)
-        if (want(scenario, arrays[i], cJSON_Array, "docker", error))
-            return -1;
     const cJSON *v;
     if ((v = cJSON_GetObjectItemCaseSensitive(scenario, "images")) && load_images(d, v, error))
         return -1;

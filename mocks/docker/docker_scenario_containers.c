@@ -7,6 +7,7 @@
 
 #include "docker_internal.h"
 #include "osh_base64.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 static int fail(char **error, const char *where, const char *what)
@@ -21,60 +22,38 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A container's keys and types; check() adds names, ids and states. */
+static const osh_json_field container_fields[] = {
+    {"name", OSH_JSON_STRING, true, NULL},      {"id", OSH_JSON_STRING, false, NULL},
+    {"create", OSH_JSON_OBJECT, false, NULL},   {"state", OSH_JSON_STRING, false, NULL},
+    {"exit_code", OSH_JSON_NUMBER, false, NULL}, {"error", OSH_JSON_STRING, false, NULL},
+    {"oom_killed", OSH_JSON_BOOL, false, NULL}, {"health", OSH_JSON_STRING, false, NULL},
+    {"networks", OSH_JSON_ARRAY, false, NULL},  {"files", OSH_JSON_ARRAY, false, NULL},
+    {"logs", OSH_JSON_ARRAY, false, NULL},      {"script", OSH_JSON_OBJECT, false, NULL},
+    {"restart_count", OSH_JSON_NUMBER, false, NULL}, {"comment", OSH_JSON_STRING, false, NULL},
+    {NULL, 0, false, NULL}};
+
 static int check(const cJSON *o, const char *where, char **error)
 {
-    static const char *const keys[] = {"name", "id", "create", "state", "exit_code", "error",
-                                       "oom_killed", "health", "networks", "files", "logs",
-                                       "script", "restart_count", "comment", NULL};
-    if (!cJSON_IsObject(o)) {
-        *error = osh_str_printf("%s: expected object", where);
+    if (osh_json_check(o, container_fields, where, error) != OSH_JSON_OK)
         return -1;
-    }
-    for (const cJSON *k = o->child; k; k = k->next) {
-        bool known = false;
-        for (size_t i = 0; keys[i]; i++)
-            known = known || strcmp(k->string, keys[i]) == 0;
-        if (!known) {
-            *error = osh_str_printf("%s.%s: unknown field", where, k->string);
-            return -1;
-        }
-    }
     const char *name = str(o, "name");
-    if (!name || !dk_valid_name(name))
-        return fail(error, where, "name: required, [a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    if (!dk_valid_name(name))
+        return fail(error, where, "name: expected [a-zA-Z0-9][a-zA-Z0-9_.-]+");
     const char *id = str(o, "id");
-    if (cJSON_GetObjectItemCaseSensitive(o, "id") && (!id || strlen(id) != DK_ID_LEN ||
-                                                      strspn(id, "0123456789abcdef") != DK_ID_LEN))
+    if (id && (strlen(id) != DK_ID_LEN || strspn(id, "0123456789abcdef") != DK_ID_LEN))
         return fail(error, where, "id: expected 64 hex digits");
     const cJSON *create = cJSON_GetObjectItemCaseSensitive(o, "create");
-    if (!cJSON_IsObject(create) || !str(create, "Image"))
+    if (!str(create, "Image"))
         return fail(error, where, "create: expected the create body, with Image");
     const char *state = str(o, "state");
-    if (cJSON_GetObjectItemCaseSensitive(o, "state") &&
-        (!state || (strcmp(state, "created") != 0 && strcmp(state, "running") != 0 &&
+    if (state && ((strcmp(state, "created") != 0 && strcmp(state, "running") != 0 &&
                     strcmp(state, "exited") != 0)))
         return fail(error, where, "state: expected \"created\", \"running\" or \"exited\"");
     const char *health = str(o, "health");
-    if (cJSON_GetObjectItemCaseSensitive(o, "health") &&
-        (!health || (strcmp(health, "starting") != 0 && strcmp(health, "healthy") != 0 &&
+    if (health && ((strcmp(health, "starting") != 0 && strcmp(health, "healthy") != 0 &&
                      strcmp(health, "unhealthy") != 0)))
         return fail(error, where, "health: expected \"starting\", \"healthy\" or \"unhealthy\"");
-    const char *typed[][2] = {{"exit_code", "n"}, {"restart_count", "n"}, {"error", "s"},
-                              {"oom_killed", "b"}, {"networks", "a"}, {"files", "a"}, {"logs", "a"}};
-    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, typed[i][0]);
-        if (!v)
-            continue;
-        char t = typed[i][1][0];
-        bool ok = (t == 'n' && cJSON_IsNumber(v)) || (t == 's' && cJSON_IsString(v)) ||
-                  (t == 'b' && cJSON_IsBool(v)) || (t == 'a' && cJSON_IsArray(v));
-        if (!ok) {
-            const char *names[] = {"number", "string", "boolean", "array"};
-            int k = t == 'n' ? 0 : t == 's' ? 1 : t == 'b' ? 2 : 3;
-            *error = osh_str_printf("%s.%s: expected %s", where, typed[i][0], names[k]);
-            return -1;
-        }
-    }
     return 0;
 }
 

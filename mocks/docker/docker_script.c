@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "docker_internal.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const char *text)
@@ -128,6 +129,20 @@ void dk_apply_log_open_script(mock_docker *d, dk_container *c)
 
 /* ---- Parsing (scenario "script" objects) -------------------------------------------------- */
 
+/* A script's keys and types; the parsers below check statuses, ranges and combinations. */
+static const osh_json_field exit_fields[] = {
+    {"at_inspect", OSH_JSON_NUMBER, false, NULL}, {"code", OSH_JSON_NUMBER, false, NULL},
+    {"error", OSH_JSON_STRING, false, NULL},      {"oom_killed", OSH_JSON_BOOL, false, NULL},
+    {NULL, 0, false, NULL}};
+static const osh_json_field log_fields[] = {
+    {"text", OSH_JSON_STRING, true, NULL},       {"stream", OSH_JSON_STRING, false, NULL},
+    {"at_inspect", OSH_JSON_NUMBER, false, NULL}, {"on_log_open", OSH_JSON_BOOL, false, NULL},
+    {"comment", OSH_JSON_STRING, false, NULL},   {NULL, 0, false, NULL}};
+static const osh_json_field script_fields[] = {
+    {"health", OSH_JSON_ARRAY, false, NULL},      {"health_by_seconds", OSH_JSON_ARRAY, false, NULL},
+    {"exit", OSH_JSON_OBJECT, false, exit_fields}, {"logs", OSH_JSON_ARRAY, false, log_fields},
+    {"stop_exit_code", OSH_JSON_NUMBER, false, NULL}, {NULL, 0, false, NULL}};
+
 static int fail(char **error, const char *fmt, const char *where, const char *what)
 {
     *error = osh_str_printf(fmt, where, what);
@@ -140,7 +155,7 @@ static int parse_health(const cJSON *o, const char *key, const char *where, dk_s
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!h)
         return 0;
-    if (!cJSON_IsArray(h) || cJSON_GetArraySize(h) == 0)
+    if (cJSON_GetArraySize(h) == 0)
         return fail(error, "%s.%s: expected a non-empty array of statuses", where, key);
     s->health_by_seconds = strcmp(key, "health_by_seconds") == 0;
     s->health_len = (size_t)cJSON_GetArraySize(h);
@@ -171,18 +186,10 @@ static int parse_exit(const cJSON *o, const char *where, dk_script *s, char **er
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(e, "error");
     const cJSON *oom = cJSON_GetObjectItemCaseSensitive(e, "oom_killed");
-    if (!cJSON_IsObject(e))
-        return fail(error, "%s.exit: expected object%s", where, "");
     /* range first: casting 1e300 to long is undefined behaviour */
     if (!cJSON_IsNumber(at) || !(at->valuedouble >= 1 && at->valuedouble <= 1e9) ||
         at->valuedouble != (double)(long)at->valuedouble)
         return fail(error, "%s.exit.at_inspect: expected an integer between 1 and 1000000000%s", where, "");
-    if (code && !cJSON_IsNumber(code))
-        return fail(error, "%s.exit.code: expected number%s", where, "");
-    if (err && !cJSON_IsString(err))
-        return fail(error, "%s.exit.error: expected string%s", where, "");
-    if (oom && !cJSON_IsBool(oom))
-        return fail(error, "%s.exit.oom_killed: expected boolean%s", where, "");
     s->exit_at_inspect = (long)at->valuedouble;
     s->exit_at_inspect_set = s->exit_at_inspect;
     s->exit_code = code ? code->valueint : 1;
@@ -196,8 +203,6 @@ static int parse_logs(const cJSON *o, const char *where, dk_script *s, char **er
     const cJSON *logs = cJSON_GetObjectItemCaseSensitive(o, "logs");
     if (!logs)
         return 0;
-    if (!cJSON_IsArray(logs))
-        return fail(error, "%s.logs: expected array%s", where, "");
     s->log_count = (size_t)cJSON_GetArraySize(logs);
     s->logs = calloc(s->log_count ? s->log_count : 1, sizeof *s->logs);
     if (!s->logs)
@@ -209,12 +214,9 @@ static int parse_logs(const cJSON *o, const char *where, dk_script *s, char **er
         const cJSON *stream = cJSON_GetObjectItemCaseSensitive(l, "stream");
         const cJSON *when = cJSON_GetObjectItemCaseSensitive(l, "at_inspect");
         int rc = 0;
-        if (!cJSON_IsString(text))
-            rc = fail(error, "%s.text: expected string%s", at, "");
-        else if (stream && !(cJSON_IsString(stream) && (strcmp(stream->valuestring, "stdout") == 0 ||
-                                                         strcmp(stream->valuestring, "stderr") == 0)))
+        if (stream && strcmp(stream->valuestring, "stdout") != 0 && strcmp(stream->valuestring, "stderr") != 0)
             rc = fail(error, "%s.stream: expected \"stdout\" or \"stderr\"%s", at, "");
-        else if (when && (!cJSON_IsNumber(when) || when->valuedouble < 1))
+        else if (when && when->valuedouble < 1)
             rc = fail(error, "%s.at_inspect: expected an integer >= 1%s", at, "");
         free(at);
         if (rc)
@@ -232,22 +234,13 @@ static int parse_logs(const cJSON *o, const char *where, dk_script *s, char **er
 int dk_script_parse(const cJSON *o, const char *where, dk_script *out, char **error)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(o))
-        return fail(error, "%s: expected object%s", where, "");
-    static const char *const keys[] = {"health", "health_by_seconds", "exit", "logs",
-                                       "stop_exit_code", NULL};
-    for (const cJSON *k = o->child; k; k = k->next) {
-        bool known = false;
-        for (size_t i = 0; keys[i]; i++)
-            known = known || strcmp(k->string, keys[i]) == 0;
-        if (!known)
-            return fail(error, "%s.%s: unknown field", where, k->string);
-    }
+    if (osh_json_check(o, script_fields, where, error) != OSH_JSON_OK)
+        return -1;
     if (cJSON_GetObjectItemCaseSensitive(o, "health") &&
         cJSON_GetObjectItemCaseSensitive(o, "health_by_seconds"))
         return fail(error, "%s: health and health_by_seconds exclude each other%s", where, "");
     const cJSON *stop = cJSON_GetObjectItemCaseSensitive(o, "stop_exit_code");
-    if (stop && (!cJSON_IsNumber(stop) || stop->valuedouble < 0 || stop->valuedouble > 255))
+    if (stop && (stop->valuedouble < 0 || stop->valuedouble > 255))
         return fail(error, "%s.stop_exit_code: expected 0..255%s", where, "");
     out->stop_code = stop ? stop->valueint : 0;
     if (parse_health(o, "health", where, out, error) ||

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mock_http_internal.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 static void rule_free(mock_http_rule *r)
@@ -73,9 +74,16 @@ void mock_http_fault_clear(mock_http_server *s)
 
 /* ---- JSON form --------------------------------------------------------------------- */
 
-static const char *const known_keys[] = {"method", "path", "nth", "first", "from",
-                                         "delay_ms", "hang", "drop", "status", "body", "content_type",
-                                         "truncate_after", "json_set", "comment", NULL};
+/* A rule's keys and their types; the readers below check ranges and combinations. */
+static const osh_json_field rule_fields[] = {
+    {"method", OSH_JSON_STRING, false, NULL},      {"path", OSH_JSON_STRING, true, NULL},
+    {"nth", OSH_JSON_NUMBER, false, NULL},         {"first", OSH_JSON_NUMBER, false, NULL},
+    {"from", OSH_JSON_NUMBER, false, NULL},        {"delay_ms", OSH_JSON_NUMBER, false, NULL},
+    {"hang", OSH_JSON_BOOL, false, NULL},          {"drop", OSH_JSON_BOOL, false, NULL},
+    {"status", OSH_JSON_NUMBER, false, NULL},      {"body", OSH_JSON_ANY, false, NULL},
+    {"content_type", OSH_JSON_STRING, false, NULL}, {"truncate_after", OSH_JSON_NUMBER, false, NULL},
+    {"json_set", OSH_JSON_OBJECT, false, NULL},    {"comment", OSH_JSON_STRING, false, NULL},
+    {NULL, 0, false, NULL}};
 
 static int int_field(const cJSON *o, const char *key, int min, int *out, const char *where,
                      char **error)
@@ -84,7 +92,7 @@ static int int_field(const cJSON *o, const char *key, int min, int *out, const c
     if (!v)
         return 0;
     /* range first: casting 1e300 to long is undefined behaviour (and NaN fails both tests) */
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= 1e9) ||
+    if (!(v->valuedouble >= min && v->valuedouble <= 1e9) ||
         v->valuedouble != (double)(long)v->valuedouble) {
         *error = osh_str_printf("%s.%s: expected an integer >= %d and <= 1000000000", where, key, min);
         return -1;
@@ -93,31 +101,11 @@ static int int_field(const cJSON *o, const char *key, int min, int *out, const c
     return 0;
 }
 
-static int str_field(const cJSON *o, const char *key, char **out, const char *where, char **error)
+static void str_field(const cJSON *o, const char *key, char **out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v)
-        return 0;
-    if (!cJSON_IsString(v)) {
-        *error = osh_str_printf("%s.%s: expected string", where, key);
-        return -1;
-    }
-    *out = osh_str_dup(v->valuestring);
-    return 0;
-}
-
-static int check_keys(const cJSON *o, const char *where, char **error)
-{
-    for (const cJSON *c = o->child; c; c = c->next) {
-        bool known = false;
-        for (size_t i = 0; known_keys[i]; i++)
-            known = known || strcmp(c->string, known_keys[i]) == 0;
-        if (!known) {
-            *error = osh_str_printf("%s.%s: unknown field", where, c->string);
-            return -1;
-        }
-    }
-    return 0;
+    if (v)
+        *out = osh_str_dup(v->valuestring);
 }
 
 /* body: a string is sent as is (so it may be malformed JSON), anything else serialized. */
@@ -144,43 +132,25 @@ static int rule_from_json(const cJSON *o, const char *where, mock_http_rule *r, 
 {
     memset(r, 0, sizeof *r);
     r->truncate_after = -1;
-    if (!cJSON_IsObject(o)) {
-        *error = osh_str_printf("%s: expected object", where);
+    if (osh_json_check(o, rule_fields, where, error) != OSH_JSON_OK)
         return -1;
-    }
+    str_field(o, "method", &r->method);
+    str_field(o, "path", &r->path);
+    str_field(o, "content_type", &r->content_type);
     int truncate = -1;
     const cJSON *drop = cJSON_GetObjectItemCaseSensitive(o, "drop");
     const cJSON *hang = cJSON_GetObjectItemCaseSensitive(o, "hang");
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(o, "json_set");
-    if (check_keys(o, where, error) || str_field(o, "method", &r->method, where, error) ||
-        str_field(o, "path", &r->path, where, error) ||
-        int_field(o, "nth", 1, &r->nth, where, error) ||
+    if (int_field(o, "nth", 1, &r->nth, where, error) ||
         int_field(o, "first", 1, &r->first, where, error) ||
         int_field(o, "from", 1, &r->from, where, error) ||
         int_field(o, "delay_ms", 0, &r->delay_ms, where, error) ||
         int_field(o, "status", 100, &r->status, where, error) ||
         int_field(o, "truncate_after", 0, &truncate, where, error) ||
-        str_field(o, "content_type", &r->content_type, where, error) ||
         body_field(o, r, where, error))
         return -1;
-    if (!r->path) {
-        *error = osh_str_printf("%s.path: required (a glob such as \"/containers/*/json\")", where);
-        return -1;
-    }
-    if (drop && !cJSON_IsBool(drop)) {
-        *error = osh_str_printf("%s.drop: expected boolean", where);
-        return -1;
-    }
     r->drop = cJSON_IsTrue(drop);
-    if (hang && !cJSON_IsBool(hang)) {
-        *error = osh_str_printf("%s.hang: expected boolean", where);
-        return -1;
-    }
     r->hang = cJSON_IsTrue(hang);
-    if (set && !cJSON_IsObject(set)) {
-        *error = osh_str_printf("%s.json_set: expected object {\"Dotted.Path\": value}", where);
-        return -1;
-    }
     if (r->status > 599) {
         *error = osh_str_printf("%s.status: expected 100..599", where);
         return -1;

@@ -6,7 +6,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "osh_json_check.h"
 #include "osh_str.h"
+
+/* The section's keys and their types, checked before anything is read; the readers below
+ * check what a type cannot say (ranges, names, one-of rules). */
+static const osh_json_field exit_fields[] = {
+    {"at_inspect", OSH_JSON_NUMBER, false, NULL}, {"at_m1", OSH_JSON_NUMBER, false, NULL},
+    {"code", OSH_JSON_NUMBER, false, NULL},       {"error", OSH_JSON_STRING, false, NULL},
+    {"oom_killed", OSH_JSON_BOOL, false, NULL},   {NULL, 0, false, NULL}};
+static const osh_json_field generate_fields[] = {
+    {"prefix", OSH_JSON_STRING, true, NULL}, {"count", OSH_JSON_NUMBER, true, NULL}, {NULL, 0, false, NULL}};
+static const osh_json_field log_fields[] = {
+    {"at_inspect", OSH_JSON_NUMBER, false, NULL},
+    {"at_start", OSH_JSON_BOOL, false, NULL},
+    {"stream", OSH_JSON_NUMBER, false, NULL},
+    {"line", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"lines", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"generate", OSH_JSON_OBJECT, false, generate_fields},
+    {NULL, 0, false, NULL}};
+static const osh_json_field marker_fields[] = {
+    {"dns_probe_failed", OSH_JSON_BOOL, false, NULL},
+    {"dns_failure", OSH_JSON_BOOL, false, NULL},
+    {"node_pressure", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"missing_supervisor", OSH_JSON_BOOL, false, NULL},
+    {"from_inspect", OSH_JSON_NUMBER, false, NULL},
+    {"dns_host", OSH_JSON_STRING, false, NULL},
+    {"repeat", OSH_JSON_BOOL, false, NULL},
+    {NULL, 0, false, NULL}};
+static const osh_json_field secret_fields[] = {
+    {"after_m1", OSH_JSON_NUMBER, false, NULL},    {"never", OSH_JSON_BOOL, false, NULL},
+    {"broken_key", OSH_JSON_STRING, false, NULL},  {"broken_value", OSH_JSON_STRING, false, NULL},
+    {"missing_key", OSH_JSON_STRING, false, NULL}, {NULL, 0, false, NULL}};
+static const osh_json_field cluster_fields[] = {
+    {"containers", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"api_ready_after_s1", OSH_JSON_NUMBER | OSH_JSON_STRING, false, NULL},
+    {"health", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"healthy_after_inspects", OSH_JSON_NUMBER, false, NULL},
+    {"exit", OSH_JSON_OBJECT, false, exit_fields},
+    {"logs", OSH_JSON_ARRAY, false, log_fields},
+    {"markers", OSH_JSON_OBJECT, false, marker_fields},
+    {"secret", OSH_JSON_OBJECT, false, secret_fields},
+    {"workload", OSH_JSON_STRING, false, NULL},
+    {"exit_code_null", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+    {"dns_fails", OSH_JSON_BOOL, false, NULL},
+    {"boot_log", OSH_JSON_BOOL, false, NULL},
+    {"volumes", OSH_JSON_OBJECT, false, NULL},
+    {"comment", OSH_JSON_STRING, false, NULL},
+    {NULL, 0, false, NULL}};
 
 static int fail(char **error, const char *path, const char *what)
 {
@@ -50,58 +97,36 @@ static int get_long(const cJSON *obj, const char *key, const char *path, long *o
     return get_long_max(obj, key, path, K3S_CONFIG_MAX_COUNT, out, error);
 }
 
-static int get_bool(const cJSON *obj, const char *key, const char *path, bool *out, char **error)
+/* The getters below read values whose types cluster_fields has checked. */
+static void get_bool(const cJSON *obj, const char *key, bool *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v)
-        return 0;
-    if (!cJSON_IsBool(v))
-        return fail(error, path, "expected true or false");
-    *out = cJSON_IsTrue(v);
-    return 0;
+    if (v)
+        *out = cJSON_IsTrue(v);
 }
 
-static int get_string(const cJSON *obj, const char *key, const char *path, char **out, char **error)
+static void get_string(const cJSON *obj, const char *key, char **out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
-        return 0;
-    if (!cJSON_IsString(v))
-        return fail(error, path, "expected string");
+        return;
     free(*out);
     *out = osh_str_dup(v->valuestring);
-    return 0;
 }
 
 /* A string or an array of strings. */
-static int get_strings(const cJSON *v, const char *path, char ***out, size_t *n, char **error)
+static void get_strings(const cJSON *v, char ***out, size_t *n)
 {
     if (!v)
-        return 0;
+        return;
+    *out = calloc((size_t)(cJSON_IsString(v) ? 1 : cJSON_GetArraySize(v)) + 1, sizeof(char *));
     if (cJSON_IsString(v)) {
-        *out = calloc(1, sizeof(char *));
-        (*out)[0] = osh_str_dup(v->valuestring);
-        *n = 1;
-        return 0;
+        (*out)[(*n)++] = osh_str_dup(v->valuestring);
+        return;
     }
-    if (!cJSON_IsArray(v))
-        return fail(error, path, "expected string or array of strings");
-    *out = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(char *));
-    size_t i = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, v)
-    {
-        if (!cJSON_IsString(s)) {
-            char *p = osh_str_printf("%s[%zu]", path, i);
-            fail(error, p, "expected string");
-            free(p);
-            *n = i;
-            return -1;
-        }
-        (*out)[i++] = osh_str_dup(s->valuestring);
-    }
-    *n = i;
-    return 0;
+    (*out)[(*n)++] = osh_str_dup(s->valuestring);
 }
 
 static void free_strings(char **s, size_t n)
@@ -111,30 +136,10 @@ static void free_strings(char **s, size_t n)
     free(s);
 }
 
-static bool only_keys(const cJSON *obj, const char *const *keys, const char *path, char **error)
-{
-    const cJSON *k;
-    cJSON_ArrayForEach(k, obj)
-    {
-        bool ok = false;
-        for (size_t i = 0; keys[i]; i++)
-            ok = ok || strcmp(keys[i], k->string) == 0;
-        if (!ok) {
-            char *p = path ? osh_str_printf("%s.%s", path, k->string) : osh_str_dup(k->string);
-            fail(error, p, "unknown key");
-            free(p);
-            return false;
-        }
-    }
-    return true;
-}
-
 static int parse_logs(const cJSON *v, k3s_config *c, char **error)
 {
     if (!v)
         return 0;
-    if (!cJSON_IsArray(v))
-        return fail(error, "logs", "expected array");
     c->logs = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*c->logs));
     const cJSON *r;
     cJSON_ArrayForEach(r, v)
@@ -143,14 +148,9 @@ static int parse_logs(const cJSON *v, k3s_config *c, char **error)
         snprintf(path, sizeof(path), "logs[%zu]", c->n_logs);
         k3s_log_rule *rule = &c->logs[c->n_logs++];
         rule->stream = 1;
-        const char *keys[] = {"at_inspect", "at_start", "stream", "line", "lines", "generate", NULL};
-        if (!cJSON_IsObject(r))
-            return fail(error, path, "expected object");
-        if (!only_keys(r, keys, path, error))
-            return -1;
         long stream = 1;
-        if (get_long(r, "at_inspect", path, &rule->at_inspect, error) || get_bool(r, "at_start", path, &rule->at_start, error) ||
-            get_long(r, "stream", path, &stream, error))
+        get_bool(r, "at_start", &rule->at_start);
+        if (get_long(r, "at_inspect", path, &rule->at_inspect, error) || get_long(r, "stream", path, &stream, error))
             return -1;
         rule->stream = stream == 2 ? 2 : 1;
         if (!rule->at_start && rule->at_inspect == 0)
@@ -158,12 +158,11 @@ static int parse_logs(const cJSON *v, k3s_config *c, char **error)
         const cJSON *line = cJSON_GetObjectItemCaseSensitive(r, "line");
         const cJSON *lines = cJSON_GetObjectItemCaseSensitive(r, "lines");
         const cJSON *gen = cJSON_GetObjectItemCaseSensitive(r, "generate");
-        if (get_strings(line ? line : lines, path, &rule->lines, &rule->n_lines, error))
-            return -1;
+        get_strings(line ? line : lines, &rule->lines, &rule->n_lines);
         if (gen) {
             const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(gen, "prefix");
             const cJSON *count = cJSON_GetObjectItemCaseSensitive(gen, "count");
-            if (!cJSON_IsString(prefix) || !cJSON_IsNumber(count) || count->valueint < 1 || count->valueint > 100000)
+            if (count->valueint < 1 || count->valueint > 100000)
                 return fail(error, path, "generate needs {\"prefix\": string, \"count\": 1..100000}");
             size_t base = rule->n_lines;
             rule->lines = realloc(rule->lines, (base + (size_t)count->valueint) * sizeof(char *));
@@ -179,17 +178,12 @@ static int parse_exit(const cJSON *v, k3s_config *c, char **error)
 {
     if (!v)
         return 0;
-    const char *keys[] = {"at_inspect", "at_m1", "code", "error", "oom_killed", NULL};
-    if (!cJSON_IsObject(v))
-        return fail(error, "exit", "expected object");
-    if (!only_keys(v, keys, "exit", error))
-        return -1;
     long code = 137;
     if (get_long(v, "at_inspect", "exit.at_inspect", &c->exit_at_inspect, error) ||
-        get_long(v, "at_m1", "exit.at_m1", &c->exit_at_m1, error) || get_long_max(v, "code", "exit.code", 255, &code, error) ||
-        get_string(v, "error", "exit.error", &c->exit_error, error) ||
-        get_bool(v, "oom_killed", "exit.oom_killed", &c->exit_oom_killed, error))
+        get_long(v, "at_m1", "exit.at_m1", &c->exit_at_m1, error) || get_long_max(v, "code", "exit.code", 255, &code, error))
         return -1;
+    get_string(v, "error", &c->exit_error);
+    get_bool(v, "oom_killed", &c->exit_oom_killed);
     if (c->exit_at_inspect == 0 && c->exit_at_m1 == 0)
         return fail(error, "exit", "needs at_inspect or at_m1 (>= 1)");
     c->exit_code = (int)code;
@@ -200,40 +194,24 @@ static int parse_markers(const cJSON *v, k3s_config *c, char **error)
 {
     if (!v)
         return 0;
-    const char *keys[] = {"dns_probe_failed", "dns_failure", "node_pressure", "missing_supervisor", "from_inspect",
-                          "dns_host", "repeat", NULL};
-    if (!cJSON_IsObject(v))
-        return fail(error, "markers", "expected object");
-    if (!only_keys(v, keys, "markers", error))
-        return -1;
-    if (get_bool(v, "dns_probe_failed", "markers.dns_probe_failed", &c->dns_probe_failed, error) ||
-        get_bool(v, "dns_failure", "markers.dns_failure", &c->dns_failure, error) ||
-        get_bool(v, "missing_supervisor", "markers.missing_supervisor", &c->missing_supervisor, error) ||
-        get_long(v, "from_inspect", "markers.from_inspect", &c->markers_from_inspect, error) ||
-        get_bool(v, "repeat", "markers.repeat", &c->markers_repeat, error) ||
-        get_string(v, "dns_host", "markers.dns_host", &c->dns_host, error) ||
-        get_strings(cJSON_GetObjectItemCaseSensitive(v, "node_pressure"), "markers.node_pressure", &c->pressure,
-                    &c->n_pressure, error))
-        return -1;
-    return 0;
+    get_bool(v, "dns_probe_failed", &c->dns_probe_failed);
+    get_bool(v, "dns_failure", &c->dns_failure);
+    get_bool(v, "missing_supervisor", &c->missing_supervisor);
+    get_bool(v, "repeat", &c->markers_repeat);
+    get_string(v, "dns_host", &c->dns_host);
+    get_strings(cJSON_GetObjectItemCaseSensitive(v, "node_pressure"), &c->pressure, &c->n_pressure);
+    return get_long(v, "from_inspect", "markers.from_inspect", &c->markers_from_inspect, error);
 }
 
 static int parse_secret(const cJSON *v, k3s_config *c, char **error)
 {
     if (!v)
         return 0;
-    const char *keys[] = {"after_m1", "never", "broken_key", "broken_value", "missing_key", NULL};
-    if (!cJSON_IsObject(v))
-        return fail(error, "secret", "expected object");
-    if (!only_keys(v, keys, "secret", error))
-        return -1;
-    if (get_long(v, "after_m1", "secret.after_m1", &c->secret_after_m1, error) ||
-        get_bool(v, "never", "secret.never", &c->secret_never, error) ||
-        get_string(v, "broken_key", "secret.broken_key", &c->broken_key, error) ||
-        get_string(v, "broken_value", "secret.broken_value", &c->broken_value, error) ||
-        get_string(v, "missing_key", "secret.missing_key", &c->missing_key, error))
-        return -1;
-    return 0;
+    get_bool(v, "never", &c->secret_never);
+    get_string(v, "broken_key", &c->broken_key);
+    get_string(v, "broken_value", &c->broken_value);
+    get_string(v, "missing_key", &c->missing_key);
+    return get_long(v, "after_m1", "secret.after_m1", &c->secret_after_m1, error);
 }
 
 static int parse_api_ready(const cJSON *v, k3s_config *c, char **error)
@@ -253,8 +231,7 @@ static int parse_exit_code_null(const cJSON *v, k3s_config *c, char **error)
 {
     char **names = NULL;
     size_t n = 0;
-    if (get_strings(v, "exit_code_null", &names, &n, error))
-        return -1;
+    get_strings(v, &names, &n);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         k3s_command_kind k = k3s_command_kind_from_name(names[i]);
@@ -276,29 +253,21 @@ int k3s_config_parse(const cJSON *cluster, k3s_config *c, char **error)
     *error = NULL;
     if (!cluster || cJSON_IsNull(cluster))
         return 0;
-    if (!cJSON_IsObject(cluster)) {
-        *error = osh_str_dup("cluster: expected object");
+    if (osh_json_check(cluster, cluster_fields, "cluster", error) != OSH_JSON_OK)
         return -1;
-    }
-    const char *keys[] = {"containers", "api_ready_after_s1", "health", "healthy_after_inspects", "exit", "logs",
-                          "markers", "secret", "workload", "exit_code_null", "dns_fails", "boot_log", "volumes", "comment", NULL};
-    if (!only_keys(cluster, keys, NULL, error))
-        return -1;
-    const cJSON *health = cJSON_GetObjectItemCaseSensitive(cluster, "health");
     const cJSON *volumes = cJSON_GetObjectItemCaseSensitive(cluster, "volumes");
-    if (get_strings(cJSON_GetObjectItemCaseSensitive(cluster, "containers"), "containers", &c->cluster_containers,
-                    &c->n_cluster_containers, error) ||
-        parse_api_ready(cJSON_GetObjectItemCaseSensitive(cluster, "api_ready_after_s1"), c, error) ||
-        get_strings(health, "health", &c->health, &c->n_health, error) ||
+    get_strings(cJSON_GetObjectItemCaseSensitive(cluster, "containers"), &c->cluster_containers, &c->n_cluster_containers);
+    get_strings(cJSON_GetObjectItemCaseSensitive(cluster, "health"), &c->health, &c->n_health);
+    get_string(cluster, "workload", &c->workload);
+    get_bool(cluster, "dns_fails", &c->dns_fails);
+    get_bool(cluster, "boot_log", &c->boot_log);
+    if (parse_api_ready(cJSON_GetObjectItemCaseSensitive(cluster, "api_ready_after_s1"), c, error) ||
         get_long(cluster, "healthy_after_inspects", "healthy_after_inspects", &c->healthy_after_inspects, error) ||
         parse_exit(cJSON_GetObjectItemCaseSensitive(cluster, "exit"), c, error) ||
         parse_logs(cJSON_GetObjectItemCaseSensitive(cluster, "logs"), c, error) ||
         parse_markers(cJSON_GetObjectItemCaseSensitive(cluster, "markers"), c, error) ||
         parse_secret(cJSON_GetObjectItemCaseSensitive(cluster, "secret"), c, error) ||
-        get_string(cluster, "workload", "workload", &c->workload, error) ||
-        parse_exit_code_null(cJSON_GetObjectItemCaseSensitive(cluster, "exit_code_null"), c, error) ||
-        get_bool(cluster, "dns_fails", "dns_fails", &c->dns_fails, error) ||
-        get_bool(cluster, "boot_log", "boot_log", &c->boot_log, error))
+        parse_exit_code_null(cJSON_GetObjectItemCaseSensitive(cluster, "exit_code_null"), c, error))
         return -1;
     for (size_t i = 0; i < c->n_health; i++) {
         const char *h = c->health[i];
@@ -311,8 +280,6 @@ int k3s_config_parse(const cJSON *cluster, k3s_config *c, char **error)
     }
     if (strcmp(c->workload, "statefulset") != 0 && strcmp(c->workload, "deployment") != 0 && strcmp(c->workload, "none") != 0)
         return fail(error, "workload", "expected statefulset, deployment or none");
-    if (volumes && !cJSON_IsObject(volumes))
-        return fail(error, "volumes", "expected object (volume name -> cluster state)");
     c->volumes = volumes ? cJSON_Duplicate(volumes, true) : NULL;
     return 0;
 }

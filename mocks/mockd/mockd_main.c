@@ -107,15 +107,19 @@ int main(int argc, char **argv)
     char *error = NULL;
     int rc = mockd_options_parse(argc, argv, &o, &error);
     if (rc != 0) {
-        fprintf(stderr, "openshell-mockd: %s\n%s", error, rc == 2 ? mockd_usage : "");
+        char *usage = rc == 2 ? mockd_usage() : NULL;
+        fprintf(stderr, "openshell-mockd: %s\n%s", error, usage ? usage : "");
+        free(usage);
         free(error);
         return 2;
     }
     if (o.help || o.version) {
-        if (o.help)
-            fputs(mockd_usage, stdout);
+        char *usage = o.help ? mockd_usage() : NULL;
+        if (usage)
+            fputs(usage, stdout);
         else
             printf("openshell-mockd %s\n", OSH_VERSION);
+        free(usage);
         mockd_options_free(&o);
         return 0;
     }

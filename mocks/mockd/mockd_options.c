@@ -6,84 +6,64 @@
 
 #include "agent_sandbox.h"
 #include "mockd_options.h"
+#include "osh_args.h"
 #include "osh_buf.h"
 #include "osh_file.h"
 #include "osh_str.h"
 
-const char mockd_usage[] =
-    "Usage: openshell-mockd --docker URL... [--scenario FILE] [--kube URL [--kubeconfig-out FILE]]\n"
-    "\n"
-    "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
-    "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
-    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port.\n"
-    "\n"
-    "Options:\n"
-    "  --docker URL            a Docker endpoint to serve: unix:///PATH or tcp://HOST:PORT\n"
-    "                          (repeatable)\n"
-    "  --scenario FILE         the world to serve (format: docs/scenarios.md; default: {})\n"
-    "  --kube URL              also serve the Kubernetes API on http://127.0.0.1:PORT, or over\n"
-    "                          TLS on https://127.0.0.1:PORT\n"
-    "  --kubeconfig-out FILE   write a kubeconfig for that API (trusting its certificate)\n"
-    "  --tls-cert FILE         the PEM certificate for https (with --tls-key); without both,\n"
-    "                          the public self-signed test pair of fixtures/tls/ (127.0.0.1,\n"
-    "                          localhost; never for real use)\n"
-    "  --tls-key FILE          the PEM key for https (with --tls-cert)\n"
-    "  --agent-sandbox REL     the agent-sandbox release the API serves: 0.1, 0.5 (default),\n"
-    "                          1.0 or none (a scenario's kube.agent_sandbox wins)\n"
-    "  --record FILE           serve a transparent proxy in front of --upstream instead of a\n"
-    "                          mock world, writing every exchange to FILE (prints\n"
-    "                          \"recording: FILE\" before \"ready\"; format: docs/recording.md)\n"
-    "  --upstream URL          the real daemon behind --record: unix:///PATH or tcp://HOST:PORT\n"
-    "  --no-redact             with --record, keep private keys, registry auth and credential\n"
-    "                          env values (redacted by default)\n"
-    "  --replay FILE           answer each request with the recorded answer of the matching\n"
-    "                          exchange (GET /_mock/replay tells what was consumed)\n"
-    "  --replay-timing MODE    compressed (default) or real: the pace of replayed streams\n"
-    "  --journal-entries N     keep the last N requests per server in the journal\n"
-    "                          (GET /_mock/journal; default 10000)\n"
-    "  --recording-to-scenario FILE\n"
-    "                          print a world scenario reproducing the recording, and exit\n"
-    "  --help                  print this help and exit\n"
-    "  --version               print the version and exit\n";
+enum mockd_flag {
+    FLAG_DOCKER, FLAG_SCENARIO, FLAG_KUBE, FLAG_KUBECONFIG_OUT, FLAG_TLS_CERT, FLAG_TLS_KEY,
+    FLAG_AGENT_SANDBOX, FLAG_RECORD, FLAG_UPSTREAM, FLAG_NO_REDACT, FLAG_REPLAY, FLAG_REPLAY_TIMING,
+    FLAG_JOURNAL_ENTRIES, FLAG_TO_SCENARIO, FLAG_HELP, FLAG_VERSION
+};
 
-/* The record/replay flags. Returns 1 when argv[*i] was one of them (value taken), 0 when
- * not, -1 on a missing value. */
-static int parse_record_flag(int argc, char **argv, int *i, mockd_options *o, char **error)
+/* The command line, read top to bottom; --help prints it. */
+static const osh_arg_flag mockd_flags[] = {
+    {"--docker", NULL, "URL", FLAG_DOCKER, "a Docker endpoint to serve: unix:///PATH or tcp://HOST:PORT\n(repeatable)"},
+    {"--scenario", NULL, "FILE", FLAG_SCENARIO, "the world to serve (format: docs/scenarios.md; default: {})"},
+    {"--kube", NULL, "URL", FLAG_KUBE, "also serve the Kubernetes API on http://127.0.0.1:PORT, or over\n"
+                                       "TLS on https://127.0.0.1:PORT"},
+    {"--kubeconfig-out", NULL, "FILE", FLAG_KUBECONFIG_OUT, "write a kubeconfig for that API (trusting its certificate)"},
+    {"--tls-cert", NULL, "FILE", FLAG_TLS_CERT, "the PEM certificate for https (with --tls-key); without both,\n"
+                                                "the public self-signed test pair of fixtures/tls/ (127.0.0.1,\n"
+                                                "localhost; never for real use)"},
+    {"--tls-key", NULL, "FILE", FLAG_TLS_KEY, "the PEM key for https (with --tls-cert)"},
+    {"--agent-sandbox", NULL, "REL", FLAG_AGENT_SANDBOX, "the agent-sandbox release the API serves: 0.1, 0.5 (default),\n"
+                                                          "1.0 or none (a scenario's kube.agent_sandbox wins)"},
+    {"--record", NULL, "FILE", FLAG_RECORD, "serve a transparent proxy in front of --upstream instead of a\n"
+                                            "mock world, writing every exchange to FILE (prints\n"
+                                            "\"recording: FILE\" before \"ready\"; format: docs/recording.md)"},
+    {"--upstream", NULL, "URL", FLAG_UPSTREAM, "the real daemon behind --record: unix:///PATH or tcp://HOST:PORT"},
+    {"--no-redact", NULL, NULL, FLAG_NO_REDACT, "with --record, keep private keys, registry auth and credential\n"
+                                                "env values (redacted by default)"},
+    {"--replay", NULL, "FILE", FLAG_REPLAY, "answer each request with the recorded answer of the matching\n"
+                                           "exchange (GET /_mock/replay tells what was consumed)"},
+    {"--replay-timing", NULL, "MODE", FLAG_REPLAY_TIMING, "compressed (default) or real: the pace of replayed streams"},
+    {"--journal-entries", NULL, "N", FLAG_JOURNAL_ENTRIES, "keep the last N requests per server in the journal\n"
+                                                            "(GET /_mock/journal; default 10000)"},
+    {"--recording-to-scenario", NULL, "FILE", FLAG_TO_SCENARIO, "print a world scenario reproducing the recording, and exit"},
+    {"--help", "-h", NULL, FLAG_HELP, "print this help and exit"},
+    {"--version", NULL, NULL, FLAG_VERSION, "print the version and exit"},
+    OSH_ARGS_END};
+
+static const osh_args_texts mockd_texts = {"unknown argument: %s", "%s needs a value", "%s takes no value"};
+
+/* The option column of --help. */
+#define MOCKD_HELP_COLUMN 26
+
+char *mockd_usage(void)
 {
-    static const char *const names[] = {"--record", "--upstream", "--replay", "--replay-timing",
-                                        "--recording-to-scenario", NULL};
-    const char *a = argv[*i];
-    if (strcmp(a, "--no-redact") == 0) {
-        o->no_redact = true;
-        return 1;
-    }
-    for (size_t k = 0; names[k]; k++) {
-        size_t n = strlen(names[k]);
-        const char *value = NULL;
-        if (strncmp(a, names[k], n) == 0 && a[n] == '=')
-            value = a + n + 1;
-        else if (strcmp(a, names[k]) == 0 && *i + 1 < argc)
-            value = argv[++*i];
-        else if (strcmp(a, names[k]) != 0)
-            continue;
-        if (!value) {
-            *error = osh_str_printf("%s needs a value", a);
-            return -1;
-        }
-        char **slots[] = {&o->record_file, &o->upstream, &o->replay_file, NULL, &o->to_scenario_file};
-        if (k == 3) {
-            if (strcmp(value, "real") != 0 && strcmp(value, "compressed") != 0) {
-                *error = osh_str_printf("--replay-timing %s: expected compressed or real", value);
-                return -1;
-            }
-            o->replay_timing_real = strcmp(value, "real") == 0;
-            return 1;
-        }
-        free(*slots[k]);
-        *slots[k] = osh_str_dup(value);
-        return 1;
-    }
-    return 0;
+    osh_buf b = OSH_BUF_INIT;
+    osh_buf_appendf(&b, "%s",
+                    "Usage: openshell-mockd --docker URL... [--scenario FILE] [--kube URL [--kubeconfig-out FILE]]\n"
+                    "\n"
+                    "Serves a mock world until SIGINT/SIGTERM: the mock Docker Engine with the k3s simulator,\n"
+                    "and with --kube the mock Kubernetes API of the simulated cluster. Prints \"docker: URL\"\n"
+                    "per endpoint, \"kube: URL\", then \"ready\". Port 0 picks a free port.\n"
+                    "\n"
+                    "Options:\n");
+    osh_args_help(&b, mockd_flags, MOCKD_HELP_COLUMN);
+    return osh_buf_detach(&b);
 }
 
 /* Which combinations make sense; NULL or the complaint. */
@@ -168,142 +148,118 @@ static int read_scenario(mockd_options *o, char **error)
     }
     const char *end = NULL;
     o->scenario = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
-    if (!o->scenario || !cJSON_IsObject(o->scenario)) {
-        size_t offset = end ? (size_t)(end - text) : 0;
-        *error = o->scenario ? osh_str_printf("%s: invalid scenario: expected a JSON object", o->scenario_path)
-                             : osh_str_printf("%s: invalid scenario: JSON syntax error at byte %zu",
-                                              o->scenario_path, offset);
+    if (!o->scenario) {
+        *error = osh_str_printf("%s: invalid scenario: JSON syntax error at byte %zu", o->scenario_path,
+                                end ? (size_t)(end - text) : 0);
         free(text);
         return -1;
     }
     free(text);
-    /* Its keys are checked by mock_world_new(), the one validator of the world format. */
-    o->docker_scenario = cJSON_GetObjectItemCaseSensitive(o->scenario, "docker");
+    /* Its shape is checked by mock_world_new(), the one validator of the world format. */
     return 0;
+}
+
+/* A flag's value into o; 0 or -1 with *error. */
+static int set_value(mockd_options *o, int id, const char *value, char **error)
+{
+    long n = 0;
+    char **slot = NULL;
+    switch (id) {
+    case FLAG_DOCKER:
+        if (o->endpoint_count == MOCKD_MAX_ENDPOINTS) {
+            *error = osh_str_printf("at most %d --docker endpoints", MOCKD_MAX_ENDPOINTS);
+            return -1;
+        }
+        return parse_endpoint(value, &o->endpoints[o->endpoint_count++], error);
+    case FLAG_KUBE: return parse_kube(value, o, error);
+    case FLAG_AGENT_SANDBOX:
+        if (!agent_sandbox_release_known(value)) {
+            *error = osh_str_printf("--agent-sandbox: unknown release \"%s\" (expected 0.1, 0.5, 1.0 or none)", value);
+            return -1;
+        }
+        slot = &o->agent_sandbox;
+        break;
+    case FLAG_REPLAY_TIMING:
+        if (strcmp(value, "real") != 0 && strcmp(value, "compressed") != 0) {
+            *error = osh_str_printf("--replay-timing %s: expected compressed or real", value);
+            return -1;
+        }
+        o->replay_timing_real = strcmp(value, "real") == 0;
+        return 0;
+    case FLAG_JOURNAL_ENTRIES:
+        if (osh_args_int(value, 1, 100000000, &n) != 0) {
+            *error = osh_str_printf("--journal-entries %s: expected a number from 1 to 100000000", value);
+            return -1;
+        }
+        o->journal_entries = (size_t)n;
+        return 0;
+    case FLAG_SCENARIO: slot = &o->scenario_path; break;
+    case FLAG_KUBECONFIG_OUT: slot = &o->kubeconfig_out; break;
+    case FLAG_TLS_CERT: slot = &o->tls_cert; break;
+    case FLAG_TLS_KEY: slot = &o->tls_key; break;
+    case FLAG_RECORD: slot = &o->record_file; break;
+    case FLAG_UPSTREAM: slot = &o->upstream; break;
+    case FLAG_REPLAY: slot = &o->replay_file; break;
+    case FLAG_TO_SCENARIO: slot = &o->to_scenario_file; break;
+    default: return 0;
+    }
+    free(*slot);
+    *slot = osh_str_dup(value);
+    return 0;
+}
+
+/* The flags in order into o; --help or --version ends the reading. 0 or -1 with *error. */
+static int read_flags(int argc, char **argv, mockd_options *o, char **error)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *value = NULL;
+        if (argv[i][0] != '-') {
+            *error = osh_str_printf(mockd_texts.unknown, argv[i]);
+            return -1;
+        }
+        const osh_arg_flag *f = osh_args_take(argc, argv, &i, mockd_flags, &mockd_texts, &value, error);
+        if (!f)
+            return -1;
+        if (f->id == FLAG_HELP || f->id == FLAG_VERSION) {
+            o->help = f->id == FLAG_HELP;
+            o->version = f->id == FLAG_VERSION;
+            return 0;
+        }
+        if (f->id == FLAG_NO_REDACT)
+            o->no_redact = true;
+        else if (set_value(o, f->id, value, error) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* What the flags need of each other; NULL or the complaint. */
+static char *check_combinations(const mockd_options *o)
+{
+    char *bad = check_record_flags(o, o->scenario_path != NULL);
+    if (bad || o->to_scenario_file)
+        return bad;
+    if (o->endpoint_count == 0)
+        return osh_str_dup("at least one --docker endpoint is required");
+    if (o->kubeconfig_out && !o->kube)
+        return osh_str_dup("--kubeconfig-out needs --kube");
+    if ((o->tls_cert || o->tls_key) && !o->kube_tls)
+        return osh_str_dup("--tls-cert/--tls-key need --kube https://127.0.0.1:PORT");
+    if (!o->tls_cert != !o->tls_key)
+        return osh_str_printf("%s given without %s", o->tls_cert ? "--tls-cert" : "--tls-key",
+                              o->tls_cert ? "--tls-key" : "--tls-cert");
+    return NULL;
 }
 
 int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            o->help = true;
-            return 0;
-        }
-        if (strcmp(a, "--version") == 0) {
-            o->version = true;
-            return 0;
-        }
-        int taken = parse_record_flag(argc, argv, &i, o, error);
-        if (taken < 0) {
-            mockd_options_free(o);
-            return 2;
-        }
-        if (taken)
-            continue;
-        const char *value = NULL;
-        bool docker = strcmp(a, "--docker") == 0, scenario = strcmp(a, "--scenario") == 0;
-        bool kube = strcmp(a, "--kube") == 0, kubeconfig = strcmp(a, "--kubeconfig-out") == 0;
-        bool cert = strcmp(a, "--tls-cert") == 0, key = strcmp(a, "--tls-key") == 0;
-        bool release = strcmp(a, "--agent-sandbox") == 0;
-        bool journal = strcmp(a, "--journal-entries") == 0;
-        if ((value = osh_str_after(a, "--agent-sandbox=")))
-            release = true;
-        else if ((value = osh_str_after(a, "--journal-entries=")))
-            journal = true;
-        else if ((value = osh_str_after(a, "--docker=")))
-            docker = true;
-        else if ((value = osh_str_after(a, "--scenario=")))
-            scenario = true;
-        else if ((value = osh_str_after(a, "--kube=")))
-            kube = true;
-        else if ((value = osh_str_after(a, "--kubeconfig-out=")))
-            kubeconfig = true;
-        else if ((value = osh_str_after(a, "--tls-cert=")))
-            cert = true;
-        else if ((value = osh_str_after(a, "--tls-key=")))
-            key = true;
-        else if ((docker || scenario || kube || kubeconfig || cert || key || release || journal) && i + 1 < argc)
-            value = argv[++i];
-        if (!docker && !scenario && !kube && !kubeconfig && !cert && !key && !release && !journal) {
-            *error = osh_str_printf("unknown argument: %s", a);
-            mockd_options_free(o);
-            return 2;
-        }
-        if (!value) {
-            *error = osh_str_printf("%s needs a value", a);
-            mockd_options_free(o);
-            return 2;
-        }
-        if (release && !agent_sandbox_release_known(value)) {
-            *error = osh_str_printf("--agent-sandbox: unknown release \"%s\" (expected 0.1, 0.5, 1.0 or none)", value);
-            mockd_options_free(o);
-            return 2;
-        }
-        if (journal) {
-            char *end = NULL;
-            errno = 0;
-            long n = strtol(value, &end, 10);
-            if (errno || end == value || *end || n < 1 || n > 100000000) {
-                *error = osh_str_printf("--journal-entries %s: expected a number from 1 to 100000000", value);
-                mockd_options_free(o);
-                return 2;
-            }
-            o->journal_entries = (size_t)n;
-        } else if (cert || key || release) {
-            char **slot = release ? &o->agent_sandbox : cert ? &o->tls_cert : &o->tls_key;
-            free(*slot);
-            *slot = osh_str_dup(value);
-        } else if (kube || kubeconfig) {
-            if (kubeconfig) {
-                free(o->kubeconfig_out);
-                o->kubeconfig_out = osh_str_dup(value);
-            } else if (parse_kube(value, o, error) != 0) {
-                mockd_options_free(o);
-                return 2;
-            }
-        } else if (scenario) {
-            free(o->scenario_path);
-            o->scenario_path = osh_str_dup(value);
-        } else if (o->endpoint_count == MOCKD_MAX_ENDPOINTS) {
-            *error = osh_str_printf("at most %d --docker endpoints", MOCKD_MAX_ENDPOINTS);
-            mockd_options_free(o);
-            return 2;
-        } else if (parse_endpoint(value, &o->endpoints[o->endpoint_count++], error) != 0) {
-            mockd_options_free(o);
-            return 2;
-        }
-    }
-    char *bad = check_record_flags(o, o->scenario_path != NULL);
-    if (bad) {
-        *error = bad;
+    if (read_flags(argc, argv, o, error) != 0 || (!o->help && !o->version && (*error = check_combinations(o)))) {
         mockd_options_free(o);
         return 2;
     }
-    if (o->to_scenario_file)
+    if (o->help || o->version || o->to_scenario_file)
         return 0;
-    if (o->endpoint_count == 0) {
-        *error = osh_str_dup("at least one --docker endpoint is required");
-        mockd_options_free(o);
-        return 2;
-    }
-    if (o->kubeconfig_out && !o->kube) {
-        *error = osh_str_dup("--kubeconfig-out needs --kube");
-        mockd_options_free(o);
-        return 2;
-    }
-    if ((o->tls_cert || o->tls_key) && !o->kube_tls) {
-        *error = osh_str_dup("--tls-cert/--tls-key need --kube https://127.0.0.1:PORT");
-        mockd_options_free(o);
-        return 2;
-    }
-    if (!o->tls_cert != !o->tls_key) {
-        *error = osh_str_printf("%s given without %s", o->tls_cert ? "--tls-cert" : "--tls-key",
-                                o->tls_cert ? "--tls-key" : "--tls-cert");
-        mockd_options_free(o);
-        return 2;
-    }
     if (!o->scenario_path) {
         o->scenario_path = osh_str_dup("(none)");
         o->scenario = cJSON_CreateObject();

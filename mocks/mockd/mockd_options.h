@@ -20,7 +20,6 @@ typedef struct mockd_options {
     size_t endpoint_count;
     char *scenario_path;      /* "(none)" when no --scenario */
     cJSON *scenario;          /* the whole document ({} without --scenario) */
-    const cJSON *docker_scenario; /* its "docker" object, or NULL */
     bool kube;                /* --kube given: serve the Kubernetes API too */
     int kube_port;            /* its port (0 = ephemeral) */
     bool kube_tls;            /* --kube https://...: serve it over TLS */
@@ -38,7 +37,8 @@ typedef struct mockd_options {
     size_t journal_entries;   /* --journal-entries N, or 0 (the default) */
 } mockd_options;
 
-extern const char mockd_usage[];
+/* The --help text, from the flag table (malloc'd). */
+char *mockd_usage(void);
 
 /* Returns 0; 1 on a bad scenario file; 2 on a bad command line. *error is malloc'd. */
 int mockd_options_parse(int argc, char **argv, mockd_options *o, char **error);

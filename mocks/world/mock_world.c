@@ -16,6 +16,7 @@
 #include "mock_kube.h"
 #include "mock_world_tls.h"
 #include "osh_buf.h"
+#include "osh_json_check.h"
 #include "osh_str.h"
 
 #define DEFAULT_CLUSTER_IMAGE "ghcr.io/nvidia/openshell/cluster:dev"
@@ -118,43 +119,34 @@ static cJSON *docker_section(const cJSON *scenario)
     return d;
 }
 
+/* The world document's keys, the one list of them (openshell-mockd and the runner load worlds
+ * through here): the error for an unknown key lists them all, and tests/docs diffs that list
+ * with docs/scenarios.md. The sections' own keys are checked by their loaders. */
+static const osh_json_field defaults_fields[] = {
+    {"cluster_image", OSH_JSON_BOOL, false, NULL}, {"pullable", OSH_JSON_BOOL, false, NULL}, {NULL, 0, false, NULL}};
+static const osh_json_field world_fields[] = {
+    {"docker", OSH_JSON_OBJECT, false, NULL},   {"cluster", OSH_JSON_OBJECT, false, NULL},
+    {"kube", OSH_JSON_OBJECT, false, NULL},     {"defaults", OSH_JSON_OBJECT, false, defaults_fields},
+    {"comment", OSH_JSON_STRING, false, NULL},  {"description", OSH_JSON_STRING, false, NULL},
+    {"name", OSH_JSON_STRING, false, NULL},     {NULL, 0, false, NULL}};
+
+static const osh_json_field kube_fields[] = {
+    {"objects", OSH_JSON_OBJECT, false, NULL},        {"faults", OSH_JSON_ARRAY | OSH_JSON_OBJECT, false, NULL},
+    {"agent_sandbox", OSH_JSON_STRING, false, NULL},  {"agent_sandbox_crd", OSH_JSON_OBJECT, false, NULL},
+    {"agent_sandbox_controller", OSH_JSON_OBJECT, false, NULL},
+    {"comment", OSH_JSON_STRING, false, NULL},        {NULL, 0, false, NULL}};
+
 static int check_top_level(const cJSON *scenario, char **error)
 {
     if (!scenario || cJSON_IsNull(scenario))
         return 0;
-    if (!cJSON_IsObject(scenario)) {
-        *error = osh_str_dup("scenario: expected a JSON object");
-        return -1;
+    osh_json_problem p = osh_json_check(scenario, world_fields, "scenario", error);
+    if (p == OSH_JSON_UNKNOWN_KEY) {
+        char *inner = *error;
+        *error = osh_str_printf("%s; Docker objects go under \"docker\", see docs/scenarios.md", inner);
+        free(inner);
     }
-    /* The one list of top-level keys (openshell-mockd and the runner load worlds through
-     * here); the error lists them all, and tests/docs diffs that list with docs/scenarios.md. */
-    static const char *const keys[] = {"docker", "cluster", "kube", "defaults", "comment", "description", "name", NULL};
-    const cJSON *k;
-    cJSON_ArrayForEach(k, scenario)
-    {
-        bool ok = false;
-        for (size_t i = 0; keys[i]; i++)
-            ok = ok || strcmp(keys[i], k->string) == 0;
-        if (!ok) {
-            osh_buf list = OSH_BUF_INIT;
-            for (size_t i = 0; keys[i]; i++)
-                osh_buf_appendf(&list, "%s%s", i ? ", " : "", keys[i]);
-            *error = osh_str_printf("scenario: %s: unknown key (expected one of: %s; Docker objects go under "
-                                    "\"docker\", see docs/scenarios.md)", k->string, osh_buf_str(&list));
-            osh_buf_free(&list);
-            return -1;
-        }
-    }
-    const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(scenario, "defaults");
-    const cJSON *d;
-    cJSON_ArrayForEach(d, defaults)
-    {
-        if ((strcmp(d->string, "cluster_image") != 0 && strcmp(d->string, "pullable") != 0) || !cJSON_IsBool(d)) {
-            *error = osh_str_printf("defaults.%s: expected cluster_image or pullable, true or false", d->string);
-            return -1;
-        }
-    }
-    return 0;
+    return p == OSH_JSON_OK ? 0 : -1;
 }
 
 static int load_kube_faults(mock_world *w, const cJSON *section, char **error)
@@ -185,22 +177,8 @@ static int load_kube(mock_world *w, const cJSON *section, char **error)
 {
     if (!section)
         return 0;
-    if (!cJSON_IsObject(section)) {
-        *error = osh_str_dup("kube: expected object");
+    if (osh_json_check(section, kube_fields, "kube", error) != OSH_JSON_OK)
         return -1;
-    }
-    const cJSON *k;
-    cJSON_ArrayForEach(k, section)
-    {
-        if (strcmp(k->string, "objects") != 0 && strcmp(k->string, "faults") != 0 && strcmp(k->string, "comment") != 0 &&
-            strcmp(k->string, "agent_sandbox") != 0 && strcmp(k->string, "agent_sandbox_controller") != 0 &&
-            strcmp(k->string, "agent_sandbox_crd") != 0) {
-            *error = osh_str_printf("kube.%s: unknown key (expected objects, faults, agent_sandbox, "
-                                    "agent_sandbox_crd, agent_sandbox_controller)",
-                                    k->string);
-            return -1;
-        }
-    }
     const cJSON *release = cJSON_GetObjectItemCaseSensitive(section, "agent_sandbox");
     if (release && !agent_sandbox_release_known(cJSON_GetStringValue(release))) {
         *error = osh_str_dup("kube.agent_sandbox: expected \"0.1\", \"0.5\", \"1.0\" or \"none\"");

@@ -305,8 +305,9 @@ static void controller_knobs_are_checked(void **state)
     (void)state;
     const char *cases[][2] = {
         {"[]", "kube.agent_sandbox_controller: expected object"},
-        {"{\"pause\": true}", "kube.agent_sandbox_controller.pause: unknown key (expected paused, pod_outcome, "
-                               "pod_steps_per_request, foreign_pod, two_pods, status_write_at, node)"},
+        {"{\"pause\": true}", "kube.agent_sandbox_controller.pause: unknown key (expected one of: paused, pod_outcome, "
+                               "pod_steps_per_request, foreign_pod, two_pods, status_write_at, node, comment)"},
+        {"{\"pod_steps_per_request\": \"3\"}", "kube.agent_sandbox_controller.pod_steps_per_request: expected number"},
         {"{\"paused\": 1}", "kube.agent_sandbox_controller.paused: expected true or false"},
         {"{\"status_write_at\": -1}", "kube.agent_sandbox_controller.status_write_at: expected a number from 0 to 1000000000"},
         {"{\"pod_outcome\": \"Crashed\"}",

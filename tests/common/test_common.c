@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "osh_args.h"
 #include "osh_base64.h"
 #include "osh_buf.h"
 #include "osh_file.h"
+#include "osh_json_check.h"
 #include "osh_proc.h"
 #include "osh_str.h"
 
@@ -249,6 +251,196 @@ static void file_read_empty_file_is_an_empty_string(void **state)
     free(path);
 }
 
+/* ---- osh_json_check ---- */
+
+static const osh_json_field port_fields[] = {{"host", OSH_JSON_STRING, true, NULL},
+                                             {"port", OSH_JSON_NUMBER, false, NULL},
+                                             {NULL, 0, false, NULL}};
+static const osh_json_field doc_fields[] = {{"name", OSH_JSON_STRING, true, NULL},
+                                            {"tags", OSH_JSON_STRING | OSH_JSON_STRINGS, false, NULL},
+                                            {"on", OSH_JSON_BOOL, false, NULL},
+                                            {"ports", OSH_JSON_ARRAY, false, port_fields},
+                                            {"main", OSH_JSON_OBJECT | OSH_JSON_NULL, false, port_fields},
+                                            {NULL, 0, false, NULL}};
+
+/* The problem and message of checking text against doc_fields at where. */
+static osh_json_problem json_check_text(const char *text, const char *where, char **error)
+{
+    cJSON *doc = cJSON_Parse(text);
+    assert_non_null(doc);
+    *error = NULL;
+    osh_json_problem p = osh_json_check(doc, doc_fields, where, error);
+    cJSON_Delete(doc);
+    return p;
+}
+
+static void json_check_accepts_a_document_of_the_table(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"tags\": [\"x\", \"y\"], \"on\": false, \"ports\": "
+                                     "[{\"host\": \"h\", \"port\": 1}], \"main\": null}",
+                                     "doc", &error),
+                     OSH_JSON_OK);
+    assert_null(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"tags\": \"x\"}", "doc", &error), OSH_JSON_OK);
+}
+
+static void json_check_names_an_unknown_key_and_lists_the_table(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"nme\": 1}", "doc", &error), OSH_JSON_UNKNOWN_KEY);
+    assert_string_equal(error, "doc.nme: unknown key (expected one of: name, tags, on, ports, main)");
+    free(error);
+    /* at a document's root the key is named alone */
+    assert_int_equal(json_check_text("{\"x\": 1}", NULL, &error), OSH_JSON_UNKNOWN_KEY);
+    assert_string_equal(error, "x: unknown key (expected one of: name, tags, on, ports, main)");
+    free(error);
+}
+
+static void json_check_names_a_wrong_type_and_the_expected_one(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("{\"name\": 5}", "doc", &error), OSH_JSON_WRONG_TYPE);
+    assert_string_equal(error, "doc.name: expected string");
+    free(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"tags\": [\"x\", 1]}", "doc", &error), OSH_JSON_WRONG_TYPE);
+    assert_string_equal(error, "doc.tags: expected string or array of strings");
+    free(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"on\": \"yes\"}", "doc", &error), OSH_JSON_WRONG_TYPE);
+    assert_string_equal(error, "doc.on: expected true or false");
+    free(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"main\": []}", "doc", &error), OSH_JSON_WRONG_TYPE);
+    assert_string_equal(error, "doc.main: expected null or object");
+    free(error);
+}
+
+static void json_check_names_a_missing_required_key(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("{\"on\": true}", "doc", &error), OSH_JSON_MISSING);
+    assert_string_equal(error, "doc.name: required (string)");
+    free(error);
+}
+
+static void json_check_follows_nested_tables_with_their_path(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"ports\": [{\"host\": \"h\"}, {\"host\": \"h\", \"prt\": 1}]}",
+                                     "scenario.world", &error),
+                     OSH_JSON_UNKNOWN_KEY);
+    assert_string_equal(error, "scenario.world.ports[1].prt: unknown key (expected one of: host, port)");
+    free(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"main\": {\"port\": 1}}", "doc", &error), OSH_JSON_MISSING);
+    assert_string_equal(error, "doc.main.host: required (string)");
+    free(error);
+    assert_int_equal(json_check_text("{\"name\": \"a\", \"ports\": [3]}", "doc", &error), OSH_JSON_NOT_OBJECT);
+    assert_string_equal(error, "doc.ports[0]: expected object");
+    free(error);
+}
+
+static void json_check_refuses_a_non_object(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    assert_int_equal(json_check_text("[1]", "doc", &error), OSH_JSON_NOT_OBJECT);
+    assert_string_equal(error, "doc: expected object");
+    free(error);
+    assert_int_equal(osh_json_check(NULL, doc_fields, NULL, &error), OSH_JSON_NOT_OBJECT);
+    assert_string_equal(error, "document: expected object");
+    free(error);
+    char *words = osh_json_types_text(OSH_JSON_STRING | OSH_JSON_NULL | OSH_JSON_STRINGS);
+    assert_string_equal(words, "string, null or array of strings");
+    free(words);
+    words = osh_json_types_text(OSH_JSON_BOOL | OSH_JSON_OBJECT);
+    assert_string_equal(words, "true, false or object");
+    free(words);
+}
+
+/* ---- osh_args ---- */
+
+enum { ARG_NAME, ARG_VERBOSE, ARG_LINES };
+static const osh_arg_flag arg_flags[] = {
+    {"--name", NULL, "NAME", ARG_NAME, "the name"},
+    {"--verbose", NULL, NULL, ARG_VERBOSE, "say more\nover two lines"},
+    {"--lines", "-n", "N", ARG_LINES, NULL},
+    {"--a-very-long-flag-name", NULL, "VALUE", ARG_NAME, "wraps"},
+    OSH_ARGS_END};
+static const osh_args_texts arg_texts = {"unknown '%s'", "'%s' needs a value", "'%s' takes none"};
+
+/* Takes argv[*i] of words; returns the row's id or -1 with *error. */
+static int take(char **words, int n, int *i, const char **value, char **error)
+{
+    const osh_arg_flag *f = osh_args_take(n, words, i, arg_flags, &arg_texts, value, error);
+    return f ? f->id : -1;
+}
+
+static void args_take_every_form_of_a_flag(void **state)
+{
+    (void)state;
+    char *words[] = {"prog", "--name", "x", "--name=y=z", "--verbose", "-n", "5", "--lines=", NULL};
+    int i = 1;
+    const char *value = NULL;
+    char *error = NULL;
+    assert_int_equal(take(words, 8, &i, &value, &error), ARG_NAME);
+    assert_string_equal(value, "x");
+    assert_int_equal(i, 2);
+    i++;
+    assert_int_equal(take(words, 8, &i, &value, &error), ARG_NAME);
+    assert_string_equal(value, "y=z");
+    i++;
+    assert_int_equal(take(words, 8, &i, &value, &error), ARG_VERBOSE);
+    assert_null(value);
+    i++;
+    assert_int_equal(take(words, 8, &i, &value, &error), ARG_LINES);
+    assert_string_equal(value, "5");
+    assert_int_equal(i, 6);
+    i++;
+    assert_int_equal(take(words, 8, &i, &value, &error), ARG_LINES);
+    assert_string_equal(value, "");
+    assert_null(error);
+}
+
+static void args_refuse_naming_the_flag(void **state)
+{
+    (void)state;
+    char *words[] = {"prog", "--nam", "--verbose=1", "-n=5", "--name", NULL};
+    const char *value = NULL;
+    char *error = NULL;
+    const char *want[] = {NULL, "unknown '--nam'", "'--verbose=1' takes none", "unknown '-n=5'", "'--name' needs a value"};
+    for (int k = 1; k < 5; k++) {
+        int i = k;
+        assert_int_equal(take(words, 5, &i, &value, &error), -1);
+        assert_string_equal(error, want[k]);
+        assert_int_equal(i, k); /* nothing consumed */
+        free(error);
+    }
+}
+
+static void args_help_comes_from_the_table(void **state)
+{
+    (void)state;
+    osh_buf b = OSH_BUF_INIT;
+    osh_args_help(&b, arg_flags, 16);
+    assert_string_equal(osh_buf_str(&b), "  --name NAME   the name\n"
+                                         "  --verbose     say more\n"
+                                         "                over two lines\n"
+                                         "  --a-very-long-flag-name VALUE\n"
+                                         "                wraps\n");
+    osh_buf_free(&b);
+    long v = 0;
+    assert_int_equal(osh_args_int("42", 1, 100, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(osh_args_int("0", 1, 100, &v), -1);
+    assert_int_equal(osh_args_int("4x", 1, 100, &v), -1);
+    assert_int_equal(osh_args_int("", 1, 100, &v), -1);
+    assert_int_equal(v, 42);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +454,15 @@ int main(void)
         cmocka_unit_test(file_read_refuses_a_file_over_the_limit),
         cmocka_unit_test(file_read_names_a_missing_file_and_keeps_errno),
         cmocka_unit_test(file_read_empty_file_is_an_empty_string),
+        cmocka_unit_test(json_check_accepts_a_document_of_the_table),
+        cmocka_unit_test(json_check_names_an_unknown_key_and_lists_the_table),
+        cmocka_unit_test(json_check_names_a_wrong_type_and_the_expected_one),
+        cmocka_unit_test(json_check_names_a_missing_required_key),
+        cmocka_unit_test(json_check_follows_nested_tables_with_their_path),
+        cmocka_unit_test(json_check_refuses_a_non_object),
+        cmocka_unit_test(args_take_every_form_of_a_flag),
+        cmocka_unit_test(args_refuse_naming_the_flag),
+        cmocka_unit_test(args_help_comes_from_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

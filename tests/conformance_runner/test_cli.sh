@@ -60,8 +60,29 @@ head -c 1048577 /dev/zero | tr '\0' ' ' > "$work/huge-caps.json"
 "$runner" --scenarios "$dir" --impl-capabilities "$work/huge-caps.json" > /dev/null 2> "$work/e6"
 check "capabilities file over the limit refused" \
   '[ $? -eq 2 ] && grep -q "impl-capabilities $work/huge-caps.json: larger than 1048576 bytes" "$work/e6"'
+echo '{"mising": ["gpu"]}' > "$work/typo-caps.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/typo-caps.json" > /dev/null 2> "$work/e12"
+check "capabilities: unknown key named" \
+  '[ $? -eq 2 ] && grep -q "impl-capabilities $work/typo-caps.json: mising: unknown key (expected one of: missing)" "$work/e12"'
+echo '{"missing": "gpu"}' > "$work/type-caps.json"
+"$runner" --scenarios "$dir" --impl-capabilities "$work/type-caps.json" > /dev/null 2> "$work/e13"
+check "capabilities: wrong type named" '[ $? -eq 2 ] && grep -q "type-caps.json: missing: expected array of strings" "$work/e13"'
 "$runner" --scenarios "$dir" --jobs 0 > /dev/null 2> "$work/e3"
 check "bad --jobs" '[ $? -eq 2 ] && grep -q "jobs" "$work/e3"'
+# The flag table's refusals name the flag, exit 2 and print the usage (getopt's wording, kept).
+"$runner" --scenarios "$dir" --bogus > /dev/null 2> "$work/e7"
+check "unknown flag" '[ $? -eq 2 ] && grep -q "^openshell-conformance: unrecognized option .--bogus.$" "$work/e7" && grep -q "^Options:" "$work/e7"'
+"$runner" --scenarios "$dir" --filter > /dev/null 2> "$work/e8"
+check "flag without its value" '[ $? -eq 2 ] && grep -q "option .--filter. requires an argument" "$work/e8"'
+"$runner" --scenarios "$dir" --list=yes > /dev/null 2> "$work/e9"
+check "value on a switch" '[ $? -eq 2 ] && grep -q "option .--list=yes. doesn.t allow an argument" "$work/e9"'
+"$runner" --scenarios "$dir" extra > /dev/null 2> "$work/e10"
+check "operand" '[ $? -eq 2 ] && grep -q "unexpected argument .extra." "$work/e10"'
+mkdir "$work/empty"
+"$runner" --catalogue "$work/empty" --list > /dev/null 2> "$work/e11"
+check "empty catalogue listed cleanly" '! grep -q "runtime error" "$work/e11"'
+"$runner" --scenarios="$dir" --list > "$work/list3"
+check "--flag=VALUE" 'cmp -s "$work/list" "$work/list3"'
 "$runner" --scenarios "$dir" --impl "'unterminated" > /dev/null 2> "$work/e4"
 check "bad --impl" '[ $? -eq 2 ] && grep -q "unterminated" "$work/e4"'
 "$runner" --scenarios "$work/none" > /dev/null 2> "$work/e5"

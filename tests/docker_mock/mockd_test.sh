@@ -24,8 +24,20 @@ refused "journal size" "--journal-entries 0: expected a number from 1 to 1000000
 refused "missing scenario" "$DIR/none.json: cannot read scenario" --docker "unix://$DIR/b.sock" --scenario "$DIR/none.json"
 printf '{"docker": {"images": [' > "$DIR/broken.json"
 refused "scenario syntax" "$DIR/broken.json: invalid scenario: JSON syntax error" --docker "unix://$DIR/b.sock" --scenario "$DIR/broken.json"
+echo '[1]' > "$DIR/array.json"
+refused "scenario not an object" "$DIR/array.json: scenario: expected object" --docker "unix://$DIR/b.sock" --scenario "$DIR/array.json"
 echo '{"images": []}' > "$DIR/flat.json"
-refused "scenario outside docker" "$DIR/flat.json: scenario: images: unknown key (expected one of: docker, cluster, kube" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
+refused "scenario outside docker" "$DIR/flat.json: scenario.images: unknown key (expected one of: docker, cluster, kube" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
+# The world validates its document and mockd adds no key list of its own: "clusters" (the
+# simulator's state key, not a scenario key) is refused once, with every key the world accepts.
+echo '{"clusters": {}}' > "$DIR/clusters.json"
+refused "clusters is no scenario key" "$DIR/clusters.json: scenario.clusters: unknown key (expected one of: docker, cluster, kube, defaults, comment, description, name)" \
+    --docker "unix://$DIR/b.sock" --scenario "$DIR/clusters.json"
+[ "$(grep -c 'unknown key' "$DIR/e")" -eq 1 ] && [ "$(wc -l < "$DIR/e")" -eq 1 ] && echo "ok: clusters refused once" ||
+    fail "clusters: more than one complaint: $(cat "$DIR/e")"
+refused "missing flag value" "--scenario needs a value" --docker "unix://$DIR/b.sock" --scenario
+refused "value on a switch" "--no-redact=1 takes no value" --docker "unix://$DIR/b.sock" --no-redact=1
+refused "operand" "unknown argument: extra" --docker "unix://$DIR/b.sock" extra
 echo '{"docker": {"containers": [{"name": "x1"}]}}' > "$DIR/bad.json"
 refused "scenario field" "$DIR/bad.json: docker.containers[0].create: expected the create body" --docker "unix://$DIR/b.sock" --scenario "$DIR/bad.json"
 refused "agent-sandbox release" "--agent-sandbox: unknown release \"2.0\" (expected 0.1, 0.5, 1.0 or none)" \

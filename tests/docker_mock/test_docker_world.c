@@ -29,13 +29,24 @@ static const char *inspect_health(dk_test *t, const char *ref, dk_reply *keep)
 static void test_scenario_errors(void **state)
 {
     const char *cases[][2] = {
-        {"{\"bogus\":1}", "docker.bogus: unknown field"},
+        {"{\"bogus\":1}", "docker.bogus: unknown key (expected one of: api_version, min_api_version, "
+                               "max_api_version, server_version, os, arch, kernel, hostname, builder_version, "
+                               "experimental, cdi_spec_dirs, images, pullable, networks, volumes, containers, "
+                               "scripts, execs, faults, comment)"},
         {"{\"images\":{}}", "docker.images: expected array"},
         {"{\"images\":[{\"ref\":1}]}", "docker.images[0].ref: expected string"},
         {"{\"images\":[{\"ref\":\"a:1\",\"id\":\"xyz\"}]}", "docker.images[0].id: expected 64 hex digits"},
         {"{\"containers\":[{\"name\":\"ok1\",\"create\":{\"Image\":\"none:1\"}}]}",
          "docker.containers[0].create.Image: no image none:1 in docker.images"},
-        {"{\"containers\":[{\"name\":\"x\",\"create\":{\"Image\":\"a\"}}]}", "docker.containers[0].name: required"},
+        {"{\"containers\":[{\"name\":\"x\",\"create\":{\"Image\":\"a\"}}]}", "docker.containers[0].name: expected [a-zA-Z0-9][a-zA-Z0-9_.-]+"},
+        {"{\"containers\":[{\"create\":{\"Image\":\"a\"}}]}", "docker.containers[0].name: required (string)"},
+        {"{\"containers\":[{\"name\":\"ok1\",\"state\":1}]}", "docker.containers[0].state: expected string"},
+        {"{\"containers\":[{\"name\":\"ok1\",\"stat\":1}]}", "docker.containers[0].stat: unknown key (expected one of: name,"},
+        {"{\"scripts\":{\"c1\":{\"logs\":[{\"text\":\"x\",\"strem\":\"stderr\"}]}}}",
+         "docker.scripts.c1.logs[0].strem: unknown key (expected one of: text, stream, at_inspect, on_log_open, comment)"},
+        {"{\"scripts\":{\"c1\":{\"exit\":{\"at_inspect\":1,\"oom_killed\":\"yes\"}}}}", "docker.scripts.c1.exit.oom_killed: expected true or false"},
+        {"{\"pullable\":[{\"ref\":\"a:1\",\"auth\":{\"username\":\"u\"}}]}", "docker.pullable[0].auth.password: required (string)"},
+        {"{\"images\":[{\"ref\":\"a:1\",\"refs\":[\"b:1\",2]}]}", "docker.images[0].refs: expected array of strings"},
         {"{\"images\":[{\"ref\":\"a:1\",\"config\":{\"Cmd\":[\"sh\"]}}],\"containers\":[{\"name\":\"ok1\","
          "\"create\":{\"Image\":\"a:1\"},\"state\":\"paused\"}]}", "docker.containers[0].state: expected"},
         {"{\"scripts\":{\"c1\":{\"health\":[\"great\"]}}}", "docker.scripts.c1.health[0]: expected"},
@@ -51,9 +62,9 @@ static void test_scenario_errors(void **state)
         {"{\"execs\":[{\"argv\":[\"x\"],\"nth\":1,\"from\":2}]}", "docker.execs[0]: nth, first and from exclude each other"},
         {"{\"execs\":[{\"argv\":[\"x\"],\"truncate_after\":-1}]}", "docker.execs[0].truncate_after: expected an integer >= 0"},
         {"{\"faults\":[{\"status\":500}]}", "docker.faults[0].path: required"},
-        {"{\"cdi_spec_dirs\":\"x\"}", "docker.cdi_spec_dirs: expected array of strings or null"},
+        {"{\"cdi_spec_dirs\":\"x\"}", "docker.cdi_spec_dirs: expected null or array of strings"},
         {"{\"volumes\":[{\"name\":\"v1\"},{\"name\":\"v1\"}]}", "docker.volumes[1]: name: duplicate volume"},
-        {"{\"networks\":[{\"driver\":\"bridge\"}]}", "docker.networks[0]: name: required"},
+        {"{\"networks\":[{\"driver\":\"bridge\"}]}", "docker.networks[0].name: required (string)"},
         {"{\"images\":[{\"ref\":\"a:1\",\"config\":{\"Cmd\":[\"sh\"]}}],\"containers\":[{\"name\":\"ok1\","
          "\"create\":{\"Image\":\"a:1\",\"HostConfig\":{\"NetworkMode\":\"gone\"}},\"state\":\"running\"}]}",
          "docker.containers[0].create.HostConfig.NetworkMode: no network gone in docker.networks"},

@@ -10,8 +10,8 @@ echo '{"images": []}' >"$tmp/bad.json"
 if "$mockd" --docker "unix://$tmp/d.sock" --scenario "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"; then
   echo "FAIL: openshell-mockd accepted an unknown top-level key"; exit 1
 fi
-grep -q 'images: unknown key' "$tmp/err" || { cat "$tmp/err"; echo "FAIL: the unknown key is not named"; exit 1; }
-sed -n 's/.*expected one of: \([^;]*\);.*/\1/p' "$tmp/err" | tr ',' '\n' | tr -d ' ' | sort >"$tmp/code"
+grep -q 'scenario.images: unknown key' "$tmp/err" || { cat "$tmp/err"; echo "FAIL: the unknown key is not named"; exit 1; }
+sed -n 's/.*expected one of: \([^;)]*\)).*/\1/p' "$tmp/err" | tr ',' '\n' | tr -d ' ' | sort >"$tmp/code"
 awk '/^## The world: top-level keys/ {on=1; next} on && /^## / {on=0} on && /^\| `/ {print $0}' "$doc" |
   cut -d'|' -f2 | grep -oE '`[a-z_]+`' | tr -d '`' | sort >"$tmp/doc"
 [ -s "$tmp/code" ] || { cat "$tmp/err"; echo "FAIL: the validator's error lists no keys"; exit 1; }

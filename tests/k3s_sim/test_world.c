@@ -650,7 +650,14 @@ static void test_scenario_errors(void **state)
 {
     (void)state;
     const char *bad[][2] = {
-        {"{\"cluster\": {\"helth\": []}}", "cluster.helth: unknown key"},
+        {"{\"cluster\": {\"helth\": []}}", "cluster.helth: unknown key (expected one of: containers, api_ready_after_s1, "
+                                            "health, healthy_after_inspects, exit, logs, markers, secret, workload, "
+                                            "exit_code_null, dns_fails, boot_log, volumes, comment)"},
+        {"{\"cluster\": {\"logs\": [{\"at_start\": true, \"generate\": {\"prefix\": \"x\"}}]}}",
+         "cluster.logs[0].generate.count: required (number)"},
+        {"{\"cluster\": {\"markers\": {\"repeat\": 1}}}", "cluster.markers.repeat: expected true or false"},
+        {"{\"cluster\": {\"health\": [\"healthy\", 2]}}", "cluster.health: expected string or array of strings"},
+        {"{\"cluster\": {\"volumes\": []}}", "cluster.volumes: expected object"},
         {"{\"cluster\": {\"health\": [\"fine\"]}}", "cluster.health[0]: expected starting, healthy or unhealthy"},
         {"{\"cluster\": {\"api_ready_after_s1\": \"soon\"}}", "cluster.api_ready_after_s1"},
         {"{\"cluster\": {\"volumes\": {\"vol\": {\"pods\": [{\"metadata\": {}}]}}}}", "cluster.volumes.vol.pods[0]: metadata.name: expected string"},
@@ -662,8 +669,16 @@ static void test_scenario_errors(void **state)
         {"{\"cluster\": {\"healthy_after_inspects\": 1e19}}", "cluster.healthy_after_inspects: out of range"},
         {"{\"cluster\": {\"api_ready_after_s1\": 1e300}}", "cluster.api_ready_after_s1: out of range"},
         {"{\"kube\": {\"objects\": {\"widgets\": []}}}", "kube.objects.widgets: unknown resource"},
-        {"{\"bogus\": 1}", "scenario: bogus: unknown key"},
-        {"{\"defaults\": {\"image\": false}}", "defaults.image: expected cluster_image or pullable"},
+        {"{\"bogus\": 1}", "scenario.bogus: unknown key (expected one of: docker, cluster, kube, defaults, comment, "
+                             "description, name); Docker objects go under"},
+        {"{\"clusters\": {}}", "scenario.clusters: unknown key (expected one of: docker, cluster, kube, defaults, "
+                                "comment, description, name)"},
+        {"{\"defaults\": {\"image\": false}}", "scenario.defaults.image: unknown key (expected one of: cluster_image, pullable)"},
+        {"{\"defaults\": {\"pullable\": 1}}", "scenario.defaults.pullable: expected true or false"},
+        {"{\"kube\": []}", "scenario.kube: expected object"},
+        {"{\"kube\": {\"objcts\": {}}}", "kube.objcts: unknown key (expected one of: objects, faults, agent_sandbox, "
+                                           "agent_sandbox_crd, agent_sandbox_controller, comment)"},
+        {"{\"kube\": {\"agent_sandbox\": 1}}", "kube.agent_sandbox: expected string"},
         {"{\"docker\": {\"containers\": [{\"name\": 5}]}}", "docker.containers[0]"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

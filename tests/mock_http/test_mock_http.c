@@ -596,12 +596,14 @@ static void test_fault_json_errors(void **state)
 {
     fixture *f = *state;
     const char *bad[][2] = {
-        {"[{\"path\":\"/a\"},{\"path\":\"/b\",\"status\":\"500\"}]", "faults[1].status: expected an integer >= 100"},
-        {"{\"status\":500}", "fault.path: required"},
-        {"{\"path\":\"/a\",\"bogus\":1}", "fault.bogus: unknown field"},
+        {"[{\"path\":\"/a\"},{\"path\":\"/b\",\"status\":\"500\"}]", "faults[1].status: expected number"},
+        {"{\"status\":500}", "fault.path: required (string)"},
+        {"{\"path\":\"/a\",\"nth\":\"2\"}", "fault.nth: expected number"},
+        {"{\"path\":\"/a\",\"bogus\":1}", "fault.bogus: unknown key (expected one of: method, path, nth, first, from, delay_ms, "
+                                    "hang, drop, status, body, content_type, truncate_after, json_set, comment)"},
         {"{\"path\":\"/a\",\"nth\":1,\"first\":2}", "fault: nth, first and from exclude each other"},
         {"{\"path\":\"/a\",\"body\":\"x\"}", "fault.body: needs status"},
-        {"{\"path\":\"/a\",\"drop\":1}", "fault.drop: expected boolean"},
+        {"{\"path\":\"/a\",\"drop\":1}", "fault.drop: expected true or false"},
         {"{\"path\":\"/a\",\"json_set\":[]}", "fault.json_set: expected object"},
         {"\"x\"", "fault: expected object"},
         /* fuzz regression (tests/fuzz/regressions/world_scenario/fault-delay): (long)1e300 was

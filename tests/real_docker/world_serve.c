@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "mock_world.h"
+#include "osh_args.h"
 #include "osh_file.h"
 
 /* A world scenario is a few KiB; the limit only stops a mistaken path. */
@@ -37,18 +38,25 @@ static cJSON *load_scenario(const char *path)
     return doc;
 }
 
+enum { FLAG_DOCKER_UNIX, FLAG_SCENARIO };
+static const osh_arg_flag world_flags[] = {{"--docker-unix", NULL, "PATH", FLAG_DOCKER_UNIX, NULL},
+                                           {"--scenario", NULL, "FILE", FLAG_SCENARIO, NULL},
+                                           OSH_ARGS_END};
+static const osh_args_texts world_texts = {"unknown argument '%s'", "%s needs a value", "%s takes no value"};
+
 int main(int argc, char **argv)
 {
     const char *unix_path = NULL, *scenario_path = NULL;
     for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && strcmp(argv[i], "--docker-unix") == 0)
-            unix_path = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--scenario") == 0)
-            scenario_path = argv[++i];
-        else {
-            fprintf(stderr, "osh-world-serve: unknown or incomplete argument '%s'\n", argv[i]);
+        const char *value = NULL;
+        char *error = NULL;
+        const osh_arg_flag *f = osh_args_take(argc, argv, &i, world_flags, &world_texts, &value, &error);
+        if (!f) {
+            fprintf(stderr, "osh-world-serve: %s\n", error);
+            free(error);
             return 2;
         }
+        *(f->id == FLAG_DOCKER_UNIX ? &unix_path : &scenario_path) = value;
     }
     if (!unix_path) {
         fprintf(stderr, "osh-world-serve: --docker-unix PATH is required\n");
