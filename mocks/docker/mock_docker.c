@@ -370,7 +370,7 @@ int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
             rc = 0;
         }
         dk_unlock(d);
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, mock_http_key(id));
         if (rc == 0)
             dk_after_exit(d, id);
         return rc;
@@ -381,8 +381,9 @@ int mock_docker_append_log(mock_docker *d, const char *ref, int stream, const ch
 {
     WITH_CONTAINER(d, ref, -1, {
         dk_container_append_log(d, c, stream == 2 ? 2 : 1, line);
+        uint64_t key = mock_http_key(c->id);
         dk_unlock(d);
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, key);
         return 0;
     });
 }

@@ -63,7 +63,10 @@ struct mock_http_server {
      * Lock order: stream_lock before libmicrohttpd's own locks; never the reverse. */
     pthread_mutex_t stream_lock;
     pthread_cond_t threads_done;   /* an upgrade or delay thread ended */
-    unsigned long wake_generation;
+    unsigned long stream_calls;    /* stream callbacks called (stats) */
+    unsigned long watcher_wakeups; /* the watcher's poll returned (stats) */
+    int watch_timeout_ms;          /* the watcher's current poll timeout; -1 = none */
+    mock_http_waiter *waiters;     /* upgrade threads waiting for a wake */
     stream_state *streams;         /* every live stream, suspended or not */
     size_t stream_count, suspended_count;
     unsigned long next_stream_serial;
@@ -127,6 +130,8 @@ struct mock_http_response {
     void *ctx;
     mock_http_free_fn free_ctx;
     bool after_streams;
+    bool keyed;          /* a stream woken by mock_http_server_wake_key(key) */
+    uint64_t key;
 };
 
 /* The fault decision for one request. */
@@ -169,6 +174,7 @@ stream_state *mock_http_stream_new(mock_http_server *s, struct MHD_Connection *c
                                    long truncate_after);
 void mock_http_stream_set_fn(stream_state *st, mock_http_stream_fn fn, void *ctx,
                              mock_http_free_fn free_ctx);
+void mock_http_stream_set_key(stream_state *st, uint64_t key);
 void mock_http_stream_append(stream_state *st, const void *data, size_t len);
 ssize_t mock_http_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void mock_http_stream_free(void *cls);

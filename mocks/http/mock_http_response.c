@@ -108,6 +108,12 @@ void mock_http_respond_stream(mock_http_response *res, int status, const char *c
     res->free_ctx = free_ctx;
 }
 
+void mock_http_response_wait_key(mock_http_response *res, uint64_t key)
+{
+    res->keyed = true;
+    res->key = key;
+}
+
 void mock_http_response_after_streams(mock_http_response *res)
 {
     res->after_streams = true;
@@ -146,6 +152,8 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_req
     if (res->kind == RESPONSE_STREAM) {
         stream_state *st = mock_http_stream_new(s, req->conn, truncate_after);
         mock_http_stream_set_fn(st, res->stream_fn, res->ctx, res->free_ctx);
+        if (res->keyed)
+            mock_http_stream_set_key(st, res->key);
         res->ctx = NULL;
         res->free_ctx = NULL;
         return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,

@@ -520,6 +520,9 @@ void mock_http_server_stats(mock_http_server *s, mock_http_stats *out)
     out->streams = s->stream_count;
     out->suspended_streams = s->suspended_count;
     out->upgrades = s->upgrade_count;
+    out->stream_calls = s->stream_calls;
+    out->watcher_wakeups = s->watcher_wakeups;
+    out->watcher_timeout_ms = s->watch_timeout_ms;
     pthread_mutex_unlock(&s->stream_lock);
     pthread_mutex_lock(&s->lock);
     out->journal_entries = s->journal_len;

@@ -124,8 +124,13 @@ typedef struct player {
 static bool due(player *pl, double t_ms, long after)
 {
     double now = rec_now_ms();
-    if (pl->r->timing == RECORD_TIMING_REAL)
-        return now - pl->t0 >= t_ms;
+    if (pl->r->timing == RECORD_TIMING_REAL) {
+        if (now - pl->t0 >= t_ms)
+            return true;
+        /* from a stream callback: be called again then (nothing else would wake it) */
+        mock_http_stream_retry_in((unsigned)(t_ms - (now - pl->t0)) + 1);
+        return false;
+    }
     pthread_mutex_lock(&pl->r->lock);
     bool ok = pl->r->received >= after;
     pthread_mutex_unlock(&pl->r->lock);
