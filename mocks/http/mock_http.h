@@ -95,6 +95,10 @@ typedef struct mock_http_server_options {
      * empty). NULL = 413 {"message": "request body too large: limit is N bytes"}. */
     void (*too_large)(void *ctx, const mock_http_request *req, size_t limit,
                       mock_http_response *res);
+    /* Routes whose body goes to an unlinked temporary file as it arrives, not to memory
+     * (archives, image loads): their handler reads it with mock_http_request_body_fd. NULL
+     * = none. */
+    bool (*body_spool)(void *ctx, const char *method, const char *path);
     size_t journal_entries;    /* the journal keeps the last N; MOCK_HTTP_DEFAULT_JOURNAL_ENTRIES */
     size_t journal_body_cap;   /* bytes of each body kept; MOCK_HTTP_DEFAULT_JOURNAL_BODY_CAP */
 } mock_http_server_options;
@@ -174,6 +178,7 @@ typedef struct mock_http_stats {
     int watcher_timeout_ms;        /* the watcher's poll timeout now; -1 = none (idle) */
     size_t journal_entries;    /* kept */
     unsigned long journal_dropped; /* dropped from the ring since the last clear */
+    size_t body_bytes_peak;    /* the most request-body bytes one request held in memory */
 } mock_http_stats;
 void mock_http_server_stats(mock_http_server *s, mock_http_stats *out);
 
@@ -195,8 +200,13 @@ const char *mock_http_request_header(const mock_http_request *r, const char *nam
 /* Every request header as received, {name: value} in arrival order (a repeated header keeps
  * its last value); for a proxy that forwards them (mocks/record). */
 const cJSON *mock_http_request_headers(const mock_http_request *r);
-/* The full body (NUL-terminated for convenience; len excludes the terminator). */
+/* The full body (NUL-terminated for convenience; len excludes the terminator). A spooled
+ * body (options.body_spool) is read into memory by this call: use the fd instead. */
 const char *mock_http_request_body(const mock_http_request *r, size_t *len);
+/* A spooled body: a file descriptor positioned at its start (owned by the request: do not
+ * close it) and its size; -1 when the body is in memory (not spooled, or no temporary file
+ * could be made). */
+int mock_http_request_body_fd(const mock_http_request *r, size_t *len);
 /* The path with a leading version segment removed ("/v1.41/_ping" -> "/_ping"). The
  * segment is dockerd's route pattern /v{[0-9.]+}: "/v1.41.0/x", "/v1/x" and "/v.41/x" have
  * one, "/v1.41x/x" has none. major and minor get its first two numbers (a missing or empty

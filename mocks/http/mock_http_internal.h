@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <gnutls/crypto.h>
 #include <microhttpd.h>
 
 #include "mock_http.h"
@@ -65,6 +66,7 @@ struct mock_http_server {
     pthread_cond_t threads_done;   /* an upgrade or delay thread ended */
     unsigned long stream_calls;    /* stream callbacks called (stats) */
     unsigned long watcher_wakeups; /* the watcher's poll returned (stats) */
+    atomic_size_t body_bytes_peak; /* the most body bytes one request held in memory */
     int watch_timeout_ms;          /* the watcher's current poll timeout; -1 = none */
     mock_http_waiter *waiters;     /* upgrade threads waiting for a wake */
     stream_state *streams;         /* every live stream, suspended or not */
@@ -100,7 +102,12 @@ struct mock_http_request {
     mock_http_query_pair *pairs;
     size_t pair_count;
     cJSON *headers;      /* request headers as received, for the journal */
-    osh_buf body;
+    osh_buf body;        /* the body; of a spooled one, its first journal_body_cap bytes */
+    size_t body_total;   /* bytes of body received */
+    int spool_fd;        /* >= 0: the body is in this unlinked file (mock_http_spool.c) */
+    gnutls_hash_hd_t spool_hash;
+    char body_sha256[65];/* of a spooled body, once complete */
+    bool spool_loaded;   /* body holds the whole spooled body (mock_http_request_body) */
     size_t body_limit;   /* from the route class */
     bool too_large;      /* the body passed body_limit: answered 413, the rest discarded */
     long seq;
@@ -161,6 +168,14 @@ void mock_http_journal_free(mock_http_server *s);
 void mock_http_journal_note_refused(mock_http_server *s, long seq, size_t announced);
 void mock_http_builtin_route(mock_http_server *s, const mock_http_request *r,
                              mock_http_response *res);
+
+/* mock_http_spool.c */
+void mock_http_spool_begin(mock_http_request *r); /* spool_fd stays -1 when it cannot */
+/* Write a piece; the first head_cap bytes are kept in r->body too. false: write failed. */
+bool mock_http_spool_append(mock_http_request *r, const char *data, size_t len, size_t head_cap);
+void mock_http_spool_finish(mock_http_request *r); /* the body is complete: its sha256 */
+void mock_http_spool_free(mock_http_request *r);
+void mock_http_spool_load(mock_http_request *r);
 
 /* mock_http_stream.c */
 void mock_http_streams_init(mock_http_server *s);
