@@ -347,7 +347,7 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     const char *body = mock_http_request_body(req, &len);
     norm n = normalise(r, mock_http_request_path(req), mock_http_request_query(req), body, len);
     const char *why = NULL;
-    long nearest;
+    long nearest = -1; /* set by find_match when it finds none (gcc -O1 cannot tell) */
     pthread_mutex_lock(&r->lock);
     r->received++;
     long i = find_match(r, mock_http_request_method(req), &n, &nearest, &why);
