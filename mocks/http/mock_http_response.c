@@ -80,12 +80,9 @@ void mock_http_respond_json(mock_http_response *res, int status, const cJSON *js
     char *text = cJSON_PrintUnformatted(json);
     if (!text)
         abort();
-    osh_buf b = OSH_BUF_INIT;
-    osh_buf_append_str(&b, text);
-    osh_buf_append_char(&b, '\n');
+    mock_http_respond(res, status, "application/json", text, strlen(text));
+    osh_buf_append_char(&res->body, '\n');
     cJSON_free(text);
-    mock_http_respond(res, status, "application/json", b.data, b.len);
-    osh_buf_free(&b);
 }
 
 void mock_http_respond_empty(mock_http_response *res, int status)
@@ -166,8 +163,8 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_req
         return MHD_create_response_from_callback(res->body.len, 16 * 1024,
                                                  mock_http_stream_read, st, mock_http_stream_free);
     }
-    return MHD_create_response_from_buffer(res->body.len, res->body.data,
-                                           MHD_RESPMEM_MUST_COPY);
+    size_t len = res->body.len; /* handed over, not copied: libmicrohttpd frees it */
+    return MHD_create_response_from_buffer(len, osh_buf_detach(&res->body), MHD_RESPMEM_MUST_FREE);
 }
 
 enum MHD_Result mock_http_queue(mock_http_server *s, mock_http_request *req,

@@ -492,7 +492,7 @@ int mock_http_start_daemon(mock_http_server *s, int fd, char *url, char *unix_pa
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->opts.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->opts.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opts.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, MOCK_HTTP_CONNECTION_POOL,
         MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (size_t)(4 * 1024),
         MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
