@@ -201,10 +201,14 @@ static void test_follower_woken_by_its_container(void **state)
     int fd = open_raw(t, req);
     mock_http_server *h = mock_docker_http(t->d);
     mock_http_stats st;
-    do { /* the follower said all it had and waits */
-        usleep(1000);
+    for (int i = 0;; i++) { /* the follower said all it had and waits (bounded) */
         mock_http_server_stats(h, &st);
-    } while (st.suspended_streams != 1);
+        if (st.suspended_streams == 1)
+            break;
+        if (i == 30000)
+            fail_msg("the follower never waited");
+        usleep(1000);
+    }
     unsigned long calls = st.stream_calls;
     assert_int_equal(st.watcher_timeout_ms, -1);
     for (int i = 0; i < 5; i++)

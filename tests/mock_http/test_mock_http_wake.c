@@ -158,8 +158,11 @@ static mock_http_stats stats_of(mock_http_server *s)
 /* Both streams have said "open" and suspended (the watcher has their sockets). */
 static void until_suspended(mock_http_server *s, size_t n)
 {
-    while (stats_of(s).suspended_streams != n)
+    for (int i = 0; stats_of(s).suspended_streams != n; i++) {
+        if (i == 30000)
+            fail_msg("%zu streams never all waited", n);
         usleep(1000);
+    }
 }
 
 static void ping(const fixture *f)
