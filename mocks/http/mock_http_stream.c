@@ -89,6 +89,12 @@ static bool streams_idle(const mock_http_server *s)
     return true;
 }
 
+static void notify_watcher(mock_http_server *s)
+{
+    uint64_t one = 1;
+    (void)!write(s->watch_fd, &one, sizeof one);
+}
+
 bool mock_http_streams_defer(mock_http_server *s, struct MHD_Connection *conn)
 {
     pthread_mutex_lock(&s->stream_lock);
@@ -104,14 +110,11 @@ bool mock_http_streams_defer(mock_http_server *s, struct MHD_Connection *conn)
         MHD_suspend_connection(conn);
     }
     pthread_mutex_unlock(&s->stream_lock);
+    if (wait)
+        notify_watcher(s); /* it sleeps without a timeout: now it must look every 1 ms */
     return wait;
 }
 
-static void notify_watcher(mock_http_server *s)
-{
-    uint64_t one = 1;
-    (void)!write(s->watch_fd, &one, sizeof one);
-}
 
 typedef struct free_later {
     mock_http_free_fn fn;

@@ -52,6 +52,18 @@ static int retry_next(void *ctx, osh_buf *out)
     return MOCK_HTTP_STREAM_END;
 }
 
+/* 64 KiB at once, then waits: a client that does not read leaves it unread in the socket. */
+static int flood_next(void *ctx, osh_buf *out)
+{
+    int *sent = ctx;
+    if (!*sent) {
+        *sent = 1;
+        for (int i = 0; i < 1024; i++)
+            osh_buf_append_str(out, "0123456789abcdef0123456789abcdef0123456789abcdef012345678901234\n");
+    }
+    return MOCK_HTTP_STREAM_MORE;
+}
+
 static mock_http_server *the_server;
 
 /* An upgrade that waits on key "u" and reports each wake until the client leaves. */
@@ -74,6 +86,12 @@ static void handler(void *ctx, const mock_http_request *req, mock_http_response 
     } else if (strcmp(path, "/retry") == 0) {
         mock_http_respond_stream(res, 200, "text/plain", retry_next, calloc(1, sizeof(int)), free);
         mock_http_response_wait_key(res, mock_http_key("nobody wakes this"));
+    } else if (strcmp(path, "/flood") == 0) {
+        mock_http_respond_stream(res, 200, "text/plain", flood_next, calloc(1, sizeof(int)), free);
+        mock_http_response_wait_key(res, mock_http_key("flood"));
+    } else if (strcmp(path, "/after") == 0) {
+        mock_http_respond(res, 200, "text/plain", "after\n", 6);
+        mock_http_response_after_streams(res);
     } else if (strcmp(path, "/waiter") == 0) {
         mock_http_respond_upgrade(res, "tcp", NULL, waiting_upgrade, NULL, NULL);
     } else {
@@ -259,6 +277,22 @@ static void test_upgrade_waiter(void **state)
     osh_buf_free(&got);
 }
 
+/* An answer held for the streams' clients (after_streams) goes once its bound passes even
+ * when nothing else happens: a follower whose client reads nothing cannot hold it forever
+ * (the watcher, asleep without a tick, must be told about it). */
+static void test_after_streams_not_held_forever(void **state)
+{
+    fixture *f = *state;
+    int flood = open_get(f, "/flood"); /* never read */
+    until_suspended(f->s, 1);
+    int fd = send_request(f, "GET /after HTTP/1.0\r\n\r\n");
+    osh_buf got = OSH_BUF_INIT;
+    assert_true(read_until(fd, &got, "after\n"));
+    osh_buf_free(&got);
+    close(fd);
+    close(flood);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wake_all_reaches_keyed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_in_without_wake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_waiter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_after_streams_not_held_forever, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
