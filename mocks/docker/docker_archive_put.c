@@ -183,7 +183,13 @@ static int apply_entry(void *ctx, const dk_tar_entry *e, char **error)
             if (!f || f->type != 'd')
                 f = dk_file_put(u->c, at, e->type, e->mode);
             f->mode = e->mode;
-            osh_buf_append(&f->data, e->data, e->len);
+            if (f->data.len == 0) { /* take the read buffer over: the data is not copied */
+                osh_buf_free(&f->data);
+                f->data = *e->content;
+                *e->content = (osh_buf)OSH_BUF_INIT;
+            } else {
+                osh_buf_append(&f->data, e->data, e->len);
+            }
         }
         free(at);
     }
@@ -203,12 +209,19 @@ void dk_archive_put(mock_docker *d, dk_container *c, const char *ref, const char
     } else if (dir && dir->type != 'd') {
         dk_error(res, 500, "extraction point is not a directory");
     } else {
-        size_t len;
-        const char *body = mock_http_request_body(req, &len);
         unpack u = {.c = c, .dest = dest,
                     .no_overwrite_dir_non_dir = dk_query_bool(req, "noOverwriteDirNonDir")};
         char *err = NULL;
-        if (dk_tar_read(body, len, apply_entry, &u, &err) != 0)
+        size_t len;
+        int fd = mock_http_request_body_fd(req, &len); /* spooled: read as it is unpacked */
+        int rc;
+        if (fd >= 0) {
+            rc = dk_tar_read_fd(fd, len, NULL, apply_entry, &u, &err);
+        } else {
+            const char *body = mock_http_request_body(req, &len);
+            rc = dk_tar_read(body, len, apply_entry, &u, &err);
+        }
+        if (rc != 0)
             dk_error(res, 500, "Error processing tar file(exit status 1): %s", err);
         else
             mock_http_respond_empty(res, 200);

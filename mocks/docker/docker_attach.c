@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +59,7 @@ static void detach(void *ctx)
     }
     dk_unlock(d);
     if (remove) {
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, mock_http_key(a->id));
         dk_fire_event(d, a->id, MOCK_DOCKER_EVENT_REMOVE);
     }
     free(a);
@@ -94,27 +93,22 @@ static bool client_left(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
+/* Registered before each look, so a change between the look and the wait still wakes it;
+ * the wait also ends when the client hangs up both ways or the server stops. */
 static void attach_upgraded(void *ctx, int fd, const char *extra, size_t extra_len)
 {
     attach_state *a = ctx;
+    mock_http_waiter *w = mock_http_waiter_new(a->d->http, true, mock_http_key(a->id));
     osh_buf out = OSH_BUF_INIT;
     for (;;) {
         bool more = collect(a, &out);
         bool sent = write_all(fd, out.data, out.len);
         osh_buf_reset(&out);
-        if (!more || !sent || client_left(fd) ||
-            mock_http_server_stopping(a->d->http))
+        if (!more || !sent || client_left(fd) || !mock_http_waiter_wait(w, fd))
             break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_mutex_lock(&a->d->lock);
-        pthread_cond_timedwait(&a->d->changed, &a->d->lock, &until);
-        dk_unlock(a->d);
     }
     osh_buf_free(&out);
+    mock_http_waiter_free(w);
 }
 
 void dk_container_attach(mock_docker *d, const char *ref, const mock_http_request *req,
@@ -148,4 +142,5 @@ void dk_container_attach(mock_docker *d, const char *ref, const mock_http_reques
         mock_http_respond_upgrade(res, "tcp", ct, attach_upgraded, a, detach);
     else
         mock_http_respond_stream(res, 200, ct, attach_next, a, detach);
+    mock_http_response_wait_key(res, mock_http_key(a->id));
 }

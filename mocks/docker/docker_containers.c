@@ -351,7 +351,7 @@ void dk_container_start(mock_docker *d, const char *ref, const mock_http_request
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     dk_unlock(d);
-    mock_http_server_wake(d->http);
+    mock_http_server_wake_key(d->http, mock_http_key(id));
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_START);
     if (exited) {
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
@@ -398,7 +398,7 @@ void dk_after_exit(mock_docker *d, const char *id)
     }
     dk_unlock(d);
     if (remove) {
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, mock_http_key(id));
         dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);
     }
 }
@@ -430,7 +430,7 @@ static int stop_or_kill(mock_docker *d, const char *ref, bool kill, mock_http_re
     char id[DK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", c->id);
     dk_unlock(d);
-    mock_http_server_wake(d->http);
+    mock_http_server_wake_key(d->http, mock_http_key(id));
     dk_fire_event(d, id, kill ? MOCK_DOCKER_EVENT_KILL : MOCK_DOCKER_EVENT_STOP);
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_DIE);
     dk_after_exit(d, id);
@@ -463,7 +463,7 @@ void dk_container_restart(mock_docker *d, const char *ref, const mock_http_reque
         exited = startup_logs(d, c);
     }
     dk_unlock(d);
-    mock_http_server_wake(d->http);
+    mock_http_server_wake_key(d->http, mock_http_key(id));
     if (!c)
         dk_error(res, 404, "No such container: %s", ref);
     if (!ok)
@@ -504,7 +504,7 @@ void dk_container_remove(mock_docker *d, const char *ref, const mock_http_reques
         dk_remove_container(d, c);
     pthread_cond_broadcast(&d->changed);
     dk_unlock(d);
-    mock_http_server_wake(d->http);
+    mock_http_server_wake_key(d->http, mock_http_key(id));
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);
     mock_http_respond_empty(res, 204);
 }
@@ -564,6 +564,7 @@ void dk_container_wait(mock_docker *d, const char *ref, const mock_http_request 
     dk_unlock(d);
     /* dockerd sends the headers at once and the body when the condition is met. */
     mock_http_respond_stream(res, 200, "application/json", wait_next, w, free);
+    mock_http_response_wait_key(res, mock_http_key(w->id));
 }
 
 /* ---- Inspect and list --------------------------------------------------------------------- */
@@ -618,7 +619,7 @@ void dk_container_inspect(mock_docker *d, const char *ref, const mock_http_reque
     }
     dk_unlock_unchanged(d);
     if (logged || died) {
-        mock_http_server_wake(d->http); /* scripted log lines reach followers at once */
+        mock_http_server_wake_key(d->http, mock_http_key(id)); /* scripted log lines reach followers at once */
         /* and before this answer: a client that drains its follower right after the
          * inspect sees them (rules §7.2 counts sightings per attempt) */
         mock_http_response_after_streams(res);

@@ -158,20 +158,13 @@ typedef struct loaded_file {
 typedef struct loaded {
     loaded_file *files;
     size_t count;
+    const cJSON *wanted; /* second pass over a spooled archive: the layers still needed */
 } loaded;
 
-static int keep_file(void *ctx, const dk_tar_entry *e, char **error)
-{
-    loaded *l = ctx;
-    if (e->type != 'f')
-        return 0;
-    DK_GROW(l->files, l->count);
-    loaded_file *f = &l->files[l->count++];
-    f->name = osh_str_dup(e->name);
-    memset(&f->data, 0, sizeof f->data);
-    osh_buf_append(&f->data, e->data, e->len);
-    return 0;
-}
+/* A spooled archive is read twice: first its small files (manifest.json, image configs),
+ * every layer skipped unread; then what the manifest names that is still missing (the
+ * layers). A manifest.json beyond this size is not found. */
+#define LOAD_SMALL_FILE ((int64_t)1 << 20)
 
 static const osh_buf *loaded_get(const loaded *l, const char *name)
 {
@@ -179,6 +172,74 @@ static const osh_buf *loaded_get(const loaded *l, const char *name)
         if (strcmp(l->files[i].name, name) == 0)
             return &l->files[i].data;
     return NULL;
+}
+
+static bool want_file(void *ctx, const char *name, int64_t size)
+{
+    const loaded *l = ctx;
+    if (!l->wanted)
+        return size <= LOAD_SMALL_FILE;
+    if (loaded_get(l, name))
+        return false;
+    for (const cJSON *w = l->wanted->child; w; w = w->next)
+        if (strcmp(w->valuestring, name) == 0)
+            return true;
+    return false;
+}
+
+static int keep_file(void *ctx, const dk_tar_entry *e, char **error)
+{
+    loaded *l = ctx;
+    if (e->type != 'f' || e->skipped)
+        return 0;
+    DK_GROW(l->files, l->count);
+    loaded_file *f = &l->files[l->count++];
+    f->name = osh_str_dup(e->name);
+    f->data = *e->content; /* taken over, not copied */
+    *e->content = (osh_buf)OSH_BUF_INIT;
+    return 0;
+}
+
+/* What load_entry reads of every manifest entry: its config and first layer. */
+static cJSON *needed_files(const cJSON *manifest)
+{
+    cJSON *names = cJSON_CreateArray();
+    for (const cJSON *e = cJSON_IsArray(manifest) ? manifest->child : NULL; e; e = e->next) {
+        const char *config = dk_body_str(e, "Config");
+        if (config)
+            cJSON_AddItemToArray(names, cJSON_CreateString(config));
+        const cJSON *layers = dk_body_get(e, "Layers");
+        const cJSON *first = cJSON_IsArray(layers) ? cJSON_GetArrayItem(layers, 0) : NULL;
+        if (cJSON_IsString(first))
+            cJSON_AddItemToArray(names, cJSON_CreateString(first->valuestring));
+    }
+    return names;
+}
+
+/* Read the archive (spooled or in memory) into l: 0, or -1 with *err. */
+static int read_image_archive(const mock_http_request *req, loaded *l, char **err)
+{
+    size_t len;
+    int fd = mock_http_request_body_fd(req, &len);
+    if (fd < 0) {
+        const char *body = mock_http_request_body(req, &len);
+        return dk_tar_read(body, len, keep_file, l, err);
+    }
+    if (dk_tar_read_fd(fd, len, want_file, keep_file, l, err) != 0)
+        return -1;
+    const osh_buf *m = loaded_get(l, "manifest.json");
+    cJSON *manifest = m ? cJSON_ParseWithLength(m->data, m->len) : NULL;
+    cJSON *layers = needed_files(manifest);
+    cJSON_Delete(manifest);
+    int rc = 0;
+    if (cJSON_GetArraySize(layers) > 0) {
+        l->wanted = layers;
+        fd = mock_http_request_body_fd(req, &len); /* at the start again */
+        rc = dk_tar_read_fd(fd, len, want_file, keep_file, l, err);
+        l->wanted = NULL;
+    }
+    cJSON_Delete(layers);
+    return rc;
 }
 
 static void stream_line(osh_buf *out, const char *key, const char *text)
@@ -257,12 +318,10 @@ static int load_entry(mock_docker *d, const loaded *l, const cJSON *entry, osh_b
 
 void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_response *res)
 {
-    size_t len;
-    const char *body = mock_http_request_body(req, &len);
     loaded l = {0};
     char *err = NULL;
     osh_buf out = OSH_BUF_INIT;
-    if (dk_tar_read(body, len, keep_file, &l, &err) != 0) {
+    if (read_image_archive(req, &l, &err) != 0) {
         char *msg = osh_str_printf("Error processing tar file(exit status 1): %s", err);
         load_error(&out, msg);
         free(msg);

@@ -114,7 +114,9 @@ void dk_container_logs(mock_docker *d, const char *ref, const mock_http_request 
     }
     snprintf(ls->id, sizeof ls->id, "%s", c->id);
     ls->tty = cJSON_IsTrue(dk_body_get(c->body, "Tty"));
+    size_t logs_before = c->log_count;
     dk_apply_log_open_script(d, c);
+    bool logged = c->log_count != logs_before;
     /* tail=N starts N matching lines before the end; "all" or absent = everything. */
     const char *tail = mock_http_request_query_value(req, "tail");
     char *end = NULL;
@@ -131,6 +133,9 @@ void dk_container_logs(mock_docker *d, const char *ref, const mock_http_request 
         ls->next = start;
     }
     dk_unlock(d);
+    if (logged) /* other followers and attached clients of the container see them too */
+        mock_http_server_wake_key(d->http, mock_http_key(ls->id));
     /* dockerd 20.10 sends logs without a Content-Type. */
     mock_http_respond_stream(res, 200, NULL, log_next, ls, free);
+    mock_http_response_wait_key(res, mock_http_key(ls->id)); /* woken by its container only */
 }

@@ -303,6 +303,7 @@ int dk_scenario_load(mock_docker *d, const cJSON *scenario, char **error)
         scenario = empty = cJSON_CreateObject();
     int rc = scenario_load(d, scenario, error);
     cJSON_Delete(empty);
+    mock_http_server_wake(d->http); /* its logs and states reach any waiting stream */
     return rc;
 }
 

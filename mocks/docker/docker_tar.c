@@ -84,33 +84,46 @@ void dk_tar_finish(dk_tar_writer *w)
     free(w);
 }
 
-int dk_tar_read(const void *data, size_t len, dk_tar_entry_fn fn, void *ctx, char **error)
+/* Go's archive/tar texts, which dockerd reports (checked on dockerd 20.10): a header block
+ * that is there but not a header, and any input cut short. */
+#define GO_TAR_INVALID_HEADER "archive/tar: invalid tar header"
+#define GO_UNEXPECTED_EOF "unexpected EOF"
+
+/* Each entry: its data read when want says so (NULL = always), then fn. Returns 0 or -1 with
+ * *error. As Go's tar reader: an archive may end without its end blocks; an entry whose data
+ * is complete may lose its padding; an entry cut inside its data reaches fn with what there
+ * is (dockerd writes those bytes), then the read fails. */
+static int read_entries(struct archive *a, dk_tar_want_fn want, dk_tar_entry_fn fn, void *ctx,
+                        char **error)
 {
-    struct archive *a = archive_read_new();
-    archive_read_support_format_tar(a);
-    int rc = 0;
-    if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-        /* An empty body is an empty archive, as Go's tar reader sees it. */
-        if (len != 0) {
-            *error = osh_str_printf("%s", archive_error_string(a) ? archive_error_string(a) : "unexpected EOF");
-            rc = -1;
-        }
-        archive_read_free(a);
-        return rc;
-    }
     struct archive_entry *e;
-    int r;
+    int r, rc = 0;
+    bool cut = false;
     osh_buf content = OSH_BUF_INIT;
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+    while (!cut && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
         osh_buf_reset(&content);
-        char buf[16384];
-        la_ssize_t n;
-        while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
-            osh_buf_append(&content, buf, (size_t)n);
+        int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+        bool read = !want || want(ctx, archive_entry_pathname(e), size);
+        la_ssize_t n = 0;
+        if (read) {
+            /* block by block (archive_read_data would drop the bytes of a cut entry) into
+             * the buffer the entry's consumer may take over */
+            const void *block;
+            size_t got;
+            la_int64_t at;
+            while ((n = archive_read_data_block(a, &block, &got, &at)) == ARCHIVE_OK) {
+                while ((la_int64_t)content.len < at) /* a sparse hole */
+                    osh_buf_append_char(&content, '\0');
+                osh_buf_append(&content, block, got);
+            }
+            n = n == ARCHIVE_EOF ? 0 : -1;
+        } else {
+            n = archive_read_data_skip(a) == ARCHIVE_OK ? 0 : -1;
+        }
         if (n < 0) {
-            *error = osh_str_dup("unexpected EOF");
-            rc = -1;
-            break;
+            /* libarchive also wants the padding after the data; Go does not */
+            cut = true;
+            r = read && (int64_t)content.len >= size ? ARCHIVE_EOF : ARCHIVE_FATAL;
         }
         dk_tar_entry entry = {
             .name = archive_entry_pathname(e),
@@ -123,6 +136,9 @@ int dk_tar_read(const void *data, size_t len, dk_tar_entry_fn fn, void *ctx, cha
             .data = content.data ? content.data : "",
             .len = content.len,
             .link = archive_entry_hardlink(e) ? archive_entry_hardlink(e) : archive_entry_symlink(e),
+            .content = &content,
+            .skipped = !read,
+            .size = size,
         };
         if (fn(ctx, &entry, error) != 0) {
             rc = -1;
@@ -130,10 +146,46 @@ int dk_tar_read(const void *data, size_t len, dk_tar_entry_fn fn, void *ctx, cha
         }
     }
     if (rc == 0 && r != ARCHIVE_EOF) {
-        *error = osh_str_dup("unexpected EOF");
+        /* a whole block that fails its checksum is RETRY ("Damaged tar archive") */
+        *error = osh_str_dup(r == ARCHIVE_RETRY ? GO_TAR_INVALID_HEADER : GO_UNEXPECTED_EOF);
         rc = -1;
     }
     osh_buf_free(&content);
+    return rc;
+}
+
+/* An archive that would not open (not a tar): an empty body is an empty archive, as Go's
+ * tar reader sees it; less than a block is cut short; a block that is no header is invalid. */
+static int open_failed(struct archive *a, size_t len, char **error)
+{
+    int rc = 0;
+    if (len != 0) {
+        *error = osh_str_dup(len < 512 ? GO_UNEXPECTED_EOF : GO_TAR_INVALID_HEADER);
+        rc = -1;
+    }
+    archive_read_free(a);
+    return rc;
+}
+
+int dk_tar_read(const void *data, size_t len, dk_tar_entry_fn fn, void *ctx, char **error)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    if (archive_read_open_memory(a, data, len) != ARCHIVE_OK)
+        return open_failed(a, len, error);
+    int rc = read_entries(a, NULL, fn, ctx, error);
+    archive_read_free(a);
+    return rc;
+}
+
+int dk_tar_read_fd(int fd, size_t len, dk_tar_want_fn want, dk_tar_entry_fn fn, void *ctx,
+                   char **error)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    if (len == 0 || archive_read_open_fd(a, fd, DK_TAR_BLOCK) != ARCHIVE_OK)
+        return open_failed(a, len, error);
+    int rc = read_entries(a, want, fn, ctx, error);
     archive_read_free(a);
     return rc;
 }

@@ -44,6 +44,17 @@ static size_t body_limit(void *ctx, const char *method, const char *path)
     return archive ? MOCK_DOCKER_ARCHIVE_BODY_LIMIT : MOCK_DOCKER_JSON_BODY_LIMIT;
 }
 
+/* Archives unpacked into a container and image loads: read from a spool file as they are
+ * unpacked, never held in memory whole (issue 12). */
+static bool body_spool(void *ctx, const char *method, const char *path)
+{
+    (void)ctx;
+    const char *p = mock_http_strip_version(path, NULL, NULL);
+    size_t len = strlen(p);
+    return (strcmp(method, "PUT") == 0 && len > 8 && strcmp(p + len - 8, "/archive") == 0) ||
+           (strcmp(method, "POST") == 0 && strcmp(p, "/images/load") == 0);
+}
+
 /* dockerd's error shape ({"message": ...}) with the 413 status. */
 static void body_too_large(void *ctx, const mock_http_request *req, size_t limit,
                            mock_http_response *res)
@@ -64,7 +75,8 @@ mock_docker *mock_docker_new(const cJSON *scenario, char **error)
     mock_http_server_options o = {.name = "docker", .handler = dk_handle, .handler_ctx = d,
                                   .mock_handler = dk_handle_mock, .mock_handler_ctx = d,
                                   .strip_version_for_faults = true,
-                                  .body_limit = body_limit, .too_large = body_too_large};
+                                  .body_limit = body_limit, .too_large = body_too_large,
+                                  .body_spool = body_spool};
     d->http = mock_http_server_new(&o);
     if (dk_scenario_load(d, scenario, error) != 0) {
         mock_docker_free(d);
@@ -370,7 +382,7 @@ int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
             rc = 0;
         }
         dk_unlock(d);
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, mock_http_key(id));
         if (rc == 0)
             dk_after_exit(d, id);
         return rc;
@@ -381,8 +393,9 @@ int mock_docker_append_log(mock_docker *d, const char *ref, int stream, const ch
 {
     WITH_CONTAINER(d, ref, -1, {
         dk_container_append_log(d, c, stream == 2 ? 2 : 1, line);
+        uint64_t key = mock_http_key(c->id);
         dk_unlock(d);
-        mock_http_server_wake(d->http);
+        mock_http_server_wake_key(d->http, key);
         return 0;
     });
 }

@@ -6,8 +6,9 @@
  * (epoll) serving every connection, with a connection limit and an idle timeout. Handlers
  * must therefore not block: an answer that waits (following logs, waiting for a container
  * to stop, a watch) is a stream whose callback says "nothing yet" and is called again after
- * mock_http_server_wake(); its connection is suspended meanwhile and a client hanging up
- * frees it at once. Upgraded connections get a thread each, so their callbacks may block.
+ * a wake for what it waits on (mock_http_server_wake_key, mock_http_server_wake) or at the
+ * time it asked for (mock_http_stream_retry_in); its connection is suspended meanwhile and a
+ * client hanging up frees it at once. Nothing runs periodically: an idle server does no work. Upgraded connections get a thread each, so their callbacks may block.
  * Many servers can live in one process.
  *
  * Request flow: the body is read (up to the route class's limit; beyond it the answer is a
@@ -48,8 +49,10 @@ typedef void (*mock_http_handler_fn)(void *ctx, const mock_http_request *req,
  * done (what it appended in that call is still sent), or MOCK_HTTP_STREAM_ABORT to send what
  * it appended and then close the connection without ending the body (a cut stream, as a
  * crashing daemon would leave it). When it appends nothing and returns MORE, the connection
- * is suspended until mock_http_server_wake() (or a safety tick of 200 ms) before the next
- * call. A callback must not block. The stream is cut when the server stops or the client
+ * is suspended until a wake for the stream (mock_http_server_wake(), or
+ * mock_http_server_wake_key() with its key or, for a stream without a key, any key) or the
+ * time it asked for with mock_http_stream_retry_in(); there is no periodic retry, so a
+ * callback that waits on anything else must ask for a time. A callback must not block. The stream is cut when the server stops or the client
  * hangs up (seen while suspended too), and free_ctx runs then. */
 enum { MOCK_HTTP_STREAM_ABORT = -1, MOCK_HTTP_STREAM_END = 0, MOCK_HTTP_STREAM_MORE = 1 };
 typedef int (*mock_http_stream_fn)(void *ctx, osh_buf *out);
@@ -92,6 +95,10 @@ typedef struct mock_http_server_options {
      * empty). NULL = 413 {"message": "request body too large: limit is N bytes"}. */
     void (*too_large)(void *ctx, const mock_http_request *req, size_t limit,
                       mock_http_response *res);
+    /* Routes whose body goes to an unlinked temporary file as it arrives, not to memory
+     * (archives, image loads): their handler reads it with mock_http_request_body_fd. NULL
+     * = none. */
+    bool (*body_spool)(void *ctx, const char *method, const char *path);
     size_t journal_entries;    /* the journal keeps the last N; MOCK_HTTP_DEFAULT_JOURNAL_ENTRIES */
     size_t journal_body_cap;   /* bytes of each body kept; MOCK_HTTP_DEFAULT_JOURNAL_BODY_CAP */
 } mock_http_server_options;
@@ -137,9 +144,28 @@ const char *mock_http_server_url(const mock_http_server *s, size_t index);
 void mock_http_server_stop(mock_http_server *s);
 void mock_http_server_free(mock_http_server *s); /* stops first; NULL is fine */
 
-/* Wake every stream waiting for data (call after changing state a stream reports). */
+/* Wake every stream and waiter (call after changing state every stream may report). */
 void mock_http_server_wake(mock_http_server *s);
+/* Wake the streams and waiters that wait on key (mock_http_response_wait_key), and those
+ * without a key (call after changing the one thing key names, e.g. a container). */
+void mock_http_server_wake_key(mock_http_server *s, uint64_t key);
+/* A key naming a thing by its text (FNV-1a of a container id, say). */
+uint64_t mock_http_key(const char *text);
 bool mock_http_server_stopping(const mock_http_server *s);
+
+/* From inside a stream callback: call it again after ms even if nothing wakes it (a watch's
+ * timeoutSeconds, a replay's real timing). Asked anew on each call; ignored elsewhere. */
+void mock_http_stream_retry_in(unsigned ms);
+
+/* An upgrade callback that waits for a change (attach following a container's output)
+ * registers a waiter first, then looks, then waits: a wake between the look and the wait is
+ * not lost. keyed = false: woken by every wake. */
+typedef struct mock_http_waiter mock_http_waiter;
+mock_http_waiter *mock_http_waiter_new(mock_http_server *s, bool keyed, uint64_t key);
+/* Block until a wake for the waiter since the last wait (true), or the client on fd hangs
+ * up both ways or the server stops (false). fd < 0: wakes and stop only. */
+bool mock_http_waiter_wait(mock_http_waiter *w, int fd);
+void mock_http_waiter_free(mock_http_waiter *w); /* NULL is fine */
 
 /* What the server holds right now (for tests and /_mock/ introspection). */
 typedef struct mock_http_stats {
@@ -147,8 +173,12 @@ typedef struct mock_http_stats {
     size_t streams;            /* streamed answers in progress */
     size_t suspended_streams;  /* of which waiting for a wake */
     size_t upgrades;           /* hijacked connections whose callback runs */
+    unsigned long stream_calls;    /* stream callbacks called so far */
+    unsigned long watcher_wakeups; /* times the hang-up watcher woke up */
+    int watcher_timeout_ms;        /* the watcher's poll timeout now; -1 = none (idle) */
     size_t journal_entries;    /* kept */
     unsigned long journal_dropped; /* dropped from the ring since the last clear */
+    size_t body_bytes_peak;    /* the most request-body bytes one request held in memory */
 } mock_http_stats;
 void mock_http_server_stats(mock_http_server *s, mock_http_stats *out);
 
@@ -170,8 +200,13 @@ const char *mock_http_request_header(const mock_http_request *r, const char *nam
 /* Every request header as received, {name: value} in arrival order (a repeated header keeps
  * its last value); for a proxy that forwards them (mocks/record). */
 const cJSON *mock_http_request_headers(const mock_http_request *r);
-/* The full body (NUL-terminated for convenience; len excludes the terminator). */
+/* The full body (NUL-terminated for convenience; len excludes the terminator). A spooled
+ * body (options.body_spool) is read into memory by this call: use the fd instead. */
 const char *mock_http_request_body(const mock_http_request *r, size_t *len);
+/* A spooled body: a file descriptor positioned at its start (owned by the request: do not
+ * close it) and its size; -1 when the body is in memory (not spooled, or no temporary file
+ * could be made). */
+int mock_http_request_body_fd(const mock_http_request *r, size_t *len);
 /* The path with a leading version segment removed ("/v1.41/_ping" -> "/_ping"). The
  * segment is dockerd's route pattern /v{[0-9.]+}: "/v1.41.0/x", "/v1/x" and "/v.41/x" have
  * one, "/v1.41x/x" has none. major and minor get its first two numbers (a missing or empty
@@ -206,10 +241,14 @@ void mock_http_respond_empty(mock_http_response *res, int status);
 void mock_http_respond_stream(mock_http_response *res, int status, const char *content_type,
                               mock_http_stream_fn fn, void *ctx, mock_http_free_fn free_ctx);
 
+/* A stream answer (mock_http_respond_stream) that waits on key: woken by
+ * mock_http_server_wake_key(key) and mock_http_server_wake() only. */
+void mock_http_response_wait_key(mock_http_response *res, uint64_t key);
+
 /* Send this answer only once every stream of the server has written what it has now
  * (each is idle again), so that output a handler just produced for streams (log lines for a
- * follower) reaches their clients before this answer does; after at most two safety ticks
- * (about 400 ms) it goes anyway. The connection waits suspended, no thread is held. */
+ * follower) reaches their clients before this answer does; after at most 400 ms it goes
+ * anyway (the watcher looks every millisecond while such an answer waits). The connection waits suspended, no thread is held. */
 void mock_http_response_after_streams(mock_http_response *res);
 
 /* 101 Switching Protocols with "Upgrade: {protocol}" and "Connection: Upgrade"; then fn

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <gnutls/crypto.h>
 #include <microhttpd.h>
 
 #include "mock_http.h"
@@ -11,6 +12,11 @@
 #define MOCK_HTTP_MAX_ENDPOINTS 8
 /* The journal also drops its oldest entries while it weighs more than this. */
 #define MOCK_HTTP_JOURNAL_BYTES ((size_t)32 << 20)
+/* libmicrohttpd's per-connection pool (request head, read buffer, answer head): it is zeroed
+ * for every request, so its size is a per-request cost (callgrind: 49K instructions of
+ * memset a request at 32 KiB). 16 KiB still holds a 10 KiB request head (a long bearer token:
+ * mock_http.load test_large_request_head; 8 KiB fails it). */
+#define MOCK_HTTP_CONNECTION_POOL ((size_t)16 << 10)
 
 typedef struct mock_http_fault_action mock_http_fault_action;
 
@@ -63,7 +69,11 @@ struct mock_http_server {
      * Lock order: stream_lock before libmicrohttpd's own locks; never the reverse. */
     pthread_mutex_t stream_lock;
     pthread_cond_t threads_done;   /* an upgrade or delay thread ended */
-    unsigned long wake_generation;
+    unsigned long stream_calls;    /* stream callbacks called (stats) */
+    unsigned long watcher_wakeups; /* the watcher's poll returned (stats) */
+    atomic_size_t body_bytes_peak; /* the most body bytes one request held in memory */
+    int watch_timeout_ms;          /* the watcher's current poll timeout; -1 = none */
+    mock_http_waiter *waiters;     /* upgrade threads waiting for a wake */
     stream_state *streams;         /* every live stream, suspended or not */
     size_t stream_count, suspended_count;
     unsigned long next_stream_serial;
@@ -97,7 +107,12 @@ struct mock_http_request {
     mock_http_query_pair *pairs;
     size_t pair_count;
     cJSON *headers;      /* request headers as received, for the journal */
-    osh_buf body;
+    osh_buf body;        /* the body; of a spooled one, its first journal_body_cap bytes */
+    size_t body_total;   /* bytes of body received */
+    int spool_fd;        /* >= 0: the body is in this unlinked file (mock_http_spool.c) */
+    gnutls_hash_hd_t spool_hash;
+    char body_sha256[65];/* of a spooled body, once complete */
+    bool spool_loaded;   /* body holds the whole spooled body (mock_http_request_body) */
     size_t body_limit;   /* from the route class */
     bool too_large;      /* the body passed body_limit: answered 413, the rest discarded */
     long seq;
@@ -127,6 +142,8 @@ struct mock_http_response {
     void *ctx;
     mock_http_free_fn free_ctx;
     bool after_streams;
+    bool keyed;          /* a stream woken by mock_http_server_wake_key(key) */
+    uint64_t key;
 };
 
 /* The fault decision for one request. */
@@ -157,6 +174,14 @@ void mock_http_journal_note_refused(mock_http_server *s, long seq, size_t announ
 void mock_http_builtin_route(mock_http_server *s, const mock_http_request *r,
                              mock_http_response *res);
 
+/* mock_http_spool.c */
+void mock_http_spool_begin(mock_http_request *r); /* spool_fd stays -1 when it cannot */
+/* Write a piece; the first head_cap bytes are kept in r->body too. false: write failed. */
+bool mock_http_spool_append(mock_http_request *r, const char *data, size_t len, size_t head_cap);
+void mock_http_spool_finish(mock_http_request *r); /* the body is complete: its sha256 */
+void mock_http_spool_free(mock_http_request *r);
+void mock_http_spool_load(mock_http_request *r);
+
 /* mock_http_stream.c */
 void mock_http_streams_init(mock_http_server *s);
 /* Resume every suspended stream and keep new ones from suspending (stop, step 1). */
@@ -169,6 +194,7 @@ stream_state *mock_http_stream_new(mock_http_server *s, struct MHD_Connection *c
                                    long truncate_after);
 void mock_http_stream_set_fn(stream_state *st, mock_http_stream_fn fn, void *ctx,
                              mock_http_free_fn free_ctx);
+void mock_http_stream_set_key(stream_state *st, uint64_t key);
 void mock_http_stream_append(stream_state *st, const void *data, size_t len);
 ssize_t mock_http_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void mock_http_stream_free(void *cls);

@@ -95,14 +95,16 @@ void mock_http_journal_record(mock_http_server *s, mock_http_request *r, int sta
     e.path = osh_str_dup(r->path);
     e.query = osh_str_dup(r->query);
     size_t cap = s->opts.journal_body_cap;
-    e.body_size = r->body.len;
+    e.body_size = r->body_total;
     e.body_len = r->body.len < cap ? r->body.len : cap;
     e.body = malloc(e.body_len + 1); /* binary-safe: strndup would stop at a NUL */
     if (!e.body)
         abort();
     memcpy(e.body, osh_buf_str(&r->body), e.body_len);
     e.body[e.body_len] = '\0';
-    if (e.body_size > e.body_len)
+    if (r->body_sha256[0]) /* spooled: hashed on the way */
+        memcpy(e.body_sha256, r->body_sha256, sizeof e.body_sha256);
+    else if (e.body_size > e.body_len)
         sha256_hex(r->body.data, r->body.len, e.body_sha256);
     e.status = status;
     e.content_type = osh_str_dup(content_type);

@@ -80,12 +80,9 @@ void mock_http_respond_json(mock_http_response *res, int status, const cJSON *js
     char *text = cJSON_PrintUnformatted(json);
     if (!text)
         abort();
-    osh_buf b = OSH_BUF_INIT;
-    osh_buf_append_str(&b, text);
-    osh_buf_append_char(&b, '\n');
+    mock_http_respond(res, status, "application/json", text, strlen(text));
+    osh_buf_append_char(&res->body, '\n');
     cJSON_free(text);
-    mock_http_respond(res, status, "application/json", b.data, b.len);
-    osh_buf_free(&b);
 }
 
 void mock_http_respond_empty(mock_http_response *res, int status)
@@ -106,6 +103,12 @@ void mock_http_respond_stream(mock_http_response *res, int status, const char *c
     res->stream_fn = fn;
     res->ctx = ctx;
     res->free_ctx = free_ctx;
+}
+
+void mock_http_response_wait_key(mock_http_response *res, uint64_t key)
+{
+    res->keyed = true;
+    res->key = key;
 }
 
 void mock_http_response_after_streams(mock_http_response *res)
@@ -146,6 +149,8 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_req
     if (res->kind == RESPONSE_STREAM) {
         stream_state *st = mock_http_stream_new(s, req->conn, truncate_after);
         mock_http_stream_set_fn(st, res->stream_fn, res->ctx, res->free_ctx);
+        if (res->keyed)
+            mock_http_stream_set_key(st, res->key);
         res->ctx = NULL;
         res->free_ctx = NULL;
         return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
@@ -158,8 +163,8 @@ static struct MHD_Response *make_mhd_response(mock_http_server *s, mock_http_req
         return MHD_create_response_from_callback(res->body.len, 16 * 1024,
                                                  mock_http_stream_read, st, mock_http_stream_free);
     }
-    return MHD_create_response_from_buffer(res->body.len, res->body.data,
-                                           MHD_RESPMEM_MUST_COPY);
+    size_t len = res->body.len; /* handed over, not copied: libmicrohttpd frees it */
+    return MHD_create_response_from_buffer(len, osh_buf_detach(&res->body), MHD_RESPMEM_MUST_FREE);
 }
 
 enum MHD_Result mock_http_queue(mock_http_server *s, mock_http_request *req,

@@ -58,6 +58,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         abort();
     r->server = cls;
     r->conn = conn;
+    r->spool_fd = -1;
     const char *q = strchr(uri, '?');
     r->query = osh_str_dup(q ? q + 1 : "");
     return r;
@@ -102,6 +103,7 @@ static void request_free(mock_http_request *r)
     }
     free(r->pairs);
     osh_buf_free(&r->body);
+    mock_http_spool_free(r);
     if (r->fault) {
         mock_http_fault_action_free(r->fault);
         free(r->fault);
@@ -222,6 +224,8 @@ static enum MHD_Result answer_too_large(mock_http_server *s, mock_http_request *
     mock_http_response res;
     mock_http_response_init(&res);
     osh_buf_reset(&r->body);
+    r->body_total = 0;
+    mock_http_spool_free(r); /* the journal keeps the announced size only */
     if (s->opts.too_large)
         s->opts.too_large(s->opts.handler_ctx, r, r->body_limit, &res);
     if (res.kind == RESPONSE_NONE) {
@@ -287,6 +291,27 @@ static enum MHD_Result dispatch(mock_http_server *s, mock_http_request *r)
     return ret;
 }
 
+/* A piece of the body: into memory, or the spool file of a spooled route. */
+static enum MHD_Result take_body(mock_http_server *s, mock_http_request *r, const char *data,
+                                 size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    if (r->body_total + n > r->body_limit)
+        return answer_too_large(s, r, r->body_total + n);
+    if (r->spool_fd >= 0) {
+        if (!mock_http_spool_append(r, data, n, s->opts.journal_body_cap))
+            return MHD_NO; /* the disk is full: cut, as a daemon failing to write would */
+    } else {
+        osh_buf_append(&r->body, data, n);
+        r->body_total += n;
+    }
+    size_t peak = atomic_load(&s->body_bytes_peak);
+    while (r->body.len > peak && !atomic_compare_exchange_weak(&s->body_bytes_peak, &peak, r->body.len))
+        ;
+    return MHD_YES;
+}
+
 static size_t body_limit(mock_http_server *s, const char *method, const char *path)
 {
     size_t limit = s->opts.body_limit ? s->opts.body_limit(s->opts.handler_ctx, method, path) : 0;
@@ -314,6 +339,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
         if (announced > r->body_limit)
             return answer_too_large(s, r, (size_t)announced);
+        if (s->opts.body_spool && s->opts.body_spool(s->opts.handler_ctx, r->method, r->path))
+            mock_http_spool_begin(r);
         return MHD_YES;
     }
     if (r->deferred) { /* resumed: the streams are idle */
@@ -327,16 +354,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (*upload_data_size > 0) {
-        if (r->body.len + *upload_data_size > r->body_limit) {
-            size_t got = r->body.len + *upload_data_size;
-            *upload_data_size = 0;
-            return answer_too_large(s, r, got);
-        }
-        osh_buf_append(&r->body, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
+    if (*upload_data_size > 0)
+        return take_body(s, r, upload_data, upload_data_size);
+    if (r->spool_hash)
+        mock_http_spool_finish(r);
     return dispatch(s, r);
 }
 
@@ -381,6 +402,7 @@ const cJSON *mock_http_request_headers(const mock_http_request *r)
 
 const char *mock_http_request_body(const mock_http_request *r, size_t *len)
 {
+    mock_http_spool_load((mock_http_request *)r); /* a spooled body wanted whole */
     if (len)
         *len = r->body.len;
     return osh_buf_str(&r->body);
@@ -470,7 +492,7 @@ int mock_http_start_daemon(mock_http_server *s, int fd, char *url, char *unix_pa
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->opts.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->opts.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opts.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, MOCK_HTTP_CONNECTION_POOL,
         MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (size_t)(4 * 1024),
         MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
@@ -520,9 +542,13 @@ void mock_http_server_stats(mock_http_server *s, mock_http_stats *out)
     out->streams = s->stream_count;
     out->suspended_streams = s->suspended_count;
     out->upgrades = s->upgrade_count;
+    out->stream_calls = s->stream_calls;
+    out->watcher_wakeups = s->watcher_wakeups;
+    out->watcher_timeout_ms = s->watch_timeout_ms;
     pthread_mutex_unlock(&s->stream_lock);
     pthread_mutex_lock(&s->lock);
     out->journal_entries = s->journal_len;
+    out->body_bytes_peak = atomic_load(&s->body_bytes_peak);
     out->journal_dropped = s->journal_dropped;
     pthread_mutex_unlock(&s->lock);
 }

@@ -1,12 +1,15 @@
 /* mock_http_stream.c: streamed answers on the event-driven front. A stream whose callback has
  * nothing to say suspends its connection (libmicrohttpd stops polling it) instead of holding
- * a thread; mock_http_server_wake() and a safety tick resume it. While suspended,
+ * a thread; a wake for what it waits on (its key, or every stream) resumes it, and so does
+ * the time it asked for (mock_http_stream_retry_in). There is no periodic tick: an idle
+ * server's watcher sleeps in poll() without a timeout. While suspended,
  * libmicrohttpd does not notice a client hanging up, so a watcher thread polls the sockets
  * of suspended streams for POLLRDHUP/POLLHUP and resumes a stream whose client left: its
  * next read ends the answer with an error, which closes the connection and frees
  * everything at once (issue 12.1). */
 #include <linux/sockios.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -16,9 +19,6 @@
 
 #include "mock_http_internal.h"
 
-/* How often suspended streams are called again without a wake (watch deadlines and the
- * like are noticed this late at most). */
-#define SAFETY_TICK_MS 200
 /* While answers wait for the streams' clients to read (mock_http_response_after_streams),
  * the watcher looks this often, and lets them go after DEFER_BOUND_MS anyway. */
 #define DEFER_POLL_MS 1
@@ -35,6 +35,10 @@ struct stream_state {
     osh_buf pending;
     bool ended;
     bool suspended, hung_up;
+    bool keyed;               /* woken by wake_key(key) (and wake); else by any wake */
+    uint64_t key;
+    bool woken;               /* a wake came while its callback ran: call it again */
+    long long due_ms;         /* call again at this time even without a wake; 0 = never */
     long remaining;           /* bytes left before truncation; -1 = unlimited */
     stream_state *prev, *next;
 };
@@ -85,6 +89,12 @@ static bool streams_idle(const mock_http_server *s)
     return true;
 }
 
+static void notify_watcher(mock_http_server *s)
+{
+    uint64_t one = 1;
+    (void)!write(s->watch_fd, &one, sizeof one);
+}
+
 bool mock_http_streams_defer(mock_http_server *s, struct MHD_Connection *conn)
 {
     pthread_mutex_lock(&s->stream_lock);
@@ -100,14 +110,11 @@ bool mock_http_streams_defer(mock_http_server *s, struct MHD_Connection *conn)
         MHD_suspend_connection(conn);
     }
     pthread_mutex_unlock(&s->stream_lock);
+    if (wait)
+        notify_watcher(s); /* it sleeps without a timeout: now it must look every 1 ms */
     return wait;
 }
 
-static void notify_watcher(mock_http_server *s)
-{
-    uint64_t one = 1;
-    (void)!write(s->watch_fd, &one, sizeof one);
-}
 
 typedef struct free_later {
     mock_http_free_fn fn;
@@ -156,12 +163,131 @@ static void resume_all(mock_http_server *s)
             resume(s, st);
 }
 
+/* Wake st: resume it, or, while its callback runs, have it called again. */
+static void wake_one(mock_http_server *s, stream_state *st)
+{
+    if (st->suspended)
+        resume(s, st);
+    else
+        st->woken = true;
+}
+
+/* An upgrade thread waiting for a change (mock_http_waiter_wait). */
+struct mock_http_waiter {
+    mock_http_server *server;
+    bool keyed;
+    uint64_t key;
+    int efd;                  /* counts wakes not yet seen */
+    mock_http_waiter *next;
+};
+
+static void signal_waiter(mock_http_waiter *w)
+{
+    uint64_t one = 1;
+    (void)!write(w->efd, &one, sizeof one);
+}
+
+/* Wake the streams and waiters for key (all of them when all). Called with stream_lock. */
+static void wake_matching(mock_http_server *s, bool all, uint64_t key)
+{
+    for (stream_state *st = s->streams; st; st = st->next)
+        if (all || !st->keyed || st->key == key)
+            wake_one(s, st);
+    for (mock_http_waiter *w = s->waiters; w; w = w->next)
+        if (all || !w->keyed || w->key == key)
+            signal_waiter(w);
+}
+
 void mock_http_server_wake(mock_http_server *s)
 {
     pthread_mutex_lock(&s->stream_lock);
-    s->wake_generation++;
-    resume_all(s);
+    wake_matching(s, true, 0);
     pthread_mutex_unlock(&s->stream_lock);
+}
+
+void mock_http_server_wake_key(mock_http_server *s, uint64_t key)
+{
+    pthread_mutex_lock(&s->stream_lock);
+    wake_matching(s, false, key);
+    pthread_mutex_unlock(&s->stream_lock);
+}
+
+mock_http_waiter *mock_http_waiter_new(mock_http_server *s, bool keyed, uint64_t key)
+{
+    mock_http_waiter *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->server = s;
+    w->keyed = keyed;
+    w->key = key;
+    w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w->efd < 0)
+        abort();
+    pthread_mutex_lock(&s->stream_lock);
+    w->next = s->waiters;
+    s->waiters = w;
+    if (atomic_load(&s->stopping))
+        signal_waiter(w);
+    pthread_mutex_unlock(&s->stream_lock);
+    return w;
+}
+
+bool mock_http_waiter_wait(mock_http_waiter *w, int fd)
+{
+    for (;;) {
+        if (atomic_load(&w->server->stopping))
+            return false;
+        struct pollfd p[2] = {{w->efd, POLLIN, 0}, {fd, 0, 0}};
+        if (poll(p, fd >= 0 ? 2 : 1, -1) < 0)
+            continue; /* EINTR */
+        if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+            return false;
+        if (p[0].revents & POLLIN) {
+            uint64_t v;
+            (void)!read(w->efd, &v, sizeof v);
+            return !atomic_load(&w->server->stopping);
+        }
+    }
+}
+
+void mock_http_waiter_free(mock_http_waiter *w)
+{
+    if (!w)
+        return;
+    mock_http_server *s = w->server;
+    pthread_mutex_lock(&s->stream_lock);
+    for (mock_http_waiter **pp = &s->waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->stream_lock);
+    close(w->efd);
+    free(w);
+}
+
+uint64_t mock_http_key(const char *text)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* The stream whose callback runs on this thread (for mock_http_stream_retry_in). */
+static _Thread_local stream_state *current_stream;
+
+void mock_http_stream_retry_in(unsigned ms)
+{
+    stream_state *st = current_stream;
+    if (!st)
+        return;
+    long long due = now_ms() + (ms ? ms : 1);
+    pthread_mutex_lock(&st->server->stream_lock);
+    if (st->due_ms == 0 || due < st->due_ms)
+        st->due_ms = due;
+    pthread_mutex_unlock(&st->server->stream_lock);
 }
 
 /* Resume the stream with this serial if it is still suspended: its client hung up. */
@@ -183,8 +309,10 @@ typedef struct watch_set {
     size_t len, cap;
 } watch_set;
 
-/* fds[0] is the eventfd; then one entry per suspended stream. Called with stream_lock held. */
-static void build_set(mock_http_server *s, watch_set *w)
+/* fds[0] is the eventfd; then one entry per suspended stream. Returns the poll timeout:
+ * until the earliest due stream, 1 ms steps while answers are deferred, else none (-1).
+ * Called with stream_lock held. */
+static int build_set(mock_http_server *s, watch_set *w)
 {
     size_t need = s->suspended_count + 1;
     if (need > w->cap) {
@@ -196,10 +324,34 @@ static void build_set(mock_http_server *s, watch_set *w)
     }
     w->fds[0] = (struct pollfd){s->watch_fd, POLLIN, 0};
     w->len = 1;
+    long long due = 0;
     for (stream_state *st = s->streams; st; st = st->next) {
         if (st->suspended && st->fd >= 0) {
             w->fds[w->len] = (struct pollfd){st->fd, POLLRDHUP, 0};
             w->serials[w->len++] = st->serial;
+        }
+        if (st->suspended && st->due_ms && (!due || st->due_ms < due))
+            due = st->due_ms;
+    }
+    long long timeout = -1;
+    if (due) {
+        long long left = due - now_ms();
+        timeout = left > 0 ? left : 0;
+    }
+    if (s->deferred && (timeout < 0 || timeout > DEFER_POLL_MS))
+        timeout = DEFER_POLL_MS;
+    s->watch_timeout_ms = timeout > INT32_MAX ? INT32_MAX : (int)timeout;
+    return s->watch_timeout_ms;
+}
+
+/* Resume the suspended streams whose time came. Called with stream_lock held. */
+static void resume_due(mock_http_server *s)
+{
+    long long now = now_ms();
+    for (stream_state *st = s->streams; st; st = st->next) {
+        if (st->suspended && st->due_ms && st->due_ms <= now) {
+            st->due_ms = 0;
+            resume(s, st);
         }
     }
 }
@@ -211,20 +363,18 @@ static void *watcher(void *arg)
     for (;;) {
         pthread_mutex_lock(&s->stream_lock);
         bool quit = !s->watcher_running;
-        build_set(s, &w);
-        bool deferring = s->deferred != NULL;
+        int timeout = build_set(s, &w);
         pthread_mutex_unlock(&s->stream_lock);
         if (quit)
             break;
         run_frees(s);
-        long long start = now_ms();
-        int n = poll(w.fds, (nfds_t)w.len, deferring ? DEFER_POLL_MS : SAFETY_TICK_MS);
+        int n = poll(w.fds, (nfds_t)w.len, timeout);
         pthread_mutex_lock(&s->stream_lock);
+        s->watcher_wakeups++;
         if (s->deferred)
             release_deferred(s, streams_idle(s));
-        if (n == 0 && (!deferring || now_ms() - start >= SAFETY_TICK_MS)) {
-            resume_all(s); /* the safety tick */
-        } else if (n > 0) {
+        resume_due(s);
+        if (n > 0) {
             if (w.fds[0].revents) {
                 uint64_t v;
                 (void)!read(s->watch_fd, &v, sizeof v);
@@ -248,6 +398,7 @@ void mock_http_streams_init(mock_http_server *s)
     s->watch_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->watch_fd < 0)
         abort();
+    s->watch_timeout_ms = -1;
     s->watcher_running = true;
     if (pthread_create(&s->watcher, NULL, watcher, s) != 0)
         abort();
@@ -257,6 +408,8 @@ void mock_http_streams_stop(mock_http_server *s)
 {
     pthread_mutex_lock(&s->stream_lock);
     resume_all(s); /* stopping is set: their next read ends them */
+    for (mock_http_waiter *w = s->waiters; w; w = w->next)
+        signal_waiter(w);
     release_deferred(s, true);
     pthread_mutex_unlock(&s->stream_lock);
 }
@@ -299,6 +452,12 @@ stream_state *mock_http_stream_new(mock_http_server *s, struct MHD_Connection *c
     s->stream_count++;
     pthread_mutex_unlock(&s->stream_lock);
     return st;
+}
+
+void mock_http_stream_set_key(stream_state *st, uint64_t key)
+{
+    st->keyed = true;
+    st->key = key;
 }
 
 void mock_http_stream_set_fn(stream_state *st, mock_http_stream_fn fn, void *ctx,
@@ -349,15 +508,15 @@ static ssize_t take_pending(stream_state *st, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-/* Nothing to send yet: suspend unless a wake came since the callback looked (then look
+/* Nothing to send yet: suspend unless a wake came while the callback looked (then look
  * again). Returns false when the stream must end instead (client gone, server stopping). */
-static bool suspend_or_retry(stream_state *st, unsigned long seen, bool *suspended)
+static bool suspend_or_retry(stream_state *st, bool *suspended)
 {
     mock_http_server *s = st->server;
     *suspended = false;
     pthread_mutex_lock(&s->stream_lock);
     bool alive = !st->hung_up && !atomic_load(&s->stopping);
-    if (alive && s->wake_generation == seen) {
+    if (alive && !st->woken) {
         st->suspended = true;
         s->suspended_count++;
         MHD_suspend_connection(st->conn);
@@ -384,12 +543,16 @@ ssize_t mock_http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (st->ended || !st->fn)
             return MHD_CONTENT_READER_END_OF_STREAM;
         pthread_mutex_lock(&s->stream_lock);
-        unsigned long seen = s->wake_generation;
+        st->woken = false;
+        st->due_ms = 0; /* a callback asks again each time it wants one */
+        s->stream_calls++;
         bool gone = st->hung_up || atomic_load(&s->stopping);
         pthread_mutex_unlock(&s->stream_lock);
         if (gone)
             return MHD_CONTENT_READER_END_WITH_ERROR;
+        current_stream = st;
         int r = st->fn(st->ctx, &st->pending);
+        current_stream = NULL;
         if (r == MOCK_HTTP_STREAM_ABORT) {
             st->ended = true;
             if (st->remaining < 0 || (long)st->pending.len < st->remaining)
@@ -398,7 +561,7 @@ ssize_t mock_http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             st->ended = true;
         } else if (st->pending.len == 0) {
             bool suspended;
-            if (!suspend_or_retry(st, seen, &suspended))
+            if (!suspend_or_retry(st, &suspended))
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             if (suspended)
                 return 0;

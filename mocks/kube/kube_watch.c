@@ -1,6 +1,7 @@
 /* kube_watch.c: watch streams (?watch=1): newline-separated WatchEvents, chunked, from a
  * resourceVersion on; an ERROR event with a 410 Expired Status for a compacted version, as
  * the apiserver sends it. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,81 @@ typedef struct watch_ctx {
     bool end_after_pending;
     struct timespec deadline;
     bool has_deadline;
-    int listener;
+    struct store_link *link; /* NULL: no listener slot left, the stream polls */
 } watch_ctx;
 
-static void wake_stream(void *server) { mock_http_server_wake(server); }
+/* One store listener per (HTTP server, store) pair, shared by every watch on that pair: it
+ * wakes exactly the streams keyed by the store (the store has a few listener slots only, and
+ * a watch is woken by a change of its store, not by a clock). */
+typedef struct store_link {
+    mock_http_server *server;
+    kube_store *store;
+    int listener;
+    size_t watches;
+    struct store_link *next;
+} store_link;
+
+static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
+static store_link *links;
+
+/* How often a watch without a listener slot looks for events (named limit). */
+#define KUBE_WATCH_POLL_MS 200
+
+static uint64_t store_key(const kube_store *s) { return (uint64_t)(uintptr_t)s; }
+
+/* Called by the store under its lock, on every change. */
+static void wake_store_watches(void *user)
+{
+    store_link *l = user;
+    mock_http_server_wake_key(l->server, store_key(l->store));
+}
+
+static store_link *link_watch(mock_http_server *server, kube_store *store)
+{
+    pthread_mutex_lock(&links_lock);
+    store_link *l = links;
+    while (l && (l->server != server || l->store != store))
+        l = l->next;
+    if (!l) {
+        l = calloc(1, sizeof *l);
+        if (!l)
+            abort();
+        *l = (store_link){server, store, -1, 0, links};
+        l->listener = kube_store_add_listener(store, wake_store_watches, l);
+        if (l->listener < 0) {
+            free(l);
+            l = NULL;
+        } else {
+            links = l;
+        }
+    }
+    if (l)
+        l->watches++;
+    pthread_mutex_unlock(&links_lock);
+    return l;
+}
+
+static void unlink_watch(store_link *l)
+{
+    pthread_mutex_lock(&links_lock);
+    if (--l->watches == 0) {
+        kube_store_remove_listener(l->store, l->listener); /* no call in flight after it */
+        for (store_link **pp = &links; *pp; pp = &(*pp)->next) {
+            if (*pp == l) {
+                *pp = l->next;
+                break;
+            }
+        }
+        free(l);
+    }
+    pthread_mutex_unlock(&links_lock);
+}
 
 static void watch_free(void *p)
 {
     watch_ctx *w = p;
-    if (w->listener >= 0)
-        kube_store_remove_listener(w->store, w->listener);
+    if (w->link)
+        unlink_watch(w->link);
     kube_store_unref(w->store);
     kube_crd_unref(w->view.crd);
     free(w->ns);
@@ -77,14 +143,16 @@ static void write_event(watch_ctx *w, const cJSON *ev, osh_buf *out)
     cJSON_Delete(copy);
 }
 
-static bool past_deadline(const watch_ctx *w)
+/* Milliseconds left before timeoutSeconds ends the watch (0: over; -1: no deadline). */
+static long long ms_left(const watch_ctx *w)
 {
     if (!w->has_deadline)
-        return false;
+        return -1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > w->deadline.tv_sec ||
-           (now.tv_sec == w->deadline.tv_sec && now.tv_nsec >= w->deadline.tv_nsec);
+    long long left = (long long)(w->deadline.tv_sec - now.tv_sec) * 1000 +
+                     (w->deadline.tv_nsec - now.tv_nsec) / 1000000;
+    return left > 0 ? left : 0;
 }
 
 static int watch_next(void *p, osh_buf *out)
@@ -100,8 +168,13 @@ static int watch_next(void *p, osh_buf *out)
     cJSON_ArrayForEach(ev, w->pending) write_event(w, ev, out);
     cJSON_Delete(w->pending);
     w->pending = cJSON_CreateArray();
-    if (w->end_after_pending || past_deadline(w))
+    long long left = ms_left(w);
+    if (w->end_after_pending || left == 0)
         return MOCK_HTTP_STREAM_END;
+    if (!w->link && (left < 0 || left > KUBE_WATCH_POLL_MS))
+        left = KUBE_WATCH_POLL_MS;
+    if (left > 0)
+        mock_http_stream_retry_in((unsigned)left); /* the deadline, or the poll */
     return MOCK_HTTP_STREAM_MORE;
 }
 
@@ -154,7 +227,7 @@ void kube_watch_respond(mock_http_response *res, const mock_http_request *req, k
     w->include_object = osh_str_dup(mock_http_request_query_value(req, "includeObject"));
     w->as_table = as_table;
     w->pending = cJSON_CreateArray();
-    w->listener = kube_store_add_listener(s, wake_stream, mock_http_request_server(req));
+    w->link = link_watch(mock_http_request_server(req), s);
     const char *timeout = mock_http_request_query_value(req, "timeoutSeconds");
     if (timeout && atoi(timeout) > 0) {
         clock_gettime(CLOCK_MONOTONIC, &w->deadline);
@@ -179,4 +252,5 @@ void kube_watch_respond(mock_http_response *res, const mock_http_request *req, k
         }
     }
     mock_http_respond_stream(res, 200, "application/json", watch_next, w, watch_free);
+    mock_http_response_wait_key(res, store_key(s));
 }

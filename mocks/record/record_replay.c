@@ -124,8 +124,13 @@ typedef struct player {
 static bool due(player *pl, double t_ms, long after)
 {
     double now = rec_now_ms();
-    if (pl->r->timing == RECORD_TIMING_REAL)
-        return now - pl->t0 >= t_ms;
+    if (pl->r->timing == RECORD_TIMING_REAL) {
+        if (now - pl->t0 >= t_ms)
+            return true;
+        /* from a stream callback: be called again then (nothing else would wake it) */
+        mock_http_stream_retry_in((unsigned)(t_ms - (now - pl->t0)) + 1);
+        return false;
+    }
     pthread_mutex_lock(&pl->r->lock);
     bool ok = pl->r->received >= after;
     pthread_mutex_unlock(&pl->r->lock);
@@ -326,7 +331,7 @@ static void handle(void *ctx, const mock_http_request *req, mock_http_response *
     const char *body = mock_http_request_body(req, &len);
     norm n = normalise(r, mock_http_request_path(req), mock_http_request_query(req), body, len);
     const char *why = NULL;
-    long nearest;
+    long nearest = -1; /* set by find_match when it finds none (gcc -O1 cannot tell) */
     pthread_mutex_lock(&r->lock);
     r->received++;
     long i = find_match(r, mock_http_request_method(req), &n, &nearest, &why);

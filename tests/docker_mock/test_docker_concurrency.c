@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dk_test_client.h"
+#include "mock_http.h"
 #include "osh_str.h"
 
 #define THREADS 6
@@ -173,12 +174,73 @@ static void test_abandoned_streams(void **state)
     dk_test_stop(t);
 }
 
+/* Read from fd until text has arrived (binary-safe; 30 s safety bound); false on EOF. */
+static bool read_until(int fd, osh_buf *got, const char *text)
+{
+    while (!got->data || !memmem(got->data, got->len, text, strlen(text))) {
+        struct pollfd p = {fd, POLLIN, 0};
+        char buf[1024];
+        ssize_t n = poll(&p, 1, 30000) == 1 ? read(fd, buf, sizeof buf) : 0;
+        if (n <= 0)
+            return false;
+        osh_buf_append(got, buf, (size_t)n);
+    }
+    return true;
+}
+
+/* Followers are woken by their own container's changes, not by a clock: while the world is
+ * idle, or only another container changes, a follower's callback is not called at all; a
+ * line for its container reaches it at once. */
+static void test_follower_woken_by_its_container(void **state)
+{
+    (void)state;
+    dk_test *t = dk_test_start("{\"images\":[{\"ref\":\"busy:1\",\"config\":{\"Cmd\":[\"sh\"]}}]}");
+    char *a = dk_create(t, "followed", "{\"Image\":\"busy:1\"}", true);
+    char *b = dk_create(t, "other", "{\"Image\":\"busy:1\"}", true);
+    char *req = osh_str_printf("GET /v1.41/containers/%s/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n", a);
+    int fd = open_raw(t, req);
+    mock_http_server *h = mock_docker_http(t->d);
+    mock_http_stats st;
+    for (int i = 0;; i++) { /* the follower said all it had and waits (bounded) */
+        mock_http_server_stats(h, &st);
+        if (st.suspended_streams == 1)
+            break;
+        if (i == 30000)
+            fail_msg("the follower never waited");
+        usleep(1000);
+    }
+    unsigned long calls = st.stream_calls;
+    assert_int_equal(st.watcher_timeout_ms, -1);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(mock_docker_append_log(t->d, b, 1, "not for the follower"), 0);
+    dk_reply r = dk_call(t, "POST", "/v1.41/containers/other/stop", NULL, NULL);
+    assert_int_equal(r.status, 204);
+    dk_reply_free(&r);
+    r = dk_call(t, "GET", "/v1.41/containers/other/json", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    dk_reply_free(&r);
+    mock_http_server_stats(h, &st);
+    assert_int_equal(st.stream_calls, calls);
+    assert_int_equal(st.suspended_streams, 1);
+    assert_int_equal(mock_docker_append_log(t->d, a, 1, "for the follower"), 0);
+    osh_buf got = OSH_BUF_INIT;
+    assert_true(read_until(fd, &got, "for the follower"));
+    assert_null(memmem(got.data, got.len, "not for", 7));
+    osh_buf_free(&got);
+    close(fd);
+    free(req);
+    free(a);
+    free(b);
+    dk_test_stop(t);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parallel_clients),
         cmocka_unit_test(test_abandoned_streams),
+        cmocka_unit_test(test_follower_woken_by_its_container),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -134,6 +134,25 @@ static long ping(const char *sock)
     return status;
 }
 
+/* The connection pool is small (it is reset for every request), yet a request head of
+ * 10 KiB (a long bearer token, a registry identity token) is served. */
+static void test_large_request_head(void **state)
+{
+    fixture *f = *state;
+    char token[8192 + 1], auth[2048 + 1];
+    memset(token, 't', sizeof token - 1);
+    token[sizeof token - 1] = '\0';
+    memset(auth, 'a', sizeof auth - 1);
+    auth[sizeof auth - 1] = '\0';
+    char *req = osh_str_printf("GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                               "X-Registry-Auth: %s\r\nConnection: close\r\n\r\n", token, auth);
+    int fd = connect_unix(f->sock);
+    send_all(fd, req);
+    read_head(fd);
+    close(fd);
+    free(req);
+}
+
 /* Issue 12.1: followers that hang up must free their connection at once. 1,100 of them in
  * turn (beyond the old 1,020-connection ceiling), then /_ping still answers. */
 static void test_abandoned_streams_are_freed(void **state)
@@ -391,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_journal_ring),
         cmocka_unit_test(test_journal_ring_grows),
         cmocka_unit_test_setup_teardown(test_stream_books_balance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_request_head, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
