@@ -264,6 +264,8 @@ static bool setup_world(run_ctx *c)
     };
     w = cJSON_GetObjectItemCaseSensitive(c->doc, b->member);
     char *err = NULL;
+    if (!cJSON_IsObject(w)) /* absent, or "world": true: the default world */
+        w = NULL;
     cJSON *empty = w ? NULL : cJSON_CreateObject();
     c->world = b->create(b->self, w ? w : empty, &set, &err);
     cJSON_Delete(empty);

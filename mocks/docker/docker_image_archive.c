@@ -48,7 +48,7 @@ static void write_image(dk_tar_writer *w, const dk_image *img, int64_t mtime)
     char layer[DK_ID_LEN + 1], name[200];
     layer_hex(img, layer);
     cJSON *cfg = config_document(img);
-    snprintf(name, sizeof name, "%s.json", img->id + 7);
+    snprintf(name, sizeof name, "%s.json", DK_IMAGE_HEX(img));
     add_json_file(w, name, cfg, mtime);
     cJSON_Delete(cfg);
     dk_tar_add_dir(w, layer, 0755, mtime);
@@ -77,7 +77,7 @@ static cJSON *manifest_entry(const dk_image *img, const char *name, cJSON *repos
 {
     char layer[DK_ID_LEN + 1], cfg_name[200], layer_tar[200];
     layer_hex(img, layer);
-    snprintf(cfg_name, sizeof cfg_name, "%s.json", img->id + 7);
+    snprintf(cfg_name, sizeof cfg_name, "%s.json", DK_IMAGE_HEX(img));
     snprintf(layer_tar, sizeof layer_tar, "%s/layer.tar", layer);
     cJSON *entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "Config", cfg_name);
@@ -246,21 +246,7 @@ static void stream_line(osh_buf *out, const char *key, const char *text)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, key, text);
-    char *s = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", s);
-    cJSON_free(s);
-    cJSON_Delete(o);
-}
-
-static void load_error(osh_buf *out, const char *message)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", message);
-    cJSON_AddStringToObject(o, "error", message);
-    char *s = cJSON_PrintUnformatted(o);
-    osh_buf_appendf(out, "%s\r\n", s);
-    cJSON_free(s);
-    cJSON_Delete(o);
+    dk_stream_json_line(out, o);
 }
 
 /* Applies one manifest entry (lock held); appends the "Loaded image" lines. */
@@ -270,7 +256,7 @@ static int load_entry(mock_docker *d, const loaded *l, const cJSON *entry, osh_b
     const osh_buf *cfg_data = cfg_name ? loaded_get(l, cfg_name) : NULL;
     cJSON *cfg = cfg_data ? cJSON_ParseWithLength(cfg_data->data, cfg_data->len) : NULL;
     if (!cfg) {
-        load_error(out, cfg_name ? "invalid image config in archive" : "invalid manifest entry");
+        dk_stream_error_line(out, cfg_name ? "invalid image config in archive" : "invalid manifest entry");
         return -1;
     }
     char *hex = osh_str_ndup(cfg_name, strcspn(cfg_name, "."));
@@ -323,14 +309,14 @@ void dk_image_load(mock_docker *d, const mock_http_request *req, mock_http_respo
     osh_buf out = OSH_BUF_INIT;
     if (read_image_archive(req, &l, &err) != 0) {
         char *msg = osh_str_printf("Error processing tar file(exit status 1): %s", err);
-        load_error(&out, msg);
+        dk_stream_error_line(&out, msg);
         free(msg);
         free(err);
     } else {
         const osh_buf *m = loaded_get(&l, "manifest.json");
         cJSON *manifest = m ? cJSON_ParseWithLength(m->data, m->len) : NULL;
         if (!cJSON_IsArray(manifest)) {
-            load_error(&out, "invalid archive: manifest.json is missing or not a JSON array");
+            dk_stream_error_line(&out, "invalid archive: manifest.json is missing or not a JSON array");
         } else {
             pthread_mutex_lock(&d->lock);
             for (const cJSON *e = manifest->child; e; e = e->next)

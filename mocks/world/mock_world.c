@@ -138,7 +138,7 @@ static const osh_json_field kube_fields[] = {
 
 static int check_top_level(const cJSON *scenario, char **error)
 {
-    if (!scenario || cJSON_IsNull(scenario))
+    if (!scenario) /* no document: the default world */
         return 0;
     osh_json_problem p = osh_json_check(scenario, world_fields, "scenario", error);
     if (p == OSH_JSON_UNKNOWN_KEY) {

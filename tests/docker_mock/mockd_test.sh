@@ -26,6 +26,8 @@ printf '{"docker": {"images": [' > "$DIR/broken.json"
 refused "scenario syntax" "$DIR/broken.json: invalid scenario: JSON syntax error" --docker "unix://$DIR/b.sock" --scenario "$DIR/broken.json"
 echo '[1]' > "$DIR/array.json"
 refused "scenario not an object" "$DIR/array.json: scenario: expected object" --docker "unix://$DIR/b.sock" --scenario "$DIR/array.json"
+echo 'null' > "$DIR/null.json"
+refused "scenario null" "$DIR/null.json: scenario: expected object" --docker "unix://$DIR/b.sock" --scenario "$DIR/null.json"
 echo '{"images": []}' > "$DIR/flat.json"
 refused "scenario outside docker" "$DIR/flat.json: scenario.images: unknown key (expected one of: docker, cluster, kube" --docker "unix://$DIR/b.sock" --scenario "$DIR/flat.json"
 # The world validates its document and mockd adds no key list of its own: "clusters" (the
