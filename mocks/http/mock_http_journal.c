@@ -50,14 +50,9 @@ static void sha256_hex(const void *data, size_t len, char out[65])
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-/* The ring grows by doubling up to journal_entries: a world answers a few dozen requests, and
- * zeroing the whole ring (1.3 MB at the default 10,000) for each of its servers was most of
- * the conformance suite's page faults. s->lock held. */
-static void grow_ring(mock_http_server *s)
+/* Move the live entries, oldest first, into a new ring of cap slots. s->lock held. */
+static void move_ring(mock_http_server *s, size_t cap)
 {
-    size_t cap = s->journal_cap ? s->journal_cap * 2 : 64;
-    if (cap > s->opts.journal_entries)
-        cap = s->opts.journal_entries;
     mock_http_journal_entry *ring = calloc(cap, sizeof *ring);
     if (!ring)
         abort();
@@ -67,6 +62,17 @@ static void grow_ring(mock_http_server *s)
     s->journal = ring;
     s->journal_start = 0;
     s->journal_cap = cap;
+}
+
+/* The ring grows by doubling up to journal_entries: a world answers a few dozen requests, and
+ * zeroing the whole ring (1.3 MB at the default 10,000) for each of its servers was most of
+ * the conformance suite's page faults. s->lock held. */
+static void grow_ring(mock_http_server *s)
+{
+    size_t cap = s->journal_cap ? s->journal_cap * 2 : 64;
+    if (cap > s->opts.journal_entries)
+        cap = s->opts.journal_entries;
+    move_ring(s, cap);
 }
 
 /* A free slot at the place of seq (arrival order, even when a slow handler answers after a
@@ -139,17 +145,8 @@ void mock_http_journal_set_capacity(mock_http_server *s, size_t n)
     pthread_mutex_lock(&s->lock);
     while (s->journal_len > n)
         drop_oldest(s);
-    if (s->journal) {
-        mock_http_journal_entry *ring = calloc(n, sizeof *ring);
-        if (!ring)
-            abort();
-        for (size_t i = 0; i < s->journal_len; i++)
-            ring[i] = *at(s, i);
-        free(s->journal);
-        s->journal = ring;
-        s->journal_start = 0;
-        s->journal_cap = n;
-    }
+    if (s->journal)
+        move_ring(s, n);
     s->opts.journal_entries = n;
     pthread_mutex_unlock(&s->lock);
 }

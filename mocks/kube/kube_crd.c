@@ -235,8 +235,8 @@ static void version_rank(const char *v, int *stage, long *major, long *minor)
     *major = strtol(v + 1, &end, 10);
     if (*end == '\0') {
         *stage = 3;
-    } else if (strncmp(end, "beta", 4) == 0 || strncmp(end, "alpha", 5) == 0) {
-        const char *num = end + (end[0] == 'b' ? 4 : 5);
+    } else if (osh_str_starts_with(end, "beta") || osh_str_starts_with(end, "alpha")) {
+        const char *num = end[0] == 'b' ? osh_str_after(end, "beta") : osh_str_after(end, "alpha");
         char *e2;
         *minor = strtol(num, &e2, 10);
         if (e2 != num && *e2 == '\0')

@@ -219,7 +219,8 @@ static const char *stand_in(rec_redactor *r, const char *kind, const char *ident
 /* A placeholder "<redacted:KIND:N>" at s: its length, or 0. */
 static size_t placeholder_length(const char *s, size_t len)
 {
-    if (len < 12 || memcmp(s, "<redacted:", 10) != 0)
+    static const char open_mark[] = "<redacted:";
+    if (len < sizeof open_mark + 1 || memcmp(s, open_mark, sizeof open_mark - 1) != 0)
         return 0;
     const char *end = memchr(s, '>', len < 80 ? len : 80);
     return end ? (size_t)(end - s) + 1 : 0;

@@ -53,9 +53,7 @@ static void collect_ids(record_replay *r, const cJSON *j)
 {
     for (const cJSON *c = j ? j->child : NULL; c; c = c->next) {
         if (cJSON_IsString(c) && c->string && (strcmp(c->string, "Id") == 0 || strcmp(c->string, "ID") == 0)) {
-            const char *v = c->valuestring;
-            if (osh_str_starts_with(v, "sha256:"))
-                v += 7;
+            const char *v = osh_str_skip_prefix(c->valuestring, "sha256:");
             if (strlen(v) == 64 && is_hex(v, 64)) {
                 r->ids = realloc(r->ids, (r->id_count + 1) * sizeof *r->ids);
                 if (!r->ids)
