@@ -52,9 +52,10 @@ driver_config driver_config_defaults(void);
 
 /* ---- validation and the object (driver_object.c, driver_pod.c) ---- */
 
-/* The checks of §13.3 step 1 and of the spec's mounts, before any request: NULL when the
- * input is valid, else the message (malloc'd). */
-char *driver_validate_create(const driver_config *config, const char *name, const sandbox_spec *spec);
+/* The checks of §13.3 step 1 and of the spec's mounts, before any request: 0 when the input
+ * is valid, else -1 with *error set to the message (malloc'd). */
+int driver_validate_create(const driver_config *config, const char *name, const sandbox_spec *spec,
+                           char **error);
 /* "{workspace}--{name}". Malloc'd. */
 char *driver_cr_name(const driver_config *config, const char *name);
 /* A DNS-1123 label: 1..63 of [a-z0-9-], alphanumeric at both ends (names, namespaces, workspaces). */

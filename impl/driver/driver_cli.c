@@ -205,8 +205,8 @@ static int prepare_create(int argc, char **argv, cli *c, sandbox_spec **spec, bo
                                        c->gid);
     if (c->spec_file && !(*spec = read_spec(c->spec_file, &rc)))
         return rc;
-    char *invalid = driver_validate_create(&c->config, c->name, *spec);
-    if (invalid) {
+    char *invalid = NULL;
+    if (driver_validate_create(&c->config, c->name, *spec, &invalid) != 0) {
         fprintf(stderr, "error: %s\n", invalid);
         free(invalid);
         return EXIT_USAGE;

@@ -75,53 +75,63 @@ static bool path_is_or_under(const char *path, const char *parent)
     return *rest == '\0' || *rest == '/' || (pn == 1 && parent[0] == '/');
 }
 
+/* -1 with *error set to message (malloc'd): the validators' one way to refuse. */
+static int refuse(char **error, char *message)
+{
+    *error = message;
+    return -1;
+}
+
 /* The checks the reference applies to driver_config mounts (driver.rs:318-366,
  * driver_mounts.rs:200-208), for the harness's simpler `mounts` list. */
-static char *validate_mount(const sandbox_spec *spec, size_t i)
+static int validate_mount(const sandbox_spec *spec, size_t i, char **error)
 {
     const sandbox_mount *m = &spec->mounts[i];
     if (!driver_is_dns_label(m->name))
-        return osh_str_printf("spec.mounts[%zu].name '%s' must be a DNS-1123 label", i, m->name);
+        return refuse(error, osh_str_printf("spec.mounts[%zu].name '%s' must be a DNS-1123 label", i, m->name));
     if (strcmp(m->name, "workspace") == 0 || osh_str_starts_with(m->name, "openshell-") ||
         strcmp(m->name, "spiffe-workload-api") == 0)
-        return osh_str_printf("volume name '%s' is reserved for OpenShell-managed volumes", m->name);
+        return refuse(error, osh_str_printf("volume name '%s' is reserved for OpenShell-managed volumes", m->name));
     if (!is_dns_subdomain(m->claim))
-        return osh_str_printf("spec.mounts[%zu].claim '%s' must be a DNS-1123 subdomain", i, m->claim);
+        return refuse(error, osh_str_printf("spec.mounts[%zu].claim '%s' must be a DNS-1123 subdomain", i, m->claim));
     if (m->path[0] != '/' || strcmp(m->path, "/") == 0 || strstr(m->path, "/../") || strstr(m->path, "/./") ||
         osh_str_ends_with(m->path, "/..") || osh_str_ends_with(m->path, "/."))
-        return osh_str_printf("mount target '%s' must be an absolute, normalized path below the root", m->path);
+        return refuse(error, osh_str_printf("mount target '%s' must be an absolute, normalized path below the root",
+                                            m->path));
     if (path_is_or_under(WORKSPACE_ROOT, m->path))
-        return osh_str_printf("mount target '%s' is reserved for the OpenShell workspace", m->path);
+        return refuse(error, osh_str_printf("mount target '%s' is reserved for the OpenShell workspace", m->path));
     if (path_is_or_under(m->path, SA_TOKEN_DIR) || path_is_or_under(SA_TOKEN_DIR, m->path))
-        return osh_str_printf("mount path '%s' conflicts with reserved OpenShell path '%s'", m->path, SA_TOKEN_DIR);
+        return refuse(error, osh_str_printf("mount path '%s' conflicts with reserved OpenShell path '%s'", m->path,
+                                            SA_TOKEN_DIR));
     for (size_t j = 0; j < i; j++) {
         if (strcmp(spec->mounts[j].name, m->name) == 0 && strcmp(spec->mounts[j].claim, m->claim) != 0)
-            return osh_str_printf("duplicate kubernetes driver_config volume '%s'", m->name);
+            return refuse(error, osh_str_printf("duplicate kubernetes driver_config volume '%s'", m->name));
         if (path_is_or_under(spec->mounts[j].path, m->path) && path_is_or_under(m->path, spec->mounts[j].path))
-            return osh_str_printf("duplicate kubernetes driver_config mount target '%s'", m->path);
+            return refuse(error, osh_str_printf("duplicate kubernetes driver_config mount target '%s'", m->path));
     }
-    return NULL;
+    return 0;
 }
 
-char *driver_validate_create(const driver_config *config, const char *name, const sandbox_spec *spec)
+int driver_validate_create(const driver_config *config, const char *name, const sandbox_spec *spec,
+                          char **error)
 {
     /* The reference's order: GPU count, name, then (ValidateSandboxCreate) the length. */
     if (spec && spec->has_gpu_count && spec->gpu_count == 0)
-        return osh_str_dup("gpu count must be greater than 0");
+        return refuse(error, osh_str_dup("gpu count must be greater than 0"));
     if (!driver_is_dns_label(name))
-        return osh_str_dup("sandbox name must be a DNS-1123 label: use lowercase alphanumeric characters or '-', "
-                           "start and end with an alphanumeric character, and use at most 63 characters");
+        return refuse(error, osh_str_dup("sandbox name must be a DNS-1123 label: use lowercase alphanumeric "
+                                         "characters or '-', start and end with an alphanumeric character, and "
+                                         "use at most 63 characters"));
     size_t n = strlen(config->workspace) + 2 + strlen(name);
     if (n > DRIVER_MAX_KUBE_NAME)
-        return osh_str_printf("combined Kubernetes resource name '%s--%s' is %zu characters, exceeding the "
-                              "DNS-1123 limit of %d",
-                              config->workspace, name, n, DRIVER_MAX_KUBE_NAME);
+        return refuse(error, osh_str_printf("combined Kubernetes resource name '%s--%s' is %zu characters, "
+                                            "exceeding the DNS-1123 limit of %d",
+                                            config->workspace, name, n, DRIVER_MAX_KUBE_NAME));
     for (size_t i = 0; spec && i < spec->mount_count; i++) {
-        char *error = validate_mount(spec, i);
-        if (error)
-            return error;
+        if (validate_mount(spec, i, error) != 0)
+            return -1;
     }
-    return NULL;
+    return 0;
 }
 
 /* "<start>/<size>" with start in 1..4294967294 (config.rs:639-655). */

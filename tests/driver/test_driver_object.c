@@ -74,8 +74,8 @@ static void golden_case(void **state)
         if (!spec)
             fail_msg("%s: spec refused: %s", name, error);
     }
-    char *invalid = driver_validate_create(&config, sbx->valuestring, spec);
-    if (invalid)
+    char *invalid = NULL;
+    if (driver_validate_create(&config, sbx->valuestring, spec, &invalid) != 0)
         fail_msg("%s: refused: %s", name, invalid);
     driver_create_context ctx = {.api_version = cJSON_IsString(version) ? version->valuestring : "v1beta1",
                                  .namespace_annotations = annotations};
@@ -127,7 +127,11 @@ static char *validate(const char *workspace, const char *name, const char *spec_
     sandbox_spec *spec = spec_text ? sandbox_spec_parse_dialect(spec_text, SANDBOX_SPEC_DRIVER, &error) : NULL;
     if (spec_text && !spec)
         return error;
-    char *result = driver_validate_create(&c, name, spec);
+    char *result = NULL;
+    if (driver_validate_create(&c, name, spec, &result) != 0)
+        assert_non_null(result);
+    else
+        assert_null(result);
     sandbox_spec_free(spec);
     return result;
 }

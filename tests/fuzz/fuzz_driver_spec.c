@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     driver_config config = driver_config_defaults();
     config.client_tls_secret = "openshell-client-tls";
     config.host_gateway_ip = "172.17.0.1";
-    char *invalid = driver_validate_create(&config, "fuzz", spec);
-    if (invalid) {
-        FUZZ_CHECK(*invalid != '\0');
+    char *invalid = NULL;
+    if (driver_validate_create(&config, "fuzz", spec, &invalid) != 0) {
+        FUZZ_CHECK(invalid && *invalid != '\0');
         free(invalid);
         sandbox_spec_free(spec);
         return 0;
