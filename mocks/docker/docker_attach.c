@@ -54,7 +54,6 @@ static void detach(void *ctx)
     bool remove = false;
     if (c && --c->attached == 0 && c->remove_on_detach) {
         dk_remove_container(d, c);
-        pthread_cond_broadcast(&d->changed);
         remove = true;
     }
     dk_unlock(d);

@@ -298,7 +298,7 @@ static bool startup_logs(mock_docker *d, dk_container *c)
         char *save = NULL;
         char *text = osh_str_dup(osh_buf_str(b));
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-            dk_container_append_log(d, c, stream, line);
+            dk_container_append_log(c, stream, line);
         free(text);
     }
     osh_buf_free(&r.out);
@@ -328,7 +328,6 @@ void dk_container_set_running(mock_docker *d, dk_container *c)
             c->endpoints[i].ip_last = n->next_ip++;
     }
     dk_apply_start_script(d, c);
-    pthread_cond_broadcast(&d->changed);
 }
 
 void dk_container_start(mock_docker *d, const char *ref, const mock_http_request *req,
@@ -378,7 +377,6 @@ void dk_container_set_exited(mock_docker *d, dk_container *c, int code, const ch
     for (size_t i = 0; i < d->exec_count; i++)
         if (strcmp(d->execs[i]->container_id, c->id) == 0)
             d->execs[i]->running = false;
-    pthread_cond_broadcast(&d->changed);
 }
 
 /* After a container stopped running: HostConfig.AutoRemove (docker run --rm) removes it, as
@@ -392,10 +390,8 @@ void dk_after_exit(mock_docker *d, const char *id)
         c->remove_on_detach = true; /* the last attach stream removes it (docker_attach.c) */
         remove = false;
     }
-    if (remove) {
+    if (remove)
         dk_remove_container(d, c);
-        pthread_cond_broadcast(&d->changed);
-    }
     dk_unlock(d);
     if (remove) {
         mock_http_server_wake_key(d->http, mock_http_key(id));
@@ -502,7 +498,6 @@ void dk_container_remove(mock_docker *d, const char *ref, const mock_http_reques
     c = dk_find_container_by_id(d, id);
     if (c)
         dk_remove_container(d, c);
-    pthread_cond_broadcast(&d->changed);
     dk_unlock(d);
     mock_http_server_wake_key(d->http, mock_http_key(id));
     dk_fire_event(d, id, MOCK_DOCKER_EVENT_REMOVE);

@@ -142,7 +142,7 @@ static int load_one(mock_docker *d, const cJSON *o, const char *where, char **er
     const cJSON *logs = cJSON_GetObjectItemCaseSensitive(o, "logs");
     for (const cJSON *l = logs ? logs->child : NULL; l; l = l->next)
         if (str(l, "text"))
-            dk_container_append_log(d, c, str(l, "stream") && strcmp(str(l, "stream"), "stderr") == 0 ? 2 : 1,
+            dk_container_append_log(c, str(l, "stream") && strcmp(str(l, "stream"), "stderr") == 0 ? 2 : 1,
                                     str(l, "text"));
     const cJSON *rc = cJSON_GetObjectItemCaseSensitive(o, "restart_count");
     c->restart_count = rc ? rc->valueint : 0;

@@ -9,14 +9,13 @@
 #include "osh_json_check.h"
 #include "osh_str.h"
 
-void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const char *text)
+void dk_container_append_log(dk_container *c, int stream, const char *text)
 {
     DK_GROW(c->logs, c->log_count);
     dk_log_line *l = &c->logs[c->log_count++];
     l->stream = stream;
     l->time_ns = dk_now_ns();
     l->text = osh_str_ends_with(text, "\n") ? osh_str_dup(text) : osh_str_printf("%s\n", text);
-    pthread_cond_broadcast(&d->changed); /* attached clients wait on it */
 }
 
 const dk_script *dk_script_for_name(mock_docker *d, const char *name)
@@ -88,7 +87,7 @@ bool dk_apply_inspect_script(mock_docker *d, dk_container *c)
     for (size_t i = 0; i < s->log_count; i++) {
         dk_scripted_log *l = &s->logs[i];
         if (!l->done && l->at_inspect > 0 && l->at_inspect <= c->inspects) {
-            dk_container_append_log(d, c, l->stream, l->text);
+            dk_container_append_log(c, l->stream, l->text);
             l->done = true;
         }
     }
@@ -106,7 +105,7 @@ void dk_apply_start_script(mock_docker *d, dk_container *c)
     for (size_t i = 0; i < s->log_count; i++) {
         dk_scripted_log *l = &s->logs[i];
         if (l->at_start) {
-            dk_container_append_log(d, c, l->stream, l->text);
+            dk_container_append_log(c, l->stream, l->text);
             l->done = true;
         } else if (l->at_inspect > 0) {
             l->done = false; /* due again after each start */
@@ -121,7 +120,7 @@ void dk_apply_log_open_script(mock_docker *d, dk_container *c)
     for (size_t i = 0; i < s->log_count; i++) {
         dk_scripted_log *l = &s->logs[i];
         if (l->on_log_open && !l->done) {
-            dk_container_append_log(d, c, l->stream, l->text);
+            dk_container_append_log(c, l->stream, l->text);
             l->done = true;
         }
     }

@@ -70,7 +70,6 @@ mock_docker *mock_docker_new(const cJSON *scenario, char **error)
     if (!d)
         abort();
     pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->changed, NULL);
     set_defaults(d);
     mock_http_server_options o = {.name = "docker", .handler = dk_handle, .handler_ctx = d,
                                   .mock_handler = dk_handle_mock, .mock_handler_ctx = d,
@@ -164,7 +163,6 @@ void mock_docker_free(mock_docker *d)
     free(d->kernel);
     free(d->hostname);
     free(d->builder_version);
-    pthread_cond_destroy(&d->changed);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -392,7 +390,7 @@ int mock_docker_container_exit(mock_docker *d, const char *ref, int exit_code,
 int mock_docker_append_log(mock_docker *d, const char *ref, int stream, const char *line)
 {
     WITH_CONTAINER(d, ref, -1, {
-        dk_container_append_log(d, c, stream == 2 ? 2 : 1, line);
+        dk_container_append_log(c, stream == 2 ? 2 : 1, line);
         uint64_t key = mock_http_key(c->id);
         dk_unlock(d);
         mock_http_server_wake_key(d->http, key);

@@ -176,7 +176,6 @@ typedef struct dk_named_script {
 
 struct mock_docker {
     pthread_mutex_t lock;
-    pthread_cond_t changed;      /* broadcast on any container state change (wait) */
     mock_http_server *http;
     mock_docker_hooks hooks;
 
@@ -358,7 +357,7 @@ void dk_after_exit(mock_docker *d, const char *id);
 bool dk_apply_inspect_script(mock_docker *d, dk_container *c);
 void dk_apply_start_script(mock_docker *d, dk_container *c);
 void dk_apply_log_open_script(mock_docker *d, dk_container *c);
-void dk_container_append_log(mock_docker *d, dk_container *c, int stream, const char *text);
+void dk_container_append_log(dk_container *c, int stream, const char *text);
 const dk_script *dk_script_for_name(mock_docker *d, const char *name);
 void dk_script_copy(dk_script *dst, const dk_script *src);
 cJSON *dk_network_json(mock_docker *d, dk_network *n);
