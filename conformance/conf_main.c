@@ -124,22 +124,27 @@ typedef struct pool {
     FILE *lines;
 } pool;
 
-/* How much of a scenario is spent waiting for real time rather than running: a request the
+static bool names_time_bound(const char *key)
+{
+    static const char *const suffixes[] = {"_TIMEOUT_MS", "_TIMEOUT_SECS"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+        if (strlen(key) > strlen(suffixes[i]) && osh_str_ends_with(key, suffixes[i]))
+            return true;
+    return false;
+}
+
+/* Whether a scenario spends time waiting for real time rather than running: a request the
  * world never answers or answers late ("hang", "delay_ms"), or a time bound the
  * implementation is given (an env variable ending in _TIMEOUT_MS or _TIMEOUT_SECS). */
-static int real_time_marks(const cJSON *node)
+static bool waits_for_real_time(const cJSON *node)
 {
-    int marks = 0;
     for (const cJSON *c = node ? node->child : NULL; c; c = c->next) {
         const char *k = c->string ? c->string : "";
-        size_t len = strlen(k);
-        if ((strcmp(k, "hang") == 0 && cJSON_IsTrue(c)) || strcmp(k, "delay_ms") == 0 ||
-            (len > 11 && strcmp(k + len - 11, "_TIMEOUT_MS") == 0) ||
-            (len > 13 && strcmp(k + len - 13, "_TIMEOUT_SECS") == 0))
-            marks++;
-        marks += real_time_marks(c);
+        if ((strcmp(k, "hang") == 0 && cJSON_IsTrue(c)) || strcmp(k, "delay_ms") == 0 || names_time_bound(k) ||
+            waits_for_real_time(c))
+            return true;
     }
-    return marks;
+    return false;
 }
 
 /* With more than one job, scenarios that wait for real time are dispatched early, each
@@ -152,7 +157,7 @@ static int *dispatch_order(conf_scenario **sel, int n, int jobs)
     int *waits = calloc((size_t)n + 1, sizeof *waits), *runs = calloc((size_t)n + 1, sizeof *runs);
     int nw = 0, nr = 0, k = 0;
     for (int i = 0; i < n; i++) {
-        if (jobs > 1 && real_time_marks(sel[i]->doc) > 0)
+        if (jobs > 1 && waits_for_real_time(sel[i]->doc))
             waits[nw++] = i;
         else
             runs[nr++] = i;
