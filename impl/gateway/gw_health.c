@@ -40,15 +40,18 @@ static bool ring_has(const gw_log_ring *r, const char *needle)
     return false;
 }
 
-static int fail_with_ring(const gw_log_ring *ring, gw_error *err, const char *text)
+static int fail_with_ring(const gw_log_ring *ring, gw_error *err, gw_code code, const char *text)
 {
     char *logs = gw_log_ring_render(ring);
-    gw_fail(err, GW_E_UNHEALTHY, "%s\n%s", text, logs);
+    gw_fail(err, code, "%s\n%s", text, logs);
     free(logs);
     return -1;
 }
 
-static int fail_with_logs(health_state *h, gw_error *err, const char *text) { return fail_with_ring(&h->ring, err, text); }
+static int fail_with_logs(health_state *h, gw_error *err, gw_code code, const char *text)
+{
+    return fail_with_ring(&h->ring, err, code, text);
+}
 
 static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -89,8 +92,9 @@ int gw_log_markers_check(const gw_log_ring *ring, gw_marker_state *st, gw_error 
     else
         st->dns_count = 0;
     if (st->dns_count >= GW_DNS_LIMIT)
-        return fail_with_ring(ring, err, "dial tcp: lookup registry: Try again\n"
-                                         "DNS resolution is failing inside the gateway container."),
+        return fail_with_ring(ring, err, GW_E_UNHEALTHY,
+                              "dial tcp: lookup registry: Try again\n"
+                              "DNS resolution is failing inside the gateway container."),
                1;
     if (!ring_has(ring, "HEALTHCHECK_NODE_PRESSURE"))
         st->pressure_count = 0;
@@ -99,13 +103,13 @@ int gw_log_markers_check(const gw_log_ring *ring, gw_marker_state *st, gw_error 
         char *text = osh_str_printf("HEALTHCHECK_NODE_PRESSURE: %s\nThe cluster node is under resource pressure. "
                                     "The kubelet is evicting pods and rejecting new scheduling.",
                                     conds);
-        fail_with_ring(ring, err, text);
+        fail_with_ring(ring, err, GW_E_UNHEALTHY, text);
         free(text);
         free(conds);
         return 1;
     }
     if (ring_has(ring, "HEALTHCHECK_MISSING_SUPERVISOR"))
-        return fail_with_ring(ring, err,
+        return fail_with_ring(ring, err, GW_E_UNHEALTHY,
                               "The sandbox supervisor binary is missing from the cluster image "
                               "(/opt/openshell/bin/openshell-sandbox not found).\n"
                               "Rebuild the cluster image so that it includes the supervisor, then run: "
@@ -149,14 +153,14 @@ static int attempt(health_state *h, int i, gw_error *err)
         gw_log_follower_wait_end(h->follower, gw_wait_bound_ms(1000));
         drain(h);
         char *text = gw_exit_text(inspect);
-        result = fail_with_logs(h, err, text);
+        result = fail_with_logs(h, err, GW_E_UNHEALTHY, text);
         free(text);
     } else if (health && strcmp(health, "healthy") == 0) {
         result = 1;
     } else if (health && strcmp(health, "unhealthy") == 0 && i == GW_HEALTH_ATTEMPTS - 1) {
-        result = fail_with_logs(h, err, "gateway health check reported unhealthy");
+        result = fail_with_logs(h, err, GW_E_UNHEALTHY, "gateway health check reported unhealthy");
     } else if ((!health || !*health || strcmp(health, "none") == 0) && i == 0) {
-        result = fail_with_logs(h, err, "gateway container does not expose a health check");
+        result = fail_with_logs(h, err, GW_E_UNHEALTHY, "gateway container does not expose a health check");
     }
     cJSON_Delete(inspect);
     return result;
@@ -182,8 +186,7 @@ int gw_health_wait(gw_ctx *ctx, gw_error *err)
         drain(&h); /* forward what arrived during the last inspect */
     if (result == 0) {
         drain(&h);
-        fail_with_logs(&h, err, "timed out waiting for gateway health check");
-        err->code = GW_E_TIMEOUT;
+        fail_with_logs(&h, err, GW_E_TIMEOUT, "timed out waiting for gateway health check");
         result = -1;
     }
     gw_log_follower_stop(h.follower);
